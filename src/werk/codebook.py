@@ -1,0 +1,251 @@
+"""The codebook: one source of truth for every variable of the analysis file.
+
+The canonical analysis file has one row per respondent of the WERKonderzoek 2019
+(CBS for the Ministry of the Interior). Every other module (loader, twin, models,
+figures, ledger, output check) reads names, labels, codes and ranges from here.
+
+Where the article is silent, the decision is recorded in :data:`ASSUMPTIONS`, which
+the *Data and methods* appendix prints in full.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+__all__ = [
+    "Variable",
+    "VARIABLES",
+    "SECTORS",
+    "AGE_GROUPS",
+    "ASSUMPTIONS",
+    "SCALES",
+    "variable",
+    "value_labels",
+    "label",
+    "sector_code",
+    "age_group",
+]
+
+
+@dataclass(frozen=True)
+class Variable:
+    """One column of the canonical analysis file.
+
+    Attributes
+    ----------
+    name : str
+        Canonical column name.
+    nl : str
+        Dutch wording (survey question) or description.
+    en : str
+        English label, lowercase, as used on axes.
+    kind : str
+        ``"id"``, ``"weight"``, ``"category"``, ``"binary"``, ``"ordinal"``,
+        ``"count"`` (whole numbers) or ``"scale"`` (a continuous score).
+    codes : dict
+        For coded variables: code -> (Dutch label, English label).
+    low, high : float or None
+        Valid range, inclusive.
+    required : bool
+        Column must be present in the file.
+    nullable : bool
+        Missing values allowed.
+    """
+
+    name: str
+    nl: str
+    en: str
+    kind: str
+    codes: dict = field(default_factory=dict)
+    low: float | None = None
+    high: float | None = None
+    required: bool = True
+    nullable: bool = True
+
+    @property
+    def coded(self) -> bool:
+        return bool(self.codes)
+
+
+_YES_NO = {0: ("nee", "no"), 1: ("ja", "yes")}
+
+SECTORS: dict[int, tuple[str, str]] = {
+    1: ("gemeente", "municipality"),
+    2: ("rijksoverheid", "central government"),
+    3: ("provincie", "province"),
+    4: ("zelfstandig bestuursorgaan", "independent administrative body"),
+    5: ("gemeentelijke regeling", "joint municipal arrangement"),
+    6: ("waterschap", "water authority"),
+    7: ("rechterlijke macht", "judiciary"),
+}
+
+THREAT_CODES = {
+    1: ("helemaal niet", "not at all"),
+    2: ("nauwelijks", "hardly"),
+    3: ("in redelijke mate", "to a fair extent"),
+    4: ("in grote mate", "to a large extent"),
+    5: ("in zeer grote mate", "to a very large extent"),
+}
+
+KEEP_UP_CODES = {
+    1: ("zeer slecht", "very poorly"),
+    2: ("slecht", "poorly"),
+    3: ("redelijk", "reasonably"),
+    4: ("goed", "well"),
+    5: ("zeer goed", "very well"),
+}
+
+THREAT_QUESTION = (
+    "In hoeverre vormen technologische ontwikkelingen (zoals datagedreven werken en "
+    "robotisering) een bedreiging voor het behoud van uw werk?"
+)
+THREAT_QUESTION_EN = (
+    "To what extent do technological developments (such as data-driven working and "
+    "robotisation) threaten keeping your job?"
+)
+KEEP_UP_QUESTION = "In hoeverre kunt u deze technologische veranderingen in uw werk bijbenen?"
+KEEP_UP_QUESTION_EN = "To what extent can you keep up with these technological changes in your work?"
+
+#: Scale scores: means of 1-5 Likert items, so they lie on a grid of 1/items.
+SCALES: dict[str, tuple[str, str, int]] = {
+    "employability": ("employability / inzetbaarheid", "employability", 4),
+    "expertise": ("beroepsinhoudelijke expertise", "expertise", 4),
+    "adaptability": ("aanpassingsvermogen aan veranderingen in het werk", "adaptability", 4),
+    "continuous_improvement": ("continu verbeteren in het beroep", "continuous improvement", 4),
+    "career_self_management": ("career self-management / loopbaansturing", "career self-management", 4),
+    "development_motivation": ("motivatie om zich te blijven ontwikkelen", "development motivation", 4),
+    "hrm_quality": ("beleefde kwaliteit van HRM-instrumenten", "HRM quality", 4),
+    "leadership": ("beleefde kwaliteit van leiderschap", "leadership", 4),
+}
+
+_VARS = [
+    Variable("respondent_id", "respondentnummer", "respondent id", "id", required=True, nullable=False, low=0),
+    Variable("weight", "weegfactor", "survey weight", "weight", required=False, low=0),
+    Variable("sector", "overheidsorgaan", "sector", "category", SECTORS, 1, 7, nullable=False),
+    Variable("age", "leeftijd in jaren", "age (years)", "count", low=15, high=75),
+    Variable("gender", "geslacht", "gender", "category", {1: ("man", "man"), 2: ("vrouw", "woman")}, 1, 2),
+    Variable(
+        "education", "opleidingsniveau", "education", "ordinal",
+        {1: ("laag", "low"), 2: ("middelbaar", "intermediate"), 3: ("hoog", "high")}, 1, 3,
+    ),
+    Variable(
+        "income", "inkomensklasse", "income class", "ordinal",
+        {i: (f"klasse {i}", f"class {i}") for i in range(1, 6)}, 1, 5,
+    ),
+    Variable("permanent_contract", "vast dienstverband", "permanent contract", "binary", _YES_NO, 0, 1),
+    Variable("manager", "leidinggevende functie", "manager", "binary", _YES_NO, 0, 1),
+    Variable("multiple_jobs", "twee of meer banen", "two or more jobs", "binary", _YES_NO, 0, 1),
+    Variable("contract_hours", "aanstelling in uren per week", "contract hours per week", "scale", low=0, high=80),
+    Variable("years_in_government", "jaren in dienst bij de overheid", "years in government", "scale", low=0, high=60),
+    Variable("years_in_function", "jaren in de huidige functie", "years in function", "scale", low=0, high=60),
+    Variable("threat", THREAT_QUESTION, "technology as a threat to keeping one's job", "ordinal", THREAT_CODES, 1, 5),
+    Variable("keep_up", KEEP_UP_QUESTION, "keeping up with technological change", "ordinal", KEEP_UP_CODES, 1, 5),
+] + [Variable(name, nl, en, "scale", low=1, high=5) for name, (nl, en, _) in SCALES.items()]
+
+VARIABLES: dict[str, Variable] = {v.name: v for v in _VARS}
+
+#: Age groups of the article's Table 1 (plus the youngest, absent from the article).
+AGE_GROUPS: list[tuple[str, int, int, str, str]] = [
+    ("<25", 15, 24, "jonger dan 25 jaar", "under 25"),
+    ("25-34", 25, 34, "25 – 34 jaar", "25–34"),
+    ("35-44", 35, 44, "35 – 44 jaar", "35–44"),
+    ("45-54", 45, 54, "45 – 54 jaar", "45–54"),
+    ("55-64", 55, 64, "55 – 64 jaar", "55–64"),
+    ("65+", 65, 200, "65 jaar en ouder", "65 and over"),
+]
+
+#: Decisions taken where the article is silent; printed in the Data and methods appendix.
+ASSUMPTIONS: dict[str, str] = {
+    "keep_up_labels": (
+        "The article names only the keep-up answers 'slecht', 'redelijk', 'goed' and 'zeer goed'. "
+        "We assume a symmetric five-point scale whose lowest answer is 'zeer slecht' (code 1)."
+    ),
+    "threat_labels": (
+        "The article names 'helemaal niet', 'nauwelijks' and 'in redelijke, grote of zeer grote mate'; "
+        "we code them 1 to 5 in that order."
+    ),
+    "scales": (
+        "The article does not print its scales' items. We treat each scale score as the mean of four "
+        "1–5 items, so scores lie on a grid of quarter points from 1 to 5."
+    ),
+    "hrm_leadership": (
+        "The article reports one correlation for 'HRM en leiderschap'. We take the mean of the HRM-quality "
+        "and leadership scores as that combined score."
+    ),
+    "gender_coding": "Gender is coded 1 man, 2 woman, so a negative beta means women score lower.",
+    "standardized_betas": (
+        "The article prints standardized betas without the model. We fit OLS with every variable "
+        "z-scored on the model's complete cases (listwise deletion), unweighted, with the predictors "
+        "the article discusses and sector dummies (municipality as reference)."
+    ),
+    "ordinal_as_interval": (
+        "Like the article, the models treat the five-point answers as interval scores; the robustness "
+        "appendix checks this with ordered logit."
+    ),
+    "age_groups": (
+        "Table 1 starts at 25 years. Respondents under 25 (none in the twin) form their own group."
+    ),
+    "upper_threat_split": (
+        "The article gives only the combined share of the three highest threat answers ('bijna 20%'). "
+        "The twin splits it 14.5, 3.9 and 1.0 percent; that split is not published."
+    ),
+    "lower_keep_up_split": (
+        "For keep-up the article gives 'goed' (50.7%) and 'zeer goed' (22%) only. The twin splits the "
+        "remaining 27.3 percent as 1.0 (zeer slecht), 3.3 (slecht) and 23.0 (redelijk); not published."
+    ),
+    "contract_hours": (
+        "The article prints a mean of 35 contract hours with a standard deviation of 20. A working week "
+        "bounded at about 40 hours cannot have that spread; the twin reproduces both numbers with a few "
+        "implausibly high values, and the audit appendix asks about them."
+    ),
+    "significance": (
+        "Where the article says a factor plays 'geen rol', we read a claim of no effect at the 5% level."
+    ),
+}
+
+
+def variable(name: str) -> Variable:
+    """Return the codebook entry for ``name``; raise KeyError with the known names."""
+    try:
+        return VARIABLES[name]
+    except KeyError:
+        raise KeyError(f"{name!r} is not in the codebook; known: {', '.join(VARIABLES)}") from None
+
+
+def value_labels(name: str, lang: str = "en") -> dict[int, str]:
+    """Code -> label for a coded variable, in ``lang`` ("en" or "nl")."""
+    i = _lang_index(lang)
+    return {code: labels[i] for code, labels in variable(name).codes.items()}
+
+
+def label(name: str, lang: str = "en") -> str:
+    """Axis/column label of a variable (English label, or the Dutch description)."""
+    v = variable(name)
+    if lang == "nl":
+        return v.nl if len(v.nl) < 60 else v.name.replace("_", " ")
+    return v.en
+
+
+def sector_code(name: str) -> int:
+    """Sector code for a Dutch or English sector name (case-insensitive)."""
+    key = name.strip().lower()
+    for code, (nl, en) in SECTORS.items():
+        if key in (nl, en, nl.replace(" ", "-"), en.replace(" ", "-")):
+            return code
+    known = ", ".join(nl for nl, _ in SECTORS.values())
+    raise ValueError(f"unknown sector {name!r}; choose one of: {known}")
+
+
+def age_group(age):
+    """Table 1 age group key ("25-34", ...) for an age or a pandas Series of ages."""
+    import pandas as pd
+
+    bins = [g[1] - 0.5 for g in AGE_GROUPS] + [AGE_GROUPS[-1][2] + 0.5]
+    keys = [g[0] for g in AGE_GROUPS]
+    return pd.cut(pd.Series(age, dtype="float"), bins=bins, labels=keys)
+
+
+def _lang_index(lang: str) -> int:
+    if lang not in ("en", "nl"):
+        raise ValueError(f"lang must be 'en' or 'nl', not {lang!r}")
+    return 0 if lang == "nl" else 1

@@ -1,0 +1,203 @@
+"""The article's models: standardized OLS and Pearson correlations, as tidy DataFrames.
+
+Every variable of a model is z-scored on the model's complete cases (listwise
+deletion), so coefficients are standardized betas as the article prints them.
+Unweighted unless asked; with ``weighted=True`` the survey weights enter as WLS
+weights and the z-scores use weighted means and SDs.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import statsmodels.api as sm
+from scipy import stats
+
+from werk import codebook
+
+__all__ = [
+    "CONTROLS",
+    "THREAT_PREDICTORS",
+    "KEEP_UP_PREDICTORS",
+    "EMPLOYABILITY_PREDICTORS",
+    "MODELS",
+    "standardized_ols",
+    "fit",
+    "correlation",
+    "with_derived",
+]
+
+CONTROLS = [
+    "age",
+    "gender",
+    "education",
+    "income",
+    "permanent_contract",
+    "manager",
+    "contract_hours",
+    "years_in_government",
+    "years_in_function",
+]
+_SCALE_PREDICTORS = [
+    "employability",
+    "expertise",
+    "adaptability",
+    "continuous_improvement",
+    "career_self_management",
+    "development_motivation",
+    "hrm_quality",
+    "leadership",
+]
+THREAT_PREDICTORS = CONTROLS + _SCALE_PREDICTORS
+KEEP_UP_PREDICTORS = CONTROLS + _SCALE_PREDICTORS
+EMPLOYABILITY_PREDICTORS = ["age", "years_in_government", "years_in_function"]
+
+#: name -> (outcome, predictors, with sector dummies)
+MODELS: dict[str, tuple[str, list[str], bool]] = {
+    "threat": ("threat", THREAT_PREDICTORS, True),
+    "keep_up": ("keep_up", KEEP_UP_PREDICTORS, True),
+    "employability": ("employability", EMPLOYABILITY_PREDICTORS, False),
+}
+
+_COLUMNS = ["term", "beta", "se", "t", "p", "ci_low", "ci_high", "n"]
+
+
+def with_derived(df: pd.DataFrame) -> pd.DataFrame:
+    """Add derived columns: ``hrm_leadership`` (mean of HRM quality and leadership)."""
+    out = df.copy()
+    if "hrm_quality" in out and "leadership" in out:
+        out["hrm_leadership"] = out[["hrm_quality", "leadership"]].mean(axis=1, skipna=False)
+    return out
+
+
+def _sector_dummies(sector: pd.Series) -> pd.DataFrame:
+    codes = sorted(int(c) for c in sector.dropna().unique())
+    # Reference: the lowest code present (gemeente in the full data).
+    dummies = {f"sector={c}": (sector == c).astype(float) for c in codes[1:]}
+    return pd.DataFrame(dummies, index=sector.index)
+
+
+def _zscore(x: pd.Series, w: np.ndarray | None) -> pd.Series:
+    if w is None:
+        return (x - x.mean()) / x.std(ddof=1)
+    mean = np.average(x, weights=w)
+    sd = np.sqrt(np.average((x - mean) ** 2, weights=w) * len(x) / (len(x) - 1))
+    return (x - mean) / sd
+
+
+def standardized_ols(
+    df: pd.DataFrame,
+    outcome: str,
+    predictors: list[str],
+    sector_dummies: bool = False,
+    weighted: bool = False,
+    alpha: float = 0.05,
+    cov_type: str = "nonrobust",
+) -> pd.DataFrame:
+    """Fit a standardized OLS and return one row per term.
+
+    Parameters
+    ----------
+    df : DataFrame
+        Canonical analysis file.
+    outcome : str
+        Dependent variable.
+    predictors : list of str
+        Independent variables.
+    sector_dummies : bool
+        Add a dummy per sector present (lowest code is the reference).
+    weighted : bool
+        Use the ``weight`` column as WLS weights.
+    alpha : float
+        Confidence level of the intervals is ``1 - alpha``.
+    cov_type : str
+        statsmodels covariance type, e.g. ``"HC3"`` for robust standard errors.
+
+    Returns
+    -------
+    DataFrame
+        Columns term, beta, se, t, p, ci_low, ci_high, n; ``attrs`` holds
+        ``r2``, ``df_resid``, ``n`` and ``dropped`` (terms constant in the data,
+        dropped with a note instead of failing the fit).
+    """
+    cols = [outcome] + list(predictors) + (["sector"] if sector_dummies else [])
+    if weighted:
+        cols.append("weight")
+    missing = [c for c in cols if c not in df.columns]
+    if missing:
+        raise KeyError(f"model of {outcome} needs columns that the data lack: {', '.join(missing)}")
+    data = df[cols].dropna().astype(float)
+    w = data["weight"].to_numpy() if weighted else None
+
+    X = data[list(predictors)].copy()
+    if sector_dummies:
+        X = X.join(_sector_dummies(data["sector"]))
+    dropped = [c for c in X.columns if X[c].nunique() < 2]
+    X = X.drop(columns=dropped)
+    if len(data) <= X.shape[1] + 1:
+        raise ValueError(
+            f"model of {outcome}: {len(data)} complete cases are too few for {X.shape[1]} predictors"
+        )
+    y = _zscore(data[outcome], w)
+    Xz = X.apply(lambda col: _zscore(col, w))
+    Xz = sm.add_constant(Xz, has_constant="add")
+    model = sm.WLS(y, Xz, weights=w) if weighted else sm.OLS(y, Xz)
+    res = model.fit(cov_type=cov_type)
+    ci = res.conf_int(alpha)
+    out = pd.DataFrame(
+        {
+            "term": res.params.index,
+            "beta": res.params.to_numpy(),
+            "se": res.bse.to_numpy(),
+            "t": res.tvalues.to_numpy(),
+            "p": res.pvalues.to_numpy(),
+            "ci_low": ci.iloc[:, 0].to_numpy(),
+            "ci_high": ci.iloc[:, 1].to_numpy(),
+            "n": int(res.nobs),
+        }
+    )
+    out = out[out["term"] != "const"].reset_index(drop=True)
+    out.attrs.update(
+        r2=float(res.rsquared), df_resid=float(res.df_resid), n=int(res.nobs), dropped=dropped, outcome=outcome
+    )
+    return out
+
+
+def fit(df: pd.DataFrame, name: str, weighted: bool = False, cov_type: str = "nonrobust") -> pd.DataFrame:
+    """Fit one of the article's :data:`MODELS` by name ("threat", "keep_up", "employability")."""
+    outcome, predictors, sectors = MODELS[name]
+    use_sectors = sectors and "sector" in df.columns
+    return standardized_ols(df, outcome, predictors, use_sectors, weighted=weighted, cov_type=cov_type)
+
+
+def correlation(df: pd.DataFrame, x: str, y: str, weighted: bool = False) -> dict:
+    """Pearson correlation of two columns on their pairwise complete cases.
+
+    Returns a dict with r, p (two-sided), n and the 95% CI (Fisher z).
+    ``hrm_leadership`` is derived when asked for.
+    """
+    data = with_derived(df) if "hrm_leadership" in (x, y) else df
+    cols = [x, y] + (["weight"] if weighted else [])
+    pair = data[cols].dropna().astype(float)
+    n = len(pair)
+    if n < 4:
+        raise ValueError(f"correlation of {x} and {y}: {n} complete cases are too few")
+    if weighted:
+        w = pair["weight"].to_numpy()
+        c = np.cov(pair[x], pair[y], aweights=w)
+        r = float(c[0, 1] / np.sqrt(c[0, 0] * c[1, 1]))
+    else:
+        r = float(np.corrcoef(pair[x], pair[y])[0, 1])
+    t = r * np.sqrt((n - 2) / max(1e-300, 1 - r**2))
+    p = float(2 * stats.t.sf(abs(t), n - 2))
+    z, half = np.arctanh(r), 1.959963984540054 / np.sqrt(n - 3)
+    return {"x": x, "y": y, "r": r, "p": p, "n": n, "ci_low": float(np.tanh(z - half)), "ci_high": float(np.tanh(z + half))}
+
+
+def term_label(term: str, lang: str = "en") -> str:
+    """Readable label of a model term (a variable or a ``sector=k`` dummy)."""
+    if term.startswith("sector="):
+        return codebook.value_labels("sector", lang)[int(term.split("=")[1])]
+    if term == "hrm_leadership":
+        return "HRM en leiderschap" if lang == "nl" else "HRM and leadership"
+    return codebook.label(term, lang)
