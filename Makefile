@@ -1,0 +1,60 @@
+# werk: make help lists the targets. Every target first makes the virtual environment
+# from requirements.txt (pinned) when it is missing or older than the pins.
+SHELL := /bin/bash
+.SHELLFLAGS := -eo pipefail -c
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+# Matplotlib and Jupyter want writable config folders; keep them inside the build tree
+# so that a run never depends on (or pollutes) the user's home.
+export MPLBACKEND := Agg
+export PYDEVD_DISABLE_FILE_VALIDATION := 1
+
+.DEFAULT_GOAL := help
+.PHONY: help setup book pdf editions test test-fast bless bench data ledger clean
+
+help:  ## list the targets
+	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+
+$(STAMP): requirements.txt pyproject.toml
+	@echo "setting up $(VENV) from requirements.txt (first run takes a minute)"
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements.txt
+	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e .
+	$(BIN)/python -m ipykernel install --prefix $(VENV) --name python3 >/dev/null
+	@touch $@
+
+setup: $(STAMP)  ## create .venv from requirements.txt
+
+data: $(STAMP)  ## regenerate the default synthetic twin (data/twin.csv)
+	$(BIN)/werk synth --out data/twin.csv
+
+ledger: $(STAMP)  ## print the claims ledger on the default data
+	$(BIN)/werk ledger
+
+book: $(STAMP)  ## build the HTML book (the main job); DATA=, MAPPING=, EDITION= to vary
+	$(BIN)/werk build $(if $(DATA),--data $(DATA)) $(if $(MAPPING),--mapping $(MAPPING)) $(if $(EDITION),--edition "$(EDITION)")
+
+pdf: $(STAMP)  ## build the PDF of the book
+	$(BIN)/werk build --pdf
+
+editions: $(STAMP)  ## build the full book and all seven sector editions
+	$(BIN)/werk build --all-editions
+
+test: $(STAMP)  ## run the whole suite: unit tests, nbval on the notebooks, book and browser tests
+	$(BIN)/python -m pytest tests
+	$(BIN)/python -m pytest --nbval notebooks --nbval-sanitize-with tests/nbval_sanitize.cfg -p no:cacheprovider
+
+test-fast: $(STAMP)  ## unit tests only (no book build, no browser)
+	$(BIN)/python -m pytest tests -m "not slow and not browser"
+
+bless: $(STAMP)  ## re-execute the notebooks with default parameters and store their outputs as the nbval reference
+	$(BIN)/python -m werk.bless
+
+bench: $(STAMP)  ## run the build and twin benchmarks; writes benchmarks/results.md
+	$(BIN)/python benchmarks/run.py
+
+clean:  ## remove the build tree (keeps .venv)
+	rm -rf _build
