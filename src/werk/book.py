@@ -1,0 +1,164 @@
+"""Helpers the notebooks call: load an edition, glue numbers, show figures and tables.
+
+Notebooks stay thin (parameters, calls into ``werk``, narrative); everything they
+would otherwise repeat lives here. Nothing here prints at import time.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pandas as pd
+
+from werk import codebook, paths
+from werk.errors import WerkError
+
+__all__ = [
+    "load",
+    "edition_info",
+    "check_edition_size",
+    "glue",
+    "glue_key",
+    "glue_claim",
+    "glue_published",
+    "setup",
+    "MIN_EDITION_N",
+]
+
+#: Below this many respondents an edition is refused: with CBS's threshold of 10 per cell
+#: almost every table would be suppressed (see werk.outputcheck).
+MIN_EDITION_N = 50
+
+
+def setup() -> None:
+    """Matplotlib and pandas settings shared by every notebook (quiet, deterministic)."""
+    import matplotlib as mpl
+
+    mpl.rcParams.update(
+        {
+            "figure.dpi": 110,
+            "savefig.dpi": 110,
+            "font.size": 10,
+            "axes.titlesize": 10,
+            "axes.labelsize": 10,
+            "figure.figsize": (7.0, 3.4),
+            "svg.hashsalt": "werk",
+            "figure.max_open_warning": 0,
+        }
+    )
+    pd.set_option("display.precision", 3)
+
+
+def edition_info(df: pd.DataFrame, edition: str, data_path) -> dict:
+    """Who an edition covers: its label, the number of respondents, whether it is the twin."""
+    data_path = Path(data_path).resolve()
+    is_twin = data_path == paths.TWIN.resolve()
+    if edition in (None, "", "all"):
+        label_en, label_nl, code, n = "all sectors", "alle overheidsorganen", None, len(df)
+    else:
+        code = codebook.sector_code(edition)
+        nl, en = codebook.SECTORS[code]
+        label_en, label_nl, n = en, nl, int((df["sector"] == code).sum())
+    source = "the synthetic twin" if is_twin else f"the data file {data_path.name}"
+    return {
+        "edition": edition or "all",
+        "sector": code,
+        "edition_label": label_en,
+        "edition_label_nl": label_nl,
+        "n": n,
+        "is_twin": is_twin,
+        "source": source,
+        "footer": f"Edition: {label_en} ({n} respondents), computed from {source}.",
+    }
+
+
+def check_edition_size(info: dict) -> None:
+    """Refuse an edition too small to publish anything under CBS's output rules."""
+    if info["n"] < MIN_EDITION_N:
+        raise WerkError(
+            f"edition {info['edition']!r} has {info['n']} respondents; at least {MIN_EDITION_N} are needed "
+            "to publish a book under CBS's output rules (10 respondents behind every number). "
+            "Choose a larger group or the whole sample."
+        )
+
+
+def load(data_path=None, mapping_path=None, edition: str = "all") -> tuple[pd.DataFrame, dict]:
+    """Load and validate the data, keep one sector for an edition; return (frame, info)."""
+    from werk import data
+
+    data_path = data_path or paths.TWIN
+    df = data.load(data_path, mapping_path)
+    info = edition_info(df, edition, data_path)
+    if info["sector"] is not None:
+        df = df[df["sector"] == info["sector"]].reset_index(drop=True)
+    return df, info
+
+
+def glue_key(name: str) -> str:
+    """A glue key from a claim id or name: ``beta:threat~age`` -> ``beta_threat_age``."""
+    return re.sub(r"[^A-Za-z0-9]+", "_", name).strip("_")
+
+
+def glue(name: str, value) -> None:
+    """Glue a value without showing it; numpy scalars become Python numbers first."""
+    from myst_nb import glue as _glue
+
+    if hasattr(value, "item"):
+        value = value.item()
+    _glue(glue_key(name), value, display=False)
+
+
+def glue_claim(claim_id: str, value: float) -> str:
+    """Glue a reproduced number of a published claim, formatted like the ledger formats it."""
+    from werk import ledger
+
+    claim = _claims()[claim_id]
+    text = ledger.format_value(claim, value)
+    glue(claim_id, text)
+    return text
+
+
+def glue_published(claim_id: str) -> str:
+    """Glue the article's printed value of a claim (key ``pub_<id>``), for quoting it as printed."""
+    from werk import ledger
+
+    claim = _claims()[claim_id]
+    text = ledger.format_value(claim, claim["value"])
+    glue("pub:" + claim_id, text)
+    return text
+
+
+_CLAIMS: dict | None = None
+
+
+def _claims() -> dict:
+    global _CLAIMS
+    if _CLAIMS is None:
+        from werk import ledger
+
+        _CLAIMS = {c["id"]: c for c in ledger.claims()}
+    return _CLAIMS
+
+
+def markdown_table(frame: pd.DataFrame, caption: str | None = None, name: str | None = None, align=None):
+    """Show a formatted table as MyST markdown, so HTML and PDF both get a real table.
+
+    ``frame`` holds display strings (see :mod:`werk.tables`); ``caption`` and ``name`` make it a
+    numbered table that the prose can reference with ``{numref}``.
+    """
+    from IPython.display import Markdown
+
+    def cell(x) -> str:
+        s = "" if x is None or (isinstance(x, float) and pd.isna(x)) else str(x)
+        return s.replace("|", "\\|").replace("\n", " ")
+
+    cols = [str(c) for c in frame.columns]
+    align = align or ["---" if i == 0 else "--:" for i in range(len(cols))]
+    lines = ["| " + " | ".join(cell(c) for c in cols) + " |", "|" + "|".join(align) + "|"]
+    lines += ["| " + " | ".join(cell(v) for v in row) + " |" for row in frame.itertuples(index=False)]
+    body = "\n".join(lines)
+    if caption:
+        opts = f":name: {name}\n" if name else ""
+        body = f":::{{table}} {caption}\n{opts}:align: center\n\n{body}\n:::"
+    return Markdown(body)

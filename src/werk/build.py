@@ -1,0 +1,306 @@
+"""``werk build``: validate the data, execute the notebooks with papermill, build the book.
+
+The pipeline, per edition (the whole sample, or one sector):
+
+1. load and validate the data (a bad file stops here, before anything is written);
+2. execute every notebook of ``_toc.yml`` with papermill into ``_build/executed/<edition>/``
+   (sources are never written), in parallel up to the number of cores, skipping a notebook
+   whose inputs are unchanged (see :mod:`werk.cache`);
+3. stage the book sources with the executed notebooks in ``_build/stage/<edition>/`` and run
+   Jupyter Book there with ``execute_notebooks: "off"``, ``-W -n --keep-going``;
+4. swap the new HTML in only when the build succeeded, so a failure leaves the previous book.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import time
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
+from pathlib import Path
+
+import yaml
+
+from werk import codebook, paths
+from werk.errors import WerkError
+
+__all__ = ["build", "build_all", "notebooks_in_toc", "edition_slug", "html_dir", "add_arguments", "main"]
+
+BOOK_FILES = ["_config.yml", "_toc.yml", "intro.md", "references.bib"]
+
+
+class BuildError(WerkError):
+    """A notebook or the book build failed; the previous book is left in place."""
+
+
+def log(msg: str) -> None:
+    print(f"werk build: {msg}", file=sys.stderr, flush=True)
+
+
+def edition_slug(edition: str) -> str:
+    """Folder name of an edition: ``all`` or the sector's Dutch name with dashes."""
+    if edition in ("all", "", None):
+        return "all"
+    code = codebook.sector_code(edition)
+    return codebook.SECTORS[code][0].replace(" ", "-")
+
+
+def html_dir(edition: str = "all", root: Path | None = None) -> Path:
+    """Where the HTML of an edition lands."""
+    build = (root or paths.ROOT) / "_build"
+    slug = edition_slug(edition)
+    return build / "html" if slug == "all" else build / "editions" / slug / "html"
+
+
+def notebooks_in_toc(root: Path | None = None) -> list[Path]:
+    """The notebooks of ``_toc.yml``, in book order, relative to the project root."""
+    root = root or paths.ROOT
+    toc = yaml.safe_load((root / "_toc.yml").read_text())
+    files = []
+
+    def walk(node):
+        if isinstance(node, dict):
+            if "file" in node:
+                files.append(node["file"])
+            for v in node.values():
+                walk(v)
+        elif isinstance(node, list):
+            for v in node:
+                walk(v)
+
+    walk(toc.get("parts", toc.get("chapters", [])))
+    return [Path(f + ".ipynb") for f in files if (root / (f + ".ipynb")).exists()]
+
+
+def _execute_one(job: dict) -> dict:
+    """Run one notebook with papermill (in a worker); return timing or the error."""
+    import papermill as pm
+    from papermill.exceptions import PapermillExecutionError
+
+    from werk import cache
+
+    src, out = Path(job["src"]), Path(job["out"])
+    key = job["key"]
+    reused = None if job["force"] else cache.reuse(src, out, key)
+    if reused:
+        return {"nb": job["name"], "seconds": 0.0, "cached": True, "prose": reused == "prose"}
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.with_suffix(".running.ipynb")
+    t0 = time.perf_counter()
+    env_before = os.environ.get("MPLBACKEND")
+    os.environ["MPLBACKEND"] = "Agg"
+    try:
+        pm.execute_notebook(
+            str(src),
+            str(tmp),
+            parameters=job["parameters"],
+            kernel_name="python3",
+            progress_bar=False,
+            cwd=str(src.parent),
+            log_output=False,
+        )
+    except PapermillExecutionError as exc:
+        tmp.unlink(missing_ok=True)
+        return {
+            "nb": job["name"],
+            "error": f"{job['name']}, cell {exc.exec_count or exc.cell_index}: {exc.ename}: {exc.evalue}",
+        }
+    except Exception as exc:  # a kernel that died, a notebook that is not JSON: name the notebook
+        tmp.unlink(missing_ok=True)
+        return {"nb": job["name"], "error": f"{job['name']}: {type(exc).__name__}: {exc}"}
+    finally:
+        if env_before is None:
+            os.environ.pop("MPLBACKEND", None)
+        else:
+            os.environ["MPLBACKEND"] = env_before
+    cache.store(tmp, out, key)
+    return {"nb": job["name"], "seconds": time.perf_counter() - t0, "cached": False}
+
+
+def execute(
+    parameters: dict, edition: str, force: bool = False, jobs: int | None = None, root: Path | None = None
+) -> Path:
+    """Execute every notebook for one edition; return the folder of executed notebooks."""
+    from werk import cache
+
+    root = root or paths.ROOT
+    slug = edition_slug(edition)
+    out_root = root / "_build" / "executed" / slug
+    nbs = notebooks_in_toc(root)
+    data_files = [parameters["data_path"]] + ([parameters["mapping_path"]] if parameters.get("mapping_path") else [])
+    job_list = []
+    for nb in nbs:
+        key = cache.key(root / nb, parameters, data_files)
+        job_list.append(
+            {"src": str(root / nb), "out": str(out_root / nb), "name": str(nb), "parameters": parameters,
+             "key": key, "force": force}
+        )
+    jobs = max(1, min(jobs or os.cpu_count() or 1, len(job_list)))
+    errors, done = [], 0
+    # Threads are enough: each papermill run drives its own kernel process.
+    with ThreadPoolExecutor(max_workers=jobs) as pool:
+        for res in pool.map(_execute_one, job_list):
+            done += 1
+            if "error" in res:
+                errors.append(res["error"])
+                log(f"[{slug} {done}/{len(job_list)}] FAILED {res['error']}")
+            elif res.get("cached"):
+                how = "prose re-rendered from cached outputs" if res.get("prose") else "unchanged, cached"
+                log(f"[{slug} {done}/{len(job_list)}] {res['nb']}: {how}")
+            else:
+                log(f"[{slug} {done}/{len(job_list)}] {res['nb']}: executed in {res['seconds']:.1f} s")
+    if errors:
+        raise BuildError(
+            "a notebook failed, the previous book is left in place:\n  " + "\n  ".join(errors)
+        )
+    return out_root
+
+
+def stage(executed: Path, edition: str, info: dict, root: Path | None = None) -> Path:
+    """Copy the book sources and the executed notebooks into a staging folder."""
+    root = root or paths.ROOT
+    slug = edition_slug(edition)
+    st = root / "_build" / "stage" / slug
+    if st.exists():
+        shutil.rmtree(st)
+    st.mkdir(parents=True)
+    for name in BOOK_FILES:
+        shutil.copy2(root / name, st / name)
+    shutil.copytree(executed, st, dirs_exist_ok=True, ignore=shutil.ignore_patterns("*.key", "*.running.ipynb"))
+    cfg = yaml.safe_load((st / "_config.yml").read_text())
+    if slug != "all":
+        cfg["title"] = f"{cfg['title']}: {info['edition_label']} edition"
+    cfg["html"]["extra_footer"] = info.get("footer", cfg["html"].get("extra_footer", ""))
+    (st / "_config.yml").write_text(yaml.safe_dump(cfg, sort_keys=False, allow_unicode=True))
+    return st
+
+
+def _jupyter_book(stage_dir: Path, out: Path, builder: str) -> subprocess.CompletedProcess:
+    exe = Path(sys.executable).parent / "jupyter-book"
+    cmd = [str(exe), "build", str(stage_dir), "--path-output", str(out), "--builder", builder,
+           "-W", "-n", "--keep-going"]
+    env = dict(os.environ, MPLBACKEND="Agg", PYDEVD_DISABLE_FILE_VALIDATION="1")
+    return subprocess.run(cmd, capture_output=True, text=True, env=env)
+
+
+def compile_book(stage_dir: Path, edition: str, builder: str = "html", root: Path | None = None) -> Path:
+    """Run Jupyter Book on the staged sources into a temporary folder; swap it in on success."""
+    root = root or paths.ROOT
+    slug = edition_slug(edition)
+    tmp = root / "_build" / "tmp" / f"{slug}-{builder}"
+    if tmp.exists():
+        shutil.rmtree(tmp)
+    tmp.mkdir(parents=True)
+    log(f"[{slug}] compiling the book ({builder})")
+    t0 = time.perf_counter()
+    proc = _jupyter_book(stage_dir, tmp, builder)
+    if proc.returncode != 0:
+        lines = [ln for ln in (proc.stdout + proc.stderr).splitlines() if "WARNING" in ln or "ERROR" in ln
+                 or "Error" in ln]
+        detail = "\n  ".join(lines[-15:]) or (proc.stdout + proc.stderr)[-2000:]
+        raise BuildError(f"Jupyter Book failed for edition {slug}; the previous book is left in place:\n  {detail}")
+    log(f"[{slug}] compiled in {time.perf_counter() - t0:.1f} s")
+    if builder == "html":
+        new, final = tmp / "_build" / "html", html_dir(edition, root)
+    else:
+        pdfs = sorted((tmp / "_build" / "latex").glob("*.pdf"))
+        if not pdfs:
+            raise BuildError(f"pdflatex produced no PDF for edition {slug}")
+        new = pdfs[0]
+        final = root / "_build" / "pdf" / f"{'book' if slug == 'all' else slug}.pdf"
+    _swap(new, final)
+    shutil.rmtree(tmp, ignore_errors=True)
+    return final
+
+
+def _swap(new: Path, final: Path) -> None:
+    """Replace ``final`` by ``new`` with renames, so a reader never meets a half-written book."""
+    final.parent.mkdir(parents=True, exist_ok=True)
+    old = final.with_name(final.name + ".old")
+    if old.exists():
+        shutil.rmtree(old) if old.is_dir() else old.unlink()
+    if final.exists():
+        final.rename(old)
+    shutil.move(str(new), str(final))
+    if old.exists():
+        shutil.rmtree(old) if old.is_dir() else old.unlink()
+
+
+def build(
+    data: str | Path | None = None,
+    mapping: str | Path | None = None,
+    edition: str = "all",
+    pdf: bool = False,
+    force: bool = False,
+    jobs: int | None = None,
+    weighted: bool = False,
+    lang: str = "en",
+    root: Path | None = None,
+) -> Path:
+    """Build one edition of the book; return the path of its ``index.html`` (or the PDF)."""
+    from werk import book, data as wdata
+
+    root = root or paths.ROOT
+    data = Path(data or paths.TWIN).resolve()
+    mapping = Path(mapping).resolve() if mapping else None
+    t0 = time.perf_counter()
+    log(f"validating {data}")
+    frame = wdata.load(data, mapping)
+    info = book.edition_info(frame, edition, data)
+    book.check_edition_size(info)
+    log(f"[{edition_slug(edition)}] {info['edition_label']}: {info['n']} respondents")
+    parameters = {
+        "data_path": str(data),
+        "mapping_path": str(mapping) if mapping else None,
+        "edition": edition or "all",
+        "weighted": bool(weighted),
+        "lang": lang,
+    }
+    executed = execute(parameters, edition, force=force, jobs=jobs, root=root)
+    st = stage(executed, edition, info, root)
+    out = compile_book(st, edition, "html", root)
+    result = out / "index.html"
+    if pdf:
+        result = compile_book(st, edition, "pdflatex", root)
+    log(f"done in {time.perf_counter() - t0:.1f} s")
+    return result
+
+
+def _build_edition(kwargs: dict) -> str:
+    return str(build(**kwargs))
+
+
+def build_all(data=None, mapping=None, force=False, pdf=False, root=None) -> list[Path]:
+    """Build the full book and all seven sector editions, two editions at a time (one per core)."""
+    editions = ["all"] + [nl for nl, _ in codebook.SECTORS.values()]
+    workers = max(1, min(2, os.cpu_count() or 1))
+    kw = [dict(data=data, mapping=mapping, edition=e, force=force, pdf=pdf, jobs=1, root=root) for e in editions]
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        return [Path(p) for p in pool.map(_build_edition, kw)]
+
+
+def add_arguments(p) -> None:
+    p.add_argument("--data", help="data file (default: the synthetic twin, data/twin.csv)")
+    p.add_argument("--mapping", help="YAML mapping of the file's variables onto the codebook")
+    p.add_argument("--edition", default="all", help="'all' (default) or a sector, e.g. 'gemeente'")
+    p.add_argument("--all-editions", action="store_true", help="build the full book and all seven sector editions")
+    p.add_argument("--pdf", action="store_true", help="also build the PDF (pdflatex)")
+    p.add_argument("--force", action="store_true", help="ignore the execution cache: run every notebook")
+    p.add_argument("--jobs", type=int, default=None, help="notebooks run at once (default: the number of cores)")
+    p.add_argument("--weighted", action="store_true", help="use the survey weights in the models")
+    p.add_argument("--lang", choices=["en", "nl"], default="en", help="language of figure and table labels")
+
+
+def main(args) -> int:
+    if args.all_editions:
+        results = build_all(args.data, args.mapping, force=args.force, pdf=args.pdf)
+        for r in results:
+            print(r)
+        return 0
+    result = build(args.data, args.mapping, args.edition, pdf=args.pdf, force=args.force, jobs=args.jobs,
+                   weighted=args.weighted, lang=args.lang)
+    print(result)
+    return 0
+

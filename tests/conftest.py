@@ -1,0 +1,63 @@
+"""Shared fixtures for the werk tests."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+
+def make_canonical_frame(n: int = 40, seed: int = 2019) -> pd.DataFrame:
+    """A small canonical analysis frame, valid for every codebook column and constraint.
+
+    Some answers are missing (NaN) on purpose, so that the loaders' handling of missing
+    values is part of every round trip.
+    """
+    rng = np.random.default_rng(seed)
+    age = rng.integers(25, 65, n).astype("float64")
+    years_gov = np.floor(rng.uniform(0, 1, n) * (age - 15))
+    years_fun = np.floor(rng.uniform(0, 1, n) * years_gov)
+
+    def quarters():
+        return rng.integers(4, 21, n) / 4  # scale scores on a grid of quarter points, 1-5
+
+    frame = pd.DataFrame(
+        {
+            "respondent_id": np.arange(1001, 1001 + n, dtype="int64"),
+            "weight": np.round(rng.uniform(0.4, 2.5, n), 4),
+            "sector": rng.integers(1, 8, n).astype("int64"),
+            "age": age,
+            "gender": rng.integers(1, 3, n).astype("float64"),
+            "education": rng.integers(1, 4, n).astype("float64"),
+            "income": rng.integers(1, 6, n).astype("float64"),
+            "permanent_contract": rng.integers(0, 2, n).astype("float64"),
+            "manager": rng.integers(0, 2, n).astype("float64"),
+            "multiple_jobs": rng.integers(0, 2, n).astype("float64"),
+            "contract_hours": np.round(rng.uniform(8, 40, n) * 2) / 2,  # halves: 36.5 tests decimal commas
+            "years_in_government": years_gov,
+            "years_in_function": years_fun,
+            "threat": rng.integers(1, 6, n).astype("float64"),
+            "keep_up": rng.integers(1, 6, n).astype("float64"),
+            "employability": quarters(),
+            "expertise": quarters(),
+            "adaptability": quarters(),
+            "continuous_improvement": quarters(),
+            "career_self_management": quarters(),
+            "development_motivation": quarters(),
+            "hrm_quality": quarters(),
+            "leadership": quarters(),
+        }
+    )
+    # Missing answers, away from row 0 so that every column still shows its type.
+    frame.loc[[3, 7], "threat"] = np.nan
+    frame.loc[[5], "keep_up"] = np.nan
+    frame.loc[[11], "age"] = np.nan
+    frame.loc[[12, 30], "employability"] = np.nan
+    frame.loc[[20], "contract_hours"] = np.nan
+    return frame
+
+
+@pytest.fixture
+def canonical_frame() -> pd.DataFrame:
+    """A fresh copy of the small valid canonical frame (tests may change it)."""
+    return make_canonical_frame()
