@@ -1,0 +1,751 @@
+"""The claims ledger: every number the article prints beside the one computed from the data.
+
+:func:`claims` reads and validates ``data/published.yml``; :func:`ledger` computes each
+claim from a canonical frame (the twin, the real file, one sector) and says whether it
+matches. The ledger follows the data: nothing here knows the twin's targets.
+
+Rules (what "match" means)
+--------------------------
+* **Numbers match when they round to the printed value**: rounded half away from zero to
+  the printed decimals, the computed number equals the printed one. For a positive value
+  that is the interval ``[v - h, v + h)`` with ``h`` half a unit of the last printed digit:
+  share 40 → [39.5, 40.5); 30.9 → [30.85, 30.95); β .04 → [.035, .045); β -.13 →
+  (-.135, -.125]. Shares are valid percents: respondents with an answer are the denominator.
+* **beta / r**: the value rounds to the printed one (so the sign agrees) *and* p < p_max.
+  When the value matches but p does not, the reason gives the arithmetic of
+  :mod:`werk.audit` (what R² the model would need).
+* **ns** (a claimed absence of effect): p > .05; for ``sector`` the joint F test of all
+  sector dummies (full model against the model without them, same cases).
+* **diff**: the direction as claimed (the ``higher`` group has the higher share at
+  ``codes`` and the higher mean rank; without codes the higher mean); where ``p_max`` is
+  given, the two-sided Mann-Whitney U test (the answers are ordinal) has p < p_max; with
+  ``small``, |Cohen's d| (pooled SD) is below it.
+* **trend**: Spearman's rho of the ordered age group and the outcome has the claimed sign
+  and p < .05.
+* **bound**: ``largest`` — that category is the modal one; ``below``/``above`` — the share
+  (of ``codes``, among the ``filter`` cases) lies strictly between them; with ``by`` the
+  share exceeds ``above`` in every group present.
+
+Edition
+-------
+With ``edition`` set to a sector (the data filtered to one sector) every comparison is
+still with the article's whole-sample numbers, and the reason says so; claims about sectors
+become "not reproducible". A frame with a single sector is treated the same way.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import sys
+from decimal import ROUND_HALF_UP, Decimal
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import yaml
+from scipy import stats
+
+from werk import audit as _audit
+from werk import codebook, models, paths
+from werk.errors import DataError, WerkError
+
+__all__ = [
+    "KINDS",
+    "STATUSES",
+    "COLUMNS",
+    "claims",
+    "ledger",
+    "format_value",
+    "round_printed",
+    "matches",
+    "summary",
+    "to_text",
+    "add_arguments",
+    "main",
+]
+
+MATCH, DEVIATES, NOT_REPRODUCIBLE = "match", "deviates", "not reproducible"
+STATUSES = (MATCH, DEVIATES, NOT_REPRODUCIBLE)
+COLUMNS = ["id", "kind", "published", "reproduced", "value", "p", "n", "status", "reason",
+           "section", "figure", "table"]
+
+#: kind -> (spec fields required, whether a printed value is required)
+KINDS: dict[str, tuple[tuple[str, ...], bool]] = {
+    "n": ((), True),
+    "mean": (("variable",), True),
+    "sd": (("variable",), True),
+    "share": (("variable", "codes"), True),
+    "bound": (("variable",), False),
+    "beta": (("model", "term"), True),
+    "r": (("x", "y"), True),
+    "ns": (("model", "terms"), False),
+    "diff": (("variable", "by", "higher"), False),
+    "trend": (("x", "y", "sign"), False),
+}
+_NS_ALPHA = 0.05
+_TREND_ALPHA = 0.05
+_GROUP_NAMES = {("gender", 1): "men", ("gender", 2): "women", ("manager", 0): "employees",
+                ("manager", 1): "managers"}
+
+
+class _NotReproducible(Exception):
+    """A claim that cannot be computed from these data; the message is the reason."""
+
+
+# ----------------------------------------------------------------------------- claims
+
+
+def claims(path: str | Path = paths.PUBLISHED) -> list[dict]:
+    """Read and validate the published claims.
+
+    Returns
+    -------
+    list of dict
+        One dict per claim: id, kind, value (or None), precision, p_max (or None), section,
+        figure, table, nl, spec.
+
+    Raises
+    ------
+    WerkError
+        Unreadable file, duplicate ids, unknown kinds or missing spec fields.
+    """
+    path = Path(path)
+    try:
+        doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise WerkError(f"cannot read the published claims {path}: {exc.strerror or exc}") from None
+    except yaml.YAMLError as exc:
+        raise WerkError(f"{path} is not valid YAML: {exc}") from None
+    if not isinstance(doc, dict) or not isinstance(doc.get("claims"), list):
+        raise WerkError(f"{path} has no 'claims' list")
+    return _validate(doc["claims"], str(path))
+
+
+def _validate(raw: list, where: str = "claims") -> list[dict]:
+    out, seen, problems = [], set(), []
+    for i, c in enumerate(raw):
+        if not isinstance(c, dict) or "id" not in c or "kind" not in c:
+            problems.append(f"entry {i + 1} needs an id and a kind")
+            continue
+        cid, kind = str(c["id"]), c["kind"]
+        if cid in seen:
+            problems.append(f"{cid}: duplicate id")
+        seen.add(cid)
+        if kind not in KINDS:
+            problems.append(f"{cid}: unknown kind {kind!r} (known: {', '.join(KINDS)})")
+            continue
+        needed, needs_value = KINDS[kind]
+        spec = c.get("spec") or {}
+        missing = [f for f in needed if f not in spec]
+        if kind == "bound" and not any(k in spec for k in ("largest", "below", "above")):
+            missing.append("largest, below or above")
+        if missing:
+            problems.append(f"{cid}: spec lacks {', '.join(missing)}")
+        if needs_value and not isinstance(c.get("value"), (int, float)):
+            problems.append(f"{cid}: a {kind} claim needs a numeric value")
+        if kind in ("beta", "r") and c.get("p_max") is None:
+            problems.append(f"{cid}: a {kind} claim needs p_max")
+        w = c.get("where") or {}
+        out.append({
+            "id": cid, "kind": kind, "value": c.get("value"), "precision": int(c.get("precision", 0) or 0),
+            "p_max": c.get("p_max"), "section": w.get("section"), "figure": w.get("figure"),
+            "table": w.get("table"), "nl": c.get("nl", ""), "spec": dict(spec),
+        })
+    if problems:
+        raise WerkError(f"{where}: " + "; ".join(problems))
+    return out
+
+
+# ----------------------------------------------------------------------------- formatting
+
+
+def round_printed(x: float, decimals: int) -> float:
+    """Round half away from zero to ``decimals`` (the rule behind :func:`matches`)."""
+    q = Decimal(1).scaleb(-decimals)
+    r = float(Decimal(repr(float(x))).quantize(q, rounding=ROUND_HALF_UP))
+    return int(r) if decimals == 0 else r
+
+
+def matches(x: float, printed: float, decimals: int) -> bool:
+    """True when ``x`` rounds (half away from zero) to the printed value."""
+    if x is None or not np.isfinite(x):
+        return False
+    return round_printed(x, decimals) == round_printed(printed, decimals)
+
+
+def _coef(x: float, decimals: int) -> str:
+    s = f"{x:.{decimals}f}"
+    if s.startswith("0."):
+        return s[1:]
+    if s.startswith("-0."):
+        return "-" + s[2:]
+    return s
+
+
+def format_value(claim: dict, x) -> str:
+    """Format a number the way the claim is printed, for tables and prose.
+
+    Shares and bounds: percent with the printed decimals ("40%", "30.9%"); betas and
+    correlations: APA style as the article prints them, no leading zero and the printed
+    decimals (".04", "-.13"); n: thousands separator ("5,391"); means and SDs: the printed
+    decimals. Text (qualitative claims) and missing values pass through ("" for NaN).
+    """
+    if x is None or isinstance(x, str):
+        return x or ""
+    if isinstance(x, float) and math.isnan(x):
+        return ""
+    kind, dec = claim["kind"], int(claim.get("precision", 0) or 0)
+    if kind in ("share", "bound"):
+        return f"{x:.{dec}f}%"
+    if kind in ("beta", "r"):
+        return _coef(x, dec or 2)
+    if kind == "n":
+        return f"{int(round(x)):,}"
+    return f"{x:.{dec}f}"
+
+
+def _fmt_p(p: float) -> str:
+    if p is None or not np.isfinite(p):
+        return ""
+    return "<.001" if p < 0.001 else _coef(p, 3)
+
+
+def _p_text(p: float) -> str:
+    f = _fmt_p(p)
+    return f"p {f[0]} {f[1:]}" if f.startswith("<") else f"p = {f}"
+
+
+def _published_text(c: dict):
+    spec, kind = c["spec"], c["kind"]
+    if c["value"] is not None and kind not in ("bound",):
+        return c["value"]
+    if kind == "bound":
+        if "largest" in spec:
+            return f"largest: {spec['largest']}"
+        parts = []
+        if "above" in spec:
+            parts.append(f"over {round(spec['above'], 1):g}%")
+        if "below" in spec:
+            parts.append(f"under {round(spec['below'], 1):g}%")
+        text = " and ".join(parts)
+        return text + (f" in every {spec['by'].replace('_', ' ')}" if "by" in spec else "")
+    if kind == "ns":
+        return "n.s. (p > .05)"
+    if kind == "diff":
+        text = f"{_group_name(spec['by'], spec['higher'])} higher"
+        if "small" in spec:
+            text += f", small (|d| < {spec['small']:g})"
+        if c.get("p_max") is not None:
+            text += f", p < {_coef(c['p_max'], 3).rstrip('0')}"
+        return text
+    if kind == "trend":
+        return "falls with age group" if spec["sign"] < 0 else "rises with age group"
+    return ""
+
+
+def _group_name(by: str, code) -> str:
+    return _GROUP_NAMES.get((by, code), f"{by} = {code}")
+
+
+# ----------------------------------------------------------------------------- computing
+
+
+def _need(df: pd.DataFrame, cols) -> None:
+    missing = [c for c in dict.fromkeys(cols) if c not in df.columns]
+    if missing:
+        raise _NotReproducible(f"column{'s' if len(missing) > 1 else ''} {', '.join(missing)} missing")
+
+
+def _prepare(df: pd.DataFrame) -> pd.DataFrame:
+    out = models.with_derived(df)
+    if "age_group" not in out.columns and "age" in out.columns:
+        out["age_group"] = codebook.age_group(out["age"]).astype(object).to_numpy()
+    if "age_group" in out.columns:
+        out["age_group"] = out["age_group"].astype(object).where(out["age_group"].notna(), None)
+    return out
+
+
+def _source_cols(var: str) -> list[str]:
+    if var == "age_group":
+        return ["age"]
+    if var == "hrm_leadership":
+        return ["hrm_quality", "leadership"]
+    return [var]
+
+
+def _need_var(df, *variables) -> None:
+    for v in variables:
+        if v not in df.columns:
+            _need(df, _source_cols(v))
+
+
+def _isin(s: pd.Series, codes) -> pd.Series:
+    if s.dtype == object:
+        return s.astype(str).isin([str(c) for c in codes])
+    return s.isin(codes)
+
+
+def _share(s: pd.Series, codes) -> tuple[float, int]:
+    s = s.dropna()
+    if len(s) == 0:
+        raise _NotReproducible(f"no answers to {s.name}")
+    return 100 * float(_isin(s, codes).mean()), int(len(s))
+
+
+class _Context:
+    """Models and tests fitted once per ledger call."""
+
+    def __init__(self, df: pd.DataFrame, sector_edition: int | None):
+        self.df = df
+        self.sector_edition = sector_edition
+        self.single_sector = "sector" in df and df["sector"].dropna().nunique() == 1
+        self._models: dict[str, object] = {}
+        self._joint: dict[str, object] = {}
+
+    def model(self, name: str) -> pd.DataFrame:
+        if name not in self._models:
+            try:
+                outcome, predictors, sectors = models.MODELS[name]
+            except KeyError:
+                self._models[name] = _NotReproducible(f"unknown model {name!r}")
+            else:
+                try:
+                    _need(self.df, [outcome, *predictors, *(["sector"] if sectors else [])])
+                    self._models[name] = models.fit(self.df, name)
+                except _NotReproducible as exc:
+                    self._models[name] = _NotReproducible(f"{exc} (model of {outcome})")
+                except (KeyError, ValueError) as exc:
+                    self._models[name] = _NotReproducible(f"model of {outcome} cannot be fitted: {exc}")
+        res = self._models[name]
+        if isinstance(res, Exception):
+            raise res
+        return res
+
+    def sector_test(self, name: str) -> tuple[float, float, int]:
+        """Joint F test of the sector dummies of model ``name``: (F, p, q)."""
+        if name not in self._joint:
+            try:
+                self._joint[name] = self._sector_test(name)
+            except _NotReproducible as exc:
+                self._joint[name] = exc
+        res = self._joint[name]
+        if isinstance(res, Exception):
+            raise res
+        return res
+
+    def _sector_test(self, name: str):
+        full = self.model(name)
+        q = int(full["term"].str.startswith("sector=").sum())
+        if q == 0:
+            raise _NotReproducible(self.sector_reason())
+        outcome, predictors, _ = models.MODELS[name]
+        # Same complete cases as the full model: drop rows missing any of its columns.
+        cases = self.df.dropna(subset=[outcome, *predictors, "sector"])
+        restricted = models.standardized_ols(cases, outcome, predictors, sector_dummies=False)
+        r2f, r2r, dfr = full.attrs["r2"], restricted.attrs["r2"], full.attrs["df_resid"]
+        f = ((r2f - r2r) / q) / ((1 - r2f) / dfr)
+        return float(f), float(stats.f.sf(f, q, dfr)), q
+
+    def sector_reason(self) -> str:
+        if self.sector_edition is not None:
+            name = codebook.SECTORS.get(self.sector_edition, (str(self.sector_edition),))[0]
+            return f"sector constant in this edition (sector = {name})"
+        return "sector constant in these data"
+
+
+def _row(c: dict) -> dict:
+    return {"id": c["id"], "kind": c["kind"], "published": _published_text(c), "reproduced": "",
+            "value": math.nan, "p": math.nan, "n": math.nan, "status": NOT_REPRODUCIBLE, "reason": "",
+            "section": c.get("section"), "figure": c.get("figure"), "table": c.get("table")}
+
+
+def _numeric(row: dict, c: dict, x: float, n: int, p: float | None = None) -> None:
+    row.update(value=float(x), n=int(n), reproduced=round_printed(x, c["precision"]))
+    if p is not None:
+        row["p"] = float(p)
+    if matches(x, c["value"], c["precision"]):
+        row["status"] = MATCH
+        return
+    row["status"] = DEVIATES
+    h = 0.5 * 10 ** (-c["precision"])
+    lo, hi = c["value"] - h, c["value"] + h
+    row["reason"] = (f"{format_value(c, x)} (unrounded {x:.4g}) does not round to the printed "
+                     f"{format_value(c, c['value'])}: needs {lo:.{c['precision'] + 1}f} to "
+                     f"{hi:.{c['precision'] + 1}f}")
+
+
+def _check_p(row: dict, c: dict, extra: str) -> None:
+    """Downgrade a value match to deviates when p does not reach the printed threshold."""
+    if row["status"] == MATCH and not row["p"] < c["p_max"]:
+        row["status"] = DEVIATES
+        row["reason"] = (f"value rounds to {format_value(c, c['value'])} but p = {row['p']:.3g} "
+                         f"is not < {c['p_max']:g}; {extra}")
+
+
+def _do_n(row, c, ctx):
+    _numeric(row, c, len(ctx.df), len(ctx.df))
+
+
+def _do_moment(row, c, ctx):
+    var = c["spec"]["variable"]
+    _need_var(ctx.df, var)
+    s = pd.to_numeric(ctx.df[var], errors="coerce").dropna()
+    if len(s) < 2:
+        raise _NotReproducible(f"fewer than two values of {var}")
+    x = s.mean() if c["kind"] == "mean" else s.std(ddof=1)
+    _numeric(row, c, float(x), len(s))
+
+
+def _sector_guard(c, ctx, *variables):
+    if "sector" in variables and (ctx.sector_edition is not None or ctx.single_sector):
+        raise _NotReproducible(ctx.sector_reason())
+
+
+def _filtered(c, ctx) -> pd.DataFrame:
+    df = ctx.df
+    for var, values in (c["spec"].get("filter") or {}).items():
+        _need_var(df, var)
+        df = df[_isin(df[var], values if isinstance(values, list) else [values])]
+    return df
+
+
+def _do_share(row, c, ctx):
+    spec = c["spec"]
+    _sector_guard(c, ctx, spec["variable"])
+    _need_var(ctx.df, spec["variable"])
+    x, n = _share(_filtered(c, ctx)[spec["variable"]], spec["codes"])
+    _numeric(row, c, x, n)
+
+
+def _do_bound(row, c, ctx):
+    spec, var = c["spec"], c["spec"]["variable"]
+    _sector_guard(c, ctx, var, spec.get("by"))
+    _need_var(ctx.df, var, *([spec["by"]] if "by" in spec else []))
+    df = _filtered(c, ctx)
+    dec = c["precision"] if c["value"] is not None else 1
+    if "largest" in spec:
+        s = df[var].dropna()
+        if s.empty:
+            raise _NotReproducible(f"no values of {var}")
+        counts = s.astype(str).str.replace(r"\.0$", "", regex=True).value_counts()
+        top = counts.index[0]
+        share = 100 * counts.iloc[0] / len(s)
+        tie = len(counts) > 1 and counts.iloc[1] == counts.iloc[0]
+        row.update(reproduced=f"largest: {top} ({share:.0f}%)", value=float(share), n=int(len(s)))
+        ok = top == str(spec["largest"]) and not tie
+        row["status"] = MATCH if ok else DEVIATES
+        if not ok:
+            row["reason"] = (f"the largest group is {top} ({share:.1f}%), not {spec['largest']}"
+                             + (" (a tie)" if tie else ""))
+        return
+    below, above = spec.get("below", math.inf), spec.get("above", -math.inf)
+    if "by" in spec:
+        by = spec["by"]
+        shares = {}
+        for g, part in df.dropna(subset=[by]).groupby(by, sort=True):
+            if part[var].notna().any():
+                shares[str(g)] = _share(part[var], spec["codes"])
+        if not shares:
+            raise _NotReproducible(f"no {by} groups with answers to {var}")
+        gmin = min(shares, key=lambda g: shares[g][0])
+        x, _ = shares[gmin]
+        n = sum(v[1] for v in shares.values())
+        row.update(value=float(x), n=int(n), reproduced=f"lowest {x:.{dec}f}% ({by.replace('_', ' ')} {gmin})")
+        failing = [f"{g}: {v[0]:.1f}%" for g, v in shares.items() if not (above < v[0] < below)]
+        row["status"] = DEVIATES if failing else MATCH
+        if failing:
+            row["reason"] = f"not {_published_text(c)} in {', '.join(failing)}"
+        return
+    x, n = _share(df[var], spec["codes"])
+    row.update(value=float(x), n=int(n), reproduced=round_printed(x, dec))
+    ok = above < x < below
+    row["status"] = MATCH if ok else DEVIATES
+    if not ok:
+        row["reason"] = f"{x:.{dec + 1}f}% is not {_published_text(c)}"
+
+
+def _model_row(c, ctx, name, term):
+    if term == "sector" or term.startswith("sector="):
+        _sector_guard(c, ctx, "sector")
+    tidy = ctx.model(name)
+    hit = tidy[tidy["term"] == term]
+    if hit.empty:
+        if term in tidy.attrs.get("dropped", []):
+            raise _NotReproducible(f"{term} constant in these data (dropped from the model of {name})")
+        raise _NotReproducible(f"no term {term} in the model of {name}")
+    return hit.iloc[0], tidy
+
+
+def _do_beta(row, c, ctx):
+    spec = c["spec"]
+    hit, tidy = _model_row(c, ctx, spec["model"], spec["term"])
+    _numeric(row, c, float(hit["beta"]), int(hit["n"]), float(hit["p"]))
+    # k: the predictors actually in this fit (dropped constant terms excluded).
+    f = _audit.beta_finding(c, n=int(hit["n"]), k=len(tidy), r2=tidy.attrs.get("r2"))
+    _check_p(row, c, f"audit: {f['arithmetic']}")
+
+
+def _do_r(row, c, ctx):
+    spec = c["spec"]
+    _need_var(ctx.df, spec["x"], spec["y"])
+    try:
+        res = models.correlation(ctx.df, spec["x"], spec["y"])
+    except ValueError as exc:
+        raise _NotReproducible(str(exc)) from None
+    _numeric(row, c, res["r"], res["n"], res["p"])
+    f = _audit.r_finding(c, n=res["n"])
+    _check_p(row, c, f"audit: {f['arithmetic']}")
+
+
+def _do_ns(row, c, ctx):
+    spec = c["spec"]
+    ps, texts, n = [], [], math.nan
+    for term in spec["terms"]:
+        if term == "sector":
+            _sector_guard(c, ctx, "sector")
+            f, p, q = ctx.sector_test(spec["model"])
+            n = ctx.model(spec["model"])["n"].iloc[0]
+            texts.append(f"F({q}, {int(ctx.model(spec['model']).attrs['df_resid'])}) = {f:.2f}")
+            row["value"] = f
+        else:
+            hit, _ = _model_row(c, ctx, spec["model"], term)
+            p, n = float(hit["p"]), int(hit["n"])
+            texts.append(f"β = {_coef(hit['beta'], 2)}")
+            row["value"] = float(hit["beta"])
+        ps.append(p)
+    p = max(ps) if len(ps) == 1 else min(ps)
+    ok = all(q > _NS_ALPHA for q in ps)
+    row.update(p=float(p), n=int(n), status=MATCH if ok else DEVIATES,
+               reproduced=", ".join(texts) + (", n.s." if ok else f", {_p_text(p)}"))
+    if not ok:
+        row["reason"] = f"p = {p:.3g} ≤ .05: the data show an effect where the article says 'geen rol'"
+
+
+def _two_groups(df, var, by, higher):
+    _need_var(df, var, by)
+    d = df[[var, by]].dropna()
+    hi = d.loc[d[by] == higher, var].astype(float)
+    lo = d.loc[d[by] != higher, var].astype(float)
+    if hi.empty or lo.empty:
+        raise _NotReproducible(f"{by} has a single group in these data")
+    return hi, lo
+
+
+def _do_diff(row, c, ctx):
+    spec = c["spec"]
+    var, by, higher = spec["variable"], spec["by"], spec["higher"]
+    hi, lo = _two_groups(ctx.df, var, by, higher)
+    u = stats.mannwhitneyu(hi, lo, alternative="two-sided")
+    mean_rank_higher = u.statistic > len(hi) * len(lo) / 2
+    pooled = math.sqrt(((len(hi) - 1) * hi.var(ddof=1) + (len(lo) - 1) * lo.var(ddof=1)) / (len(hi) + len(lo) - 2))
+    d = (hi.mean() - lo.mean()) / pooled if pooled > 0 else math.nan
+    problems = []
+    name = _group_name(by, higher)
+    if "codes" in spec:
+        s_hi, s_lo = 100 * _isin(hi, spec["codes"]).mean(), 100 * _isin(lo, spec["codes"]).mean()
+        text = f"{s_hi:.1f}% vs {s_lo:.1f}% at {'-'.join(map(str, [spec['codes'][0], spec['codes'][-1]]))}"
+        value = s_hi - s_lo
+        if not s_hi > s_lo:
+            problems.append(f"{name} do not have the higher share ({text})")
+    else:
+        text, value = f"d = {d:.2f}", d
+    if not mean_rank_higher:
+        problems.append(f"{name} do not have the higher mean rank")
+    if "small" in spec:
+        if "codes" in spec:
+            text += f", d = {d:.2f}"
+        if not d > 0:
+            problems.append(f"{name} do not score higher (d = {d:.2f})")
+        if not abs(d) < spec["small"]:
+            problems.append(f"|d| = {abs(d):.2f} is not below {spec['small']:g}")
+    if c.get("p_max") is not None:
+        text += f", {_p_text(u.pvalue)}"
+        if not u.pvalue < c["p_max"]:
+            problems.append(f"Mann-Whitney p = {u.pvalue:.3g} is not < {c['p_max']:g}")
+    row.update(value=float(value), p=float(u.pvalue), n=int(len(hi) + len(lo)),
+               reproduced=f"{name} {'higher' if d > 0 else 'lower'}: {text}",
+               status=DEVIATES if problems else MATCH, reason="; ".join(problems))
+
+
+def _do_trend(row, c, ctx):
+    spec = c["spec"]
+    _need_var(ctx.df, spec["x"], spec["y"])
+    x = ctx.df[spec["x"]]
+    if spec["x"] == "age_group":
+        order = {g[0]: i for i, g in enumerate(codebook.AGE_GROUPS)}
+        x = x.map(lambda v: order.get(str(v), np.nan) if v is not None else np.nan)
+    d = pd.DataFrame({"x": pd.to_numeric(x, errors="coerce"), "y": pd.to_numeric(ctx.df[spec["y"]], errors="coerce")})
+    d = d.dropna()
+    if d["x"].nunique() < 2 or d["y"].nunique() < 2:
+        raise _NotReproducible(f"{spec['x']} or {spec['y']} is constant in these data")
+    rho, p = stats.spearmanr(d["x"], d["y"])
+    ok = np.sign(rho) == np.sign(spec["sign"]) and p < _TREND_ALPHA
+    row.update(value=float(rho), p=float(p), n=int(len(d)), status=MATCH if ok else DEVIATES,
+               reproduced=f"rho = {_coef(rho, 2)}, {_p_text(p)}")
+    if not ok:
+        row["reason"] = (f"Spearman rho = {rho:.3f} (p = {p:.3g}); the article implies "
+                         f"{'a negative' if spec['sign'] < 0 else 'a positive'} trend at p < .05")
+
+
+_HANDLERS = {"n": _do_n, "mean": _do_moment, "sd": _do_moment, "share": _do_share, "bound": _do_bound,
+             "beta": _do_beta, "r": _do_r, "ns": _do_ns, "diff": _do_diff, "trend": _do_trend}
+
+
+def _sector_of(edition) -> int | None:
+    if edition is None:
+        return None
+    if isinstance(edition, (int, np.integer)):
+        if int(edition) not in codebook.SECTORS:
+            raise WerkError(f"edition {edition!r} is not a sector code (1-{len(codebook.SECTORS)})")
+        return int(edition)
+    text = str(edition).strip()
+    if text.lower() in ("", "all", "full", "whole", "twin", "none"):
+        return None
+    if text.isdigit():
+        return _sector_of(int(text))
+    try:
+        return codebook.sector_code(text)
+    except ValueError as exc:
+        raise WerkError(str(exc)) from None
+
+
+def ledger(df: pd.DataFrame, claims: list[dict] | None = None, edition=None) -> pd.DataFrame:
+    """Compute every published claim from ``df``: one row per claim.
+
+    Parameters
+    ----------
+    df : DataFrame
+        Canonical analysis frame (as :func:`werk.data.load` returns it).
+    claims : list of dict, optional
+        From :func:`claims`; ``data/published.yml`` when omitted.
+    edition : str or int, optional
+        A sector (name or code) when ``df`` holds one sector only; None for the whole sample.
+
+    Returns
+    -------
+    DataFrame
+        Columns id, kind, published, reproduced, value, p, n, status, reason, section,
+        figure, table. ``reproduced`` is the number rounded to the printed precision (shares
+        in percent) or a short text; ``value`` the unrounded number or NaN. See the module
+        docstring for the match rules.
+    """
+    items = globals()["claims"]() if claims is None else _validate(list(claims))
+    sector = _sector_of(edition)
+    ctx = _Context(_prepare(df), sector)
+    rows = []
+    for c in items:
+        row = _row(c)
+        try:
+            _HANDLERS[c["kind"]](row, c, ctx)
+        except _NotReproducible as exc:
+            row.update(status=NOT_REPRODUCIBLE, reason=str(exc), reproduced="")
+        if sector is not None and row["status"] != NOT_REPRODUCIBLE:
+            name = codebook.SECTORS[sector][0]
+            note = f"{name} only, compared with the article's whole-sample number"
+            row["reason"] = f"{row['reason']}; {note}" if row["reason"] else note
+        rows.append(row)
+    out = pd.DataFrame(rows, columns=COLUMNS)
+    for col in ("value", "p", "n"):
+        out[col] = pd.to_numeric(out[col], errors="coerce").astype(float)
+    out["n"] = out["n"].astype("Int64")
+    return out
+
+
+def summary(table: pd.DataFrame) -> str:
+    """One line: "62 match, 4 deviate, 2 not reproducible"."""
+    counts = table["status"].value_counts()
+    return (f"{counts.get(MATCH, 0)} match, {counts.get(DEVIATES, 0)} deviate, "
+            f"{counts.get(NOT_REPRODUCIBLE, 0)} not reproducible")
+
+
+def to_text(table: pd.DataFrame, claims_list: list[dict] | None = None, width: int = 70) -> str:
+    """An aligned plain-text table of the ledger with the summary line under it."""
+    by = {c["id"]: c for c in (claims_list or claims())}
+    header = ["id", "kind", "published", "reproduced", "p", "n", "status", "reason"]
+    lines = []
+    for r in table.itertuples(index=False):
+        c = by.get(r.id, {"kind": r.kind, "precision": 0})
+        reason = r.reason if len(r.reason) <= width else r.reason[: width - 1] + "…"
+        lines.append([r.id, r.kind, format_value(c, r.published), format_value(c, r.reproduced),
+                      _fmt_p(r.p), "" if pd.isna(r.n) else str(int(r.n)), r.status, reason])
+    widths = [max(len(h), *(len(x[i]) for x in lines)) if lines else len(h) for i, h in enumerate(header)]
+    right = {"published", "reproduced", "p", "n"}
+
+    def fmt(cells):
+        return "  ".join(cell.rjust(w) if h in right else cell.ljust(w)
+                         for h, cell, w in zip(header, cells, widths)).rstrip()
+
+    body = [fmt(header), fmt(["-" * w for w in widths])] + [fmt(x) for x in lines]
+    return "\n".join(body + ["", summary(table)])
+
+
+# ----------------------------------------------------------------------------- command line
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--data", type=Path, default=paths.TWIN, help="data file (default: the synthetic twin)")
+    parser.add_argument("--mapping", type=Path, help="mapping of a real file's names and codes onto the codebook")
+    parser.add_argument("--edition", help="one sector (name or code): filter the data to it")
+    parser.add_argument("--format", choices=("table", "csv", "json"), default="table")
+
+
+def _load(path: Path, mapping: Path | None) -> pd.DataFrame:
+    if not Path(path).is_file():
+        raise DataError(f"no data file at {path}" + (" (run `werk synth` to make the twin)" if path == paths.TWIN else ""))
+    try:
+        from werk import data
+    except ImportError:  # the loader not yet installed: read the canonical CSV as is
+        if mapping is not None:
+            raise DataError("--mapping needs werk.data, which is not available") from None
+        try:
+            return pd.read_csv(path)
+        except (OSError, ValueError) as exc:
+            raise DataError(f"cannot read {path}: {exc}") from None
+    return data.load(path, mapping) if mapping is not None else data.load(path)
+
+
+def _jsonable(v):
+    if v is None or isinstance(v, str):
+        return v
+    if v is pd.NA or (isinstance(v, float) and math.isnan(v)):
+        return None
+    if isinstance(v, (np.integer,)):
+        return int(v)
+    if isinstance(v, (np.floating,)):
+        return None if math.isnan(v) else float(v)
+    return v
+
+
+def main(args: argparse.Namespace) -> int:
+    df = _load(args.data, args.mapping)
+    sector = _sector_of(args.edition)
+    if sector is not None:
+        if "sector" not in df.columns:
+            raise DataError("--edition needs a sector column in the data")
+        df = df[df["sector"] == sector]
+        if df.empty:
+            raise DataError(f"no respondents in sector {codebook.SECTORS[sector][0]}")
+    items = claims()
+    table = ledger(df, items, edition=sector)
+    if args.format == "csv":
+        table.to_csv(sys.stdout, index=False, lineterminator="\n")
+    elif args.format == "json":
+        records = [{k: _jsonable(v) for k, v in r.items()} for r in table.to_dict(orient="records")]
+        json.dump(records, sys.stdout, ensure_ascii=False, indent=1)
+        sys.stdout.write("\n")
+    else:
+        print(to_text(table, items))
+    return 0
+
+
+if __name__ == "__main__":  # `python -m werk.ledger`, the same as `werk ledger`
+    _p = argparse.ArgumentParser(prog="werk ledger")
+    add_arguments(_p)
+    _args = _p.parse_args()
+    try:
+        sys.exit(main(_args))
+    except WerkError as exc:
+        print(f"werk ledger: error: {exc}", file=sys.stderr)
+        sys.exit(exc.exit_code)
