@@ -343,7 +343,8 @@ def _count(n: int, what: str = "rows") -> str:
 def _has(n: int, what: str) -> str:
     """'3 rows have values outside 1–5' / '1 row has a value outside 1–5'."""
     if n == 1:
-        singular = what.replace("values", "a value").replace("weights", "a weight").replace("codes", "a code")
+        first, _, rest = what.partition(" ")
+        singular = f"a {first[:-1]} {rest}" if first in ("values", "weights") else what
         return f"1 row has {singular}"
     return f"{n} rows have {what}"
 
