@@ -1,0 +1,515 @@
+"""The article's figures, one function per figure, each returning its Axes.
+
+Every function takes the canonical analysis file, an optional ``ax`` and ``lang``
+("en" or "nl") and draws percentages of valid (non-missing) answers, answer
+categories in codebook order with the codebook's labels. No titles: captions are
+MyST figure metadata in the book. Nothing here selects a backend or changes global
+matplotlib state; styling is applied with :func:`matplotlib.pyplot.rc_context`
+around each drawing, so a notebook's own settings survive.
+
+One palette serves the whole book: :data:`ANSWER_PALETTE`, a sequential,
+perceptually uniform seaborn palette ("crest", colour-blind safe because it varies
+in lightness) for the five-point answers, so an answer has the same colour in
+every figure; :data:`VARIANT_PALETTE` (seaborn "colorblind") tells model variants
+apart in the coefficient plot.
+
+Use :func:`savefig` to write files: it fixes the metadata (and the SVG hash salt)
+so that the same figure saved twice gives the same bytes.
+"""
+
+from __future__ import annotations
+
+import textwrap
+from collections.abc import Iterable, Mapping
+
+import matplotlib.pyplot as plt
+import matplotlib.transforms as mtransforms
+import numpy as np
+import pandas as pd
+import seaborn as sns
+from matplotlib.lines import Line2D
+from matplotlib.patches import Patch
+
+from werk import codebook
+from werk.models import term_label
+from werk.tables import category_labels, category_shares, format_percent
+
+__all__ = [
+    "ANSWER_PALETTE",
+    "VARIANT_PALETTE",
+    "SUPPRESSED_COLOR",
+    "MIN_LABEL_SHARE",
+    "FIGSIZE",
+    "RC",
+    "axis_label",
+    "threat_distribution",
+    "threat_by_manager",
+    "keep_up_distribution",
+    "keep_up_by_age_group",
+    "keep_up_by_gender",
+    "distribution",
+    "stacked_shares",
+    "coefficient_plot",
+    "savefig",
+]
+
+#: Five-point answers, lowest to highest: light to dark. Sampled over the whole
+#: colormap (``color_palette("crest", 5)`` leaves out the ends) for more contrast.
+ANSWER_PALETTE = [tuple(float(v) for v in c[:3]) for c in sns.color_palette("crest", as_cmap=True)(np.linspace(0.0, 1.0, 5))]
+#: Model variants side by side in the coefficient plot.
+VARIANT_PALETTE = sns.color_palette("colorblind")
+#: Colour of the single series of the coefficient plot (the darkest answer colour).
+MAIN_COLOR = ANSWER_PALETTE[-1]
+SUPPRESSED_COLOR = "0.85"
+#: Segments narrower than this (percent) get no label; wider ones only if the text fits.
+MIN_LABEL_SHARE = 4.0
+FIGSIZE = (7.0, 3.2)
+
+#: Style applied while drawing: seaborn's "ticks" style, fonts of at least 9 pt.
+RC = {
+    **sns.axes_style("ticks"),
+    "font.size": 10,
+    "axes.labelsize": 10,
+    "xtick.labelsize": 9.5,
+    "ytick.labelsize": 9.5,
+    "legend.fontsize": 9.5,
+    "legend.title_fontsize": 9.5,
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "svg.hashsalt": "werk",
+}
+
+_TEXT = {
+    "en": {
+        "percent": "percent of valid answers",
+        "manager": "position",
+        "managers": "managers",
+        "employees": "employees",
+        "age_group": "age group",
+        "suppressed": "suppressed (n < 10)",
+        "beta": "standardized beta (95% confidence interval)",
+        "term": "predictor",
+        "sig": "p < {a}",
+        "nonsig": "p ≥ {a}",
+    },
+    "nl": {
+        "percent": "procent van geldige antwoorden",
+        "manager": "functie",
+        "managers": "leidinggevenden",
+        "employees": "medewerkers",
+        "age_group": "leeftijdscategorie",
+        "suppressed": "onderdrukt (n < 10)",
+        "beta": "gestandaardiseerde bèta (95%-BI)",
+        "term": "voorspeller",
+        "sig": "p < {a}",
+        "nonsig": "p ≥ {a}",
+    },
+}
+
+# The codebook's Dutch label of the two survey questions is the full question, too
+# long for an axis; it then falls back to the column name. These short Dutch labels
+# follow the article's figure captions.
+_SHORT_NL = {
+    "threat": "technologie als bedreiging voor behoud van werk",
+    "keep_up": "bijbenen van technologische veranderingen",
+}
+
+
+def _text(lang: str) -> dict[str, str]:
+    if lang not in _TEXT:
+        raise ValueError(f"lang must be 'en' or 'nl', not {lang!r}")
+    return _TEXT[lang]
+
+
+def axis_label(name: str, lang: str = "en") -> str:
+    """Lowercase axis label of a codebook variable in ``lang``."""
+    text = codebook.label(name, lang)
+    if lang == "nl" and text == name.replace("_", " ") and name in _SHORT_NL:
+        text = _SHORT_NL[name]
+    return text
+
+
+def _p_text(alpha: float) -> str:
+    return format(alpha, "g").lstrip("0") if alpha < 1 else format(alpha, "g")
+
+
+# ---------------------------------------------------------------------------
+# layout helpers
+
+
+def _new_axes(ax, figsize):
+    if ax is not None:
+        return ax, False
+    fig, ax = plt.subplots(figsize=figsize)
+    return ax, True
+
+
+def _renderer(fig):
+    try:
+        return fig.canvas.get_renderer()
+    except AttributeError:  # a backend without an Agg renderer: skip measuring
+        return None
+
+
+def _legend_below(ax, handles, labels, title=None, created=True):
+    """A legend centred under the x axis label (on the figure), as many columns as fit inside it.
+
+    Lays the figure out (when ``created``) and checks the legend against the figure's
+    edges; with too many columns to fit it retries with fewer.
+    """
+    fig = ax.figure
+    renderer = _renderer(fig)
+    ncol = len(handles)
+    while True:
+        if created:
+            fig.tight_layout()
+        gap = 36.0
+        if renderer is not None:
+            # Points between the axes' bottom and the bottom of the tick labels and x label.
+            xbox = ax.xaxis.get_tightbbox(renderer)
+            abox = ax.get_window_extent(renderer)
+            if xbox is not None:
+                gap = (abox.y0 - xbox.y0) * 72.0 / fig.dpi + 4.0
+        below = mtransforms.offset_copy(ax.transAxes, fig=fig, y=-gap, units="points")
+        # Centred on the figure, not the axes: the y tick labels push the axes right.
+        anchor = mtransforms.blended_transform_factory(fig.transFigure, below)
+        leg = ax.legend(
+            handles, labels, title=title, loc="upper center", bbox_to_anchor=(0.5, 0.0),
+            bbox_transform=anchor, ncol=ncol, frameon=False, handlelength=1.2, columnspacing=1.0,
+            borderaxespad=0.0,
+        )
+        if created:
+            fig.tight_layout()
+        if renderer is None or ncol == 1:
+            return leg
+        box, page = leg.get_window_extent(renderer), fig.bbox
+        if box.x0 >= page.x0 - 0.5 and box.x1 <= page.x1 + 0.5:
+            return leg
+        ncol = (ncol + 1) // 2 if ncol > 3 else ncol - 1
+
+
+def _finish(ax, created):
+    if created:
+        ax.figure.tight_layout()
+
+
+def _luminance(color) -> float:
+    r, g, b = (np.asarray(color[:3], dtype=float) ** 2.2)
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+
+def _text_color(color) -> str:
+    return "black" if _luminance(color) > 0.18 else "white"
+
+
+def _drop_labels_that_do_not_fit(ax, pairs):
+    """Remove segment labels wider than their bar segment (after layout)."""
+    renderer = _renderer(ax.figure)
+    if renderer is None:
+        return
+    for text, patch in pairs:
+        if text.get_window_extent(renderer).width > patch.get_window_extent(renderer).width - 2:
+            text.remove()
+
+
+# ---------------------------------------------------------------------------
+# distributions
+
+
+def distribution(df: pd.DataFrame, variable: str, ax=None, lang: str = "en", weighted: bool = False):
+    """Horizontal bars of the answer shares of one five-point question.
+
+    Parameters
+    ----------
+    df : DataFrame
+        Canonical analysis file.
+    variable : str
+        A coded variable (``"threat"``, ``"keep_up"``).
+    ax : matplotlib Axes, optional
+        Draw here; by default a new figure of :data:`FIGSIZE`.
+    lang : {"en", "nl"}
+        Language of labels.
+    weighted : bool
+        Percentages from the ``weight`` column.
+
+    Returns
+    -------
+    matplotlib Axes
+        One bar per answer in codebook order (first on top); bar widths are percentages.
+    """
+    t = _text(lang)
+    shares = category_shares(df, variable, weighted=weighted)
+    labels = category_labels(variable, lang)
+    with plt.rc_context(RC):
+        ax, created = _new_axes(ax, FIGSIZE)
+        y = np.arange(len(shares))
+        pct = shares["percent"].fillna(0).to_numpy()
+        colors = ANSWER_PALETTE[: len(shares)] if len(shares) <= len(ANSWER_PALETTE) else None
+        bars = ax.barh(y, pct, height=0.65, color=colors, edgecolor="none")
+        for bar, value in zip(bars, pct):
+            ax.annotate(
+                f"{format_percent(value, lang)}%", (bar.get_width(), bar.get_y() + bar.get_height() / 2),
+                xytext=(3, 0), textcoords="offset points", va="center", ha="left", fontsize=9.5,
+            )
+        ax.set_yticks(y, [labels[c] for c in shares.index])
+        ax.invert_yaxis()
+        ax.set_xlim(0, max(10.0, float(np.nanmax(pct)) * 1.15 + 3))
+        ax.set_xlabel(t["percent"])
+        ax.set_ylabel(textwrap.fill(axis_label(variable, lang), 28))
+        ax.tick_params(axis="y", length=0)
+        _finish(ax, created)
+    return ax
+
+
+def threat_distribution(df: pd.DataFrame, ax=None, lang: str = "en", weighted: bool = False):
+    """Figure 1: how far technology is seen as a threat to keeping one's job."""
+    return distribution(df, "threat", ax=ax, lang=lang, weighted=weighted)
+
+
+def keep_up_distribution(df: pd.DataFrame, ax=None, lang: str = "en", weighted: bool = False):
+    """Figure 3: how well respondents keep up with technological change at work."""
+    return distribution(df, "keep_up", ax=ax, lang=lang, weighted=weighted)
+
+
+# ---------------------------------------------------------------------------
+# stacked bars
+
+
+def stacked_shares(
+    df: pd.DataFrame,
+    variable: str,
+    by: str,
+    groups: Iterable[tuple] | None = None,
+    ax=None,
+    lang: str = "en",
+    suppress: Iterable | None = None,
+    weighted: bool = False,
+    ylabel: str | None = None,
+):
+    """100 % stacked horizontal bars of ``variable``'s answers per group of ``by``.
+
+    Parameters
+    ----------
+    df : DataFrame
+        Canonical analysis file.
+    variable : str
+        The answered question (a coded variable).
+    by : str
+        Grouping column, or ``"age_group"`` (derived from ``age``).
+    groups : iterable of (key, label), optional
+        Groups in drawing order, top first; by default the codebook's codes of ``by``.
+    ax : matplotlib Axes, optional
+        Draw here; by default a new figure.
+    lang : {"en", "nl"}
+        Language of labels.
+    suppress : iterable, optional
+        Group keys or labels whose bars are replaced by a hatched bar reading
+        "suppressed (n < 10)" (output checking decides which, elsewhere).
+    weighted : bool
+        Percentages from the ``weight`` column.
+    ylabel : str, optional
+        Label of the group axis; by default the codebook label of ``by``.
+
+    Returns
+    -------
+    matplotlib Axes
+        ``ax.containers`` holds one BarContainer per answer (label = answer label),
+        with one patch per group; suppressed groups have zero-width segments and a
+        patch with gid ``"suppressed"``. Segments of at least :data:`MIN_LABEL_SHARE`
+        percent are labelled with their percentage when the text fits.
+    """
+    t = _text(lang)
+    from werk.tables import _values  # the shared derivation of age groups
+
+    if groups is None:
+        groups = list(category_labels(by, lang).items())
+    groups = list(groups)
+    suppress = set(suppress or ())
+    answer_labels = category_labels(variable, lang)
+    codes = list(answer_labels)
+    by_values = _values(df, by)
+
+    table = {}
+    for key, glabel in groups:
+        part = df[by_values == key]
+        table[key] = category_shares(part, variable, weighted=weighted, codes=codes)["percent"].fillna(0)
+    hidden = [key for key, glabel in groups if key in suppress or glabel in suppress]
+
+    height = max(2.4, 1.5 + 0.42 * len(groups))
+    with plt.rc_context(RC):
+        ax, created = _new_axes(ax, (FIGSIZE[0], height))
+        y = np.arange(len(groups))
+        left = np.zeros(len(groups))
+        segment_labels = []
+        for i, code in enumerate(codes):
+            widths = np.array([0.0 if key in hidden else table[key][code] for key, _ in groups])
+            color = ANSWER_PALETTE[i % len(ANSWER_PALETTE)]
+            bars = ax.barh(y, widths, left=left, height=0.62, color=color, edgecolor="white",
+                           linewidth=0.6, label=answer_labels[code])
+            for bar, w in zip(bars, widths):
+                if w >= MIN_LABEL_SHARE:
+                    txt = ax.text(
+                        bar.get_x() + w / 2, bar.get_y() + bar.get_height() / 2, format_percent(w, lang),
+                        ha="center", va="center", fontsize=9, color=_text_color(color),
+                    )
+                    segment_labels.append((txt, bar))
+            left = left + widths
+        for j, (key, _) in enumerate(groups):
+            if key in hidden:
+                bar = ax.barh(j, 100.0, height=0.62, color=SUPPRESSED_COLOR, hatch="///",
+                              edgecolor="0.55", linewidth=0.0)[0]
+                bar.set_gid("suppressed")
+                ax.text(50.0, j, t["suppressed"], ha="center", va="center", fontsize=9.5,
+                        bbox=dict(boxstyle="round,pad=0.25", facecolor="white", edgecolor="none"))
+        ax.set_yticks(y, [g[1] for g in groups])
+        ax.set_ylim(len(groups) - 0.5, -0.5)
+        ax.set_xlim(0, 100)
+        ax.set_xlabel(t["percent"])
+        ax.set_ylabel(ylabel if ylabel is not None else axis_label(by, lang))
+        ax.tick_params(axis="y", length=0)
+        ax.spines["left"].set_visible(False)
+        handles = [Patch(facecolor=ANSWER_PALETTE[i % 5], edgecolor="none") for i in range(len(codes))]
+        _legend_below(ax, handles, [answer_labels[c] for c in codes], title=axis_label(variable, lang),
+                      created=created)
+        _drop_labels_that_do_not_fit(ax, segment_labels)
+    return ax
+
+
+def threat_by_manager(df: pd.DataFrame, ax=None, lang: str = "en", suppress=None, weighted: bool = False):
+    """Figure 2: technology as a threat, managers versus employees (stacked bars)."""
+    t = _text(lang)
+    groups = [(1, t["managers"]), (0, t["employees"])]
+    return stacked_shares(df, "threat", "manager", groups, ax=ax, lang=lang, suppress=suppress,
+                          weighted=weighted, ylabel=t["manager"])
+
+
+def keep_up_by_age_group(df: pd.DataFrame, ax=None, lang: str = "en", suppress=None, weighted: bool = False):
+    """Figure 4: keeping up with technological change by the age groups of Table 1 present in the data."""
+    from werk.tables import _values
+
+    present = set(_values(df, "age_group").dropna())
+    groups = list(category_labels("age_group", lang, present).items())
+    return stacked_shares(df, "keep_up", "age_group", groups, ax=ax, lang=lang, suppress=suppress,
+                          weighted=weighted, ylabel=_text(lang)["age_group"])
+
+
+def keep_up_by_gender(df: pd.DataFrame, ax=None, lang: str = "en", suppress=None, weighted: bool = False):
+    """Figure 5: keeping up with technological change by gender."""
+    return stacked_shares(df, "keep_up", "gender", ax=ax, lang=lang, suppress=suppress, weighted=weighted)
+
+
+# ---------------------------------------------------------------------------
+# coefficients
+
+
+def coefficient_plot(
+    results: pd.DataFrame | Mapping[str, pd.DataFrame],
+    ax=None,
+    lang: str = "en",
+    alpha: float = 0.05,
+    wrap: int = 38,
+):
+    """Dot-and-whisker plot of standardized betas with their confidence intervals.
+
+    Parameters
+    ----------
+    results : DataFrame or mapping of name -> DataFrame
+        Output of :func:`werk.models.fit`; several variants are drawn side by side
+        (dodged within each term's row) in :data:`VARIANT_PALETTE` colours.
+    ax : matplotlib Axes, optional
+        Draw here; by default a new figure whose height grows with the number of terms.
+    lang : {"en", "nl"}
+        Language of labels.
+    alpha : float
+        Terms with p < alpha get a filled marker, the others an open one.
+    wrap : int
+        Wrap term labels longer than this many characters.
+
+    Returns
+    -------
+    matplotlib Axes
+        Markers are PathCollections with gid ``"significant"`` or ``"not significant"``
+        (suffixed ``":<variant>"`` when several variants are drawn).
+    """
+    t = _text(lang)
+    variants = {"": results} if isinstance(results, pd.DataFrame) else dict(results)
+    terms: list[str] = []
+    for frame in variants.values():
+        terms += [term for term in frame["term"] if term not in terms]
+    row = {term: i for i, term in enumerate(terms)}
+    k = len(variants)
+    offsets = np.linspace(-0.22, 0.22, k) if k > 1 else np.zeros(1)
+
+    ticklabels = [textwrap.fill(term_label(term, lang), wrap) for term in terms]
+    # Rows grow with the number of variants and with labels wrapped onto two lines.
+    row_height = 0.3 * (1 + 0.15 * (k - 1)) + (0.09 if any("\n" in s for s in ticklabels) else 0.0)
+    with plt.rc_context(RC):
+        ax, created = _new_axes(ax, (FIGSIZE[0], max(FIGSIZE[1], 1.3 + row_height * len(terms))))
+        ax.axvline(0, color="0.35", linewidth=0.9, linestyle="--", zorder=1)
+        handles, labels = [], []
+        for j, (name, frame) in enumerate(variants.items()):
+            color = MAIN_COLOR if k == 1 else VARIANT_PALETTE[j % len(VARIANT_PALETTE)]
+            y = np.array([row[term] for term in frame["term"]], dtype=float) + offsets[j]
+            beta = frame["beta"].to_numpy(dtype=float)
+            lo, hi = frame["ci_low"].to_numpy(dtype=float), frame["ci_high"].to_numpy(dtype=float)
+            ax.errorbar(beta, y, xerr=[beta - lo, hi - beta], fmt="none", ecolor=color, elinewidth=1.4,
+                        capsize=0, zorder=2)
+            sig = frame["p"].to_numpy(dtype=float) < alpha
+            suffix = f":{name}" if k > 1 else ""
+            filled = ax.scatter(beta[sig], y[sig], s=34, marker="o", facecolors=[color], edgecolors=[color],
+                                linewidths=1.3, zorder=3)
+            hollow = ax.scatter(beta[~sig], y[~sig], s=34, marker="o", facecolors="white", edgecolors=[color],
+                                linewidths=1.3, zorder=3)
+            filled.set_gid("significant" + suffix)
+            hollow.set_gid("not significant" + suffix)
+            if k > 1:
+                handles.append(Line2D([], [], color=color, marker="o", linewidth=1.4, markersize=5.5))
+                labels.append(str(name))
+        a = _p_text(alpha)
+        for face, text in (("0.2", t["sig"].format(a=a)), ("white", t["nonsig"].format(a=a))):
+            handles.append(Line2D([], [], linestyle="none", marker="o", markersize=6, markerfacecolor=face,
+                                  markeredgecolor="0.2", markeredgewidth=1.3))
+            labels.append(text)
+        ax.set_yticks(np.arange(len(terms)), ticklabels)
+        ax.set_ylim(len(terms) - 0.5, -0.5)
+        ax.set_xlabel(t["beta"])
+        ax.set_ylabel(t["term"])
+        ax.tick_params(axis="y", length=0)
+        ax.grid(axis="y", color="0.92", linewidth=0.8, zorder=0)
+        ax.set_axisbelow(True)
+        _legend_below(ax, handles, labels, created=created)
+    return ax
+
+
+# ---------------------------------------------------------------------------
+# saving
+
+
+def savefig(fig_or_ax, path, dpi: int = 150, **kwargs):
+    """Save a figure so that the same figure gives the same bytes every time.
+
+    PNG and PDF metadata that vary (software version, creation date) are
+    dropped and the SVG hash salt is fixed.
+
+    Parameters
+    ----------
+    fig_or_ax : Figure or Axes
+    path : str or Path
+        File name; the extension selects the format.
+    dpi : int
+        Resolution of raster formats.
+    **kwargs
+        Passed to :meth:`matplotlib.figure.Figure.savefig`.
+    """
+    fig = fig_or_ax.figure if hasattr(fig_or_ax, "get_figure") and not hasattr(fig_or_ax, "savefig") else fig_or_ax
+    suffix = str(path).rsplit(".", 1)[-1].lower()
+    metadata = {
+        "png": {"Software": None},
+        "svg": {"Date": None, "Creator": None},
+        "pdf": {"CreationDate": None, "ModDate": None, "Producer": None, "Creator": None},
+    }.get(suffix)
+    if metadata is not None:
+        kwargs.setdefault("metadata", metadata)
+    with plt.rc_context({"svg.hashsalt": "werk"}):
+        fig.savefig(path, dpi=dpi, **kwargs)
+    return path

@@ -1,0 +1,350 @@
+"""Tests of werk.figures and werk.tables on a small random frame (fast, Agg backend)."""
+
+from __future__ import annotations
+
+import os
+
+import matplotlib
+
+matplotlib.use("Agg")  # before pyplot: tests must not need a display
+
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+import pytest  # noqa: E402
+
+from werk import codebook, figures, models, tables  # noqa: E402
+
+SCALES = list(codebook.SCALES)
+FIG_DIR = os.environ.get("WERK_FIG_DIR", "/tmp/werk_figs")
+
+
+def make_frame(n: int = 600, seed: int = 7) -> pd.DataFrame:
+    """A canonical frame with the article's marginal shares, a few effects and some NaN."""
+    rng = np.random.default_rng(seed)
+    age = rng.integers(25, 71, n)
+    manager = (rng.random(n) < 0.16).astype(int)
+    df = pd.DataFrame(
+        {
+            "respondent_id": np.arange(1, n + 1),
+            "weight": rng.uniform(0.5, 2.0, n),
+            "sector": rng.choice(np.arange(1, 8), n, p=[0.40, 0.28, 0.09, 0.08, 0.07, 0.06, 0.02]),
+            "age": age,
+            "gender": rng.choice([1, 2], n, p=[0.4, 0.6]),
+            "education": rng.integers(1, 4, n),
+            "income": rng.integers(1, 6, n),
+            "permanent_contract": (rng.random(n) < 0.96).astype(int),
+            "manager": manager,
+            "multiple_jobs": (rng.random(n) < 0.05).astype(int),
+            "contract_hours": rng.normal(35, 5, n).round(),
+            "years_in_government": rng.integers(0, 40, n).astype(float),
+            "years_in_function": rng.integers(0, 25, n).astype(float),
+        }
+    )
+    for s in SCALES:
+        df[s] = np.clip(np.round(rng.normal(3.6, 0.6, n) * 4) / 4, 1, 5)
+    threat_p = np.where(manager[:, None] == 1, [0.40, 0.45, 0.11, 0.03, 0.01], [0.29, 0.50, 0.15, 0.04, 0.02])
+    df["threat"] = [rng.choice(np.arange(1, 6), p=p) for p in threat_p]
+    older = (age >= 55)[:, None]
+    keep_p = np.where(older, [0.02, 0.06, 0.30, 0.45, 0.17], [0.005, 0.02, 0.18, 0.53, 0.265])
+    df["keep_up"] = [rng.choice(np.arange(1, 6), p=p) for p in keep_p]
+    for col in ["threat", "keep_up", "employability", "hrm_quality"]:
+        df.loc[rng.random(n) < 0.03, col] = np.nan
+    return df
+
+
+@pytest.fixture(scope="module")
+def df():
+    return make_frame()
+
+
+@pytest.fixture(autouse=True)
+def _close():
+    yield
+    plt.close("all")
+
+
+def valid_percent(series: pd.Series, codes) -> np.ndarray:
+    """The independent computation: value_counts of the valid answers, in percent."""
+    counts = series.dropna().value_counts(normalize=True)
+    return np.array([100 * counts.get(c, 0.0) for c in codes])
+
+
+def ytick_texts(ax) -> list[str]:
+    return [t.get_text() for t in ax.get_yticklabels()]
+
+
+def assert_lowercase_labels(ax):
+    for text in (ax.get_xlabel(), ax.get_ylabel()):
+        assert text.strip(), "axis label is empty"
+        assert text == text.lower(), f"axis label not lowercase: {text!r}"
+
+
+def stacked_widths(ax) -> np.ndarray:
+    """Groups x answers matrix of segment widths, read back from the bar containers."""
+    conts = [c for c in ax.containers if not any(p.get_gid() == "suppressed" for p in c.patches)]
+    return np.array([[p.get_width() for p in c.patches] for c in conts]).T
+
+
+# --------------------------------------------------------------------------- figures
+
+
+@pytest.mark.parametrize("func, variable", [
+    (figures.threat_distribution, "threat"),
+    (figures.keep_up_distribution, "keep_up"),
+])
+@pytest.mark.parametrize("lang", ["en", "nl"])
+def test_distribution(df, func, variable, lang):
+    ax = func(df, lang=lang)
+    assert isinstance(ax, plt.Axes)
+    assert ax.get_title() == ""
+    assert_lowercase_labels(ax)
+    labels = codebook.value_labels(variable, lang)
+    assert ytick_texts(ax) == list(labels.values())
+    widths = np.array([p.get_width() for p in ax.patches])
+    np.testing.assert_allclose(widths, valid_percent(df[variable], labels), atol=1e-9)
+    # percent labels on the bars, one decimal, in the language's separator
+    texts = [t.get_text() for t in ax.texts]
+    expected = [tables.format_percent(w, lang) + "%" for w in widths]
+    assert texts == expected
+    assert ax.yaxis_inverted()  # first answer on top
+
+
+def test_dutch_labels_are_dutch(df):
+    ax = figures.threat_distribution(df, lang="nl")
+    assert ytick_texts(ax)[0] == "helemaal niet"
+    assert "procent" in ax.get_xlabel()
+    assert "bedreiging" in ax.get_ylabel()
+
+
+def test_threat_by_manager(df):
+    ax = figures.threat_by_manager(df)
+    assert_lowercase_labels(ax)
+    assert ytick_texts(ax) == ["managers", "employees"]
+    assert [c.get_label() for c in ax.containers] == list(codebook.value_labels("threat").values())
+    got = stacked_widths(ax)
+    for row, key in zip(got, [1, 0]):
+        np.testing.assert_allclose(row, valid_percent(df.loc[df["manager"] == key, "threat"], range(1, 6)))
+    np.testing.assert_allclose(got.sum(axis=1), 100.0)
+    # legend lies below the axes, never on the bars
+    fig = ax.figure
+    r = fig.canvas.get_renderer()
+    leg = ax.get_legend().get_window_extent(r)
+    assert leg.y1 <= ax.get_window_extent(r).y0
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == list(codebook.value_labels("threat").values())
+    # segment labels only on segments of at least 4 %
+    for text in ax.texts:
+        assert float(text.get_text()) >= figures.MIN_LABEL_SHARE
+
+
+def test_threat_by_manager_nl(df):
+    ax = figures.threat_by_manager(df, lang="nl")
+    assert ytick_texts(ax) == ["leidinggevenden", "medewerkers"]
+    assert [c.get_label() for c in ax.containers] == list(codebook.value_labels("threat", "nl").values())
+
+
+def test_keep_up_by_age_group(df):
+    ax = figures.keep_up_by_age_group(df)
+    assert_lowercase_labels(ax)
+    present = set(codebook.age_group(df["age"]).dropna())
+    order = [g for g in codebook.AGE_GROUPS if g[0] in present]
+    assert ytick_texts(ax) == [g[4] for g in order]
+    assert "under 25" not in ytick_texts(ax)
+    groups = codebook.age_group(df["age"]).set_axis(df.index)
+    got = stacked_widths(ax)
+    for row, g in zip(got, order):
+        np.testing.assert_allclose(row, valid_percent(df.loc[groups == g[0], "keep_up"], range(1, 6)))
+    ax_nl = figures.keep_up_by_age_group(df, lang="nl")
+    assert ytick_texts(ax_nl) == [g[3] for g in order]
+
+
+def test_keep_up_by_gender(df):
+    for lang in ("en", "nl"):
+        ax = figures.keep_up_by_gender(df, lang=lang)
+        assert_lowercase_labels(ax)
+        assert ytick_texts(ax) == list(codebook.value_labels("gender", lang).values())
+        got = stacked_widths(ax)
+        for row, key in zip(got, [1, 2]):
+            np.testing.assert_allclose(row, valid_percent(df.loc[df["gender"] == key, "keep_up"], range(1, 6)))
+
+
+@pytest.mark.parametrize("key", ["25-34", "25–34"])  # a group key or its label
+def test_suppression_draws_marked_bar(df, key):
+    ax = figures.keep_up_by_age_group(df, suppress={key})
+    marked = [p for p in ax.patches if p.get_gid() == "suppressed"]
+    assert len(marked) == 1
+    assert marked[0].get_hatch()
+    assert marked[0].get_width() == 100.0
+    assert any(t.get_text() == "suppressed (n < 10)" for t in ax.texts)
+    # the suppressed group shows no shares, the others still do
+    got = stacked_widths(ax)
+    assert got[0].sum() == 0.0
+    np.testing.assert_allclose(got[1:].sum(axis=1), 100.0)
+    ax_nl = figures.keep_up_by_gender(df, lang="nl", suppress={"vrouw"})
+    assert any(t.get_text() == "onderdrukt (n < 10)" for t in ax_nl.texts)
+
+
+def test_segment_labels_fit(df):
+    ax = figures.threat_by_manager(df)
+    r = ax.figure.canvas.get_renderer()
+    boxes = [t.get_window_extent(r) for t in ax.texts]
+    for i, a in enumerate(boxes):
+        for b in boxes[i + 1:]:
+            assert not a.overlaps(b), "segment labels overlap"
+
+
+def test_coefficient_plot(df):
+    res = models.fit(df, "threat")
+    ax = figures.coefficient_plot(res)
+    assert_lowercase_labels(ax)
+    # English labels are short enough not to be wrapped
+    assert ytick_texts(ax) == [models.term_label(t) for t in res["term"]]
+    sig = {c.get_gid(): c for c in ax.collections if c.get_gid()}
+    filled = sig["significant"].get_offsets()
+    hollow = sig["not significant"].get_offsets()
+    assert len(filled) == (res["p"] < 0.05).sum()
+    assert len(hollow) == (res["p"] >= 0.05).sum()
+    if len(hollow):
+        assert tuple(sig["not significant"].get_facecolors()[0][:3]) == (1.0, 1.0, 1.0)
+    # the zero line
+    assert any(np.allclose(line.get_xdata(), 0) for line in ax.get_lines())
+    legend = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert legend == ["p < .05", "p ≥ .05"]
+
+
+def test_coefficient_plot_variants(df):
+    res = {"OLS": models.fit(df, "threat"), "HC3": models.fit(df, "threat", cov_type="HC3")}
+    ax = figures.coefficient_plot(res, lang="nl")
+    gids = {c.get_gid() for c in ax.collections if c.get_gid()}
+    assert {"significant:OLS", "significant:HC3"} <= gids
+    legend = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert legend[:2] == ["OLS", "HC3"]
+    # dodged: the two variants of a term sit at different heights
+    y_ols = np.concatenate([c.get_offsets()[:, 1] for c in ax.collections if str(c.get_gid()).endswith(":OLS")])
+    y_hc3 = np.concatenate([c.get_offsets()[:, 1] for c in ax.collections if str(c.get_gid()).endswith(":HC3")])
+    assert not set(np.round(y_ols, 6)) & set(np.round(y_hc3, 6))
+
+
+def test_given_axes_is_used(df):
+    fig, axs = plt.subplots(1, 2)
+    assert figures.threat_distribution(df, ax=axs[1]) is axs[1]
+
+
+def test_no_backend_or_output_at_import():
+    import subprocess
+    import sys
+
+    code = (
+        "import matplotlib, werk.figures, werk.tables;"
+        "import sys; sys.stdout.write(str(matplotlib.rcParams._get_backend_or_none()))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                         env={**os.environ, "MPLBACKEND": ""})
+    assert out.stdout == "None" and out.stderr == ""
+
+
+def test_save_is_deterministic_and_writes_pngs(df, tmp_path):
+    """Same figure saved twice gives the same bytes; also writes every figure for inspection."""
+    os.makedirs(FIG_DIR, exist_ok=True)
+    ax = figures.threat_by_manager(df)
+    a, b = tmp_path / "a.png", tmp_path / "b.png"
+    figures.savefig(ax, a)
+    ax.figure.savefig(b, dpi=150, metadata={"Software": None})
+    assert a.read_bytes() == b.read_bytes()
+    again = figures.threat_by_manager(df)
+    figures.savefig(again, tmp_path / "c.png")
+    assert (tmp_path / "c.png").read_bytes() == a.read_bytes()
+    svg1, svg2 = tmp_path / "a.svg", tmp_path / "b.svg"
+    figures.savefig(ax, svg1)
+    figures.savefig(figures.threat_by_manager(df), svg2)
+    assert svg1.read_bytes() == svg2.read_bytes()
+    for lang in ("en", "nl"):
+        for name in ["threat_distribution", "threat_by_manager", "keep_up_distribution",
+                     "keep_up_by_age_group", "keep_up_by_gender"]:
+            figures.savefig(getattr(figures, name)(df, lang=lang), f"{FIG_DIR}/{name}_{lang}.png")
+        figures.savefig(figures.coefficient_plot(models.fit(df, "keep_up"), lang=lang), f"{FIG_DIR}/coef_{lang}.png")
+        plt.close("all")
+
+
+# --------------------------------------------------------------------------- tables
+
+
+def test_shares_table_sector(df):
+    t = tables.shares_table(df, "sector")
+    assert list(t.columns) == ["sector", "n", "percent"]
+    assert list(t["sector"][:-1]) == list(codebook.value_labels("sector").values())
+    assert t["sector"].iloc[-1] == "total"
+    expected = valid_percent(df["sector"], range(1, 8))
+    assert list(t["percent"][:-1]) == [f"{x:.1f}" for x in expected]
+    counts = df["sector"].value_counts()
+    assert [int(s.replace(",", "")) for s in t["n"][:-1]] == [counts.get(c, 0) for c in range(1, 8)]
+    assert all(isinstance(v, str) for v in t.to_numpy().ravel())
+
+
+def test_shares_table_age_groups_published_nl(df):
+    published = {"25-34": 11, "35-44": 20, "45-54": 29, "55-64": 38, "65+": 2}
+    t = tables.shares_table(df, "age_group", lang="nl", published=published)
+    assert list(t.columns) == ["leeftijdscategorie", "n", "procent", "gepubliceerd"]
+    assert list(t["leeftijdscategorie"][:-1]) == ["25 – 34 jaar", "35 – 44 jaar", "45 – 54 jaar",
+                                                  "55 – 64 jaar", "65 jaar en ouder"]
+    groups = codebook.age_group(df["age"])
+    expected = valid_percent(groups.astype(object), ["25-34", "35-44", "45-54", "55-64", "65+"])
+    assert list(t["procent"][:-1]) == [f"{x:.1f}".replace(".", ",") for x in expected]
+    assert list(t["gepubliceerd"][:-1]) == ["11%", "20%", "29%", "38%", "2%"]
+
+
+def test_shares_table_valid_answers_only(df):
+    t = tables.shares_table(df, "threat", decimals=2)
+    expected = valid_percent(df["threat"], range(1, 6))
+    assert list(t["percent"][:-1]) == [f"{x:.2f}" for x in expected]
+    assert "missing: " + str(df["threat"].isna().sum()) in t.attrs["note"]
+
+
+def test_model_table(df):
+    res = models.fit(df, "threat")
+    t = tables.model_table(res)
+    assert list(t.columns) == ["term", "β", "95% CI", "p", "sig."]
+    assert list(t["term"]) == [models.term_label(x) for x in res["term"]]
+    for cell, beta in zip(t["β"], res["beta"]):
+        assert cell == f"{beta:.2f}".replace("-", "−") or (cell == "0.00" and abs(beta) < 0.005)
+        assert "-" not in cell
+    assert t.attrs["caption"].startswith(f"n = {res.attrs['n']:,}; R² = 0.")
+    assert "*** p < .001" in t.attrs["note"]
+    nl = tables.model_table(res, lang="nl")
+    assert nl.iloc[0, 0] == models.term_label(res["term"][0], "nl")
+
+
+def test_formatting_edges():
+    assert tables.format_p(0.0004) == "< .001"
+    assert tables.format_p(0.001) == ".001"
+    assert tables.format_p(0.05) == ".050"
+    assert tables.format_p(0.0234) == ".023"
+    assert tables.format_p(0.9999) == "> .999"
+    assert tables.stars(0.0004) == "***"
+    assert tables.stars(0.001) == "**"
+    assert tables.stars(0.0099) == "**"
+    assert tables.stars(0.01) == "*"
+    assert tables.stars(0.049) == "*"
+    assert tables.stars(0.05) == ""
+    assert tables.format_number(-0.134) == "−0.13"
+    assert tables.format_number(0.04) == "0.04"
+    assert tables.format_number(-0.001) == "0.00"
+    assert tables.format_ci(-0.081, -0.029) == "[−0.08, −0.03]"
+    assert tables.format_percent(30.94, "nl") == "30,9"
+    assert tables.format_count(12345, "nl") == "12.345"
+
+
+def test_correlation_table(df):
+    rows = [models.correlation(df, "hrm_leadership", "employability"), models.correlation(df, "age", "expertise")]
+    t = tables.correlation_table(rows)
+    assert list(t.columns) == ["variable", "with", "r", "95% CI", "p", "sig.", "n"]
+    assert t.iloc[0, 0] == "HRM and leadership"
+    assert t["r"].iloc[1] == tables.format_number(rows[1]["r"])
+    assert t["p"].iloc[1] == tables.format_p(rows[1]["p"])
+    html = tables.styled(t).to_html()
+    assert "p < .05" in html
+
+
+def test_styled_has_no_index(df):
+    html = tables.styled(tables.shares_table(df, "sector")).to_html()
+    assert "municipality" in html and "valid answers" in html
