@@ -197,7 +197,9 @@ def read_mapping(mapping: str | Path | dict | None) -> dict:
         raise DataError(f"{where}: a mapping must have the keys {', '.join(_MAPPING_KEYS)}")
     unknown = set(mapping) - set(_MAPPING_KEYS)
     if unknown:
-        raise DataError(f"{where}: unknown keys {sorted(map(str, unknown))}; allowed: {', '.join(_MAPPING_KEYS)}")
+        raise DataError(
+            f"{where}: unknown keys {sorted(map(str, unknown))}; allowed: {', '.join(_MAPPING_KEYS)}"
+        )
 
     def section(key):
         value = mapping.get(key) or {}
@@ -283,8 +285,10 @@ def _frame_checks() -> list[tuple[str, str, pa.Check]]:
         return ok | ~_both(df, "years_in_government", "age")
 
     return [
-        ("years_in_function", "function>government", pa.Check(function_within_government, name="function_within_government")),
-        ("years_in_government", "government>age-15", pa.Check(government_after_fifteen, name="government_after_fifteen")),
+        ("years_in_function", "function>government",
+         pa.Check(function_within_government, name="function_within_government")),
+        ("years_in_government", "government>age-15",
+         pa.Check(government_after_fifteen, name="government_after_fifteen")),
     ]
 
 
@@ -446,7 +450,8 @@ def validate(
     present = [name for name in VARIABLES if name in frame.columns]
     extra = [c for c in frame.columns if c not in VARIABLES]
 
-    problems: list[tuple[int, str]] = []  # (codebook position, message) so the message reads in codebook order
+    # (codebook position, message): the message lists problems in codebook order
+    problems: list[tuple[float, str]] = []
     order = {name: i for i, name in enumerate(VARIABLES)}
     data = {}
     not_numbers: dict[str, pd.Index] = {}
@@ -455,7 +460,8 @@ def validate(
         if len(bad):
             not_numbers[name] = bad.index
             problems.append((order[name], (
-                f"column {name!r}: {_count(len(bad))} {'is not a number' if len(bad) == 1 else 'are not numbers'} "
+                f"column {name!r}: {_count(len(bad))} "
+                f"{'is not a number' if len(bad) == 1 else 'are not numbers'} "
                 f"({_rows(bad.index, [_fmt(x) for x in bad])}); {_allowed(VARIABLES[name])}"
             )))
         codes = m["missing"].get(name, [])
@@ -473,7 +479,7 @@ def validate(
     try:
         schema().validate(canonical, lazy=True)
     except pa.errors.SchemaErrors as exc:
-        problems += _describe(exc.failure_cases, canonical, not_numbers, order, frame, m, extra)
+        problems += _describe(exc.failure_cases, canonical, not_numbers, order, m, extra)
 
     if problems:
         lines = [f"{source}: {text}" for _, text in sorted(problems, key=lambda p: p[0])]
@@ -488,7 +494,7 @@ def validate(
     return canonical.reset_index(drop=True)
 
 
-def _describe(cases, canonical, not_numbers, order, frame, m, extra) -> list[tuple[int, str]]:
+def _describe(cases, canonical, not_numbers, order, m, extra) -> list[tuple[int, str]]:
     """Messages from pandera's failure cases, one per (column, check)."""
     column_kinds = {name: [kind for kind, _ in _column_checks(v)] for name, v in VARIABLES.items()}
     frame_kinds = [(column, kind) for column, kind, _ in _frame_checks()]
@@ -543,7 +549,10 @@ def _describe(cases, canonical, not_numbers, order, frame, m, extra) -> list[tup
             rows = [r for r in rows if r not in set(not_numbers.get(blame, []))]
             if not rows:
                 continue  # already reported as not a number
-            text = f"{_count(len(rows))} {'is' if len(rows) == 1 else 'are'} empty ({_rows(rows)}); {blame} must be filled in for every respondent"
+            text = (
+                f"{_count(len(rows))} {'is' if len(rows) == 1 else 'are'} empty ({_rows(rows)}); "
+                f"{blame} must be filled in for every respondent"
+            )
         elif kind == "duplicate":
             ids = {values[i] for i in rows}
             text = (
@@ -553,7 +562,9 @@ def _describe(cases, canonical, not_numbers, order, frame, m, extra) -> list[tup
         elif kind == "codes":
             contiguous = sorted(v.codes) == list(range(min(v.codes), max(v.codes) + 1))
             whole = all(float(values[i]).is_integer() for i in rows)
-            what = f"values outside {min(v.codes)}–{max(v.codes)}" if contiguous and whole else "values not among the codes"
+            what = "values not among the codes"
+            if contiguous and whole:
+                what = f"values outside {min(v.codes)}–{max(v.codes)}"
             text = f"{_has(n, what)} ({_rows(rows, shown)}); {_allowed(v)}"
         elif kind == "range":
             span = _span(v) if v.high is not None else f"{_fmt(v.low)} and up"
@@ -561,7 +572,10 @@ def _describe(cases, canonical, not_numbers, order, frame, m, extra) -> list[tup
         elif kind == "positive":
             text = f"{_has(n, 'weights of 0 or less')} ({_rows(rows, shown)}); {_allowed(v)}"
         elif kind == "whole":
-            text = f"{_count(n)} {'is not a whole number' if n == 1 else 'are not whole numbers'} ({_rows(rows, shown)}); {_allowed(v)}"
+            text = (
+                f"{_count(n)} {'is not a whole number' if n == 1 else 'are not whole numbers'} "
+                f"({_rows(rows, shown)}); {_allowed(v)}"
+            )
         elif kind == "function>government":
             pairs = [f"{_fmt(values[i])} > {_fmt(canonical['years_in_government'][i])}" for i in rows]
             text = (
@@ -618,7 +632,9 @@ def add_arguments(parser) -> None:
         "file", nargs="?", default=str(paths.TWIN),
         help="CSV, Dutch CSV export, parquet or SPSS .sav (default: the synthetic twin)",
     )
-    parser.add_argument("--mapping", "-m", help="YAML mapping of the file's names and codes (see data/mapping.example.yml)")
+    parser.add_argument(
+        "--mapping", "-m", help="YAML mapping of the file's names and codes (see data/mapping.example.yml)"
+    )
 
 
 def main(args) -> int:
