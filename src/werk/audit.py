@@ -159,10 +159,16 @@ def share_finding(claim: dict, n: int = N) -> dict:
     hi = math.floor((v + half) * n / 100 - 1e-9)
     counts = [c for c in range(max(lo - 1, 0), hi + 2) if _half_up(100 * c / n, prec) == v]
     step = 100 / n
+    resolution = 10 ** (-prec)
+    if counts and step < resolution:
+        arithmetic_note = (f"; the step is smaller than the printed resolution {resolution:g}, so at N = {n:,} "
+                           "every printed percent has a matching count: the check cannot fail here")
+    else:
+        arithmetic_note = ""
     if counts:
         arithmetic = (
             f"step 100/{n:,} = {step:.4f} points; counts {counts[0]}–{counts[-1]} of {n:,} "
-            f"({len(counts)} values) print as {v:g}%"
+            f"({len(counts)} values) print as {v:g}%{arithmetic_note}"
         )
     else:
         arithmetic = f"step 100/{n:,} = {step:.4f} points; no count of {n:,} prints as {v:g}%"
