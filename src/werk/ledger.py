@@ -484,7 +484,9 @@ def _do_beta(row, c, ctx):
     _numeric(row, c, float(hit["beta"]), int(hit["n"]), float(hit["p"]))
     # k: the predictors actually in this fit (dropped constant terms excluded).
     f = _audit.beta_finding(c, n=int(hit["n"]), k=len(tidy), r2=tidy.attrs.get("r2"))
-    _check_p(row, c, f"audit: {f['arithmetic']}")
+    lead = (f"at N = {int(hit['n']):,} it would need R² > {f['r2_needed']:.2f} even with uncorrelated "
+            f"predictors (this fit: R² = {tidy.attrs.get('r2', math.nan):.2f}); " if f["r2_needed"] > 0 else "")
+    _check_p(row, c, f"{lead}audit: {f['arithmetic']}")
 
 
 def _do_r(row, c, ctx):
