@@ -119,6 +119,14 @@ def test_every_claim_gets_one_row_with_a_status(table):
     assert (table.loc[table["status"] == "deviates", "reason"].str.len() > 0).all()
 
 
+def test_where_fields_survive_passing_claims_in(frame):
+    items = L.claims()
+    out = L.ledger(frame.head(400), items)
+    assert _row(out, "share:sector=1")["table"] == 2
+    assert _row(out, "share:threat=1")["figure"] == 1
+    assert _row(out, "n:total")["section"] == "design"
+
+
 def test_models_fitted_once_per_call(frame, monkeypatch):
     calls = []
     real = models.fit

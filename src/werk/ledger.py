@@ -147,7 +147,8 @@ def _validate(raw: list, where: str = "claims") -> list[dict]:
             problems.append(f"{cid}: a {kind} claim needs a numeric value")
         if kind in ("beta", "r") and c.get("p_max") is None:
             problems.append(f"{cid}: a {kind} claim needs p_max")
-        w = c.get("where") or {}
+        # Already-validated claims (from claims()) carry section/figure/table at the top level.
+        w = c.get("where") or {k: c.get(k) for k in ("section", "figure", "table")}
         out.append({
             "id": cid, "kind": kind, "value": c.get("value"), "precision": int(c.get("precision", 0) or 0),
             "p_max": c.get("p_max"), "section": w.get("section"), "figure": w.get("figure"),
