@@ -732,15 +732,25 @@ def main(args: argparse.Namespace) -> int:
             raise DataError(f"no respondents in sector {codebook.SECTORS[sector][0]}")
     items = claims()
     table = ledger(df, items, edition=sector)
-    if args.format == "csv":
+    try:
+        _write(table, items, args.format)
+    except BrokenPipeError:  # `werk ledger | head`: the reader left; not an error of ours
+        import os
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    return 0
+
+
+def _write(table: pd.DataFrame, items: list[dict], fmt: str) -> None:
+    if fmt == "csv":
         table.to_csv(sys.stdout, index=False, lineterminator="\n")
-    elif args.format == "json":
+    elif fmt == "json":
         records = [{k: _jsonable(v) for k, v in r.items()} for r in table.to_dict(orient="records")]
         json.dump(records, sys.stdout, ensure_ascii=False, indent=1)
         sys.stdout.write("\n")
     else:
         print(to_text(table, items))
-    return 0
+    sys.stdout.flush()
 
 
 if __name__ == "__main__":  # `python -m werk.ledger`, the same as `werk ledger`
