@@ -538,18 +538,21 @@ def write(df: pd.DataFrame, path: str | Path) -> Path:
 # ---------------------------------------------------------------------------------------------- fit (real data)
 
 
+def _code(k):
+    return k if isinstance(k, str) else int(k) if float(k).is_integer() else float(k)
+
+
 def _share_table(x: pd.Series, name: str, n_total: int) -> dict:
     counts = x.dropna().value_counts().sort_index()
     small = counts[(counts > 0) & (counts < MIN_CELL)]
     if len(small):
-        code = small.index[0]
+        code = _code(small.index[0])
         raise WerkError(
             f"disclosure: {name}={code} has {int(small.iloc[0])} respondents (fewer than {MIN_CELL}); "
             f"merge or drop that category before fitting"
         )
     total = counts.sum()
-    return {(int(k) if not isinstance(k, str) else k): round(float(100 * v / total), 4)
-            for k, v in counts.items() if v > 0}
+    return {_code(k): round(float(100 * v / total), 4) for k, v in counts.items() if v > 0}
 
 
 def fit(df: pd.DataFrame) -> dict:
@@ -567,8 +570,9 @@ def fit(df: pd.DataFrame) -> dict:
                 "multiple_jobs", "threat", "keep_up"]:
         p["marginals"][var] = _share_table(data[var], var, n)
     ages = data["age"].dropna()
-    p["age_max"] = int(codebook.AGE_GROUPS[-1][1] + 5) if (ages >= 65).sum() < MIN_CELL else int(
-        np.clip(np.quantile(ages, 0.999), 65, 75))  # a high quantile, not the maximum
+    # Top-coded: the age that at least MIN_CELL respondents reach, never one person's age.
+    oldest = np.sort(ages.to_numpy())[::-1]
+    p["age_max"] = int(np.clip(oldest[MIN_CELL - 1], 65, 75)) if len(oldest) >= MIN_CELL else 70
     hours = data["contract_hours"].dropna()
     tail = hours > 48
     for label, count in (("contract_hours>48", int(tail.sum())), ("contract_hours<=48", int((~tail).sum()))):
@@ -600,9 +604,13 @@ def fit(df: pd.DataFrame) -> dict:
     frame = data[TENURE + SCALES]
     corr = frame.corr(min_periods=MIN_CELL)
     names = TENURE + SCALES
-    p["correlations"] = {f"{a}~{b}": round(float(corr.loc[a, b]), 4) for i, a in enumerate(names)
-                         for b in names[i + 1:] if (a in SCALES or b in SCALES) and "employability" not in (a, b)
-                         or (a in SCALES and b in SCALES)}
+    p["correlations"] = {}
+    for i, a in enumerate(names):
+        for b in names[i + 1:]:
+            # tenure~tenure comes from the copula; tenure~employability from the employability model
+            if a in SCALES or b in SCALES:
+                if not (a in TENURE and b == "employability") and np.isfinite(corr.loc[a, b]):
+                    p["correlations"][f"{a}~{b}"] = round(float(corr.loc[a, b]), 4)
     p["models"] = {}
     for name in ("employability", "threat", "keep_up"):
         res = models.fit(data, name)
