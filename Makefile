@@ -8,7 +8,6 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 # Matplotlib and Jupyter want writable config folders; keep them inside the build tree
 # so that a run never depends on (or pollutes) the user's home.
-export MPLBACKEND := Agg
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
 
 .DEFAULT_GOAL := help

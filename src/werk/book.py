@@ -34,7 +34,12 @@ MIN_EDITION_N = 50
 def setup() -> None:
     """Matplotlib and pandas settings shared by every notebook (quiet, deterministic)."""
     import matplotlib as mpl
+    import matplotlib.pyplot as plt
 
+    # Resolve the backend now (the kernel's inline backend): werk.figures draws inside rc_context, and
+    # leaving an rc_context in which the backend was first resolved resets it, so later figures would
+    # silently go to a non-displaying backend.
+    plt.switch_backend(mpl.get_backend())
     mpl.rcParams.update(
         {
             "figure.dpi": 110,
@@ -92,6 +97,7 @@ def load(data_path=None, mapping_path=None, edition: str = "all") -> tuple[pd.Da
     info = edition_info(df, edition, data_path)
     if info["sector"] is not None:
         df = df[df["sector"] == info["sector"]].reset_index(drop=True)
+    df["age_group"] = codebook.age_group(df["age"]).astype(object).to_numpy()
     return df, info
 
 
@@ -109,24 +115,42 @@ def glue(name: str, value) -> None:
     _glue(glue_key(name), value, display=False)
 
 
-def glue_claim(claim_id: str, value: float) -> str:
-    """Glue a reproduced number of a published claim, formatted like the ledger formats it."""
-    from werk import ledger
+def glue_claim(claim_id: str, value: float, p: float | None = None) -> str:
+    """Glue a reproduced number of a published claim, formatted as the ledger formats it.
+
+    With ``p``, the p-value is glued too, under ``<key>_p`` (e.g. "< .001").
+    """
+    from werk import ledger, tables
 
     claim = _claims()[claim_id]
     text = ledger.format_value(claim, value)
     glue(claim_id, text)
+    if p is not None:
+        glue(claim_id + ":p", tables.format_p(p))
     return text
 
 
 def glue_published(claim_id: str) -> str:
-    """Glue the article's printed value of a claim (key ``pub_<id>``), for quoting it as printed."""
+    """Glue the article's printed value of a claim (key ``pub_<id>``), to quote it as printed.
+
+    A printed threshold is glued under ``pub_<id>_p`` ("< .001").
+    """
     from werk import ledger
 
     claim = _claims()[claim_id]
-    text = ledger.format_value(claim, claim["value"])
+    text = ledger.format_value(claim, claim["value"]) if claim.get("value") is not None else ""
     glue("pub:" + claim_id, text)
+    if claim.get("p_max") is not None:
+        glue("pub:" + claim_id + ":p", "< " + f"{claim['p_max']:.3f}".rstrip("0").lstrip("0"))
     return text
+
+
+def share(df: pd.DataFrame, variable: str, codes) -> float:
+    """Percentage of the valid (non-missing) answers that fall in ``codes``."""
+    col = df[variable].dropna()
+    if len(col) == 0:
+        return float("nan")
+    return float(100 * col.isin(list(codes)).mean())
 
 
 _CLAIMS: dict | None = None
@@ -162,3 +186,50 @@ def markdown_table(frame: pd.DataFrame, caption: str | None = None, name: str | 
         opts = f":name: {name}\n" if name else ""
         body = f":::{{table}} {caption}\n{opts}:align: center\n\n{body}\n:::"
     return Markdown(body)
+
+
+#: The page where each section's claims are shown, for links from the ledger.
+SECTION_PAGES = {
+    "design": ("sec-design", "Design and population"),
+    "threat": ("sec-threat", "Technology as a threat"),
+    "keep_up": ("sec-keep-up", "Keeping up"),
+    "conclusion": ("sec-conclusion", "Conclusion"),
+}
+
+_STATUS_CLASS = {"match": "status-match", "deviates": "status-deviates", "not reproducible": "status-na"}
+
+
+def ledger_table(df: pd.DataFrame, edition: str = "all", section: str | None = None, links: bool = True):
+    """The claims ledger as a display table: claim, article, here, status (colour-coded), where."""
+    from werk import ledger
+
+    led = ledger.ledger(df, edition=None if edition in (None, "", "all") else edition)
+    if section:
+        led = led[led["section"] == section]
+    rows = []
+    for r in led.itertuples(index=False):
+        status = f"[{r.status}]{{.{_STATUS_CLASS.get(r.status, 'status-na')}}}"
+        where = ""
+        if links and r.section in SECTION_PAGES:
+            target, title = SECTION_PAGES[r.section]
+            where = f"[{title}]({target})"
+        row = {"claim": f"`{r.id}`", "article": r.published, "here": r.reproduced, "status": status}
+        if links:
+            row["shown in"] = where
+        if not section:
+            row["note"] = r.reason or ""
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def codebook_table(lang: str = "en") -> pd.DataFrame:
+    """The codebook as a display table: variable, Dutch wording, English label, codes, range."""
+    rows = []
+    for v in codebook.VARIABLES.values():
+        if v.codes:
+            codes = "; ".join(f"{k} {nl} ({en})" if nl != en else f"{k} {nl}" for k, (nl, en) in v.codes.items())
+        else:
+            codes = ""
+        span = "" if v.low is None else f"{v.low:g} to {v.high:g}" if v.high is not None else f"≥ {v.low:g}"
+        rows.append({"variable": f"`{v.name}`", "Dutch": v.nl, "English": v.en, "codes": codes, "range": span})
+    return pd.DataFrame(rows)

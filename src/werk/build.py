@@ -28,7 +28,7 @@ from werk.errors import WerkError
 
 __all__ = ["build", "build_all", "notebooks_in_toc", "edition_slug", "html_dir", "add_arguments", "main"]
 
-BOOK_FILES = ["_config.yml", "_toc.yml", "intro.md", "references.bib"]
+BOOK_FILES = ["_config.yml", "_toc.yml", "intro.md", "references.md", "references.bib", "_static"]
 
 
 class BuildError(WerkError):
@@ -89,8 +89,6 @@ def _execute_one(job: dict) -> dict:
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_suffix(".running.ipynb")
     t0 = time.perf_counter()
-    env_before = os.environ.get("MPLBACKEND")
-    os.environ["MPLBACKEND"] = "Agg"
     try:
         pm.execute_notebook(
             str(src),
@@ -110,11 +108,6 @@ def _execute_one(job: dict) -> dict:
     except Exception as exc:  # a kernel that died, a notebook that is not JSON: name the notebook
         tmp.unlink(missing_ok=True)
         return {"nb": job["name"], "error": f"{job['name']}: {type(exc).__name__}: {exc}"}
-    finally:
-        if env_before is None:
-            os.environ.pop("MPLBACKEND", None)
-        else:
-            os.environ["MPLBACKEND"] = env_before
     cache.store(tmp, out, key)
     return {"nb": job["name"], "seconds": time.perf_counter() - t0, "cached": False}
 
@@ -167,7 +160,10 @@ def stage(executed: Path, edition: str, info: dict, root: Path | None = None) ->
         shutil.rmtree(st)
     st.mkdir(parents=True)
     for name in BOOK_FILES:
-        shutil.copy2(root / name, st / name)
+        if (root / name).is_dir():
+            shutil.copytree(root / name, st / name)
+        else:
+            shutil.copy2(root / name, st / name)
     shutil.copytree(executed, st, dirs_exist_ok=True, ignore=shutil.ignore_patterns("*.key", "*.running.ipynb"))
     cfg = yaml.safe_load((st / "_config.yml").read_text())
     if slug != "all":
@@ -181,7 +177,7 @@ def _jupyter_book(stage_dir: Path, out: Path, builder: str) -> subprocess.Comple
     exe = Path(sys.executable).parent / "jupyter-book"
     cmd = [str(exe), "build", str(stage_dir), "--path-output", str(out), "--builder", builder,
            "-W", "-n", "--keep-going"]
-    env = dict(os.environ, MPLBACKEND="Agg", PYDEVD_DISABLE_FILE_VALIDATION="1")
+    env = dict(os.environ, PYDEVD_DISABLE_FILE_VALIDATION="1")
     return subprocess.run(cmd, capture_output=True, text=True, env=env)
 
 

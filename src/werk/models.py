@@ -201,3 +201,73 @@ def term_label(term: str, lang: str = "en") -> str:
     if term == "hrm_leadership":
         return "HRM en leiderschap" if lang == "nl" else "HRM and leadership"
     return codebook.label(term, lang)
+
+
+def sector_test(df: pd.DataFrame, name: str, weighted: bool = False) -> dict | None:
+    """Joint F-test that all sector dummies of a model are zero (None when fewer than two sectors)."""
+    outcome, predictors, _ = MODELS[name]
+    cols = [outcome] + list(predictors) + ["sector"] + (["weight"] if weighted else [])
+    data = df[cols].dropna().astype(float)
+    dummies = _sector_dummies(data["sector"])
+    if dummies.shape[1] == 0:
+        return None
+    X = data[list(predictors)].join(dummies)
+    X = X.loc[:, X.nunique() > 1]
+    X = sm.add_constant(X.apply(lambda c: (c - c.mean()) / c.std(ddof=1)), has_constant="add")
+    y = data[outcome]
+    w = data["weight"] if weighted else None
+    res = (sm.WLS(y, X, weights=w) if weighted else sm.OLS(y, X)).fit()
+    terms = [c for c in dummies.columns if c in X.columns]
+    restriction = np.eye(len(X.columns))[[list(X.columns).index(t) for t in terms]]
+    test = res.f_test(restriction)
+    return {"F": float(np.squeeze(test.fvalue)), "p": float(test.pvalue), "df_num": len(terms),
+            "df_den": float(res.df_resid)}
+
+
+def null_effects(results: pd.DataFrame, terms: list[str], sector_test: dict | None = None) -> dict:
+    """Summarize claimed null effects: the largest |beta|, the smallest p, and which are significant."""
+    rows = results[results["term"].isin(terms)]
+    ps = list(rows["p"])
+    names = [term_label(t) for t in rows.loc[rows["p"] < 0.05, "term"]]
+    if sector_test is not None:
+        ps.append(sector_test["p"])
+        if sector_test["p"] < 0.05:
+            names.append("sector")
+    text = (
+        "none of them is significant at the 5% level, as the article says."
+        if not names
+        else "significant at the 5% level here, unlike in the article: " + ", ".join(names) + "."
+    )
+    return {
+        "max_abs_beta": float(rows["beta"].abs().max()) if len(rows) else float("nan"),
+        "min_p": float(min(ps)) if ps else float("nan"),
+        "significant": names,
+        "significant_text": text,
+    }
+
+
+def group_difference(df: pd.DataFrame, variable: str, by: str, codes=None) -> dict:
+    """Compare an ordinal answer between the groups of a two-group variable.
+
+    Returns per group the mean and (with ``codes``) the percentage answering one of ``codes``;
+    the Mann-Whitney U test of the whole answer scale (two-sided p) and Cohen's d
+    (second group minus first, pooled SD).
+    """
+    data = df[[variable, by]].dropna()
+    groups = sorted(data[by].unique())
+    if len(groups) != 2:
+        raise ValueError(f"{by} has {len(groups)} groups in the data; a comparison needs two")
+    a, b = (data.loc[data[by] == g, variable].astype(float) for g in groups)
+    u = stats.mannwhitneyu(a, b, alternative="two-sided")
+    pooled = np.sqrt(((len(a) - 1) * a.var() + (len(b) - 1) * b.var()) / (len(a) + len(b) - 2))
+    out = {
+        "groups": [int(g) for g in groups],
+        "n": {int(g): int((data[by] == g).sum()) for g in groups},
+        "mean": {int(groups[0]): float(a.mean()), int(groups[1]): float(b.mean())},
+        "U": float(u.statistic),
+        "p": float(u.pvalue),
+        "d": float((b.mean() - a.mean()) / pooled),
+    }
+    if codes is not None:
+        out["share"] = {int(g): float(100 * s.isin(list(codes)).mean()) for g, s in zip(groups, (a, b))}
+    return out
