@@ -61,3 +61,41 @@ def make_canonical_frame(n: int = 40, seed: int = 2019) -> pd.DataFrame:
 def canonical_frame() -> pd.DataFrame:
     """A fresh copy of the small valid canonical frame (tests may change it)."""
     return make_canonical_frame()
+
+
+# ------------------------------------------------------------------------------------------- built books
+# Building the book takes half a minute, so it is built once per test session, into a copy of the project
+# in a temporary folder: tests never touch the developer's own _build.
+
+PROJECT_FILES = ["_config.yml", "_toc.yml", "intro.md", "references.md", "references.bib", "_static", "notebooks"]
+
+
+def copy_project(dest):
+    """Copy the book sources (not _build, not .venv) into ``dest``; return it."""
+    import shutil
+    from pathlib import Path
+
+    from werk import paths
+
+    dest = Path(dest)
+    dest.mkdir(parents=True, exist_ok=True)
+    for name in PROJECT_FILES:
+        src = paths.ROOT / name
+        if src.is_dir():
+            shutil.copytree(src, dest / name, ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
+        else:
+            shutil.copy2(src, dest / name)
+    return dest
+
+
+@pytest.fixture(scope="session")
+def built_book(tmp_path_factory):
+    """The default book (the twin, all sectors), built once: returns the project copy's root.
+
+    HTML in ``root / "_build/html"``, executed notebooks in ``root / "_build/executed/all"``.
+    """
+    from werk import build
+
+    root = copy_project(tmp_path_factory.mktemp("book"))
+    build.build(root=root)
+    return root

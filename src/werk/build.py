@@ -165,12 +165,29 @@ def stage(executed: Path, edition: str, info: dict, root: Path | None = None) ->
         else:
             shutil.copy2(root / name, st / name)
     shutil.copytree(executed, st, dirs_exist_ok=True, ignore=shutil.ignore_patterns("*.key", "*.running.ipynb"))
+    for nb_path in st.rglob("*.ipynb"):
+        _hide_injected_parameters(nb_path)
     cfg = yaml.safe_load((st / "_config.yml").read_text())
     if slug != "all":
         cfg["title"] = f"{cfg['title']}: {info['edition_label']} edition"
     cfg["html"]["extra_footer"] = info.get("footer", cfg["html"].get("extra_footer", ""))
     (st / "_config.yml").write_text(yaml.safe_dump(cfg, sort_keys=False, allow_unicode=True))
     return st
+
+
+def _hide_injected_parameters(nb_path: Path) -> None:
+    """Papermill's injected cell is plumbing (and shows local paths): keep it out of the book."""
+    import nbformat
+
+    nb = nbformat.read(nb_path, as_version=4)
+    changed = False
+    for cell in nb.cells:
+        tags = cell.get("metadata", {}).get("tags", [])
+        if "injected-parameters" in tags and "remove-cell" not in tags:
+            cell.metadata["tags"] = tags + ["remove-cell"]
+            changed = True
+    if changed:
+        nbformat.write(nb, nb_path)
 
 
 def _jupyter_book(stage_dir: Path, out: Path, builder: str) -> subprocess.CompletedProcess:
