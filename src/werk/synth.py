@@ -410,7 +410,7 @@ def _polish(y, eta, rows, proj, live, target, name, quiet, pool=300, steps=2000)
     s = yc.std()
     u = np.zeros((len(live), len(rows)))
     u[live] = proj / s  # effect on the betas of raising one respondent's answer by 1
-    gap = target - u @ yc * 0 - (u @ (yc - yc.mean()))
+    gap = target - u @ (yc - yc.mean())
     gap[~live] = 0
     e = eta[rows]
     cands = []
