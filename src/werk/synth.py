@@ -425,6 +425,8 @@ def _polish(y, eta, rows, proj, live, target, name, quiet, pool=300, steps=2000)
             break
         best = None
         for lo, hi in cands:
+            if not len(lo) or not len(hi):
+                continue
             gu = gap @ u[:, lo]
             gd = gap @ u[:, hi]
             i, j = lo[np.argmax(gu)], hi[np.argmin(gd)]
