@@ -195,8 +195,14 @@ ASSUMPTIONS: dict[str, str] = {
     ),
     "contract_hours": (
         "The article prints a mean of 35 contract hours with a standard deviation of 20. A working week "
-        "bounded at about 40 hours cannot have that spread; the twin reproduces both numbers with a few "
-        "implausibly high values, and the audit appendix asks about them."
+        "bounded at about 40 hours cannot have that spread (at most about 13 hours); the twin reproduces both "
+        "numbers only with about 15% of implausibly long weeks (70 to 80 hours) on top of a working week of up "
+        "to 40 hours. The audit appendix asks about it."
+    ),
+    "tenure_and_age": (
+        "In real data, tenure follows age closely. With tenure as collinear as that, the printed p-values of "
+        "the two tenure betas in the threat model cannot both be reached at this sample size, so the twin makes "
+        "tenure and age less related (correlation about .3) than they probably are."
     ),
     "significance": (
         "Where the article says a factor plays 'geen rol', we read a claim of no effect at the 5% level."
