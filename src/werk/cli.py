@@ -1,4 +1,4 @@
-"""The ``werk`` command: validate, synth, ledger, build.
+"""The werk command: validate, synth, ledger, build.
 
 Each subcommand lives in its own module, which offers ``add_arguments(parser)``
 and ``main(args) -> int``. Errors meant for people (:class:`werk.errors.WerkError`)
@@ -22,18 +22,22 @@ COMMANDS = {
 }
 
 
-def parser() -> argparse.ArgumentParser:
+def parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The argument parser; only the chosen subcommand's module is imported (statsmodels is slow to load)."""
     p = argparse.ArgumentParser(prog="werk", description=__doc__.splitlines()[0])
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for name, (module, help_) in COMMANDS.items():
         sp = sub.add_parser(name, help=help_, description=help_)
-        importlib.import_module(module).add_arguments(sp)
+        if name == command:
+            importlib.import_module(module).add_arguments(sp)
         sp.set_defaults(_module=module)
     return p
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = parser().parse_args(argv)
+    argv = sys.argv[1:] if argv is None else list(argv)
+    command = next((a for a in argv if not a.startswith("-")), None)
+    args = parser(command if command in COMMANDS else None).parse_args(argv)
     try:
         return int(importlib.import_module(args._module).main(args) or 0)
     except WerkError as exc:
