@@ -337,17 +337,11 @@ class _Context:
         return res
 
     def _sector_test(self, name: str):
-        full = self.model(name)
-        q = int(full["term"].str.startswith("sector=").sum())
-        if q == 0:
+        self.model(name)  # raises "not reproducible" with the reason when the model cannot be fitted
+        test = models.sector_test(self.df, name)
+        if test is None:
             raise _NotReproducible(self.sector_reason())
-        outcome, predictors, _ = models.MODELS[name]
-        # Same complete cases as the full model: drop rows missing any of its columns.
-        cases = self.df.dropna(subset=[outcome, *predictors, "sector"])
-        restricted = models.standardized_ols(cases, outcome, predictors, sector_dummies=False)
-        r2f, r2r, dfr = full.attrs["r2"], restricted.attrs["r2"], full.attrs["df_resid"]
-        f = ((r2f - r2r) / q) / ((1 - r2f) / dfr)
-        return float(f), float(stats.f.sf(f, q, dfr)), q
+        return test["F"], test["p"], test["df_num"]
 
     def sector_reason(self) -> str:
         if self.sector_edition is not None:
@@ -526,28 +520,28 @@ def _do_ns(row, c, ctx):
         row["reason"] = f"p = {p:.3g} ≤ .05: the data show an effect where the article says 'geen rol'"
 
 
-def _two_groups(df, var, by, higher):
-    _need_var(df, var, by)
-    d = df[[var, by]].dropna()
-    hi = d.loc[d[by] == higher, var].astype(float)
-    lo = d.loc[d[by] != higher, var].astype(float)
-    if hi.empty or lo.empty:
-        raise _NotReproducible(f"{by} has a single group in these data")
-    return hi, lo
-
-
 def _do_diff(row, c, ctx):
     spec = c["spec"]
     var, by, higher = spec["variable"], spec["by"], spec["higher"]
-    hi, lo = _two_groups(ctx.df, var, by, higher)
-    u = stats.mannwhitneyu(hi, lo, alternative="two-sided")
-    mean_rank_higher = u.statistic > len(hi) * len(lo) / 2
-    pooled = math.sqrt(((len(hi) - 1) * hi.var(ddof=1) + (len(lo) - 1) * lo.var(ddof=1)) / (len(hi) + len(lo) - 2))
-    d = (hi.mean() - lo.mean()) / pooled if pooled > 0 else math.nan
+    _need_var(ctx.df, var, by)
+    try:
+        g = models.group_difference(ctx.df, var, by, codes=spec.get("codes"))
+    except ValueError as exc:
+        raise _NotReproducible(str(exc)) from None
+    if higher not in g["groups"]:
+        raise _NotReproducible(f"{by} has no group {higher} in these data")
+    first, second = g["groups"]
+    lower = second if higher == first else first
+    # U counts the first group's wins: the claimed group has the higher mean rank when its side of U is larger.
+    half = g["n"][first] * g["n"][second] / 2
+    mean_rank_higher = g["U"] > half if higher == first else g["U"] < half
+    d = g["d"] if higher == second else -g["d"]
+    p = g["p"]
+    hi_n, lo_n = g["n"][higher], g["n"][lower]
     problems = []
     name = _group_name(by, higher)
     if "codes" in spec:
-        s_hi, s_lo = 100 * _isin(hi, spec["codes"]).mean(), 100 * _isin(lo, spec["codes"]).mean()
+        s_hi, s_lo = g["share"][higher], g["share"][lower]
         text = f"{s_hi:.1f}% vs {s_lo:.1f}% at {'-'.join(map(str, [spec['codes'][0], spec['codes'][-1]]))}"
         value = s_hi - s_lo
         if not s_hi > s_lo:
@@ -564,10 +558,10 @@ def _do_diff(row, c, ctx):
         if not abs(d) < spec["small"]:
             problems.append(f"|d| = {abs(d):.2f} is not below {spec['small']:g}")
     if c.get("p_max") is not None:
-        text += f", {_p_text(u.pvalue)}"
-        if not u.pvalue < c["p_max"]:
-            problems.append(f"Mann-Whitney p = {u.pvalue:.3g} is not < {c['p_max']:g}")
-    row.update(value=float(value), p=float(u.pvalue), n=int(len(hi) + len(lo)),
+        text += f", {_p_text(p)}"
+        if not p < c["p_max"]:
+            problems.append(f"Mann-Whitney p = {p:.3g} is not < {c['p_max']:g}")
+    row.update(value=float(value), p=float(p), n=int(hi_n + lo_n),
                reproduced=f"{name} {'higher' if d > 0 else 'lower'}: {text}",
                status=DEVIATES if problems else MATCH, reason="; ".join(problems))
 

@@ -200,28 +200,27 @@ def term_label(term: str, lang: str = "en") -> str:
         return codebook.value_labels("sector", lang)[int(term.split("=")[1])]
     if term == "hrm_leadership":
         return "HRM en leiderschap" if lang == "nl" else "HRM and leadership"
+    if term not in codebook.VARIABLES:
+        return term.replace("_", " ")
     return codebook.label(term, lang)
 
 
 def sector_test(df: pd.DataFrame, name: str, weighted: bool = False) -> dict | None:
-    """Joint F-test that all sector dummies of a model are zero (None when fewer than two sectors)."""
+    """Joint F-test that all sector dummies of model ``name`` are zero.
+
+    Compares the model's R² with that of the same model without the dummies, on the same
+    complete cases. Returns F, p, df_num, df_den; None when the data hold fewer than two sectors.
+    """
     outcome, predictors, _ = MODELS[name]
-    cols = [outcome] + list(predictors) + ["sector"] + (["weight"] if weighted else [])
-    data = df[cols].dropna().astype(float)
-    dummies = _sector_dummies(data["sector"])
-    if dummies.shape[1] == 0:
+    full = standardized_ols(df, outcome, predictors, sector_dummies=True, weighted=weighted)
+    q = int(full["term"].str.startswith("sector=").sum())
+    if q == 0:
         return None
-    X = data[list(predictors)].join(dummies)
-    X = X.loc[:, X.nunique() > 1]
-    X = sm.add_constant(X.apply(lambda c: (c - c.mean()) / c.std(ddof=1)), has_constant="add")
-    y = data[outcome]
-    w = data["weight"] if weighted else None
-    res = (sm.WLS(y, X, weights=w) if weighted else sm.OLS(y, X)).fit()
-    terms = [c for c in dummies.columns if c in X.columns]
-    restriction = np.eye(len(X.columns))[[list(X.columns).index(t) for t in terms]]
-    test = res.f_test(restriction)
-    return {"F": float(np.squeeze(test.fvalue)), "p": float(test.pvalue), "df_num": len(terms),
-            "df_den": float(res.df_resid)}
+    cases = df.dropna(subset=[outcome, *predictors, "sector"] + (["weight"] if weighted else []))
+    restricted = standardized_ols(cases, outcome, predictors, sector_dummies=False, weighted=weighted)
+    r2f, r2r, dfr = full.attrs["r2"], restricted.attrs["r2"], full.attrs["df_resid"]
+    f = ((r2f - r2r) / q) / ((1 - r2f) / dfr)
+    return {"F": float(f), "p": float(stats.f.sf(f, q, dfr)), "df_num": q, "df_den": float(dfr)}
 
 
 def null_effects(results: pd.DataFrame, terms: list[str], sector_test: dict | None = None) -> dict:
