@@ -1,34 +1,60 @@
-"""A content-addressed execution cache for the book's notebooks.
+"""A content-addressed execution cache for the book's notebooks, and a stamp for the compiled book.
 
 Jupyter Book's own cache keys on a notebook's code only and misses a changed data file
 (MyST-NB #299, jupyter-book #1633): a stale book that looks fresh. Our key covers
 everything an executed notebook depends on:
 
-* the notebook's code cells (source and tags) — markdown is left out on purpose, see below;
+* the notebook's code cells: their source, and the tags that change how a cell runs
+  (``parameters``, ``raises-exception``, ``skip-execution``);
 * its papermill parameters;
 * the bytes of the data file and of the mapping file;
 * the source of the ``werk`` package and the data it reads (``data/published.yml``);
-* the pinned ``requirements.txt`` and the Python version.
+* the pinned ``requirements.txt``, the packages actually installed, and the Python version.
 
-Change any of them and the notebook runs again. A prose-only edit changes no key: the
-cached outputs are kept and only the markdown cells are taken afresh from the source.
+Change any of them and the notebook runs again. Everything else in a notebook only changes
+how the page looks: markdown and raw cells, the metadata of code cells (display tags such as
+``remove-input``, MyST-NB figure captions) and of the notebook. An edit there changes no key:
+:func:`reuse` rebuilds the executed notebook from the source, taking each code cell's outputs
+from the cached run, so a prose edit re-executes nothing and the book is never stale.
+
+The second half stamps a compiled book with a digest of the sources it was compiled from
+(:func:`stage_digest`, :func:`book_is_current`, :func:`mark_book`), so that a rebuild in which
+nothing changed can skip Jupyter Book altogether.
 """
 
 from __future__ import annotations
 
+import copy
+import functools
 import hashlib
 import json
+import os
 import shutil
 import sys
+import threading
 from pathlib import Path
 
 import nbformat
 
 from werk import paths
 
-__all__ = ["key", "reuse", "store"]
+__all__ = ["key", "reuse", "store", "tree_digest", "stage_digest", "book_is_current", "mark_book"]
+
+#: Bump when the key's recipe or the cache layout changes: every old entry becomes a miss.
+VERSION = "werk-cache-2"
+
+#: Cell tags that change what papermill/nbclient execute; all other tags only change the page.
+EXECUTION_TAGS = frozenset({"parameters", "injected-parameters", "raises-exception", "skip-execution"})
+
+#: Metadata an execution writes (papermill's record, nbclient's timings, the kernel's language):
+#: taken from the cached run; all other metadata is taken from the source.
+RUN_METADATA = frozenset({"papermill", "execution", "language_info", "kernelspec", "widgets"})
+
+#: The stamp a compiled book carries: the digest of the staged sources it was compiled from.
+BOOK_STAMP = ".werk-sources.sha256"
 
 
+# ----------------------------------------------------------------------------------------------- digests
 def _file_digest(path: Path) -> str:
     h = hashlib.sha256()
     with open(path, "rb") as f:
@@ -38,22 +64,40 @@ def _file_digest(path: Path) -> str:
 
 
 def _package_digest() -> str:
+    """The ``werk`` package as it is on disk now (every file but bytecode), and the data it reads."""
     h = hashlib.sha256()
     for f in sorted(paths.PACKAGE.rglob("*")):
-        if f.is_file() and f.suffix in (".py", ".yml", ".yaml", ".mplstyle") and "__pycache__" not in f.parts:
-            h.update(str(f.relative_to(paths.PACKAGE)).encode())
-            h.update(f.read_bytes())
-    for extra in (paths.PUBLISHED, paths.ROOT / "requirements.txt"):
-        if extra.exists():
-            h.update(extra.read_bytes())
-    h.update(sys.version.encode())
+        if f.is_file() and "__pycache__" not in f.parts and f.suffix not in (".pyc", ".pyo"):
+            h.update(str(f.relative_to(paths.PACKAGE).as_posix()).encode() + b"\0")
+            h.update(_file_digest(f).encode())
+    for extra in (paths.PUBLISHED,):
+        h.update(_file_digest(extra).encode() if extra.exists() else b"missing")
     return h.hexdigest()
 
 
-def _code_digest(nb_path: Path) -> str:
-    nb = nbformat.read(nb_path, as_version=4)
+@functools.lru_cache(maxsize=1)
+def _installed() -> str:
+    """Name and version of every installed distribution (a venv that drifted from the pins counts)."""
+    from importlib import metadata
+
+    dists = sorted({f"{(d.metadata['Name'] or '').lower()}=={d.version}" for d in metadata.distributions()})
+    return hashlib.sha256("\n".join(dists).encode()).hexdigest()
+
+
+def _environment_digest() -> str:
+    """The pinned requirements, the installed packages, and the Python version."""
+    req = paths.ROOT / "requirements.txt"
+    parts = [VERSION, sys.version, _installed(), _file_digest(req) if req.exists() else "no requirements.txt"]
+    return hashlib.sha256("\n".join(parts).encode()).hexdigest()
+
+
+def _tags(cell) -> list[str]:
+    return list(cell.get("metadata", {}).get("tags", []))
+
+
+def _code_digest(nb) -> str:
     code = [
-        {"source": c.source, "tags": sorted(c.get("metadata", {}).get("tags", []))}
+        {"source": c.source, "tags": sorted(set(_tags(c)) & EXECUTION_TAGS)}
         for c in nb.cells
         if c.cell_type == "code"
     ]
@@ -61,52 +105,171 @@ def _code_digest(nb_path: Path) -> str:
 
 
 def key(nb_path: Path, parameters: dict, data_files: list) -> str:
-    """The cache key of one notebook run."""
+    """The cache key of one notebook run: a sha256 over everything the run's outputs depend on.
+
+    Parameters
+    ----------
+    nb_path : Path
+        The source notebook.
+    parameters : dict
+        The papermill parameters of the run.
+    data_files : list
+        The files the run reads (the data file, the mapping); ``None`` entries are skipped.
+    """
     parts = {
-        "code": _code_digest(Path(nb_path)),
-        "parameters": json.dumps(parameters, sort_keys=True),
+        "code": _code_digest(nbformat.read(Path(nb_path), as_version=4)),
+        "parameters": json.dumps(parameters, sort_keys=True, default=str),
         "data": [_file_digest(Path(f)) for f in data_files if f],
         "package": _package_digest(),
+        "environment": _environment_digest(),
     }
     return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()
 
 
+# ------------------------------------------------------------------------------------- executed notebooks
 def _key_file(out: Path) -> Path:
     return Path(out).with_suffix(".key")
+
+
+def _write_atomic(path: Path, write) -> None:
+    """Write through a temporary file in the same folder and rename it: readers see old or new, never half."""
+    path = Path(path)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}-{threading.get_ident()}.tmp")
+    try:
+        write(tmp)
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def _render(source, executed):
+    """The source notebook with the cached run's code outputs, or ``None`` if they do not line up.
+
+    Markdown, raw cells and all display metadata come from the source; each code cell's outputs,
+    execution count and run metadata from the cached run; papermill's injected cell goes where
+    papermill put it (in place of an injected cell of the source, else after the ``parameters``
+    cell, else first).
+    """
+    def injected_cell(c):
+        return "injected-parameters" in _tags(c)
+
+    injected = [c for c in executed.cells if injected_cell(c)]
+    ran = [c for c in executed.cells if c.cell_type == "code" and not injected_cell(c)]
+    src_code = [c for c in source.cells if c.cell_type == "code" and not injected_cell(c)]
+    if len(ran) != len(src_code) or any(r.source != s.source for r, s in zip(ran, src_code)):
+        return None
+    anchor = "injected-parameters" if any(map(injected_cell, source.cells)) else "parameters"
+    anchored = any(anchor in _tags(c) for c in source.cells)
+    cells = [] if anchored else list(injected)
+    ran_iter = iter(ran)
+    for cell in source.cells:
+        if injected_cell(cell):
+            cells.extend(injected)
+            continue
+        if cell.cell_type != "code":
+            cells.append(copy.deepcopy(cell))
+            continue
+        done = copy.copy(next(ran_iter))
+        meta = copy.deepcopy(dict(cell.get("metadata", {})))
+        meta.update({k: v for k, v in done.get("metadata", {}).items() if k in RUN_METADATA})
+        done["metadata"] = nbformat.from_dict(meta)
+        cells.append(done)
+        if anchor == "parameters" and "parameters" in _tags(cell):
+            cells.extend(injected)
+    rendered = copy.copy(executed)
+    meta = {k: v for k, v in source.metadata.items() if k not in RUN_METADATA}
+    meta.update({k: v for k, v in executed.metadata.items() if k in RUN_METADATA})
+    rendered["metadata"] = nbformat.from_dict(copy.deepcopy(meta))
+    rendered["cells"] = cells
+    return rendered
+
+
+def _page(nb) -> tuple:
+    """What a notebook shows, less what a run records: papermill gives every cell ``tags: []`` and
+    run metadata, which must not make an untouched notebook look edited."""
+
+    def meta(m):
+        return {k: v for k, v in m.items() if k not in RUN_METADATA and not (k == "tags" and not v)}
+
+    cells = [(c.cell_type, c.source, meta(c.get("metadata", {})), c.get("attachments"), c.get("outputs"))
+             for c in nb.cells]
+    return cells, meta(nb.metadata)
 
 
 def reuse(src: Path, out: Path, k: str) -> str | None:
     """Reuse a cached run when its key matches.
 
-    Returns ``"unchanged"`` when nothing changed, ``"prose"`` when only markdown changed
-    (the cached notebook's markdown is replaced by the source's), ``None`` on a miss.
+    Returns ``"unchanged"`` when nothing changed, ``"prose"`` when only the page changed (markdown,
+    raw cells, display metadata: the cached notebook is rebuilt from the source around its cached
+    outputs, and rewritten atomically), ``None`` on a miss: no cached run, a key file without its
+    notebook or the reverse, a different key, or a cached notebook that is unreadable or does not
+    match the source's code cells.
     """
     out, kf = Path(out), _key_file(out)
-    if not out.exists() or not kf.exists() or kf.read_text().strip() != k:
+    try:
+        if not out.is_file() or kf.read_text().strip() != k:
+            return None
+        source = nbformat.read(src, as_version=4)
+        executed = nbformat.read(out, as_version=4)
+    except (OSError, ValueError, nbformat.reader.NotJSONError):
         return None
-    source = nbformat.read(src, as_version=4)
-    executed = nbformat.read(out, as_version=4)
-    injected = [c for c in executed.cells if "injected-parameters" in c.get("metadata", {}).get("tags", [])]
-    ran = [c for c in executed.cells if c.cell_type == "code" and c not in injected]
-    cells, changed = [], False
-    ran_md = [c.source for c in executed.cells if c.cell_type != "code"]
-    src_md = [c.source for c in source.cells if c.cell_type != "code"]
-    if ran_md == src_md:
+    rendered = _render(source, executed)
+    if rendered is None:
+        return None
+    if _page(rendered) == _page(executed):
         return "unchanged"
-    for cell in source.cells:
-        if cell.cell_type == "code":
-            cells.append(ran.pop(0))
-            if "parameters" in cell.get("metadata", {}).get("tags", []):
-                cells.extend(injected)
-        else:
-            cells.append(cell)
-            changed = True
-    executed.cells = cells
-    nbformat.write(executed, out)
-    return "prose" if changed else "unchanged"
+    _write_atomic(out, lambda tmp: nbformat.write(rendered, tmp))
+    return "prose"
 
 
 def store(tmp: Path, out: Path, k: str) -> None:
-    """Move a fresh run into place and record its key."""
-    shutil.move(str(tmp), str(out))
-    _key_file(out).write_text(k + "\n")
+    """Move a fresh run into place and record its key.
+
+    The old key goes first and the new one is written last, so a build interrupted in between
+    leaves a miss, never a notebook paired with the key of other inputs.
+    """
+    out, kf = Path(out), _key_file(out)
+    kf.unlink(missing_ok=True)
+    os.replace(tmp, out)
+    _write_atomic(kf, lambda p: p.write_text(k + "\n"))
+
+
+# ---------------------------------------------------------------------------------------- compiled books
+def tree_digest(folder: Path) -> str:
+    """A sha256 over every file below ``folder``: its relative path and its bytes."""
+    folder = Path(folder)
+    h = hashlib.sha256()
+    for f in sorted(p for p in folder.rglob("*") if p.is_file()):
+        h.update(f.relative_to(folder).as_posix().encode() + b"\0")
+        h.update(_file_digest(f).encode())
+    return h.hexdigest()
+
+
+def stage_digest(stage_dir: Path, builder: str = "html") -> str:
+    """What a compiled book depends on: the staged sources, the builder, and the installed packages."""
+    parts = [tree_digest(stage_dir), builder, _environment_digest()]
+    return hashlib.sha256("\n".join(parts).encode()).hexdigest()
+
+
+def _stamp(product: Path) -> Path:
+    """An HTML book carries its stamp inside (it is swapped in with the book); a PDF beside it."""
+    product = Path(product)
+    return product / BOOK_STAMP if product.is_dir() else product.with_name(product.name + BOOK_STAMP)
+
+
+def book_is_current(product: Path, digest: str) -> bool:
+    """True when ``product`` (an HTML folder or a PDF) was compiled from sources with this digest."""
+    product = Path(product)
+    if product.is_dir() and not (product / "index.html").is_file():
+        return False
+    if not product.exists():
+        return False
+    try:
+        return _stamp(product).read_text().strip() == digest
+    except OSError:
+        return False
+
+
+def mark_book(product: Path, digest: str) -> None:
+    """Record that ``product`` was compiled from sources with this digest (call it after the swap)."""
+    _write_atomic(_stamp(product), lambda p: p.write_text(digest + "\n"))
