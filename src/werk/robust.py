@@ -1,0 +1,556 @@
+"""Robustness of the article's conclusions: its models refitted four ways, collinearity, a verdict per claim.
+
+The article fits each outcome (threat, keeping up) with one standardized OLS. Four variants of
+each model are fitted here on the same complete cases:
+
+``ols``
+    The article's model: standardized OLS, classical standard errors (as :func:`werk.models.fit`).
+``weighted``
+    Survey-weighted: WLS with the ``weight`` column, z-scores with weighted means and SDs (as
+    ``models.fit(weighted=True)``). The weights are sampling weights, not inverse variances, so
+    their classical WLS standard errors would be wrong; this variant uses the sandwich (HC3)
+    standard errors, as design-based regression does.
+``hc3``
+    Unweighted OLS with HC3 heteroskedasticity-consistent standard errors. The estimates are the
+    article's; only the standard errors change. A five-point answer regressed on many
+    predictors has a residual variance that depends on the predictors (it shrinks near the ends of
+    the scale), which classical standard errors ignore.
+``ologit``
+    Ordered logit (statsmodels ``OrderedModel``, logit link) of the answer categories on the
+    z-scored predictors: it treats the answer as ordered categories rather than as an interval
+    number. Its log-odds are on another scale than a standardized beta, so each predictor is
+    reported as its **average marginal effect on the expected answer, in standard deviations of
+    the answer, per standard deviation of the predictor**:
+    ``AME_j = mean_i dE[y_i]/dz_j / sd(y)``. For a linear model that is exactly the standardized
+    beta, so the four variants share one axis and one coefficient plot. Standard errors,
+    confidence intervals and p-values of the AME come from the delta method (numerical Jacobian,
+    the model's inverse-Hessian covariance); the log-odds, their p-value and the odds ratio are kept
+    in extra columns (``coef``, ``coef_p``, ``odds_ratio``). Binary predictors are z-scored too,
+    as in the article's model, so their AME is per standard deviation as well.
+
+Every variant is a tidy frame with columns ``term, estimate, se, p, ci_low, ci_high, n``;
+``attrs`` hold ``variant``, ``label``, ``n``, ``converged`` and ``joint`` (the Wald test that all
+sector dummies are zero: F for the linear variants, chi-square for the ordered logit).
+
+:func:`vif` gives the variance inflation factor of every term on the model's complete cases, and
+:func:`conclusions` says, claim by claim, whether each sign-and-significance claim (the beta
+claims of ``data/published.yml``) and each claimed null effect (the ns claims) holds under every
+variant. A beta claim holds when the estimate has the printed sign and p is below the printed
+threshold; the printed size is not compared (the ordered logit's scale is not the OLS scale,
+and the ledger already checks sizes). A null claim holds when p > .05, as in the ledger.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+import statsmodels.api as sm
+from scipy import stats
+from scipy.special import expit
+from statsmodels.miscmodels.ordinal_model import OrderedModel
+from statsmodels.stats.outliers_influence import variance_inflation_factor
+from statsmodels.tools.numdiff import approx_fprime
+
+from werk import models
+
+__all__ = [
+    "VARIANTS",
+    "LABELS",
+    "COLUMNS",
+    "HOLDS",
+    "FAILS",
+    "NOT_AVAILABLE",
+    "NS_ALPHA",
+    "VIF_CONCERN",
+    "CONCLUSION_MODELS",
+    "variants",
+    "model_variants",
+    "vif",
+    "design_vif",
+    "conclusions",
+    "conclusions_table",
+    "vif_table",
+    "plot",
+]
+
+#: Variant ids in display order.
+VARIANTS = ("ols", "weighted", "hc3", "ologit")
+LABELS = {
+    "en": {
+        "ols": "article (OLS)",
+        "weighted": "survey-weighted",
+        "hc3": "HC3 standard errors",
+        "ologit": "ordered logit (AME)",
+    },
+    "nl": {
+        "ols": "artikel (OLS)",
+        "weighted": "gewogen",
+        "hc3": "HC3-standaardfouten",
+        "ologit": "ordinale logit (AME)",
+    },
+}
+COLUMNS = ["term", "estimate", "se", "p", "ci_low", "ci_high", "n"]
+HOLDS, FAILS, NOT_AVAILABLE = "holds", "fails", "n/a"
+#: A claimed null effect holds when p exceeds this (the ledger's rule).
+NS_ALPHA = 0.05
+#: The usual rule of thumb above which a VIF is read as a collinearity problem.
+VIF_CONCERN = 10.0
+#: The models whose claims :func:`conclusions` checks (the employability model's outcome is a scale
+#: score, not a five-point answer, so it has no ordered-logit variant).
+CONCLUSION_MODELS = ("threat", "keep_up")
+
+_SECTOR = "sector"
+
+
+# ----------------------------------------------------------------------------- data
+
+
+def _prepare(df: pd.DataFrame, outcome: str, predictors: Sequence[str], sector_dummies: bool):
+    """The model's complete cases and its design (predictors, then sector dummies; constant columns dropped).
+
+    Rows without a survey weight are dropped too when the frame has a ``weight`` column, so that
+    every variant is fitted on the same respondents.
+    """
+    use_sectors = sector_dummies and _SECTOR in df.columns
+    cols = [outcome, *predictors] + ([_SECTOR] if use_sectors else [])
+    has_weight = "weight" in df.columns
+    if has_weight:
+        cols.append("weight")
+    missing = [c for c in cols if c not in df.columns]
+    if missing:
+        raise KeyError(f"model of {outcome} needs columns that the data lack: {', '.join(missing)}")
+    data = df[cols].dropna().astype(float)
+    X = data[list(predictors)].copy()
+    if use_sectors:
+        X = X.join(models._sector_dummies(data[_SECTOR]))
+    X = X.loc[:, X.nunique() > 1]
+    if len(data) <= X.shape[1] + 1:
+        raise ValueError(
+            f"model of {outcome}: {len(data)} complete cases are too few for {X.shape[1]} predictors"
+        )
+    w = data["weight"].to_numpy() if has_weight else None
+    return data, X, w
+
+
+def _sector_terms(columns) -> list[str]:
+    return [c for c in columns if str(c).startswith(_SECTOR + "=")]
+
+
+def _joint(params: pd.Series, cov: pd.DataFrame, terms: list[str], df_resid: float | None) -> dict | None:
+    """Wald test that ``terms`` are all zero: F(q, df_resid) when df_resid is given, else chi-square(q)."""
+    if not terms:
+        return None
+    b = params[terms].to_numpy()
+    V = cov.loc[terms, terms].to_numpy()
+    if not np.all(np.isfinite(V)) or not np.all(np.isfinite(b)):
+        return {"stat": float("nan"), "df": len(terms), "p": float("nan"), "test": "n/a"}
+    W = float(b @ np.linalg.solve(V, b))
+    q = len(terms)
+    if df_resid is None:
+        return {"stat": W, "df": q, "p": float(stats.chi2.sf(W, q)), "test": "chi2"}
+    return {"stat": W / q, "df": q, "df_resid": float(df_resid), "p": float(stats.f.sf(W / q, q, df_resid)),
+            "test": "F"}
+
+
+def _tidy(terms, estimate, se, p, ci_low, ci_high, n: int) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "term": list(terms),
+            "estimate": np.asarray(estimate, dtype=float),
+            "se": np.asarray(se, dtype=float),
+            "p": np.asarray(p, dtype=float),
+            "ci_low": np.asarray(ci_low, dtype=float),
+            "ci_high": np.asarray(ci_high, dtype=float),
+            "n": int(n),
+        }
+    )
+
+
+# ----------------------------------------------------------------------------- the variants
+
+
+def _ols(data, X, outcome: str, w, cov_type: str, alpha: float, variant: str) -> pd.DataFrame:
+    """Standardized (W)LS, as werk.models.standardized_ols computes it, with the sector Wald test."""
+    y = models._zscore(data[outcome], w)
+    Xz = sm.add_constant(X.apply(lambda col: models._zscore(col, w)), has_constant="add")
+    model = sm.WLS(y, Xz, weights=w) if w is not None else sm.OLS(y, Xz)
+    res = model.fit(cov_type=cov_type)
+    ci = res.conf_int(alpha)
+    keep = [c for c in Xz.columns if c != "const"]
+    out = _tidy(keep, res.params[keep], res.bse[keep], res.pvalues[keep], ci.loc[keep].iloc[:, 0],
+                ci.loc[keep].iloc[:, 1], res.nobs)
+    # Robust covariances are asymptotic: statsmodels tests them with z, so the joint test is chi-square.
+    df_resid = float(res.df_resid) if cov_type == "nonrobust" else None
+    out.attrs.update(variant=variant, n=int(res.nobs), converged=True, r2=float(res.rsquared),
+                     joint={_SECTOR: _joint(res.params, res.cov_params(), _sector_terms(keep), df_resid)})
+    return out
+
+
+class _OrderedLogit(OrderedModel):
+    """``OrderedModel(distr="logit")`` with the logistic cdf and pdf from scipy.special.
+
+    The same model and the same estimates, about five times faster: scipy.stats.logistic checks
+    its arguments on every call, and the optimizer and the numerical Hessian call it thousands of times.
+    """
+
+    def cdf(self, x):
+        return expit(x)
+
+    def pdf(self, x):
+        p = expit(x)
+        return p * (1.0 - p)
+
+
+def _ordered_logit(data, X, outcome: str, alpha: float) -> pd.DataFrame:
+    """Ordered logit on z-scored predictors; AMEs on the expected answer in SD of the answer."""
+    Xz = X.apply(lambda col: (col - col.mean()) / col.std(ddof=1))
+    y = data[outcome].to_numpy()
+    values = np.unique(y)
+    n, terms, k = len(y), list(Xz.columns), Xz.shape[1]
+    nan = np.full(k, np.nan)
+    out = _tidy(terms, nan, nan, nan, nan, nan, n)
+    out["coef"], out["coef_p"], out["odds_ratio"] = nan, nan, nan
+    out.attrs.update(variant="ologit", n=n, converged=False, joint={_SECTOR: None})
+    if len(values) < 2:
+        return out
+
+    model = _OrderedLogit(np.searchsorted(values, y), Xz.to_numpy(), distr="logit")
+    converged = False
+    res = None
+    with warnings.catch_warnings():
+        # Convergence is checked below, from the optimizer's own report, not from warnings.
+        warnings.simplefilter("ignore")
+        with np.errstate(all="ignore"):
+            for method, start in (("bfgs", None), ("newton", "previous")):
+                start_params = res.params if (start and res is not None) else None
+                try:
+                    res = model.fit(method=method, maxiter=1000, disp=False, start_params=start_params)
+                except (np.linalg.LinAlgError, ValueError):
+                    continue
+                if res.mle_retvals.get("converged", False) and np.all(np.isfinite(res.bse)):
+                    converged = True
+                    break
+    if not converged:
+        return out
+
+    params = np.asarray(res.params, dtype=float)
+    cov = np.asarray(res.cov_params(), dtype=float)
+    Z = Xz.to_numpy()
+    gaps = np.diff(values)
+    sd_y = float(np.std(y, ddof=1))
+
+    def ame(theta):
+        # E[y|x] = v_1 + sum_k (v_{k+1} - v_k) (1 - F(c_k - xb)), so
+        # dE/dz_j = b_j * sum_k (v_{k+1} - v_k) f(c_k - xb); averaged over respondents.
+        cuts = model.transform_threshold_params(theta)[1:-1]
+        xb = Z @ theta[:k]
+        u = expit(cuts[None, :] - xb[:, None])
+        scale = float(((u * (1.0 - u)) * gaps).sum(axis=1).mean())
+        return theta[:k] * scale / sd_y
+
+    est = ame(params)
+    J = approx_fprime(params, ame, centered=True)
+    se = np.sqrt(np.clip(np.diag(J @ cov @ J.T), 0, None))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        p = 2 * stats.norm.sf(np.abs(est / se))
+    zc = stats.norm.ppf(1 - alpha / 2)
+    out = _tidy(terms, est, se, p, est - zc * se, est + zc * se, n)
+    coef = params[:k]
+    out["coef"] = coef
+    out["coef_p"] = np.asarray(res.pvalues, dtype=float)[:k]
+    out["odds_ratio"] = np.exp(coef)
+    names = terms + [f"cut{i}" for i in range(len(params) - k)]
+    out.attrs.update(
+        variant="ologit", n=n, converged=True, llf=float(res.llf),
+        joint={_SECTOR: _joint(pd.Series(params, index=names), pd.DataFrame(cov, index=names, columns=names),
+                               _sector_terms(terms), None)},
+    )
+    return out
+
+
+def model_variants(
+    df: pd.DataFrame,
+    outcome: str,
+    predictors: Sequence[str],
+    sector_dummies: bool = False,
+    alpha: float = 0.05,
+) -> dict[str, pd.DataFrame]:
+    """Fit the four variants of one model on the same complete cases.
+
+    Parameters
+    ----------
+    df : DataFrame
+        Canonical analysis frame (or any frame with the model's columns).
+    outcome : str
+        Dependent variable: ordered answers (e.g. 1-5).
+    predictors : sequence of str
+        Independent variables.
+    sector_dummies : bool
+        Add a dummy per sector present (lowest code is the reference), as the article's models do.
+    alpha : float
+        Confidence level of the intervals is ``1 - alpha``.
+
+    Returns
+    -------
+    dict of str -> DataFrame
+        Keys :data:`VARIANTS` in order (``weighted`` only when the frame has a ``weight``
+        column); each a tidy frame, see the module docstring.
+    """
+    data, X, w = _prepare(df, outcome, predictors, sector_dummies)
+    out = {"ols": _ols(data, X, outcome, None, "nonrobust", alpha, "ols")}
+    if w is not None:
+        out["weighted"] = _ols(data, X, outcome, w, "HC3", alpha, "weighted")
+    out["hc3"] = _ols(data, X, outcome, None, "HC3", alpha, "hc3")
+    out["ologit"] = _ordered_logit(data, X, outcome, alpha)
+    for key, frame in out.items():
+        frame.attrs.update(label=LABELS["en"][key], outcome=outcome)
+    return out
+
+
+def variants(df: pd.DataFrame, name: str, alpha: float = 0.05) -> dict[str, pd.DataFrame]:
+    """The four variants of one of the article's models (``"threat"`` or ``"keep_up"``).
+
+    The article's model (standardized OLS), survey-weighted (WLS, sandwich standard errors),
+    HC3 standard errors, and ordered logit reported as average marginal effects on the
+    expected answer in SDs of the answer; see the module docstring and :func:`model_variants`.
+    """
+    outcome, predictors, sectors = models.MODELS[name]
+    return model_variants(df, outcome, predictors, sectors, alpha=alpha)
+
+
+# ----------------------------------------------------------------------------- collinearity
+
+
+def design_vif(
+    df: pd.DataFrame, outcome: str, predictors: Sequence[str], sector_dummies: bool = False
+) -> pd.DataFrame:
+    """Variance inflation factor of every term of a model, on its complete cases.
+
+    The VIF of term j is ``1 / (1 - R²_j)``, with R²_j from regressing term j on all other terms
+    and a constant. It equals the j-th diagonal element of the inverse of the terms' correlation
+    matrix, which is how it is computed here: the same number statsmodels'
+    ``variance_inflation_factor`` gives (a test checks that they agree), without its two
+    decompositions of the n x p design per term, which take seconds each when BLAS threads
+    compete for two shared cores. A singular design falls back to statsmodels term by term.
+
+    Returns
+    -------
+    DataFrame
+        term, vif, r2 (``vif = 1 / (1 - r2)``), n. A term that the others explain exactly has
+        an infinite VIF and r2 1.
+    """
+    data, X, _ = _prepare(df, outcome, predictors, sector_dummies)
+    values = X.to_numpy(dtype=float)
+    corr = np.corrcoef(values, rowvar=False).reshape(X.shape[1], X.shape[1])
+    eig = np.linalg.eigvalsh(corr)
+    if eig.min() > 1e-10 * eig.max():
+        v = np.diag(np.linalg.inv(corr)).copy()
+    else:
+        exog = sm.add_constant(values, has_constant="add")
+        with warnings.catch_warnings():
+            # statsmodels warns that a singular design is ill-conditioned: that is the finding here.
+            warnings.simplefilter("ignore")
+            v = np.array([variance_inflation_factor(exog, i + 1) for i in range(X.shape[1])], dtype=float)
+        v[v > 1e12] = np.inf
+    r2 = np.where(np.isinf(v), 1.0, 1.0 - 1.0 / v)
+    return pd.DataFrame({"term": list(X.columns), "vif": v, "r2": r2, "n": len(data)})
+
+
+def vif(df: pd.DataFrame, name: str) -> pd.DataFrame:
+    """VIF per term of one of the article's models (see :func:`design_vif`)."""
+    outcome, predictors, sectors = models.MODELS[name]
+    return design_vif(df, outcome, predictors, sectors)
+
+
+# ----------------------------------------------------------------------------- conclusions
+
+
+def _default_claims() -> list[dict]:
+    from werk import ledger
+
+    return [c for c in ledger.claims()
+            if c["kind"] in ("beta", "ns") and c["spec"].get("model") in CONCLUSION_MODELS]
+
+
+def _describe(claim: dict) -> str:
+    if claim["kind"] == "beta":
+        sign = "positive" if claim["value"] > 0 else "negative"
+        return f"{sign}, p < {claim['p_max']:g}".replace("0.", ".")
+    return f"no effect, p > {NS_ALPHA:g}".replace("0.", ".")
+
+
+def _judge(claim: dict, fit: pd.DataFrame) -> list[dict]:
+    """One detail row per term of the claim, with its verdict under one variant."""
+    keyed = fit.set_index("term")
+    terms = [claim["spec"]["term"]] if claim["kind"] == "beta" else list(claim["spec"]["terms"])
+    rows = []
+    for term in terms:
+        if term == _SECTOR and claim["kind"] == "ns":
+            joint = fit.attrs.get("joint", {}).get(_SECTOR)
+            est, p = float("nan"), (joint or {}).get("p", float("nan"))
+        elif term in keyed.index:
+            est, p = float(keyed.loc[term, "estimate"]), float(keyed.loc[term, "p"])
+        else:
+            est, p = float("nan"), float("nan")
+        if not np.isfinite(p):
+            verdict = NOT_AVAILABLE
+        elif claim["kind"] == "beta":
+            ok = np.sign(est) == np.sign(claim["value"]) and p < claim["p_max"]
+            verdict = HOLDS if ok else FAILS
+        else:
+            verdict = HOLDS if p > NS_ALPHA else FAILS
+        rows.append({"term": term, "estimate": est, "p": p, "verdict": verdict})
+    return rows
+
+
+def _combine(verdicts: Sequence[str]) -> str:
+    if any(v == FAILS for v in verdicts):
+        return FAILS
+    if verdicts and all(v == HOLDS for v in verdicts):
+        return HOLDS
+    return NOT_AVAILABLE
+
+
+def conclusions(
+    df: pd.DataFrame,
+    claims: Sequence[Mapping] | None = None,
+    specs: Mapping[str, tuple[str, Sequence[str], bool]] | None = None,
+    fits: Mapping[str, Mapping[str, pd.DataFrame]] | None = None,
+) -> pd.DataFrame:
+    """Whether each model claim of the article holds under every variant.
+
+    Parameters
+    ----------
+    df : DataFrame
+        Canonical analysis frame.
+    claims : sequence of dict, optional
+        Claims as :func:`werk.ledger.claims` returns them; by default its ``beta`` and ``ns``
+        claims about the threat and keep-up models. A ``beta`` claim needs ``value`` (its sign
+        counts), ``p_max`` and ``spec.model``/``spec.term``; an ``ns`` claim ``spec.model`` and
+        ``spec.terms`` (``"sector"`` is the joint test of the sector dummies).
+    specs : mapping, optional
+        Model name -> (outcome, predictors, sector dummies); by default :data:`werk.models.MODELS`.
+    fits : mapping, optional
+        Model name -> the output of :func:`variants`, to reuse fits already made.
+
+    Returns
+    -------
+    DataFrame
+        One row per claim: id, model, kind, term, claimed, one column per variant
+        (``"holds"``, ``"fails"`` or ``"n/a"`` when it cannot be computed, e.g. the sector claim
+        in a one-sector edition), and ``every_variant``: holds only if it holds under all.
+        ``attrs["details"]`` is the long frame (id, variant, term, estimate, p, verdict) and
+        ``attrs["variants"]`` the variant columns present.
+    """
+    claims = list(_default_claims() if claims is None else claims)
+    specs = dict(models.MODELS if specs is None else specs)
+    cache: dict[str, dict[str, pd.DataFrame]] = dict(fits or {})
+    rows, details, present = [], [], []
+    for claim in claims:
+        name = claim["spec"]["model"]
+        if name not in cache:
+            outcome, predictors, sectors = specs[name]
+            cache[name] = model_variants(df, outcome, predictors, sectors)
+        fitted = cache[name]
+        terms = [claim["spec"]["term"]] if claim["kind"] == "beta" else list(claim["spec"]["terms"])
+        row = {"id": claim["id"], "model": name, "kind": claim["kind"], "term": ", ".join(terms),
+               "claimed": _describe(claim)}
+        for key in VARIANTS:
+            if key not in fitted:
+                continue
+            if key not in present:
+                present.append(key)
+            judged = _judge(claim, fitted[key])
+            row[key] = _combine([j["verdict"] for j in judged])
+            details += [{"id": claim["id"], "variant": key, **j} for j in judged]
+        row["every_variant"] = _combine([row[k] for k in VARIANTS if k in row])
+        rows.append(row)
+    out = pd.DataFrame(rows, columns=["id", "model", "kind", "term", "claimed", *present, "every_variant"])
+    out.attrs["details"] = pd.DataFrame(details,
+                                        columns=["id", "variant", "term", "estimate", "p", "verdict"])
+    out.attrs["variants"] = present
+    return out
+
+
+# ----------------------------------------------------------------------------- display
+
+
+def _term_text(terms: str, lang: str) -> str:
+    return ", ".join("sector" if t == _SECTOR and lang == "en" else "overheidsorgaan" if t == _SECTOR
+                     else models.term_label(t, lang) for t in terms.split(", "))
+
+
+def conclusions_table(conc: pd.DataFrame, lang: str = "en") -> pd.DataFrame:
+    """The output of :func:`conclusions` for reading: each verdict with its estimate and stars.
+
+    A cell reads ``holds (−.15***)``: the verdict, then the variant's estimate (the AME for the
+    ordered logit) with significance stars, or ``p = .63`` for the joint sector test.
+    """
+    from werk import tables
+
+    details = conc.attrs.get("details")
+    labels = LABELS[lang]
+    model_names = {"threat": "threat" if lang == "en" else "bedreiging",
+                   "keep_up": "keeping up" if lang == "en" else "bijbenen"}
+    head = ("outcome", "predictor", "claimed", "every variant") if lang == "en" else (
+        "uitkomst", "voorspeller", "bewering", "elke variant")
+    out = pd.DataFrame({
+        head[0]: [model_names.get(m, m) for m in conc["model"]],
+        head[1]: [_term_text(t, lang) for t in conc["term"]],
+        head[2]: list(conc["claimed"]),
+    })
+    for key in conc.attrs.get("variants", [k for k in VARIANTS if k in conc.columns]):
+        cells = []
+        for cid, verdict in zip(conc["id"], conc[key]):
+            d = details[(details["id"] == cid) & (details["variant"] == key)] if details is not None else None
+            note = ""
+            if d is not None and len(d) == 1 and np.isfinite(d["p"].iloc[0]):
+                est, p = d["estimate"].iloc[0], d["p"].iloc[0]
+                if np.isfinite(est):
+                    note = tables.format_number(est, 2, leading_zero=False) + tables.stars(p)
+                else:
+                    p_text = tables.format_p(p)
+                    note = ("p " if p_text[0] in "<>" else "p = ") + p_text
+            cells.append(f"{verdict} ({note})" if note else verdict)
+        out[labels[key]] = cells
+    out[head[3]] = list(conc["every_variant"])
+    return out
+
+
+def vif_table(vifs: Mapping[str, pd.DataFrame], lang: str = "en", decimals: int = 2) -> pd.DataFrame:
+    """VIFs side by side, one column per model (``{"threat": vif(df, "threat"), ...}``)."""
+    from werk import tables
+
+    terms: list[str] = []
+    for frame in vifs.values():
+        terms += [t for t in frame["term"] if t not in terms]
+    head = "predictor" if lang == "en" else "voorspeller"
+    out = pd.DataFrame({head: [models.term_label(t, lang) for t in terms]})
+    names = {"threat": "threat model" if lang == "en" else "model bedreiging",
+             "keep_up": "keep-up model" if lang == "en" else "model bijbenen"}
+    for name, frame in vifs.items():
+        keyed = frame.set_index("term")["vif"]
+        out[names.get(name, name)] = [tables.format_number(keyed.get(t, np.nan), decimals) for t in terms]
+    return out
+
+
+def plot(results: Mapping[str, pd.DataFrame], ax=None, lang: str = "en", sectors: bool = False):
+    """Side-by-side coefficient plot of the variants of one model (werk.figures.coefficient_plot).
+
+    All variants are on one scale: SDs of the answer per SD of the predictor (the standardized beta
+    for the linear variants, the AME for the ordered logit). Sector dummies are left out unless
+    ``sectors``.
+    """
+    from werk import figures
+
+    frames = {}
+    for key, frame in results.items():
+        f = frame if sectors else frame[~frame["term"].str.startswith(_SECTOR + "=")]
+        frames[LABELS[lang].get(key, key)] = f.rename(columns={"estimate": "beta"})
+    ax = figures.coefficient_plot(frames, ax=ax, lang=lang)
+    ax.set_xlabel("effect in SD of the answer per SD of the predictor (95% CI)" if lang == "en"
+                  else "effect in SD van het antwoord per SD van de voorspeller (95%-BI)")
+    return ax

@@ -1,0 +1,300 @@
+"""Tests of werk.robust: the model variants, the VIFs and the conclusion-by-conclusion verdicts.
+
+Most tests build a frame with a known structure: a five-point answer cut from a latent
+``y* = 0.5 x1 + logistic noise`` (scale 0.5, so the true log-odds slope is 1), ``x2``
+irrelevant, ``x3`` nearly a copy of ``x1``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+import statsmodels.api as sm
+from statsmodels.miscmodels.ordinal_model import OrderedModel
+from statsmodels.stats.outliers_influence import variance_inflation_factor
+
+from werk import models, robust
+
+CUTS = [-1.0, -0.2, 0.5, 1.2]
+NOISE = 0.5  # scale of the logistic noise of the latent answer
+
+
+def _answers(latent: np.ndarray) -> np.ndarray:
+    return (1 + np.searchsorted(CUTS, latent)).astype(float)
+
+
+def make_frame(n: int = 3000, seed: int = 7, b1: float = 0.5, b2: float = 0.0, x3_noise: float = 0.3,
+               weight=None) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    x1 = rng.normal(size=n)
+    x2 = rng.normal(size=n)
+    x3 = x1 + x3_noise * rng.normal(size=n)
+    y = _answers(b1 * x1 + b2 * x2 + rng.logistic(scale=NOISE, size=n))
+    frame = pd.DataFrame({"y": y, "x1": x1, "x2": x2, "x3": x3})
+    frame["weight"] = np.ones(n) if weight is None else weight(frame, rng)
+    return frame
+
+
+def _z(x):
+    return (x - x.mean()) / x.std(ddof=1)
+
+
+@pytest.fixture(scope="module")
+def toy():
+    return make_frame()
+
+
+@pytest.fixture(scope="module")
+def toy_variants(toy):
+    return robust.model_variants(toy, "y", ["x1", "x2", "x3"])
+
+
+# ----------------------------------------------------------------------------- the variants
+
+
+def test_every_variant_is_a_tidy_frame(toy_variants):
+    assert list(toy_variants) == ["ols", "weighted", "hc3", "ologit"]
+    for key, frame in toy_variants.items():
+        assert list(frame.columns[:7]) == robust.COLUMNS, key
+        assert list(frame["term"]) == ["x1", "x2", "x3"]
+        assert (frame["ci_low"] < frame["estimate"]).all() and (frame["estimate"] < frame["ci_high"]).all()
+        assert frame.attrs["n"] == 3000 and frame.attrs["converged"]
+
+
+def test_ordered_logit_recovers_x1_and_not_x2(toy_variants):
+    ol = toy_variants["ologit"].set_index("term")
+    assert ol.loc["x1", "estimate"] > 0 and ol.loc["x1", "p"] < 0.001
+    assert ol.loc["x1", "coef_p"] < 0.001
+    assert ol.loc["x2", "p"] > 0.05 and ol.loc["x2", "coef_p"] > 0.05
+    # The latent slope is 0.5 / NOISE = 1 log-odds per unit of x1 (sd 1); x3 shares x1's variance,
+    # so x1's own coefficient is recovered only roughly.
+    assert abs(ol.loc["x1", "coef"] - 0.5 / NOISE) < 0.3
+    assert ol.loc["x1", "odds_ratio"] == pytest.approx(np.exp(ol.loc["x1", "coef"]))
+
+
+def test_ordered_logit_matches_plain_ordered_model_and_a_finite_difference_ame(toy, toy_variants):
+    """The fast logit subclass gives statsmodels' OrderedModel(distr="logit") estimates, and the AME
+    is the average change of the expected answer, in SD of the answer, per SD of the predictor."""
+    Z = toy[["x1", "x2", "x3"]].apply(_z)
+    codes = toy["y"].to_numpy().astype(int) - 1
+    res = OrderedModel(codes, Z.to_numpy(), distr="logit").fit(method="bfgs", maxiter=1000, disp=False)
+    ol = toy_variants["ologit"]
+    np.testing.assert_allclose(ol["coef"], res.params[:3], rtol=1e-4, atol=1e-6)
+
+    values = np.arange(1, 6)
+
+    def expected(exog):
+        return (res.model.predict(res.params, exog=exog) @ values).mean()
+
+    h = 1e-4
+    for j in range(3):
+        up, down = Z.to_numpy().copy(), Z.to_numpy().copy()
+        up[:, j] += h
+        down[:, j] -= h
+        ame = (expected(up) - expected(down)) / (2 * h) / toy["y"].std(ddof=1)
+        assert ol["estimate"].iloc[j] == pytest.approx(ame, rel=1e-3, abs=1e-6)
+
+
+def test_ordered_logit_ame_is_on_the_scale_of_the_standardized_beta(toy_variants):
+    ols = toy_variants["ols"].set_index("term")
+    ol = toy_variants["ologit"].set_index("term")
+    assert ol.loc["x1", "estimate"] == pytest.approx(ols.loc["x1", "estimate"], rel=0.25)
+
+
+def test_ols_variant_is_the_articles_model(toy, toy_variants):
+    ref = models.standardized_ols(toy, "y", ["x1", "x2", "x3"])
+    got = toy_variants["ols"]
+    np.testing.assert_allclose(got["estimate"], ref["beta"], rtol=1e-12)
+    np.testing.assert_allclose(got["se"], ref["se"], rtol=1e-12)
+    np.testing.assert_allclose(got["p"], ref["p"], rtol=1e-10)
+
+
+def test_hc3_standard_errors_are_statsmodels_own(toy, toy_variants):
+    X = sm.add_constant(toy[["x1", "x2", "x3"]].apply(_z))
+    res = sm.OLS(_z(toy["y"]), X).fit(cov_type="HC3")
+    hc3 = toy_variants["hc3"]
+    np.testing.assert_allclose(hc3["se"], res.bse[["x1", "x2", "x3"]], rtol=1e-10)
+    np.testing.assert_allclose(hc3["p"], res.pvalues[["x1", "x2", "x3"]], rtol=1e-8)
+    # Same estimates as the article's model, other standard errors.
+    np.testing.assert_allclose(hc3["estimate"], toy_variants["ols"]["estimate"], rtol=1e-12)
+    assert not np.allclose(hc3["se"], toy_variants["ols"]["se"], rtol=1e-3)
+
+
+def test_weighted_differs_when_the_weights_go_with_the_outcome():
+    # High answers are weighted four times: a weighted fit sees another population than an unweighted one.
+    frame = make_frame(seed=11, weight=lambda f, rng: np.where(f["y"] >= 4, 4.0, 1.0))
+    v = robust.model_variants(frame, "y", ["x1", "x2", "x3"])
+    w, u = v["weighted"].set_index("term"), v["ols"].set_index("term")
+    assert abs(w.loc["x1", "estimate"] - u.loc["x1", "estimate"]) > 0.02
+    ref = models.standardized_ols(frame, "y", ["x1", "x2", "x3"], weighted=True)
+    np.testing.assert_allclose(v["weighted"]["estimate"], ref["beta"], rtol=1e-12)
+    # Sampling weights: sandwich (HC3) standard errors of the WLS fit, not the classical ones.
+    classical = models.standardized_ols(frame, "y", ["x1", "x2", "x3"], weighted=True)["se"]
+    robust_se = models.standardized_ols(frame, "y", ["x1", "x2", "x3"], weighted=True, cov_type="HC3")["se"]
+    np.testing.assert_allclose(v["weighted"]["se"], robust_se, rtol=1e-10)
+    assert not np.allclose(v["weighted"]["se"], classical, rtol=1e-3)
+
+
+def test_equal_weights_change_nothing(toy_variants):
+    np.testing.assert_allclose(toy_variants["weighted"]["estimate"], toy_variants["ols"]["estimate"],
+                               rtol=1e-10)
+
+
+def test_no_weight_column_no_weighted_variant(toy):
+    v = robust.model_variants(toy.drop(columns="weight"), "y", ["x1", "x2"])
+    assert list(v) == ["ols", "hc3", "ologit"]
+
+
+def test_a_constant_outcome_gives_no_ordered_logit_instead_of_failing():
+    frame = make_frame(n=200)
+    fit = robust._ordered_logit(frame.assign(y=3.0), frame[["x1", "x2"]], "y", 0.05)
+    assert not fit.attrs["converged"] and fit["estimate"].isna().all()
+
+
+# ----------------------------------------------------------------------------- VIF
+
+
+def test_vif_of_collinear_terms_is_large_and_matches_an_independent_computation(toy):
+    got = robust.design_vif(toy, "y", ["x1", "x2", "x3"]).set_index("term")
+    X = toy[["x1", "x2", "x3"]].to_numpy()
+    for j, term in enumerate(["x1", "x2", "x3"]):
+        others = np.column_stack([np.ones(len(X)), np.delete(X, j, axis=1)])
+        coef, *_ = np.linalg.lstsq(others, X[:, j], rcond=None)
+        resid = X[:, j] - others @ coef
+        r2 = 1 - resid @ resid / ((X[:, j] - X[:, j].mean()) ** 2).sum()
+        assert got.loc[term, "vif"] == pytest.approx(1 / (1 - r2), rel=1e-8)
+        assert got.loc[term, "r2"] == pytest.approx(r2, rel=1e-8)
+        exog = sm.add_constant(X)
+        assert got.loc[term, "vif"] == pytest.approx(variance_inflation_factor(exog, j + 1), rel=1e-8)
+    # x3 = x1 + 0.3 noise: r² = 1 / 1.09, so both VIFs are about 12; x2 is independent.
+    assert got.loc["x1", "vif"] > 10 and got.loc["x3", "vif"] > 10
+    assert got.loc["x2", "vif"] < 1.05
+
+
+def test_vif_of_an_exact_copy_is_infinite(toy):
+    got = robust.design_vif(toy.assign(x4=2 * toy["x1"] + 1), "y", ["x1", "x2", "x4"]).set_index("term")
+    assert np.isinf(got.loc["x1", "vif"]) and np.isinf(got.loc["x4", "vif"])
+    assert got.loc["x2", "vif"] < 1.05
+
+
+def test_vif_uses_the_models_complete_cases(toy):
+    frame = toy.copy()
+    frame.loc[:99, "y"] = np.nan
+    assert robust.design_vif(frame, "y", ["x1", "x2"])["n"].iloc[0] == len(frame) - 100
+
+
+# ----------------------------------------------------------------------------- conclusions
+
+SPECS = {"toy": ("y", ["x1", "x2"], False), "toy_sector": ("y", ["x1", "x2"], True)}
+CLAIMS = [
+    {"id": "beta:toy~x1", "kind": "beta", "value": 0.3, "p_max": 0.001,
+     "spec": {"model": "toy", "term": "x1"}},
+    {"id": "ns:toy~x2", "kind": "ns", "spec": {"model": "toy", "terms": ["x2"]}},
+]
+
+
+def test_claims_that_the_data_support_hold_under_every_variant(toy):
+    conc = robust.conclusions(toy, CLAIMS, SPECS)
+    assert list(conc["id"]) == ["beta:toy~x1", "ns:toy~x2"]
+    assert list(conc.columns[-5:]) == ["ols", "weighted", "hc3", "ologit", "every_variant"]
+    assert (conc[["ols", "weighted", "hc3", "ologit", "every_variant"]] == "holds").all().all()
+    details = conc.attrs["details"]
+    assert len(details) == 2 * 4 and set(details["verdict"]) == {"holds"}
+
+
+def test_an_absent_effect_fails_the_claim_under_every_variant():
+    conc = robust.conclusions(make_frame(b1=0.0), CLAIMS, SPECS).set_index("id")
+    assert (conc.loc["beta:toy~x1", ["ols", "weighted", "hc3", "ologit", "every_variant"]] == "fails").all()
+    assert conc.loc["ns:toy~x2", "every_variant"] == "holds"
+
+
+def test_an_effect_claimed_absent_fails_the_null_claim():
+    conc = robust.conclusions(make_frame(b2=0.5), CLAIMS, SPECS).set_index("id")
+    assert conc.loc["ns:toy~x2", "every_variant"] == "fails"
+    assert conc.loc["beta:toy~x1", "every_variant"] == "holds"
+
+
+def test_the_wrong_sign_fails_and_one_failing_variant_fails_the_whole(toy):
+    wrong = [dict(CLAIMS[0], value=-0.3)]
+    assert robust.conclusions(toy, wrong, SPECS)["every_variant"].iloc[0] == "fails"
+    fits = {"toy": robust.model_variants(toy, "y", ["x1", "x2"])}
+    fits["toy"]["ologit"] = fits["toy"]["ologit"].assign(p=0.5)  # pretend the ordered logit disagrees
+    conc = robust.conclusions(toy, CLAIMS[:1], SPECS, fits=fits)
+    assert conc["ols"].iloc[0] == "holds" and conc["ologit"].iloc[0] == "fails"
+    assert conc["every_variant"].iloc[0] == "fails"
+
+
+def test_the_sector_claim_is_the_joint_test_of_the_sector_dummies():
+    rng = np.random.default_rng(3)
+    frame = make_frame(n=2000, seed=3)
+    frame["sector"] = rng.integers(1, 4, len(frame))
+    claim = [{"id": "ns:toy~sector", "kind": "ns", "spec": {"model": "toy_sector", "terms": ["sector"]}}]
+    conc = robust.conclusions(frame, claim, SPECS)
+    assert conc["every_variant"].iloc[0] == "holds"
+    # The classical F test of the OLS variant is the one the ledger uses (full against restricted model).
+    fit = robust.model_variants(frame, "y", ["x1", "x2"], sector_dummies=True)["ols"]
+    dummies = pd.get_dummies(frame["sector"], prefix="s", drop_first=True, dtype=float)
+    full = sm.OLS(_z(frame["y"]), sm.add_constant(dummies.join(frame[["x1", "x2"]]))).fit()
+    restricted = sm.OLS(_z(frame["y"]), sm.add_constant(frame[["x1", "x2"]])).fit()
+    _, p, _ = full.compare_f_test(restricted)
+    assert fit.attrs["joint"]["sector"]["p"] == pytest.approx(p, rel=1e-8)
+    # A real sector effect fails the claim.
+    shifted = frame.assign(y=np.clip(frame["y"] + (frame["sector"] == 3), 1, 5))
+    assert robust.conclusions(shifted, claim, SPECS)["every_variant"].iloc[0] == "fails"
+    # One sector only: nothing to test.
+    single = frame[frame["sector"] == 1]
+    conc = robust.conclusions(single, claim, SPECS)
+    assert (conc[["ols", "ologit", "every_variant"]] == "n/a").all(axis=None)
+
+
+def test_conclusions_table_reads_each_verdict_with_its_estimate(toy):
+    table = robust.conclusions_table(robust.conclusions(toy, CLAIMS, SPECS))
+    assert list(table.columns) == ["outcome", "predictor", "claimed", "article (OLS)", "survey-weighted",
+                                   "HC3 standard errors", "ordered logit (AME)", "every variant"]
+    cell = table.iloc[0]["article (OLS)"]
+    assert cell.startswith("holds (.") and cell.endswith("***)")
+    assert table.iloc[0]["claimed"] == "positive, p < .001"
+
+
+def test_default_claims_are_the_beta_and_ns_claims_of_the_two_models():
+    from werk import ledger
+
+    ids = [c["id"] for c in robust._default_claims()]
+    expected = [c["id"] for c in ledger.claims() if c["kind"] in ("beta", "ns")
+                and c["spec"]["model"] in ("threat", "keep_up")]
+    assert ids == expected and "beta:threat~employability" in ids and "ns:threat~sector" in ids
+    assert not any(i.startswith("beta:employability") for i in ids)
+
+
+def test_plot_draws_every_variant_on_one_axis(toy_variants):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    ax = robust.plot(toy_variants)
+    gids = {c.get_gid() for c in ax.collections if c.get_gid()}
+    for label in robust.LABELS["en"].values():
+        assert f"significant:{label}" in gids
+    assert "SD of the answer" in ax.get_xlabel()
+    plt.close(ax.figure)
+
+
+# ----------------------------------------------------------------------------- the article's models
+
+
+def test_the_threat_model_on_the_twin_is_the_articles_model_and_its_sector_test():
+    """By name, the variants fit the article's model: notebook 02's betas and the ledger's sector test."""
+    from werk import data, paths
+
+    twin = data.load(paths.TWIN)
+    v = robust.variants(twin, "threat")
+    ref = models.fit(twin, "threat")
+    assert list(v["ols"]["term"]) == list(ref["term"])
+    np.testing.assert_allclose(v["ols"]["estimate"], ref["beta"], rtol=1e-12)
+    ledger_p = models.sector_test(twin, "threat")["p"]
+    assert v["ols"].attrs["joint"]["sector"]["p"] == pytest.approx(ledger_p, rel=1e-8)
+    assert v["ologit"].attrs["converged"]
+    vifs = robust.vif(twin, "threat")
+    assert list(vifs["term"]) == list(ref["term"]) and (vifs["vif"] >= 1).all()
