@@ -1,0 +1,195 @@
+"""The built book in a real browser (Debian's chromium driven by Playwright), served from 127.0.0.1.
+
+For every page of the TOC: no console error, no request to any other host, every image loaded,
+the glued numbers equal to `werk ledger` (the same check as tests/test_book.py, on the rendered
+DOM). The sidebar reaches every page; the search finds a Dutch answer label. A full-page
+screenshot of each page lands in ``<book>/_build/screenshots/`` and, for people to look at, in the
+project's ``_build/screenshots/`` (git-ignored).
+"""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import shutil
+import threading
+from pathlib import Path
+from urllib.parse import urljoin, urlparse
+
+import pytest
+
+from test_book import expected_glue, glue_mismatches, html_page, toc_pages
+from werk import paths
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+        "--disable-sync", "--no-first-run"]
+PAGES = toc_pages(paths.ROOT)
+VIEWPORT = {"width": 1280, "height": 900}
+
+if not CHROMIUM.exists():  # .ci/run installs it, so in CI these tests run
+    pytest.skip(f"{CHROMIUM} is missing (apt-get install chromium, as .ci/run does)", allow_module_level=True)
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args):  # keep the test output readable
+        pass
+
+
+@pytest.fixture(scope="module")
+def site(built_book):
+    """The built HTML served on 127.0.0.1 at a free port: yields the base URL."""
+    handler = functools.partial(_QuietHandler, directory=str(built_book / "_build" / "html"))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        b = pw.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=ARGS)
+        try:
+            yield b
+        finally:
+            b.close()
+
+
+class Visit:
+    """One page opened in a fresh context, with everything it logged and requested."""
+
+    def __init__(self, browser, url: str):
+        self.context = browser.new_context(viewport=VIEWPORT)
+        self.page = self.context.new_page()
+        self.errors, self.requests, self.failed = [], [], []
+        self.page.on("console", self._console)
+        self.page.on("pageerror", lambda e: self.errors.append(f"uncaught: {e}"))
+        self.page.on("request", lambda r: self.requests.append(r.url))
+        self.page.on("requestfailed", lambda r: self.failed.append(f"{r.url}: {r.failure}"))
+        self.response = self.page.goto(url, wait_until="networkidle")
+
+    def _console(self, m):
+        # Chromium fetches /favicon.ico by itself when a page names no icon; that 404 is not the book's.
+        if m.type == "error" and not (m.location or {}).get("url", "").endswith("/favicon.ico"):
+            self.errors.append(f"console {m.type}: {m.text}")
+
+    def close(self):
+        self.context.close()
+
+
+def _outside(requests: list[str], base: str) -> list[str]:
+    host = urlparse(base).netloc
+    return [u for u in requests if urlparse(u).scheme not in ("data", "blob", "about")
+            and urlparse(u).netloc != host]
+
+
+def _figure_images(html: Path) -> int:
+    """How many figure images the static HTML holds (the browser must have loaded as many)."""
+    from bs4 import BeautifulSoup
+
+    soup = BeautifulSoup(html.read_text(encoding="utf-8"), "html.parser")
+    return len([i for i in soup.find_all("img") if "_images/" in i.get("src", "")])
+
+
+@pytest.mark.parametrize("page", PAGES, ids=lambda p: str(p.with_suffix("")))
+def test_page(page, built_book, site, browser):
+    url = urljoin(site, str(page.with_suffix(".html")))
+    v = Visit(browser, url)
+    try:
+        assert v.response is not None and v.response.ok, f"{url}: {v.response and v.response.status}"
+        v.page.wait_for_function("Array.from(document.images).every(i => i.complete)", timeout=15000)
+        images = v.page.evaluate(
+            "Array.from(document.images).map(i => [i.getAttribute('src'), i.naturalWidth])")
+        shown = v.page.locator("span.pasted-text").all_inner_texts()
+
+        shots = built_book / "_build" / "screenshots"
+        shots.mkdir(parents=True, exist_ok=True)
+        shot = shots / (str(page.with_suffix("")).replace("/", "_") + ".png")
+        v.page.screenshot(path=str(shot), full_page=True)
+        mine = paths.BUILD / "screenshots"
+        mine.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(shot, mine / shot.name)
+
+        # Every problem of the page at once: one run tells the whole story.
+        problems = [f"request to another host: {u}" for u in _outside(v.requests, site)]
+        problems += v.errors
+        problems += [f"failed request: {f}" for f in v.failed]
+        problems += [f"image not loaded: {src}" for src, width in images if not width]
+        figures = _figure_images(html_page(built_book, page))
+        loaded = len([src for src, width in images if "_images/" in (src or "") and width])
+        if loaded != figures:
+            problems.append(f"{loaded} figure images loaded, the HTML has {figures}")
+        problems += glue_mismatches(page, expected_glue(built_book, page), [s.strip() for s in shown])
+        assert not problems, f"{page} in chromium:\n  " + "\n  ".join(problems)
+    finally:
+        v.close()
+
+
+_TABLE_WIDTHS = """
+Array.from(document.querySelectorAll('article table')).map(t => {
+  const cap = t.querySelector('caption');
+  return [cap ? cap.innerText.trim() : (t.id || 'a table'),
+          Math.round(t.getBoundingClientRect().width), Math.round(t.parentElement.clientWidth)];
+})
+"""
+
+
+@pytest.mark.parametrize("page", PAGES, ids=lambda p: str(p.with_suffix("")))
+def test_tables_fit_the_page(page, site, browser):
+    """A table wider than the text column is cut off at its edge (the reader must find a scroll bar)."""
+    v = Visit(browser, urljoin(site, str(page.with_suffix(".html"))))
+    try:
+        widths = v.page.evaluate(_TABLE_WIDTHS)
+    finally:
+        v.close()
+    wide = [f"{name!r}: {w} px in a {box} px column" for name, w, box in widths if w > box + 1]
+    assert not wide, f"{page} at {VIEWPORT['width']} px: tables wider than the page:\n  " + "\n  ".join(wide)
+
+
+def test_the_sidebar_reaches_every_page(site, browser):
+    v = Visit(browser, urljoin(site, "intro.html"))
+    try:
+        hrefs = v.page.eval_on_selector_all(".bd-sidebar-primary a[href]", "els => els.map(e => e.href)")
+    finally:
+        v.close()
+    reached = {urlparse(h).path.lstrip("/") for h in hrefs if urlparse(h).netloc == urlparse(site).netloc}
+    missing = [str(p.with_suffix(".html")) for p in PAGES[1:] if str(p.with_suffix(".html")) not in reached]
+    assert not missing, f"the sidebar does not link to {missing} (it links to {sorted(reached)})"
+    for path in sorted(reached):
+        w = Visit(browser, urljoin(site, path))
+        try:
+            assert w.response.ok, f"sidebar link {path}: HTTP {w.response.status}"
+            assert w.page.locator("article h1").count() >= 1, f"sidebar link {path} shows no page title"
+            assert not w.errors, f"{path}: " + "; ".join(w.errors)
+        finally:
+            w.close()
+
+
+def test_the_search_finds_a_dutch_answer_label(site, browser):
+    v = Visit(browser, urljoin(site, "search.html?q=nauwelijks"))
+    try:
+        v.page.wait_for_selector("#search-results ul.search li", timeout=20000)
+        hits = v.page.eval_on_selector_all("#search-results ul.search li a", "els => els.map(e => e.href)")
+        assert not v.errors, "; ".join(v.errors)
+        assert not _outside(v.requests, site), _outside(v.requests, site)
+    finally:
+        v.close()
+    pages = {urlparse(h).path.lstrip("/") for h in hits}
+    assert {"intro.html", "notebooks/02_threat.html"} & pages, f"'nauwelijks' found on {sorted(pages)}"
+
+
+def test_the_request_check_can_fail():
+    base = "http://127.0.0.1:8123/"
+    requests = [base + "intro.html", "data:image/png;base64,AAAA", "https://cdn.example.org/x.js",
+                "http://127.0.0.1:9999/other-port.js", "http://localhost:8123/alias.js"]
+    assert _outside(requests, base) == requests[2:]
