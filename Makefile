@@ -43,14 +43,19 @@ editions: $(STAMP)  ## build the full book and all seven sector editions
 	$(BIN)/werk build --all-editions
 
 test: $(STAMP)  ## run the whole suite: unit tests, nbval on the notebooks, book and browser tests
-	$(BIN)/python -m pytest tests
-	$(BIN)/python -m pytest --nbval notebooks --nbval-sanitize-with tests/nbval_sanitize.cfg -p no:cacheprovider
+	@# Both suites run even when the first fails, so one CI log shows every failure; the exit status is kept.
+	@# nbval runs the kernel of this venv (--nbval-current-env), not a user-level "python3" kernelspec.
+	@status=0; \
+	$(BIN)/python -m pytest tests || status=$$?; \
+	$(BIN)/python -m pytest --nbval notebooks --nbval-current-env \
+	  --nbval-sanitize-with tests/nbval_sanitize.cfg -p no:cacheprovider || status=$$?; \
+	exit $$status
 
 test-fast: $(STAMP)  ## unit tests only (no book build, no browser)
 	$(BIN)/python -m pytest tests -m "not slow and not browser"
 
 bless: $(STAMP)  ## re-execute the notebooks with default parameters and store their outputs as the nbval reference
-	$(BIN)/python -m werk.bless
+	$(BIN)/python -m werk.bless $(NB)
 
 bench: $(STAMP)  ## run the build and twin benchmarks; writes benchmarks/results.md
 	$(BIN)/python benchmarks/run.py
