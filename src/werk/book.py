@@ -22,6 +22,8 @@ __all__ = [
     "glue_key",
     "glue_claim",
     "glue_published",
+    "glue_outputcheck",
+    "checked_ledger",
     "setup",
     "MIN_EDITION_N",
 ]
@@ -106,27 +108,57 @@ def glue_key(name: str) -> str:
     return re.sub(r"[^A-Za-z0-9]+", "_", name).strip("_")
 
 
-def glue(name: str, value) -> None:
-    """Glue a value without showing it; numpy scalars become Python numbers first."""
+def glue(name: str, value, check=None) -> None:
+    """Glue a value without showing it; numpy scalars become Python numbers first.
+
+    With ``check`` (a :class:`werk.outputcheck.Check` of what the number rests on) the check is
+    recorded under the glue key, and a number that fails CBS's output rules is glued as "suppressed".
+    """
     from myst_nb import glue as _glue
 
+    if check is not None:
+        from werk import outputcheck
+
+        check = outputcheck.record(outputcheck.as_prose(check, glue_key(name)))
+        if check.withheld:
+            value = outputcheck.MARK
     if hasattr(value, "item"):
         value = value.item()
     _glue(glue_key(name), value, display=False)
 
 
-def glue_claim(claim_id: str, value: float, p: float | None = None) -> str:
+def glue_claim(claim_id: str, value: float, p: float | None = None, df: pd.DataFrame | None = None) -> str:
     """Glue a reproduced number of a published claim, formatted as the ledger formats it.
 
-    With ``p``, the p-value is glued too, under ``<key>_p`` (e.g. "< .001").
+    With ``p``, the p-value is glued too, under ``<key>_p`` (e.g. "< .001"). With ``df`` (the
+    edition's data) the claim is output-checked first (:func:`werk.outputcheck.check_claim`): a number
+    resting on fewer than 10 respondents, or on a model with fewer than 10 residual degrees of
+    freedom, is glued as "suppressed", and so is its p-value.
     """
     from werk import ledger, tables
 
     claim = _claims()[claim_id]
     text = ledger.format_value(claim, value)
+    p_text = tables.format_p(p) if p is not None else None
+    if df is not None:
+        from werk import outputcheck
+
+        chk = outputcheck.record(outputcheck.check_claim(df, claim))
+        if chk.withheld:
+            text = outputcheck.MARK
+            p_text = outputcheck.MARK if p is not None else None
     glue(claim_id, text)
-    if p is not None:
-        glue(claim_id + ":p", tables.format_p(p))
+    if p_text is not None:
+        glue(claim_id + ":p", p_text)
+    return text
+
+
+def glue_outputcheck(page: str) -> str:
+    """Glue the checks this notebook recorded (JSON, key ``outputcheck``) for the appendix and the build."""
+    from werk import outputcheck
+
+    text = outputcheck.report_json(page)
+    glue("outputcheck", text)
     return text
 
 
@@ -170,8 +202,33 @@ def markdown_table(frame: pd.DataFrame, caption: str | None = None, name: str | 
 
     ``frame`` holds display strings (see :mod:`werk.tables`); ``caption`` and ``name`` make it a
     numbered table that the prose can reference with ``{numref}``.
+
+    Output checking: a column or row label naming a minimum or maximum is refused (its values read
+    "suppressed"); a frame that carries a check (``attrs["outputcheck"]``, from a table function called
+    with ``check=``) has it recorded under ``name``. When anything is suppressed or flagged, a note under
+    the table says what the marks mean.
     """
     from IPython.display import Markdown
+
+    from werk import outputcheck
+
+    chk = frame.attrs.get("outputcheck")
+    minmax = outputcheck.check_columns(frame, name or "", "table")
+    if minmax.hidden:
+        frame = frame.copy()
+        for what, label in minmax.hidden:
+            if what == "column":
+                frame[label] = outputcheck.MARK
+            else:
+                frame.loc[label, :] = outputcheck.MARK
+        if chk is None:
+            chk = minmax
+        else:
+            chk.merge(minmax)
+    elif chk is not None and "minmax" not in chk.rules:
+        chk.rules.append("minmax")
+    if chk is not None and (name or chk.output):
+        outputcheck.record(chk, chk.output or name)
 
     def cell(x) -> str:
         s = "" if x is None or (isinstance(x, float) and pd.isna(x)) else str(x)
@@ -185,7 +242,29 @@ def markdown_table(frame: pd.DataFrame, caption: str | None = None, name: str | 
     if caption:
         opts = f":name: {name}\n" if name else ""
         body = f":::{{table}} {caption}\n{opts}:align: center\n\n{body}\n:::"
+    if chk is not None and (chk.status != outputcheck.PASS):
+        body += "\n\n" + _check_note(chk)
     return Markdown(body)
+
+
+def _check_note(chk) -> str:
+    """The note under a table with suppressed, refused or flagged cells."""
+    from werk import outputcheck
+
+    parts = []
+    if chk.suppressed or chk.status == outputcheck.REFUSED:
+        parts.append(
+            f"*{outputcheck.MARK}*: withheld by output checking — fewer than {outputcheck.THRESHOLD} "
+            f"respondents (or {outputcheck.DOF_THRESHOLD} degrees of freedom) behind the number, or withheld "
+            "so that such a number cannot be derived from the others (CBS's rules for microdata output)."
+        )
+    if chk.flagged:
+        parts.append(
+            f"{outputcheck.FLAG} flagged for the output checker: one category holds more than "
+            f"{outputcheck.GROUP_SHARE:g}% of the group, or a binary predictor has fewer than "
+            f"{outputcheck.THRESHOLD} respondents in its smaller group."
+        )
+    return " ".join(parts) + " See the [output check](sec-output-check)."
 
 
 #: The page where each section's claims are shown, for links from the ledger.
@@ -196,16 +275,40 @@ SECTION_PAGES = {
     "conclusion": ("sec-conclusion", "Conclusion"),
 }
 
-_STATUS_CLASS = {"match": "status-match", "deviates": "status-deviates", "not reproducible": "status-na"}
+_STATUS_CLASS = {"match": "status-match", "deviates": "status-deviates", "not reproducible": "status-na",
+                 "suppressed": "status-na"}
 
 
-def ledger_table(df: pd.DataFrame, edition: str = "all", section: str | None = None, links: bool = True):
-    """The claims ledger as a display table: claim, article, here, status (colour-coded), where."""
-    from werk import ledger
+def checked_ledger(df: pd.DataFrame, edition: str = "all", section: str | None = None, output: str = ""):
+    """The ledger with every number that fails CBS's output rules suppressed; returns (ledger, check).
+
+    A suppressed claim reads "suppressed", with status ``suppressed`` (see
+    :func:`werk.outputcheck.suppress_ledger`).
+    """
+    from werk import ledger, outputcheck
 
     led = ledger.ledger(df, edition=None if edition in (None, "", "all") else edition)
     if section:
         led = led[led["section"] == section]
+    return outputcheck.suppress_ledger(led, df, output)
+
+
+def ledger_table(df: pd.DataFrame, edition: str = "all", section: str | None = None, links: bool = True,
+                 check: bool = False):
+    """The claims ledger as a display table: claim, article, here, status (colour-coded), where.
+
+    With ``check``, numbers that fail CBS's output rules read "suppressed" (:func:`checked_ledger`),
+    and :func:`markdown_table` records the check under the table's name.
+    """
+    from werk import ledger
+
+    chk = None
+    if check:
+        led, chk = checked_ledger(df, edition, section)
+    else:
+        led = ledger.ledger(df, edition=None if edition in (None, "", "all") else edition)
+        if section:
+            led = led[led["section"] == section]
     rows = []
     for r in led.itertuples(index=False):
         status = f"[{r.status}]{{.{_STATUS_CLASS.get(r.status, 'status-na')}}}"
@@ -219,7 +322,10 @@ def ledger_table(df: pd.DataFrame, edition: str = "all", section: str | None = N
         if not section:
             row["note"] = r.reason or ""
         rows.append(row)
-    return pd.DataFrame(rows)
+    out = pd.DataFrame(rows)
+    if chk is not None:
+        out.attrs["outputcheck"] = chk
+    return out
 
 
 def codebook_table(lang: str = "en") -> pd.DataFrame:

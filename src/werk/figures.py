@@ -61,6 +61,7 @@ VARIANT_PALETTE = sns.color_palette("colorblind")
 #: Colour of the single series of the coefficient plot (the darkest answer colour).
 MAIN_COLOR = ANSWER_PALETTE[-1]
 SUPPRESSED_COLOR = "0.85"
+_FLAG = "†"  # werk.outputcheck.FLAG: a group or term flagged for the output checker
 #: Segments narrower than this (percent) get no label; wider ones only if the text fits.
 MIN_LABEL_SHARE = 4.0
 FIGSIZE = (7.0, 3.2)
@@ -87,6 +88,9 @@ _TEXT = {
         "employees": "employees",
         "age_group": "age group",
         "suppressed": "suppressed (n < 10)",
+        "suppressed_short": "suppressed",
+        "flagged": "† one answer holds over 90% (flagged)",
+        "refused": "model not shown: fewer than 10 residual\ndegrees of freedom (CBS output rules)",
         "beta": "standardized beta (95% confidence interval)",
         "term": "predictor",
         "sig": "p < {a}",
@@ -99,6 +103,9 @@ _TEXT = {
         "employees": "medewerkers",
         "age_group": "leeftijdscategorie",
         "suppressed": "onderdrukt (n < 10)",
+        "suppressed_short": "onderdrukt",
+        "flagged": "† één antwoord heeft meer dan 90% (gemarkeerd)",
+        "refused": "model niet getoond: minder dan 10 residuele\nvrijheidsgraden (outputregels CBS)",
         "beta": "gestandaardiseerde bèta (95%-BI)",
         "term": "voorspeller",
         "sig": "p < {a}",
@@ -216,7 +223,12 @@ def _drop_labels_that_do_not_fit(ax, pairs):
 # distributions
 
 
-def distribution(df: pd.DataFrame, variable: str, ax=None, lang: str = "en", weighted: bool = False):
+def _check_arg(check) -> str:
+    return check if isinstance(check, str) else ""
+
+
+def distribution(df: pd.DataFrame, variable: str, ax=None, lang: str = "en", weighted: bool = False,
+                 suppress: Iterable | None = None, check: bool | str = False):
     """Horizontal bars of the answer shares of one five-point question.
 
     Parameters
@@ -231,29 +243,54 @@ def distribution(df: pd.DataFrame, variable: str, ax=None, lang: str = "en", wei
         Language of labels.
     weighted : bool
         Percentages from the ``weight`` column.
+    suppress : iterable, optional
+        Answer codes whose bars are replaced by a hatched band reading "suppressed" (no length: the
+        band spans the axis, so it reveals nothing).
+    check : bool or str
+        Decide ``suppress`` by CBS's output rules (:func:`werk.outputcheck.check_distribution`); a
+        string also records the check under that output name.
 
     Returns
     -------
     matplotlib Axes
-        One bar per answer in codebook order (first on top); bar widths are percentages.
+        One bar per answer in codebook order (first on top); bar widths are percentages. Suppressed
+        answers have a zero-width bar and a hatched patch with gid ``"suppressed"``.
     """
     t = _text(lang)
     shares = category_shares(df, variable, weighted=weighted)
     labels = category_labels(variable, lang)
+    hidden = set(suppress or ())
+    if check:
+        from werk import outputcheck
+
+        chk = outputcheck.check_distribution(df, variable, _check_arg(check), "figure")
+        hidden |= {c for c in chk.hidden if c in set(shares.index)}
+        if isinstance(check, str):
+            outputcheck.record(chk)
     with plt.rc_context(RC):
         ax, created = _new_axes(ax, FIGSIZE)
         y = np.arange(len(shares))
         pct = shares["percent"].fillna(0).to_numpy()
+        shown = np.array([0.0 if c in hidden else v for c, v in zip(shares.index, pct)])
         colors = ANSWER_PALETTE[: len(shares)] if len(shares) <= len(ANSWER_PALETTE) else None
-        bars = ax.barh(y, pct, height=0.65, color=colors, edgecolor="none")
-        for bar, value in zip(bars, pct):
+        bars = ax.barh(y, shown, height=0.65, color=colors, edgecolor="none")
+        xmax = max(10.0, float(np.nanmax(shown)) * 1.15 + 3)
+        for code, bar, value in zip(shares.index, bars, shown):
+            if code in hidden:
+                band = ax.barh(bar.get_y() + bar.get_height() / 2, xmax, height=0.65, color=SUPPRESSED_COLOR,
+                               hatch="///", edgecolor="0.55", linewidth=0.0)[0]
+                band.set_gid("suppressed")
+                ax.text(xmax / 2, bar.get_y() + bar.get_height() / 2, t["suppressed"], ha="center",
+                        va="center", fontsize=9.5,
+                        bbox=dict(boxstyle="round,pad=0.25", facecolor="white", edgecolor="none"))
+                continue
             ax.annotate(
                 f"{format_percent(value, lang)}%", (bar.get_width(), bar.get_y() + bar.get_height() / 2),
                 xytext=(3, 0), textcoords="offset points", va="center", ha="left", fontsize=9.5,
             )
         ax.set_yticks(y, [labels[c] for c in shares.index])
         ax.invert_yaxis()
-        ax.set_xlim(0, max(10.0, float(np.nanmax(pct)) * 1.15 + 3))
+        ax.set_xlim(0, xmax)
         ax.set_xlabel(t["percent"])
         ax.set_ylabel(textwrap.fill(axis_label(variable, lang), 28))
         ax.tick_params(axis="y", length=0)
@@ -261,14 +298,16 @@ def distribution(df: pd.DataFrame, variable: str, ax=None, lang: str = "en", wei
     return ax
 
 
-def threat_distribution(df: pd.DataFrame, ax=None, lang: str = "en", weighted: bool = False):
+def threat_distribution(df: pd.DataFrame, ax=None, lang: str = "en", weighted: bool = False,
+                        check: bool | str = False):
     """Figure 1: how far technology is seen as a threat to keeping one's job."""
-    return distribution(df, "threat", ax=ax, lang=lang, weighted=weighted)
+    return distribution(df, "threat", ax=ax, lang=lang, weighted=weighted, check=check)
 
 
-def keep_up_distribution(df: pd.DataFrame, ax=None, lang: str = "en", weighted: bool = False):
+def keep_up_distribution(df: pd.DataFrame, ax=None, lang: str = "en", weighted: bool = False,
+                         check: bool | str = False):
     """Figure 3: how well respondents keep up with technological change at work."""
-    return distribution(df, "keep_up", ax=ax, lang=lang, weighted=weighted)
+    return distribution(df, "keep_up", ax=ax, lang=lang, weighted=weighted, check=check)
 
 
 # ---------------------------------------------------------------------------
@@ -285,6 +324,9 @@ def stacked_shares(
     suppress: Iterable | None = None,
     weighted: bool = False,
     ylabel: str | None = None,
+    suppress_cells: Iterable[tuple] | None = None,
+    flagged: Iterable | None = None,
+    check: bool | str = False,
 ):
     """100 % stacked horizontal bars of ``variable``'s answers per group of ``by``.
 
@@ -309,14 +351,23 @@ def stacked_shares(
         Percentages from the ``weight`` column.
     ylabel : str, optional
         Label of the group axis; by default the codebook label of ``by``.
+    suppress_cells : iterable of (group key, answer code), optional
+        Single segments to suppress. They are drawn as one hatched segment at the end of their bar,
+        as wide as they are together, so that neither their order nor their single widths show.
+    flagged : iterable, optional
+        Group keys whose label gets a dagger (group disclosure, flagged for the output checker).
+    check : bool or str
+        Decide ``suppress``, ``suppress_cells`` and ``flagged`` by CBS's output rules
+        (:func:`werk.outputcheck.check_crosstab`); a string also records the check under that name.
 
     Returns
     -------
     matplotlib Axes
         ``ax.containers`` holds one BarContainer per answer (label = answer label),
-        with one patch per group; suppressed groups have zero-width segments and a
-        patch with gid ``"suppressed"``. Segments of at least :data:`MIN_LABEL_SHARE`
-        percent are labelled with their percentage when the text fits.
+        with one patch per group; suppressed groups and segments have zero width, and
+        patches with gid ``"suppressed"`` mark them (a whole bar, or the merged segment).
+        Segments of at least :data:`MIN_LABEL_SHARE` percent are labelled with their
+        percentage when the text fits.
     """
     t = _text(lang)
     from werk.tables import _values  # the shared derivation of age groups
@@ -325,6 +376,17 @@ def stacked_shares(
         groups = list(category_labels(by, lang).items())
     groups = list(groups)
     suppress = set(suppress or ())
+    cells = set(suppress_cells or ())
+    flagged = set(flagged or ())
+    if check:
+        from werk import outputcheck
+
+        chk = outputcheck.check_crosstab(df, variable, by, groups, _check_arg(check), "figure")
+        suppress |= {k[1] for k in chk.hidden if isinstance(k, tuple) and k[0] == "row"}
+        cells |= {k for k in chk.hidden if isinstance(k, tuple) and k[0] != "row"}
+        flagged |= {k[0] for k in chk.marked}
+        if isinstance(check, str):
+            outputcheck.record(chk)
     answer_labels = category_labels(variable, lang)
     codes = list(answer_labels)
     by_values = _values(df, by)
@@ -334,6 +396,7 @@ def stacked_shares(
         part = df[by_values == key]
         table[key] = category_shares(part, variable, weighted=weighted, codes=codes)["percent"].fillna(0)
     hidden = [key for key, glabel in groups if key in suppress or glabel in suppress]
+    cut = {key: [c for c in codes if (key, c) in cells] for key, _ in groups if key not in hidden}
 
     height = max(2.4, 1.5 + 0.42 * len(groups))
     with plt.rc_context(RC):
@@ -342,7 +405,8 @@ def stacked_shares(
         left = np.zeros(len(groups))
         segment_labels = []
         for i, code in enumerate(codes):
-            widths = np.array([0.0 if key in hidden else table[key][code] for key, _ in groups])
+            widths = np.array([0.0 if key in hidden or code in cut[key] else table[key][code]
+                               for key, _ in groups])
             color = ANSWER_PALETTE[i % len(ANSWER_PALETTE)]
             bars = ax.barh(y, widths, left=left, height=0.62, color=color, edgecolor="white",
                            linewidth=0.6, label=answer_labels[code])
@@ -354,6 +418,7 @@ def stacked_shares(
                     )
                     segment_labels.append((txt, bar))
             left = left + widths
+        any_cut = False
         for j, (key, _) in enumerate(groups):
             if key in hidden:
                 bar = ax.barh(j, 100.0, height=0.62, color=SUPPRESSED_COLOR, hatch="///",
@@ -361,7 +426,18 @@ def stacked_shares(
                 bar.set_gid("suppressed")
                 ax.text(50.0, j, t["suppressed"], ha="center", va="center", fontsize=9.5,
                         bbox=dict(boxstyle="round,pad=0.25", facecolor="white", edgecolor="none"))
-        ax.set_yticks(y, [g[1] for g in groups])
+            elif cut[key]:
+                any_cut = True
+                width = float(sum(table[key][c] for c in cut[key]))
+                bar = ax.barh(j, width, left=left[j], height=0.62, color=SUPPRESSED_COLOR, hatch="///",
+                              edgecolor="0.55", linewidth=0.0)[0]
+                bar.set_gid("suppressed")
+                if width >= 2 * MIN_LABEL_SHARE:
+                    txt = ax.text(left[j] + width / 2, j, t["suppressed_short"], ha="center", va="center",
+                                  fontsize=8.5, bbox=dict(boxstyle="round,pad=0.15", facecolor="white",
+                                                          edgecolor="none"))
+                    segment_labels.append((txt, bar))
+        ax.set_yticks(y, [f"{g[1]} {_FLAG}" if g[0] in flagged else g[1] for g in groups])
         ax.set_ylim(len(groups) - 0.5, -0.5)
         ax.set_xlim(0, 100)
         ax.set_xlabel(t["percent"])
@@ -369,33 +445,43 @@ def stacked_shares(
         ax.tick_params(axis="y", length=0)
         ax.spines["left"].set_visible(False)
         handles = [Patch(facecolor=ANSWER_PALETTE[i % 5], edgecolor="none") for i in range(len(codes))]
-        _legend_below(ax, handles, [answer_labels[c] for c in codes], title=axis_label(variable, lang),
-                      created=created)
+        legend_labels = [answer_labels[c] for c in codes]
+        if any_cut:
+            handles.append(Patch(facecolor=SUPPRESSED_COLOR, hatch="///", edgecolor="0.55", linewidth=0.0))
+            legend_labels.append(t["suppressed"])
+        if flagged & {g[0] for g in groups}:
+            handles.append(Patch(facecolor="none", edgecolor="none"))
+            legend_labels.append(t["flagged"])
+        _legend_below(ax, handles, legend_labels, title=axis_label(variable, lang), created=created)
         _drop_labels_that_do_not_fit(ax, segment_labels)
     return ax
 
 
-def threat_by_manager(df: pd.DataFrame, ax=None, lang: str = "en", suppress=None, weighted: bool = False):
+def threat_by_manager(df: pd.DataFrame, ax=None, lang: str = "en", suppress=None, weighted: bool = False,
+                      check: bool | str = False):
     """Figure 2: technology as a threat, managers versus employees (stacked bars)."""
     t = _text(lang)
     groups = [(1, t["managers"]), (0, t["employees"])]
     return stacked_shares(df, "threat", "manager", groups, ax=ax, lang=lang, suppress=suppress,
-                          weighted=weighted, ylabel=t["manager"])
+                          weighted=weighted, ylabel=t["manager"], check=check)
 
 
-def keep_up_by_age_group(df: pd.DataFrame, ax=None, lang: str = "en", suppress=None, weighted: bool = False):
+def keep_up_by_age_group(df: pd.DataFrame, ax=None, lang: str = "en", suppress=None, weighted: bool = False,
+                         check: bool | str = False):
     """Figure 4: keeping up with technological change by the age groups of Table 1 present in the data."""
     from werk.tables import _values
 
     present = set(_values(df, "age_group").dropna())
     groups = list(category_labels("age_group", lang, present).items())
     return stacked_shares(df, "keep_up", "age_group", groups, ax=ax, lang=lang, suppress=suppress,
-                          weighted=weighted, ylabel=_text(lang)["age_group"])
+                          weighted=weighted, ylabel=_text(lang)["age_group"], check=check)
 
 
-def keep_up_by_gender(df: pd.DataFrame, ax=None, lang: str = "en", suppress=None, weighted: bool = False):
+def keep_up_by_gender(df: pd.DataFrame, ax=None, lang: str = "en", suppress=None, weighted: bool = False,
+                      check: bool | str = False):
     """Figure 5: keeping up with technological change by gender."""
-    return stacked_shares(df, "keep_up", "gender", ax=ax, lang=lang, suppress=suppress, weighted=weighted)
+    return stacked_shares(df, "keep_up", "gender", ax=ax, lang=lang, suppress=suppress, weighted=weighted,
+                          check=check)
 
 
 # ---------------------------------------------------------------------------
@@ -408,6 +494,8 @@ def coefficient_plot(
     lang: str = "en",
     alpha: float = 0.05,
     wrap: int = 38,
+    check: bool | str = False,
+    df: pd.DataFrame | None = None,
 ):
     """Dot-and-whisker plot of standardized betas with their confidence intervals.
 
@@ -424,15 +512,49 @@ def coefficient_plot(
         Terms with p < alpha get a filled marker, the others an open one.
     wrap : int
         Wrap term labels longer than this many characters.
+    check : bool or str
+        Apply CBS's output rules to each model (:func:`werk.outputcheck.check_model`): a model with
+        fewer than 10 residual degrees of freedom is not drawn — the axes say why instead; with ``df``
+        a flagged binary predictor gets a dagger. A string also records the check under that name.
+    df : DataFrame, optional
+        The data the model was fitted on (for the check of binary predictors).
 
     Returns
     -------
     matplotlib Axes
         Markers are PathCollections with gid ``"significant"`` or ``"not significant"``
-        (suffixed ``":<variant>"`` when several variants are drawn).
+        (suffixed ``":<variant>"`` when several variants are drawn). A refused model leaves
+        a text with gid ``"suppressed"`` and no markers.
     """
     t = _text(lang)
     variants = {"": results} if isinstance(results, pd.DataFrame) else dict(results)
+    flagged_terms: set = set()
+    if check:
+        from werk import outputcheck
+
+        kept = {}
+        for name, frame in variants.items():
+            output = _check_arg(check) + (f":{name}" if name else "")
+            chk = outputcheck.check_model(frame, output, "figure", df=df)
+            if isinstance(check, str):
+                outputcheck.record(chk)
+            if chk.status != outputcheck.REFUSED:
+                kept[name] = frame
+                flagged_terms |= chk.marked
+        if not kept:
+            with plt.rc_context(RC):
+                ax, created = _new_axes(ax, FIGSIZE)
+                note = ax.text(0.5, 0.5, t["refused"], ha="center", va="center", transform=ax.transAxes,
+                               fontsize=10, bbox=dict(boxstyle="round,pad=0.6", facecolor=SUPPRESSED_COLOR,
+                                                      hatch="///", edgecolor="0.55"))
+                note.set_gid("suppressed")
+                ax.set_xticks([])
+                ax.set_yticks([])
+                for side in ("left", "bottom"):
+                    ax.spines[side].set_visible(False)
+                _finish(ax, created)
+            return ax
+        variants = kept
     terms: list[str] = []
     for frame in variants.values():
         terms += [term for term in frame["term"] if term not in terms]
@@ -440,7 +562,8 @@ def coefficient_plot(
     k = len(variants)
     offsets = np.linspace(-0.22, 0.22, k) if k > 1 else np.zeros(1)
 
-    ticklabels = [textwrap.fill(term_label(term, lang), wrap) for term in terms]
+    ticklabels = [textwrap.fill(term_label(term, lang) + (f" {_FLAG}" if term in flagged_terms else ""), wrap)
+                  for term in terms]
     # Rows grow with the number of variants and with labels wrapped onto two lines.
     row_height = 0.3 * (1 + 0.15 * (k - 1)) + (0.09 if any("\n" in s for s in ticklabels) else 0.0)
     with plt.rc_context(RC):

@@ -249,6 +249,7 @@ def shares_table(
     published: Mapping | None = None,
     weighted: bool = False,
     total: bool = True,
+    check: bool | str = False,
 ) -> pd.DataFrame:
     """Category label, n and percent of valid answers (Tables 1 and 2).
 
@@ -270,11 +271,17 @@ def shares_table(
         Weighted percentages (counts stay unweighted).
     total : bool
         Append a total row.
+    check : bool or str
+        Apply CBS's output rules (:mod:`werk.outputcheck`): a category of fewer than 10 respondents
+        (and what would reveal it) reads "suppressed" in both n and percent; a category holding more
+        than 90 % gets a dagger. A string also records the check under that output name; with
+        ``True`` :func:`werk.book.markdown_table` records it under the table's name.
 
     Returns
     -------
     DataFrame of str
-        ``attrs["note"]`` gives the number of valid and missing answers.
+        ``attrs["note"]`` gives the number of valid and missing answers; with ``check``,
+        ``attrs["outputcheck"]`` holds the :class:`werk.outputcheck.Check`.
     """
     t = _text(lang)
     shares = category_shares(df, variable, weighted=weighted)
@@ -295,6 +302,8 @@ def shares_table(
         if published is not None:
             row[t["published"]] = ""
         out = pd.concat([out, pd.DataFrame([row])], ignore_index=True)
+    if check:
+        _check_shares(out, df, variable, shares.index, t, check, total)
     n_valid = int(shares["n"].sum())
     n_missing = int(len(df) - _values(df, variable).notna().sum())
     out.attrs["note"] = (
@@ -302,6 +311,28 @@ def shares_table(
     )
     out.attrs["caption"] = ""
     return out
+
+
+def _check_shares(out: pd.DataFrame, df: pd.DataFrame, variable: str, codes, t: dict, check,
+                  total: bool) -> None:
+    """Suppress and mark the cells of a shares table in place (see :func:`shares_table`)."""
+    from werk import outputcheck
+
+    # In a one-sector edition the sector table is 100 % one sector by construction, not a disclosure.
+    single = variable == "sector" and df["sector"].dropna().nunique() <= 1
+    chk = outputcheck.check_distribution(df, variable, check if isinstance(check, str) else "", "table",
+                                         group_rule=not single)
+    n_col, pct_col = out.columns.get_loc(t["n"]), out.columns.get_loc(t["percent"])
+    for pos, code in enumerate(codes):
+        if code in chk.hidden:
+            out.iloc[pos, n_col] = out.iloc[pos, pct_col] = outputcheck.MARK
+        elif code in chk.marked:
+            out.iloc[pos, pct_col] = f"{out.iloc[pos, pct_col]} {outputcheck.FLAG}"
+    if total and "total" in chk.hidden:
+        out.iloc[len(codes), n_col] = out.iloc[len(codes), pct_col] = outputcheck.MARK
+    out.attrs["outputcheck"] = chk
+    if isinstance(check, str):
+        outputcheck.record(chk)
 
 
 def _published(value, lang: str) -> str:
@@ -317,7 +348,8 @@ def _published(value, lang: str) -> str:
 # models
 
 
-def model_table(results: pd.DataFrame, lang: str = "en", decimals: int = 2) -> pd.DataFrame:
+def model_table(results: pd.DataFrame, lang: str = "en", decimals: int = 2, check: bool | str = False,
+                df: pd.DataFrame | None = None) -> pd.DataFrame:
     """Standardized betas for reading: term label, β, 95% CI, p and stars.
 
     Parameters
@@ -329,6 +361,13 @@ def model_table(results: pd.DataFrame, lang: str = "en", decimals: int = 2) -> p
         Language of the term labels and headers.
     decimals : int
         Decimals of β and the confidence limits.
+    check : bool or str
+        Apply CBS's output rules (:mod:`werk.outputcheck`): a model with fewer than 10 residual degrees
+        of freedom is not shown — one row says why, every number reads "suppressed"; with ``df`` (the
+        model's data) a binary predictor whose smaller group has fewer than 10 respondents gets a
+        dagger. A string also records the check under that name.
+    df : DataFrame, optional
+        The data the model was fitted on (for the check of binary predictors).
 
     Returns
     -------
@@ -336,6 +375,19 @@ def model_table(results: pd.DataFrame, lang: str = "en", decimals: int = 2) -> p
         ``attrs["caption"]`` is ``"n = 1,234; R² = 0.21"``; ``attrs["note"]`` explains the stars.
     """
     t = _text(lang)
+    chk = None
+    if check:
+        from werk import outputcheck
+
+        chk = outputcheck.check_model(results, check if isinstance(check, str) else "", "table", df=df)
+        if isinstance(check, str):
+            outputcheck.record(chk)
+        if chk.status == outputcheck.REFUSED:
+            mark = outputcheck.MARK
+            out = pd.DataFrame({t["term"]: [f"model {chk.note}"], t["beta"]: [mark], t["ci"]: [mark],
+                                t["p"]: [mark], t["sig"]: [""]})
+            out.attrs.update(caption="", note="", outputcheck=chk)
+            return out
     out = pd.DataFrame(
         {
             t["term"]: [term_label(term, lang) for term in results["term"]],
@@ -351,11 +403,22 @@ def model_table(results: pd.DataFrame, lang: str = "en", decimals: int = 2) -> p
         parts.append(f"R² = {format_number(results.attrs['r2'], decimals)}")
     out.attrs["caption"] = "; ".join(parts)
     out.attrs["note"] = star_note(lang)
+    if chk is not None:
+        from werk import outputcheck
+
+        for pos, term in enumerate(results["term"]):
+            if term in chk.marked:
+                out.iloc[pos, 0] = f"{out.iloc[pos, 0]} {outputcheck.FLAG}"
+        out.attrs["outputcheck"] = chk
     return out
 
 
-def correlation_table(rows: Iterable[Mapping], lang: str = "en", decimals: int = 2) -> pd.DataFrame:
+def correlation_table(rows: Iterable[Mapping], lang: str = "en", decimals: int = 2,
+                      check: bool | str = False) -> pd.DataFrame:
     """Pearson correlations (dicts from :func:`werk.models.correlation`) for reading.
+
+    With ``check`` (CBS's output rules, :mod:`werk.outputcheck`) a correlation of fewer than 12 pairs
+    (n − 2 < 10 degrees of freedom) reads "suppressed" in every number; a string also records the check.
 
     Returns
     -------
@@ -377,6 +440,15 @@ def correlation_table(rows: Iterable[Mapping], lang: str = "en", decimals: int =
     )
     out.attrs["caption"] = ""
     out.attrs["note"] = star_note(lang)
+    if check:
+        from werk import outputcheck
+
+        chk = outputcheck.check_correlations(rows, check if isinstance(check, str) else "", "table")
+        for pos in sorted(k for k in chk.hidden if isinstance(k, int)):
+            out.iloc[pos, 2:] = outputcheck.MARK
+        out.attrs["outputcheck"] = chk
+        if isinstance(check, str):
+            outputcheck.record(chk)
     return out
 
 
