@@ -14,6 +14,7 @@ The pipeline, per edition (the whole sample, or one sector):
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -26,7 +27,8 @@ import yaml
 from werk import codebook, paths
 from werk.errors import WerkError
 
-__all__ = ["build", "build_all", "notebooks_in_toc", "edition_slug", "html_dir", "add_arguments", "main"]
+__all__ = ["build", "build_all", "notebooks_in_toc", "editions", "edition_name", "edition_slug", "html_dir", "pdf_path",
+           "stage", "stage_pdf", "compile_book", "add_arguments", "main"]
 
 BOOK_FILES = ["_config.yml", "_toc.yml", "intro.md", "references.md", "references.bib", "_static"]
 
@@ -39,12 +41,29 @@ def log(msg: str) -> None:
     print(f"werk build: {msg}", file=sys.stderr, flush=True)
 
 
+def editions() -> list[str]:
+    """Every edition's name: ``all``, then the seven sectors' Dutch names in code order."""
+    return ["all"] + [nl for nl, _ in codebook.SECTORS.values()]
+
+
+def edition_name(edition: str | None) -> str:
+    """The canonical name of an edition (``all`` or a sector's Dutch name), from a Dutch or English name.
+
+    Raises :class:`werk.errors.WerkError` (exit 2) naming the valid editions when ``edition`` is none.
+    """
+    if edition is None or str(edition).strip().lower() in ("all", ""):
+        return "all"
+    try:
+        return codebook.SECTORS[codebook.sector_code(str(edition))][0]
+    except ValueError:
+        valid = "; ".join(f"'{nl}' ({en})" for nl, en in codebook.SECTORS.values())
+        raise WerkError(f"unknown edition {edition!r}; choose 'all' or a sector, by its Dutch or English "
+                        f"name (dashes for spaces are fine): {valid}") from None
+
+
 def edition_slug(edition: str) -> str:
     """Folder name of an edition: ``all`` or the sector's Dutch name with dashes."""
-    if edition in ("all", "", None):
-        return "all"
-    code = codebook.sector_code(edition)
-    return codebook.SECTORS[code][0].replace(" ", "-")
+    return edition_name(edition).replace(" ", "-")
 
 
 def html_dir(edition: str = "all", root: Path | None = None) -> Path:
@@ -198,34 +217,181 @@ def _jupyter_book(stage_dir: Path, out: Path, builder: str) -> subprocess.Comple
     return subprocess.run(cmd, capture_output=True, text=True, env=env)
 
 
+#: The root document of the PDF (see :func:`stage_pdf`).
+PDF_ROOT = "book-pdf"
+
+
+def _toc_files(toc: dict) -> list[tuple[str, str | None]]:
+    """(file, caption of its part) for every file of a _toc.yml below the root, in book order."""
+    out: list[tuple[str, str | None]] = []
+
+    def walk(entries, caption):
+        for entry in entries:
+            if "file" in entry:
+                out.append((entry["file"], caption))
+            walk(entry.get("sections", []), caption)
+
+    for part in toc.get("parts", [{"chapters": toc.get("chapters", [])}]):
+        walk(part.get("chapters", []), part.get("caption"))
+    return out
+
+
+def _source_of(st: Path, docname: str) -> Path:
+    for suffix in (".md", ".ipynb"):
+        if (st / (docname + suffix)).exists():
+            return st / (docname + suffix)
+    raise BuildError(f"_toc.yml names {docname!r}, which is neither a .md nor an .ipynb file")
+
+
+def _prepend_raw_latex(src: Path, latex: str) -> None:
+    """Put a raw LaTeX block before everything else in a page (markdown file or notebook)."""
+    block = f"```{{raw}} latex\n{latex}\n```\n\n"
+    if src.suffix == ".md":
+        src.write_text(block + src.read_text())
+        return
+    import nbformat
+
+    nb = nbformat.read(src, as_version=4)
+    nb.cells.insert(0, nbformat.v4.new_markdown_cell(block.strip()))
+    nbformat.write(nb, src)
+
+
+_BIBLIOGRAPHY = re.compile(r"^```\{bibliography\}.*?^```\s*$", re.S | re.M)
+
+
+def stage_pdf(stage_dir: Path) -> Path:
+    """Arrange a copy of the staged book for LaTeX; return its folder (``<stage>-pdf``).
+
+    Sphinx's LaTeX writer takes the root page's title as the book's title and turns the root's
+    ``##`` sections into chapters, and it sets the bibliography at the very end under its own
+    heading, leaving the references page an empty chapter. So the PDF gets its own root page
+    holding only the bibliography; the landing page becomes chapter 1 and every page of
+    ``_toc.yml`` follows as a chapter; a part whose caption starts with "Appendi" begins LaTeX's
+    appendices (chapters A, B, ...); pages that hold only the bibliography are left out.
+    """
+    st = stage_dir.with_name(stage_dir.name + "-pdf")
+    if st.exists():
+        shutil.rmtree(st)
+    shutil.copytree(stage_dir, st)
+    toc = yaml.safe_load((st / "_toc.yml").read_text())
+    cfg = yaml.safe_load((st / "_config.yml").read_text())
+    entries = [(toc["root"], None)] + _toc_files(toc)
+    chapters, bibliography, appendix_done = [], [], False
+    for docname, caption in entries:
+        src = _source_of(st, docname)
+        if src.suffix == ".md":
+            text = src.read_text()
+            found = _BIBLIOGRAPHY.findall(text)
+            if found and not re.sub(r"^#.*$", "", _BIBLIOGRAPHY.sub("", text), flags=re.M).strip():
+                bibliography.extend(found)  # a page that is only a heading and the bibliography
+                src.unlink()
+                continue
+        if caption and caption.lower().startswith("appendi") and not appendix_done:
+            _prepend_raw_latex(src, r"\appendix")
+            appendix_done = True
+        chapters.append({"file": docname})
+    root = [f"# {cfg['title']}", ""] + (bibliography or [])
+    (st / f"{PDF_ROOT}.md").write_text("\n".join(root) + "\n")
+    pdf_toc = {"format": "jb-book", "root": PDF_ROOT, "chapters": chapters}
+    (st / "_toc.yml").write_text(yaml.safe_dump(pdf_toc, sort_keys=False, allow_unicode=True))
+    # The title page names the edition and its source, as the HTML footer does.
+    elements = cfg.setdefault("sphinx", {}).setdefault("config", {}).setdefault("latex_elements", {})
+    edition_line = latex_escape(cfg.get("html", {}).get("extra_footer", ""))
+    elements["preamble"] = elements.get("preamble", "") + f"\\renewcommand{{\\WerkEdition}}{{{edition_line}}}\n"
+    cfg["sphinx"].setdefault("extra_extensions", []).append("werk.latex")
+    (st / "_config.yml").write_text(yaml.safe_dump(cfg, sort_keys=False, allow_unicode=True))
+    return st
+
+
+_LATEX_SPECIALS = {"\\": r"\textbackslash{}", "{": r"\{", "}": r"\}", "$": r"\$", "&": r"\&", "#": r"\#",
+                   "^": r"\textasciicircum{}", "_": r"\_", "%": r"\%", "~": r"\textasciitilde{}"}
+
+
+def latex_escape(text: str) -> str:
+    """Text as LaTeX source that prints it literally."""
+    return "".join(_LATEX_SPECIALS.get(ch, ch) for ch in text)
+
+
+def _latex_log_tail(latex: Path, lines: int = 25) -> str:
+    """The LaTeX errors (``!`` lines with the two lines after) and the tail of the log in ``latex``."""
+    logs = sorted(latex.glob("*.log"))
+    if not logs:
+        return ""
+    text = logs[0].read_text(errors="replace").splitlines()
+    errors = []
+    for i, ln in enumerate(text):
+        if ln.startswith("!"):
+            errors.extend(text[i:i + 3])
+    tail = text[-lines:]
+    return "\n  ".join(["LaTeX errors (" + str(logs[0]) + "):"] + (errors[:30] or ["(none marked with !)"])
+                       + ["last lines of the log:"] + tail)
+
+
+#: Overfull boxes wider than this (in pt) are reported after a PDF build: text that runs into the margin.
+OVERFULL_PT = 5.0
+
+
+def overfull_boxes(log_text: str, limit: float = OVERFULL_PT) -> list[str]:
+    """The ``Overfull \\hbox`` lines of a LaTeX log that stick out more than ``limit`` pt."""
+    found = []
+    for m in re.finditer(r"^Overfull \\hbox \(([\d.]+)pt too wide\).*$", log_text, re.M):
+        if float(m.group(1)) > limit:
+            found.append(m.group(0))
+    return found
+
+
 def compile_book(stage_dir: Path, edition: str, builder: str = "html", root: Path | None = None) -> Path:
-    """Run Jupyter Book on the staged sources into a temporary folder; swap it in on success."""
+    """Run Jupyter Book on the staged sources into a temporary folder; swap it in on success.
+
+    ``builder`` is ``html`` or ``pdflatex``; the PDF is built from a copy of the stage arranged by
+    :func:`stage_pdf`. A failure raises :class:`BuildError` with the Sphinx warnings (and for the
+    PDF the LaTeX errors and the log's tail), and leaves the previous HTML or PDF in place.
+    """
     root = root or paths.ROOT
     slug = edition_slug(edition)
     tmp = root / "_build" / "tmp" / f"{slug}-{builder}"
     if tmp.exists():
         shutil.rmtree(tmp)
     tmp.mkdir(parents=True)
+    source = stage_pdf(stage_dir) if builder == "pdflatex" else stage_dir
     log(f"[{slug}] compiling the book ({builder})")
     t0 = time.perf_counter()
-    proc = _jupyter_book(stage_dir, tmp, builder)
+    proc = _jupyter_book(source, tmp, builder)
     if proc.returncode != 0:
         lines = [ln for ln in (proc.stdout + proc.stderr).splitlines() if "WARNING" in ln or "ERROR" in ln
                  or "Error" in ln]
         detail = "\n  ".join(lines[-15:]) or (proc.stdout + proc.stderr)[-2000:]
-        raise BuildError(f"Jupyter Book failed for edition {slug}; the previous book is left in place:\n  {detail}")
+        if builder == "pdflatex":
+            detail += "\n  " + _latex_log_tail(tmp / "_build" / "latex")
+        kept = "the previous PDF is left in place" if builder == "pdflatex" else "the previous book is left in place"
+        raise BuildError(f"Jupyter Book ({builder}) failed for edition {slug}; {kept}:\n  {detail}")
     log(f"[{slug}] compiled in {time.perf_counter() - t0:.1f} s")
     if builder == "html":
-        new, final = tmp / "_build" / "html", html_dir(edition, root)
+        final = html_dir(edition, root)
+        _swap(tmp / "_build" / "html", final)
     else:
-        pdfs = sorted((tmp / "_build" / "latex").glob("*.pdf"))
+        # The LaTeX sources and log stay in _build/latex/<slug> for inspection; the PDF moves to _build/pdf.
+        latex = root / "_build" / "latex" / slug
+        if latex.exists():
+            shutil.rmtree(latex)
+        latex.parent.mkdir(parents=True, exist_ok=True)
+        shutil.move(str(tmp / "_build" / "latex"), str(latex))
+        pdfs = sorted(latex.glob("*.pdf"))
         if not pdfs:
-            raise BuildError(f"pdflatex produced no PDF for edition {slug}")
-        new = pdfs[0]
-        final = root / "_build" / "pdf" / f"{'book' if slug == 'all' else slug}.pdf"
-    _swap(new, final)
+            raise BuildError(f"pdflatex produced no PDF for edition {slug}; the previous PDF is left in place:\n  "
+                             + _latex_log_tail(latex))
+        for box in overfull_boxes(pdfs[0].with_suffix(".log").read_text(errors="replace")):
+            log(f"[{slug}] PDF: {box} (see {pdfs[0].with_suffix('.log')})")
+        final = pdf_path(edition, root)
+        _swap(pdfs[0], final)
     shutil.rmtree(tmp, ignore_errors=True)
     return final
+
+
+def pdf_path(edition: str = "all", root: Path | None = None) -> Path:
+    """Where the PDF of an edition lands: ``_build/pdf/book.pdf``, or ``_build/pdf/<slug>.pdf``."""
+    slug = edition_slug(edition)
+    return (root or paths.ROOT) / "_build" / "pdf" / f"{'book' if slug == 'all' else slug}.pdf"
 
 
 def _swap(new: Path, final: Path) -> None:
@@ -252,22 +418,29 @@ def build(
     lang: str = "en",
     root: Path | None = None,
 ) -> Path:
-    """Build one edition of the book; return the path of its ``index.html`` (or the PDF)."""
+    """Build one edition of the book; return the path of its ``index.html``, or with ``pdf`` of its PDF.
+
+    ``edition`` is ``all`` or a sector by its Dutch or English name; an unknown name, a file that
+    fails validation or an edition below :data:`werk.book.MIN_EDITION_N` respondents stops the build
+    with a :class:`werk.errors.WerkError` before anything is written.
+    """
     from werk import book, data as wdata
 
     root = root or paths.ROOT
+    edition = edition_name(edition)
+    slug = edition_slug(edition)
     data = Path(data or paths.TWIN).resolve()
     mapping = Path(mapping).resolve() if mapping else None
     t0 = time.perf_counter()
-    log(f"validating {data}")
+    log(f"[{slug}] validating {data}")
     frame = wdata.load(data, mapping)
     info = book.edition_info(frame, edition, data)
     book.check_edition_size(info)
-    log(f"[{edition_slug(edition)}] {info['edition_label']}: {info['n']} respondents")
+    log(f"[{slug}] {info['edition_label']}: {info['n']} respondents")
     parameters = {
         "data_path": str(data),
         "mapping_path": str(mapping) if mapping else None,
-        "edition": edition or "all",
+        "edition": edition,
         "weighted": bool(weighted),
         "lang": lang,
     }
@@ -277,7 +450,7 @@ def build(
     result = out / "index.html"
     if pdf:
         result = compile_book(st, edition, "pdflatex", root)
-    log(f"done in {time.perf_counter() - t0:.1f} s")
+    log(f"[{slug}] done in {time.perf_counter() - t0:.1f} s")
     return result
 
 
@@ -285,13 +458,32 @@ def _build_edition(kwargs: dict) -> str:
     return str(build(**kwargs))
 
 
-def build_all(data=None, mapping=None, force=False, pdf=False, root=None) -> list[Path]:
-    """Build the full book and all seven sector editions, two editions at a time (one per core)."""
-    editions = ["all"] + [nl for nl, _ in codebook.SECTORS.values()]
-    workers = max(1, min(2, os.cpu_count() or 1))
-    kw = [dict(data=data, mapping=mapping, edition=e, force=force, pdf=pdf, jobs=1, root=root) for e in editions]
+def build_all(data=None, mapping=None, force=False, pdf=False, root=None, workers: int | None = None) -> list[Path]:
+    """Build the full book and all seven sector editions, two at a time (one per core); return their paths.
+
+    Each edition runs in its own process with one notebook at a time, and writes only below its own
+    slug (``_build/executed/<slug>``, ``_build/stage/<slug>``, ``_build/tmp/<slug>-<builder>``, its
+    HTML and PDF), so two editions never touch the same file. Every edition is attempted; if any
+    failed, :class:`BuildError` lists them all (with what was built) at the end.
+    """
+    names = editions()
+    workers = workers or max(1, min(2, os.cpu_count() or 1))
+    kw = {e: dict(data=data, mapping=mapping, edition=e, force=force, pdf=pdf, jobs=1, root=root) for e in names}
+    results: dict[str, Path] = {}
+    errors: dict[str, str] = {}
     with ProcessPoolExecutor(max_workers=workers) as pool:
-        return [Path(p) for p in pool.map(_build_edition, kw)]
+        futures = {e: pool.submit(_build_edition, kw[e]) for e in names}
+        for e, fut in futures.items():
+            try:
+                results[e] = Path(fut.result())
+            except Exception as exc:  # noqa: BLE001 - every edition is reported, none hides another
+                errors[e] = f"{type(exc).__name__}: {exc}" if not isinstance(exc, WerkError) else str(exc)
+                log(f"[{edition_slug(e)}] FAILED: {errors[e]}")
+    if errors:
+        built = "\n  ".join(str(p) for p in results.values()) or "(none)"
+        failed = "\n  ".join(f"{e}: {msg}" for e, msg in errors.items())
+        raise BuildError(f"{len(errors)} of {len(names)} editions failed:\n  {failed}\nbuilt:\n  {built}")
+    return [results[e] for e in names]
 
 
 def add_arguments(p) -> None:
