@@ -447,6 +447,9 @@ def build(
     executed = execute(parameters, edition, force=force, jobs=jobs, root=root)
     st = stage(executed, edition, info, root)
     out = compile_book(st, edition, "html", root)
+    from werk import outputcheck  # what CBS's output checker needs: every check, beside the HTML
+
+    outputcheck.write_report(frame, out / "output-check.json", edition=edition)
     result = out / "index.html"
     if pdf:
         result = compile_book(st, edition, "pdflatex", root)
