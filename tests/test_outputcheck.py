@@ -325,11 +325,17 @@ def test_judiciary_edition_builds_with_suppressions_visible_and_the_appendix_agr
     for page, checks in recomputed.items():
         assert sorted(map(key, glued[page])) == sorted(key(c.to_dict()) for c in checks), page
 
-    # Suppression is visible in the pages: a table cell, a glued number, a note, the appendix.
+    # Suppression is visible in the pages: a table cell, a glued number, the notes, the appendix.
     design = BeautifulSoup((html / "01_design.html").read_text(encoding="utf-8"), "html.parser")
     assert "suppressed" in [td.get_text(strip=True) for td in design.select("table td")]
     assert "suppressed" in [s.get_text() for s in design.select("span.pasted-text")]
-    threat = (html / "02_threat.html").read_text(encoding="utf-8")
-    assert "withheld by output checking" in threat
+    assert "withheld by output checking" in design.get_text()
+    threat = BeautifulSoup((html / "02_threat.html").read_text(encoding="utf-8"), "html.parser")
+    assert "suppressed" in [s.get_text() for s in threat.select("span.pasted-text")]  # 8 managers' share
+    assert "† flagged for the output checker" in threat.get_text()  # the model's manager dummy
+    assert any(td.get_text(strip=True) == "manager †" for td in threat.select("table td"))
     appendix = BeautifulSoup((html / "08_output_check.html").read_text(encoding="utf-8"), "html.parser")
     assert appendix.select_one("#tab-oc-findings") and "share_manager" in appendix.get_text()
+    # The build wrote the machine-readable report beside the HTML.
+    report = json.loads((Path(index).parent / "output-check.json").read_text(encoding="utf-8"))
+    assert report["edition"] == "rechterlijke macht" and report["summary"]["suppressed_cells"] > 20

@@ -331,7 +331,12 @@ def protect(counts, margins: bool = False) -> tuple[set, set]:
             nonzero = [c for c in line if c in hidden and a[c] > 0]
             if not nonzero or (len(nonzero) >= 2 and sum(a[c] for c in nonzero) >= THRESHOLD):
                 continue
-            candidates = sorted((c for c in line if c not in hidden and a[c] > 0), key=lambda c: (a[c], c))
+            # Prefer a cell whose other line (its column, for a row) already has suppressed cells: it
+            # protects both lines at once, instead of starting a cascade in a line that had none.
+            crossed = {c: any(d in hidden and a[d] > 0 for other in lines if c in other and other is not line
+                              for d in other) for c in line}
+            candidates = sorted((c for c in line if c not in hidden and a[c] > 0),
+                                key=lambda c: (not crossed[c], a[c], c))
             if candidates:
                 hidden.add(candidates[0])
                 changed = True

@@ -76,6 +76,7 @@ _TEXT = {
         "valid": "valid answers",
         "missing": "missing",
         "outcome": "outcome",
+        "suppressed": "suppressed",
     },
     "nl": {
         "n": "n",
@@ -94,6 +95,7 @@ _TEXT = {
         "valid": "geldige antwoorden",
         "missing": "ontbrekend",
         "outcome": "afhankelijke variabele",
+        "suppressed": "onderdrukt",
     },
 }
 
@@ -325,11 +327,11 @@ def _check_shares(out: pd.DataFrame, df: pd.DataFrame, variable: str, codes, t: 
     n_col, pct_col = out.columns.get_loc(t["n"]), out.columns.get_loc(t["percent"])
     for pos, code in enumerate(codes):
         if code in chk.hidden:
-            out.iloc[pos, n_col] = out.iloc[pos, pct_col] = outputcheck.MARK
+            out.iloc[pos, n_col] = out.iloc[pos, pct_col] = t["suppressed"]
         elif code in chk.marked:
             out.iloc[pos, pct_col] = f"{out.iloc[pos, pct_col]} {outputcheck.FLAG}"
     if total and "total" in chk.hidden:
-        out.iloc[len(codes), n_col] = out.iloc[len(codes), pct_col] = outputcheck.MARK
+        out.iloc[len(codes), n_col] = out.iloc[len(codes), pct_col] = t["suppressed"]
     out.attrs["outputcheck"] = chk
     if isinstance(check, str):
         outputcheck.record(chk)
@@ -383,7 +385,7 @@ def model_table(results: pd.DataFrame, lang: str = "en", decimals: int = 2, chec
         if isinstance(check, str):
             outputcheck.record(chk)
         if chk.status == outputcheck.REFUSED:
-            mark = outputcheck.MARK
+            mark = t["suppressed"]
             out = pd.DataFrame({t["term"]: [f"model {chk.note}"], t["beta"]: [mark], t["ci"]: [mark],
                                 t["p"]: [mark], t["sig"]: [""]})
             out.attrs.update(caption="", note="", outputcheck=chk)
@@ -445,7 +447,7 @@ def correlation_table(rows: Iterable[Mapping], lang: str = "en", decimals: int =
 
         chk = outputcheck.check_correlations(rows, check if isinstance(check, str) else "", "table")
         for pos in sorted(k for k in chk.hidden if isinstance(k, int)):
-            out.iloc[pos, 2:] = outputcheck.MARK
+            out.iloc[pos, 2:] = t["suppressed"]
         out.attrs["outputcheck"] = chk
         if isinstance(check, str):
             outputcheck.record(chk)
