@@ -55,6 +55,9 @@ Decisions where the rules leave room
 * **The published report never contains a count below 10.** ``n`` is given where it is 10 or more; a
   suppressed cell is listed by name and rule, never with its count (the report is published beside the
   HTML, so a count in it would be the very disclosure the suppression prevents).
+* **Zeros are shown.** A zero is not a count of one to nine (ACRO's ``zeros_are_disclosive`` concerns the
+  p-ratio of magnitude tables); what a zero says about a group ("no one here answered X") is the group rule's
+  business.
 * The rules apply per edition: an edition is the data of one sector, so its cells are smaller and more of
   them are suppressed. An edition under :data:`werk.book.MIN_EDITION_N` respondents is refused outright.
 
@@ -62,7 +65,7 @@ Sources followed
 ----------------
 * ACRO, the SACRO project's tool for CBS-style and other TRE output checking (github.com/AI-SDC/ACRO):
   ``acro/default.yaml`` (``safe_threshold: 10``, ``safe_dof_threshold: 10``, ``safe_nk_n: 2``,
-  ``safe_nk_k: 0.90``, ``safe_pratio_p: 0.10``, ``zeros_are_disclosive``); ``acro/acro_regression.py``
+  ``safe_nk_k: 0.90``, ``safe_pratio_p: 0.10``); ``acro/acro_regression.py``
   (``__check_model_dof``: "fail; dof=… < 10"); ``acro/acro_tables.py`` (``agg_threshold``, ``agg_nk``,
   ``agg_p_percent``; ``AGGFUNC`` offers no min or max, so they are refused).
 * Eurostat's Stata predecessor of ACRO, ``safe_table.ado`` (Ritchie & Green 2020, github.com/eurostat/ACRO):
@@ -75,10 +78,12 @@ Sources followed
 
 Why not ACRO itself
 -------------------
-ACRO implements most of these checks for pandas tables and statsmodels models, but in a trial here ACRO 1.0.2
-pinned ``pandas<=2.3.3`` (the book runs pandas 3), crashed on a NaN category in ``crosstab``, logged at INFO
-into every notebook output, and ``crosstab(..., suppress=True)`` returned cells under 10 unchanged while
-recording them as failing — the one thing it must not do. The checks are small; this module implements them
+ACRO implements most of these checks for pandas tables and statsmodels models, but in the project's trial
+(issue 6) ACRO 1.0.2 pinned ``pandas<=2.3.3`` (the book runs pandas 3), crashed on a NaN category in
+``crosstab``, logged at INFO into every notebook output, and ``crosstab(..., suppress=True)`` returned cells
+under 10 unchanged while recording them as failing — the one thing it must not do. It also checks each table
+on its own, while the book shows the same respondents in several linked outputs (a distribution and its
+cross-table), which the ``secondary`` rule protects. The checks are small; this module implements them
 on the book's own tables and is tested cell by cell (``tests/test_outputcheck.py``). Nothing here logs or
 prints, at import or later.
 """
