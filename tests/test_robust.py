@@ -13,6 +13,7 @@ import pytest
 import statsmodels.api as sm
 from statsmodels.miscmodels.ordinal_model import OrderedModel
 from statsmodels.stats.outliers_influence import variance_inflation_factor
+from statsmodels.tools.numdiff import approx_fprime, approx_hess
 
 from werk import models, robust
 
@@ -81,6 +82,7 @@ def test_ordered_logit_matches_plain_ordered_model_and_a_finite_difference_ame(t
     res = OrderedModel(codes, Z.to_numpy(), distr="logit").fit(method="bfgs", maxiter=1000, disp=False)
     ol = toy_variants["ologit"]
     np.testing.assert_allclose(ol["coef"], res.params[:3], rtol=1e-4, atol=1e-6)
+    np.testing.assert_allclose(ol["coef_p"], res.pvalues[:3], rtol=1e-3)
 
     values = np.arange(1, 6)
 
@@ -94,6 +96,18 @@ def test_ordered_logit_matches_plain_ordered_model_and_a_finite_difference_ame(t
         down[:, j] -= h
         ame = (expected(up) - expected(down)) / (2 * h) / toy["y"].std(ddof=1)
         assert ol["estimate"].iloc[j] == pytest.approx(ame, rel=1e-3, abs=1e-6)
+
+
+def test_analytic_score_and_hessian_are_the_derivatives_of_the_likelihood(toy):
+    Z = toy[["x1", "x2", "x3"]].apply(_z).to_numpy()
+    codes = toy["y"].to_numpy().astype(int) - 1
+    fast = robust._OrderedLogit(codes, Z, distr="logit")
+    plain = OrderedModel(codes, Z, distr="logit")
+    theta = np.array([0.4, -0.1, 0.2, -1.0, -0.3, 0.1, 0.2])
+    assert fast.loglike(theta) == pytest.approx(plain.loglike(theta), rel=1e-12)
+    np.testing.assert_allclose(fast.score(theta), approx_fprime(theta, plain.loglike, centered=True),
+                               rtol=1e-5, atol=1e-4)
+    np.testing.assert_allclose(fast.hessian(theta), approx_hess(theta, plain.loglike), rtol=1e-3, atol=1e-2)
 
 
 def test_ordered_logit_ame_is_on_the_scale_of_the_standardized_beta(toy_variants):
@@ -286,9 +300,9 @@ def test_plot_draws_every_variant_on_one_axis(toy_variants):
 
 def test_the_threat_model_on_the_twin_is_the_articles_model_and_its_sector_test():
     """By name, the variants fit the article's model: notebook 02's betas and the ledger's sector test."""
-    from werk import data, paths
+    from werk import paths
 
-    twin = data.load(paths.TWIN)
+    twin = pd.read_csv(paths.TWIN)  # the models need no validation; data.load's takes seconds
     v = robust.variants(twin, "threat")
     ref = models.fit(twin, "threat")
     assert list(v["ols"]["term"]) == list(ref["term"])
@@ -298,3 +312,13 @@ def test_the_threat_model_on_the_twin_is_the_articles_model_and_its_sector_test(
     assert v["ologit"].attrs["converged"]
     vifs = robust.vif(twin, "threat")
     assert list(vifs["term"]) == list(ref["term"]) and (vifs["vif"] >= 1).all()
+
+
+def test_failures_text_names_the_claims_that_fail_and_where(toy):
+    assert robust.failures_text(robust.conclusions(toy, CLAIMS, SPECS)) == "None of them fails under any variant."
+    fits = {"toy": robust.model_variants(toy, "y", ["x1", "x2"])}
+    fits["toy"]["ologit"] = fits["toy"]["ologit"].assign(p=0.5)
+    text = robust.failures_text(robust.conclusions(toy, CLAIMS, SPECS, fits=fits))
+    assert text.startswith("The exceptions: x1 in the toy model (positive, p < .001) fails in the ordered logit")
+    absent = robust.failures_text(robust.conclusions(make_frame(b1=0.0), CLAIMS, SPECS))
+    assert "fails under every variant, the article's own model included" in absent
