@@ -192,6 +192,12 @@ def pasted_texts(html: str) -> list[str]:
     return [s.get_text() for s in soup.select("span.pasted-text")]
 
 
+def _unsmart(text: str) -> str:
+    for fancy, plain in (("‘", "'"), ("’", "'"), ("“", '"'), ("”", '"'), ("—", "---"), ("–", "--"), ("…", "...")):
+        text = text.replace(fancy, plain)
+    return text
+
+
 def glue_mismatches(page: Path, expected: list[Expected], shown: list[str]) -> list[str]:
     """Differences between what a page shows and what it must show (empty when they agree)."""
     problems = []
@@ -200,6 +206,8 @@ def glue_mismatches(page: Path, expected: list[Expected], shown: list[str]) -> l
     for i, (e, s) in enumerate(zip(expected, shown)):
         if e.source == "published" and e.key.endswith("_p"):
             ok = s.startswith("< ") and float(s[2:]) == float(e.text[2:])
+        elif e.source == "notebook":  # glued prose: Sphinx's smartquotes turn ' into ’ and -- into –
+            ok = _unsmart(s) == _unsmart(e.text)
         else:
             ok = s == e.text
         if not ok:

