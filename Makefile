@@ -36,18 +36,19 @@ ledger: $(STAMP)  ## print the claims ledger on the default data
 book: $(STAMP)  ## build the HTML book (the main job); DATA=, MAPPING=, EDITION= to vary
 	$(BIN)/werk build $(if $(DATA),--data $(DATA)) $(if $(MAPPING),--mapping $(MAPPING)) $(if $(EDITION),--edition "$(EDITION)")
 
-pdf: $(STAMP)  ## build the PDF of the book
-	$(BIN)/werk build --pdf
+pdf: $(STAMP)  ## build the HTML and the PDF (pdflatex) into _build/pdf/book.pdf; DATA=, MAPPING=, EDITION= to vary
+	$(BIN)/werk build --pdf $(if $(DATA),--data $(DATA)) $(if $(MAPPING),--mapping $(MAPPING)) $(if $(EDITION),--edition "$(EDITION)")
 
-editions: $(STAMP)  ## build the full book and all seven sector editions
-	$(BIN)/werk build --all-editions
+editions: $(STAMP)  ## build the full book and all seven sector editions (two at a time) into _build/editions/
+	$(BIN)/werk build --all-editions $(if $(DATA),--data $(DATA)) $(if $(MAPPING),--mapping $(MAPPING))
 
 test: $(STAMP)  ## run the whole suite: unit tests, nbval on the notebooks, book and browser tests
 	@# Both suites run even when the first fails, so one CI log shows every failure; the exit status is kept.
-	@# nbval runs the kernel of this venv (--nbval-current-env), not a user-level "python3" kernelspec.
+	@# nbval runs the kernel of this venv (--nbval-current-env), not a user-level "python3" kernelspec, and
+	@# with -p werk.bless it runs cells with history as Jupyter does, so a trailing ";" hides a result (nbval#194).
 	@status=0; \
 	$(BIN)/python -m pytest tests || status=$$?; \
-	$(BIN)/python -m pytest --nbval notebooks --nbval-current-env \
+	$(BIN)/python -m pytest -p werk.bless --nbval notebooks --nbval-current-env \
 	  --nbval-sanitize-with tests/nbval_sanitize.cfg -p no:cacheprovider || status=$$?; \
 	exit $$status
 

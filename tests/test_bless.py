@@ -77,7 +77,9 @@ def test_volatile_outputs_are_refused(output, what):
 
 
 def _nbval(*args, cwd) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "pytest", "--nbval", *args, "--nbval-sanitize-with", str(SANITIZE),
+    # As `make test` runs it: this venv's kernel, cells run with history (werk.bless's plugin).
+    return subprocess.run([sys.executable, "-m", "pytest", "-p", "werk.bless", "--nbval", *args,
+                           "--nbval-current-env", "--nbval-sanitize-with", str(SANITIZE),
                            "-p", "no:cacheprovider", "-q", "--color=no"],
                           capture_output=True, text=True, cwd=cwd, timeout=900)
 

@@ -13,6 +13,9 @@ It refuses to store outputs that would make nbval flaky or leak the machine: any
 to stderr (a warning), absolute paths, memory addresses, timestamps and random ids. Fix the
 notebook or the package (STYLE.md rule 7), don't sanitize.
 
+As a pytest plugin (``pytest -p werk.bless --nbval``, as ``make test`` runs it) it makes nbval
+execute cells as Jupyter does; see :func:`pytest_configure`.
+
 It records a digest of the notebook's code cells in ``metadata.werk.code_sha256``; the test
 suite fails, with the advice to run ``make bless``, when the code no longer matches it.
 
@@ -213,6 +216,29 @@ def check(notebooks: list[Path] | None = None) -> list[str]:
         reason = stale(nb, name)
         found += [reason] if reason else problems(nb, name)
     return found
+
+
+def pytest_configure(config) -> None:
+    """Used as a pytest plugin (``pytest -p werk.bless --nbval ...``): nbval runs cells as Jupyter does.
+
+    nbval >= 0.10 sends each cell with ``store_history=False``; IPython then ignores a trailing ``;``
+    (ipython/ipython#14162), so ``figures.threat_distribution(df);`` gains an ``<Axes: ...>`` result
+    that Jupyter, papermill and so the blessed reference don't have, and every figure cell fails
+    (computationalmodelling/nbval#194, open). Executing with history, as a notebook does, removes
+    that difference and nothing else: nbval compares no execution counts.
+    """
+    if not getattr(config.option, "nbval", False):
+        return
+    from nbval.kernel import RunningKernel
+
+    if not hasattr(RunningKernel, "execute_cell_input"):  # nbval changed: fail loudly, never silently
+        raise RuntimeError("werk.bless: nbval.kernel.RunningKernel.execute_cell_input is gone; revisit the "
+                           "store_history work-around (nbval#194)")
+
+    def execute_cell_input(self, cell_input, allow_stdin=None):
+        return self.kc.execute(cell_input, store_history=True, allow_stdin=allow_stdin, stop_on_error=False)
+
+    RunningKernel.execute_cell_input = execute_cell_input
 
 
 def main(argv: list[str] | None = None) -> int:
