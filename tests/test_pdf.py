@@ -1,4 +1,4 @@
-"""The PDF of the book (`werk build --pdf`): one file, every section, the glued numbers, figures, tables that fit.
+"""The PDF of the book (`werk build --pdf`): one file, every section, glued numbers, figures, tables that fit.
 
 The slow tests compile the PDF once (module fixture ``book_pdf``) from the sources that the session fixture
 ``built_book`` already staged, and read it with poppler's tools (pdfinfo, pdftotext, pdftoppm, pdfimages).
@@ -10,7 +10,6 @@ from __future__ import annotations
 import hashlib
 import re
 import shutil
-import statistics
 import subprocess
 from pathlib import Path
 
@@ -43,7 +42,8 @@ def pdf_pages(pdf: Path) -> int:
 
 def normalize(text: str) -> str:
     """Text as compared: typographic quotes and minus signs as ASCII, whitespace collapsed, lower case."""
-    for a, b in {"’": "'", "‘": "'", "“": '"', "”": '"', "−": "-", "\u00a0": " ", "ﬁ": "fi", "ﬂ": "fl"}.items():
+    typographic = {"’": "'", "‘": "'", "“": '"', "”": '"', "−": "-", "\u00a0": " ", "ﬁ": "fi", "ﬂ": "fl"}
+    for a, b in typographic.items():
         text = text.replace(a, b)
     return re.sub(r"\s+", " ", text).strip().lower()
 
@@ -68,21 +68,21 @@ def page_titles(root: Path) -> list[str]:
 def words_outside(bbox_html: str, tolerance: float = 3.0) -> list[str]:
     """Words of ``pdftotext -bbox`` output that stick out of the text block (left or right margin).
 
-    The text block's left edge is the most common left edge of words (every line of body text starts
-    there); the margins are equal (the class option ``oneside``), so the right edge is the page width
-    minus the left edge.
+    The text block's left edge is the leftmost word (a table that is too wide starts at the left
+    margin and runs off to the right); the margins are equal (the class option ``oneside``), so the
+    right edge is the page width minus the left edge.
     """
     pages = re.findall(r'<page width="([\d.]+)" height="[\d.]+">(.*?)</page>', bbox_html, re.S)
-    words = [(float(w), [(float(a), float(b), t) for a, b, t in
-                         re.findall(r'<word xMin="([\d.]+)" yMin="[\d.]+" xMax="([\d.]+)" yMax="[\d.]+">(.*?)</word>',
-                                    body)])
-             for w, body in pages]
-    left = statistics.mode(round(x0) for _, ws in words for x0, _, _ in ws)
+    word = re.compile(r'<word xMin="([\d.]+)" yMin="[\d.]+" xMax="([\d.]+)" yMax="[\d.]+">(.*?)</word>')
+    words = [(float(w), [(float(a), float(b), t) for a, b, t in word.findall(body)]) for w, body in pages]
+    left = min(x0 for _, ws in words for x0, _, _ in ws)
+    assert left > 36, f"text starts {left:.0f} pt from the page edge"
     out = []
     for number, (width, ws) in enumerate(words, start=1):
         for x0, x1, text in ws:
             if x0 < left - tolerance or x1 > width - left + tolerance:
-                out.append(f"page {number}: {text!r} at x {x0:.0f}-{x1:.0f} (text block {left}-{width - left:.0f})")
+                out.append(f"page {number}: {text!r} at x {x0:.0f}-{x1:.0f} "
+                           f"(text block {left:.0f}-{width - left:.0f})")
     return out
 
 
@@ -111,7 +111,8 @@ def test_column_widths_never_squeeze_below_the_longest_word():
 def test_overfull_boxes_reads_the_log():
     log = ("Overfull \\hbox (1.86308pt too wide) in paragraph at lines 3301--3303\n"
            "Overfull \\hbox (2160.2pt too wide) in alignment at lines 2373--3668\n")
-    assert build.overfull_boxes(log) == ["Overfull \\hbox (2160.2pt too wide) in alignment at lines 2373--3668"]
+    wide = "Overfull \\hbox (2160.2pt too wide) in alignment at lines 2373--3668"
+    assert build.overfull_boxes(log) == [wide]
 
 
 def test_latex_escape():
@@ -267,13 +268,14 @@ def test_tables_fit_the_page_width(book_pdf, built_book):
 @pytest.mark.slow
 @needs_poppler
 def test_words_outside_catches_an_overflowing_table(tmp_path):
-    """The check above can fail: a longtable of l columns (what Sphinx made of the ledger) runs off the page."""
+    """The check above can fail: a longtable of l columns (the ledger before werk.latex) runs off the page."""
     if shutil.which("pdflatex") is None:
         pytest.skip("pdflatex not installed")
-    row = r"\texttt{beta:threat~career\_self\_management} & " + " & ".join(["a claimed absence of effect"] * 4)
+    cells = " & ".join(["a claimed absence of effect"] * 4)
+    row = r"\texttt{beta:threat~career\_self\_management} & " + cells
     tex = ("\\documentclass[a4paper]{report}\\usepackage[hmargin=1in]{geometry}\\usepackage{longtable}"
-           "\\begin{document}Some text to set the margin. " * 1
-           + "\\begin{longtable}{lllll}" + (row + "\\\\\n") * 5 + "\\end{longtable}\\end{document}\n")
+           "\\begin{document}Some text to set the margin.\n"
+           "\\begin{longtable}{lllll}" + (row + "\\\\\n") * 5 + "\\end{longtable}\\end{document}\n")
     (tmp_path / "t.tex").write_text(tex)
     subprocess.run(["pdflatex", "-interaction=nonstopmode", "t.tex"], cwd=tmp_path, capture_output=True)
     assert words_outside(run("pdftotext", "-bbox", str(tmp_path / "t.pdf"), "-"))

@@ -8,7 +8,14 @@ The pipeline, per edition (the whole sample, or one sector):
    whose inputs are unchanged (see :mod:`werk.cache`);
 3. stage the book sources with the executed notebooks in ``_build/stage/<edition>/`` and run
    Jupyter Book there with ``execute_notebooks: "off"``, ``-W -n --keep-going``;
-4. swap the new HTML in only when the build succeeded, so a failure leaves the previous book.
+4. swap the new HTML in only when the build succeeded, so a failure leaves the previous book;
+5. with ``--pdf``, arrange a copy of the stage for LaTeX (:func:`stage_pdf`) and build the PDF
+   with pdflatex into ``_build/pdf/book.pdf`` (an edition: ``_build/pdf/<slug>.pdf``), again
+   swapped in only on success.
+
+An edition is ``all`` or one of the seven sectors of the codebook, by its Dutch or English name
+(:func:`edition_name`). Every folder a build writes is named by the edition's slug, so
+:func:`build_all` builds two editions at once (one per core) without their files meeting.
 """
 
 from __future__ import annotations
@@ -27,8 +34,8 @@ import yaml
 from werk import codebook, paths
 from werk.errors import WerkError
 
-__all__ = ["build", "build_all", "notebooks_in_toc", "editions", "edition_name", "edition_slug", "html_dir", "pdf_path",
-           "stage", "stage_pdf", "compile_book", "add_arguments", "main"]
+__all__ = ["build", "build_all", "notebooks_in_toc", "editions", "edition_name", "edition_slug", "html_dir",
+           "pdf_path", "stage", "stage_pdf", "compile_book", "add_arguments", "main"]
 
 BOOK_FILES = ["_config.yml", "_toc.yml", "intro.md", "references.md", "references.bib", "_static"]
 
@@ -141,7 +148,9 @@ def execute(
     slug = edition_slug(edition)
     out_root = root / "_build" / "executed" / slug
     nbs = notebooks_in_toc(root)
-    data_files = [parameters["data_path"]] + ([parameters["mapping_path"]] if parameters.get("mapping_path") else [])
+    data_files = [parameters["data_path"]]
+    if parameters.get("mapping_path"):
+        data_files.append(parameters["mapping_path"])
     job_list = []
     for nb in nbs:
         key = cache.key(root / nb, parameters, data_files)
@@ -183,13 +192,19 @@ def stage(executed: Path, edition: str, info: dict, root: Path | None = None) ->
             shutil.copytree(root / name, st / name)
         else:
             shutil.copy2(root / name, st / name)
-    shutil.copytree(executed, st, dirs_exist_ok=True, ignore=shutil.ignore_patterns("*.key", "*.running.ipynb"))
+    shutil.copytree(executed, st, dirs_exist_ok=True,
+                    ignore=shutil.ignore_patterns("*.key", "*.running.ipynb"))
     for nb_path in st.rglob("*.ipynb"):
         _hide_injected_parameters(nb_path)
     cfg = yaml.safe_load((st / "_config.yml").read_text())
     if slug != "all":
         cfg["title"] = f"{cfg['title']}: {info['edition_label']} edition"
     cfg["html"]["extra_footer"] = info.get("footer", cfg["html"].get("extra_footer", ""))
+    # Jupyter Book copies html.extra_footer into html_theme_options, but a html_theme_options under
+    # sphinx.config replaces that dict whole, and the footer went missing: set it there as well.
+    theme = cfg.get("sphinx", {}).get("config", {}).get("html_theme_options")
+    if isinstance(theme, dict):
+        theme["extra_footer"] = cfg["html"]["extra_footer"]
     (st / "_config.yml").write_text(yaml.safe_dump(cfg, sort_keys=False, allow_unicode=True))
     return st
 
@@ -297,7 +312,8 @@ def stage_pdf(stage_dir: Path) -> Path:
     # The title page names the edition and its source, as the HTML footer does.
     elements = cfg.setdefault("sphinx", {}).setdefault("config", {}).setdefault("latex_elements", {})
     edition_line = latex_escape(cfg.get("html", {}).get("extra_footer", ""))
-    elements["preamble"] = elements.get("preamble", "") + f"\\renewcommand{{\\WerkEdition}}{{{edition_line}}}\n"
+    edition_cmd = f"\\renewcommand{{\\WerkEdition}}{{{edition_line}}}\n"
+    elements["preamble"] = elements.get("preamble", "") + edition_cmd
     cfg["sphinx"].setdefault("extra_extensions", []).append("werk.latex")
     (st / "_config.yml").write_text(yaml.safe_dump(cfg, sort_keys=False, allow_unicode=True))
     return st
@@ -363,7 +379,7 @@ def compile_book(stage_dir: Path, edition: str, builder: str = "html", root: Pat
         detail = "\n  ".join(lines[-15:]) or (proc.stdout + proc.stderr)[-2000:]
         if builder == "pdflatex":
             detail += "\n  " + _latex_log_tail(tmp / "_build" / "latex")
-        kept = "the previous PDF is left in place" if builder == "pdflatex" else "the previous book is left in place"
+        kept = f"the previous {'PDF' if builder == 'pdflatex' else 'book'} is left in place"
         raise BuildError(f"Jupyter Book ({builder}) failed for edition {slug}; {kept}:\n  {detail}")
     log(f"[{slug}] compiled in {time.perf_counter() - t0:.1f} s")
     if builder == "html":
@@ -378,8 +394,8 @@ def compile_book(stage_dir: Path, edition: str, builder: str = "html", root: Pat
         shutil.move(str(tmp / "_build" / "latex"), str(latex))
         pdfs = sorted(latex.glob("*.pdf"))
         if not pdfs:
-            raise BuildError(f"pdflatex produced no PDF for edition {slug}; the previous PDF is left in place:\n  "
-                             + _latex_log_tail(latex))
+            raise BuildError(f"pdflatex produced no PDF for edition {slug}; "
+                             "the previous PDF is left in place:\n  " + _latex_log_tail(latex))
         for box in overfull_boxes(pdfs[0].with_suffix(".log").read_text(errors="replace")):
             log(f"[{slug}] PDF: {box} (see {pdfs[0].with_suffix('.log')})")
         final = pdf_path(edition, root)
@@ -461,7 +477,9 @@ def _build_edition(kwargs: dict) -> str:
     return str(build(**kwargs))
 
 
-def build_all(data=None, mapping=None, force=False, pdf=False, root=None, workers: int | None = None) -> list[Path]:
+def build_all(
+    data=None, mapping=None, force=False, pdf=False, root=None, workers: int | None = None
+) -> list[Path]:
     """Build the full book and all seven sector editions, two at a time (one per core); return their paths.
 
     Each edition runs in its own process with one notebook at a time, and writes only below its own
@@ -471,7 +489,8 @@ def build_all(data=None, mapping=None, force=False, pdf=False, root=None, worker
     """
     names = editions()
     workers = workers or max(1, min(2, os.cpu_count() or 1))
-    kw = {e: dict(data=data, mapping=mapping, edition=e, force=force, pdf=pdf, jobs=1, root=root) for e in names}
+    kw = {e: dict(data=data, mapping=mapping, edition=e, force=force, pdf=pdf, jobs=1, root=root)
+          for e in names}
     results: dict[str, Path] = {}
     errors: dict[str, str] = {}
     with ProcessPoolExecutor(max_workers=workers) as pool:
@@ -492,11 +511,15 @@ def build_all(data=None, mapping=None, force=False, pdf=False, root=None, worker
 def add_arguments(p) -> None:
     p.add_argument("--data", help="data file (default: the synthetic twin, data/twin.csv)")
     p.add_argument("--mapping", help="YAML mapping of the file's variables onto the codebook")
-    p.add_argument("--edition", default="all", help="'all' (default) or a sector, e.g. 'gemeente'")
-    p.add_argument("--all-editions", action="store_true", help="build the full book and all seven sector editions")
-    p.add_argument("--pdf", action="store_true", help="also build the PDF (pdflatex)")
+    p.add_argument("--edition", default="all",
+                   help="'all' (default) or a sector by its Dutch or English name, e.g. 'gemeente', 'judiciary'")
+    p.add_argument("--all-editions", action="store_true",
+                   help="build the full book and all seven sector editions, two at a time")
+    p.add_argument("--pdf", action="store_true",
+                   help="also build the PDF (pdflatex) into _build/pdf/book.pdf and print its path")
     p.add_argument("--force", action="store_true", help="ignore the execution cache: run every notebook")
-    p.add_argument("--jobs", type=int, default=None, help="notebooks run at once (default: the number of cores)")
+    p.add_argument("--jobs", type=int, default=None,
+                   help="notebooks run at once (default: the number of cores)")
     p.add_argument("--weighted", action="store_true", help="use the survey weights in the models")
     p.add_argument("--lang", choices=["en", "nl"], default="en", help="language of figure and table labels")
 
