@@ -372,6 +372,59 @@ def test_force_runs_a_cached_notebook(project, monkeypatch):
     assert cache.reuse(project["src"], project["out"], project["key"]) == "unchanged"
 
 
+# ---------------------------------------------------------------------------- files computed from the frame
+def test_frame_key_follows_the_data_and_the_parameters(canonical_frame):
+    k = cache.frame_key(canonical_frame, edition="all")
+    assert cache.frame_key(canonical_frame.copy(), edition="all") == k
+    assert cache.frame_key(canonical_frame, edition="gemeente") != k
+    changed = canonical_frame.copy()
+    changed.loc[0, "threat"] = 5.0 if changed.loc[0, "threat"] != 5.0 else 4.0
+    assert cache.frame_key(changed, edition="all") != k
+    assert cache.frame_key(canonical_frame.iloc[:-1], edition="all") != k
+    assert cache.frame_key(canonical_frame.astype({"age": "float32"}), edition="all") != k
+
+
+def test_frame_key_follows_the_werk_source(canonical_frame, package_copy):
+    k = cache.frame_key(canonical_frame)
+    (package_copy / "outputcheck.py").write_text("# a different output check\n")
+    assert cache.frame_key(canonical_frame) != k
+
+
+def test_produce_writes_once_per_key(tmp_path):
+    out = tmp_path / "reports" / "output-check.json"
+    calls = []
+
+    def write(p):
+        calls.append(p)
+        Path(p).write_text(f"report {len(calls)}")
+
+    assert cache.produce(out, "k1", write) is True
+    assert cache.produce(out, "k1", write) is False
+    assert out.read_text() == "report 1"
+    assert cache.produce(out, "k2", write) is True
+    assert cache.produce(out, "k2", write, force=True) is True
+    assert out.read_text() == "report 3"
+    out.unlink()  # the file gone, its key left: made again
+    assert cache.produce(out, "k2", write) is True
+    assert len(calls) == 4
+    assert sorted(p.name for p in out.parent.iterdir()) == ["output-check.json", "output-check.key"]
+
+
+def test_produce_failure_leaves_no_file_under_the_new_key(tmp_path):
+    out = tmp_path / "output-check.json"
+    cache.produce(out, "k1", lambda p: Path(p).write_text("old"))
+
+    def fail(p):
+        Path(p).write_text("half")
+        raise RuntimeError("the check crashed")
+
+    with pytest.raises(RuntimeError):
+        cache.produce(out, "k2", fail)
+    assert out.read_text() == "old"
+    assert cache.produce(out, "k2", lambda p: Path(p).write_text("new")) is True
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
+
+
 # ----------------------------------------------------------------------------------------- the book stamp
 @pytest.fixture
 def staged(tmp_path):
@@ -411,6 +464,15 @@ def test_any_staged_change_makes_the_book_outdated(staged):
 def test_builder_is_part_of_the_digest(staged):
     st, _ = staged
     assert cache.stage_digest(st, "html") != cache.stage_digest(st, "pdflatex")
+
+
+def test_a_werk_change_makes_the_book_outdated(staged, package_copy):
+    """build.py stages and compiles the book: a change there must recompile it, even from the same stage."""
+    st, html = staged
+    cache.mark_book(html, cache.stage_digest(st))
+    b = package_copy / "build.py"
+    b.write_text(b.read_text() + "\n# compiled differently now\n")
+    assert not cache.book_is_current(html, cache.stage_digest(st))
 
 
 def test_a_book_without_index_or_missing_is_not_current(staged, tmp_path):

@@ -38,7 +38,8 @@ import nbformat
 
 from werk import paths
 
-__all__ = ["key", "reuse", "store", "tree_digest", "stage_digest", "book_is_current", "mark_book"]
+__all__ = ["key", "reuse", "store", "frame_key", "produce", "tree_digest", "stage_digest", "book_is_current",
+           "mark_book"]
 
 #: Bump when the key's recipe or the cache layout changes: every old entry becomes a miss.
 VERSION = "werk-cache-2"
@@ -234,6 +235,47 @@ def store(tmp: Path, out: Path, k: str) -> None:
     _write_atomic(kf, lambda p: p.write_text(k + "\n"))
 
 
+# ------------------------------------------------------------------------------- other derived files
+def frame_key(frame, **parameters) -> str:
+    """The cache key of a file computed in-process from a loaded data frame (e.g. the output check).
+
+    Covers the frame's content (values, index, column names and dtypes), the parameters, the
+    ``werk`` source and the environment, as :func:`key` does for a notebook run.
+    """
+    import pandas as pd
+
+    h = hashlib.sha256()
+    h.update(pd.util.hash_pandas_object(frame, index=True).values.tobytes())
+    h.update(json.dumps([[str(c), str(t)] for c, t in frame.dtypes.items()]).encode())
+    parts = {
+        "frame": h.hexdigest(),
+        "parameters": json.dumps(parameters, sort_keys=True, default=str),
+        "package": _package_digest(),
+        "environment": _environment_digest(),
+    }
+    return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()
+
+
+def produce(out: Path, k: str, write, force: bool = False) -> bool:
+    """Make ``out`` with ``write(tmp_path)`` unless it is there with key ``k``; True when it was made.
+
+    The file is written beside ``out`` and moved into place with its key (:func:`store`), so an
+    interrupted or failed ``write`` leaves the previous file, or none, never a half-written one.
+    """
+    out = Path(out)
+    kf = _key_file(out)
+    if not force and out.is_file() and kf.is_file() and kf.read_text().strip() == k:
+        return False
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.with_name(f".{out.name}.{os.getpid()}-{threading.get_ident()}.running{out.suffix}")
+    try:
+        write(tmp)
+        store(tmp, out, k)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return True
+
+
 # ---------------------------------------------------------------------------------------- compiled books
 def tree_digest(folder: Path) -> str:
     """A sha256 over every file below ``folder``: its relative path and its bytes."""
@@ -246,8 +288,9 @@ def tree_digest(folder: Path) -> str:
 
 
 def stage_digest(stage_dir: Path, builder: str = "html") -> str:
-    """What a compiled book depends on: the staged sources, the builder, and the installed packages."""
-    parts = [tree_digest(stage_dir), builder, _environment_digest()]
+    """What a compiled book depends on: the staged sources, the builder, the ``werk`` source (which
+    stages and compiles it: build.py, the LaTeX extension) and the installed packages."""
+    parts = [tree_digest(stage_dir), builder, _package_digest(), _environment_digest()]
     return hashlib.sha256("\n".join(parts).encode()).hexdigest()
 
 

@@ -1,0 +1,449 @@
+"""Build and twin-generator benchmarks (``make bench``): timings, not tests.
+
+Every build runs in a copy of the project in a temporary folder (never in the developer's own ``_build``),
+as a child process (``python -c 'build.build(...)'``), so interpreter start and imports count as they do
+for ``werk build``. The data file is a private copy of the twin, so that the data-change rows change
+content only (the path stays the same).
+
+Rows, each the median of ``--reps`` repetitions (default 3; ``--quick``: 1) taken in one run, the
+repetitions interleaved so that a burst of load on a shared machine hits every row alike:
+
+* werk cold build from a clean tree; no-change rebuild; prose-only edit (one markdown cell of one
+  notebook); data change (one answer of one respondent);
+* Jupyter Book's own execution, on the same sources and the same data: ``execute_notebooks: "force"``,
+  and ``"cache"`` (first run and no-change rerun);
+* all editions (``build_all``: the full book and seven sectors, cold) -- once, it is the slowest row;
+* jupyter-book #1633: drop one respondent from the data file and rebuild with werk and with Jupyter
+  Book's cache mode -- which re-executes, and which book shows the new N;
+* ``werk synth`` at N = 5,391, 100,000 and 1,000,000: wall time, peak memory, time per row.
+
+The table goes to stdout and to ``benchmarks/results.md``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import platform
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import nbformat
+import yaml
+
+from werk import build as wbuild
+from werk import cache
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+
+PY = sys.executable
+JB = str(Path(PY).parent / "jupyter-book")
+PROSE_NB = "notebooks/02_threat.ipynb"
+N_PAGE = "notebooks/01_design.html"  # shows N ("5,391 civil servants")
+
+
+def say(msg: str) -> None:
+    print(f"bench: {msg}", file=sys.stderr, flush=True)
+
+
+# ------------------------------------------------------------------------------------------------ werk
+def werk_build(env: dict, root: Path, data: Path, **kw) -> dict:
+    """One ``build.build`` in a child process; seconds and how many notebooks ran or were reused."""
+    code = ("import json, sys; from pathlib import Path; from werk import build; "
+            "a = json.loads(sys.argv[1]); a['root'] = Path(a['root']); "
+            "sys.path.insert(0, a.pop('bench_dir')); import run; "
+            "a.pop('short_circuit', False) and run.short_circuit(build); "
+            "f = build.build_all if a.pop('all_editions', False) else build.build; f(**a)")
+    args = json.dumps({"root": str(root), "data": str(data), "bench_dir": str(HERE), **kw})
+    t0 = time.perf_counter()
+    proc = subprocess.run([PY, "-c", code, args], capture_output=True, text=True, env=env)
+    seconds = time.perf_counter() - t0
+    if proc.returncode != 0:
+        raise SystemExit(f"werk build failed in {root}:\n{proc.stderr[-3000:]}")
+    log = proc.stderr
+    say(f"  werk build: {seconds:.1f} s, {len(re.findall(r': executed in ', log))} notebooks executed")
+    return {
+        "seconds": seconds,
+        "executed": len(re.findall(r": executed in ", log)),
+        "cached": len(re.findall(r": unchanged, cached", log)),
+        "prose": len(re.findall(r": prose re-rendered", log)),
+        "compiled": len(re.findall(r"compiled in ", log)),
+    }
+
+
+def short_circuit(build) -> None:
+    """The two changes proposed for build.py, patched in (a prototype, for the benchmark only).
+
+    1. Jupyter Book runs only when the staged sources differ from those the current book was compiled
+       from (werk.cache.stage_digest, recorded in the book by werk.cache.mark_book).
+    2. The output-check report is computed only when the data frame, the edition or werk changed
+       (werk.cache.frame_key, werk.cache.produce), and copied beside the HTML.
+    """
+    original = build.compile_book
+
+    def compile_book(stage_dir, edition, builder="html", root=None):
+        final = build.html_dir(edition, root)
+        digest = cache.stage_digest(stage_dir, builder)
+        if builder == "html" and cache.book_is_current(final, digest):
+            build.log(f"[{build.edition_slug(edition)}] staged sources unchanged: the book is current")
+            return final
+        final = original(stage_dir, edition, builder, root)
+        if builder == "html":
+            cache.mark_book(final, digest)
+        return final
+
+    build.compile_book = compile_book
+    try:
+        from werk import outputcheck
+    except ImportError:  # a tree from before the output check
+        return
+    write_report = outputcheck.write_report
+
+    def cached_report(df, path, edition="all"):
+        path = Path(path)
+        saved = path.parent.with_name(path.parent.name + ".checks") / path.name
+        cache.produce(saved, cache.frame_key(df, edition=edition), lambda tmp: write_report(df, tmp, edition))
+        shutil.copy2(saved, path)
+        return path
+
+    outputcheck.write_report = cached_report
+
+
+def build_py_short_circuits(snap: Path) -> bool:
+    """Whether build.py itself already skips compiling an unchanged book and recomputing the output check."""
+    text = (snap / "src" / "werk" / "build.py").read_text()
+    return "book_is_current" in text and ("frame_key" in text or "outputcheck" not in text)
+
+
+#: What the frozen copy leaves out: history, the environment, build output, caches.
+SKIP = shutil.ignore_patterns(".git", ".venv", "_build", "__pycache__", ".pytest_cache", ".ipynb_checkpoints",
+                              "*.egg-info")
+
+
+def freeze(base: Path) -> Path:
+    """A frozen copy of the working tree (sources, data, notebooks) that every build of this run uses.
+
+    Other work edits the tree while the benchmark runs; every edit of ``src/werk`` would invalidate
+    the cache (rightly), and the rows would measure that instead. The children import ``werk`` from
+    the copy (``PYTHONPATH`` comes before the editable install's path), and so do their kernels.
+    """
+    snap = base / "snapshot"
+    shutil.copytree(ROOT, snap, ignore=SKIP)
+    return snap
+
+
+def child_env(snap: Path) -> dict:
+    env = dict(os.environ, PYDEVD_DISABLE_FILE_VALIDATION="1")
+    before = [env["PYTHONPATH"]] if env.get("PYTHONPATH") else []
+    env["PYTHONPATH"] = os.pathsep.join([str(snap / "src"), *before])
+    return env
+
+
+def new_project(snap: Path, base: Path, name: str) -> tuple[Path, Path]:
+    """A clean project copy (the book's sources, no _build) and its own copy of the twin."""
+    root = base / name
+    if root.exists():
+        shutil.rmtree(root)
+    shutil.copytree(snap, root, ignore=shutil.ignore_patterns("src", "tests", "benchmarks", "data"))
+    data = root / "data.csv"
+    shutil.copy(snap / "data" / "twin.csv", data)
+    return root, data
+
+
+def provenance() -> str:
+    """The commit measured, and how many tracked files differed from it (others' work in progress)."""
+    def git(*args):
+        return subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True).stdout.strip()
+
+    head = git("rev-parse", "--short", "HEAD") or "unknown"
+    dirty = [ln for ln in git("status", "--porcelain", "--untracked-files=no").splitlines() if ln.strip()]
+    return f"commit {head}" + (f" plus uncommitted changes in {len(dirty)} tracked files" if dirty else "")
+
+
+def prose_edit(root: Path, i: int) -> None:
+    """Append a sentence to the first markdown cell of one notebook (a new sentence every time)."""
+    nb_path = root / PROSE_NB
+    nb = nbformat.read(nb_path, as_version=4)
+    cell = next(c for c in nb.cells if c.cell_type == "markdown")
+    cell.source += f"\n\nA sentence added by the benchmark ({i})."
+    nbformat.write(nb, nb_path)
+
+
+def change_one_value(data: Path, column: str = "threat") -> None:
+    """Flip one answer of the first respondent between 1 and 2: still valid, different bytes."""
+    lines = data.read_text().splitlines(keepends=True)
+    header = lines[0].strip().split(",")
+    row = lines[1].rstrip("\n").split(",")
+    i = header.index(column)
+    row[i] = "2" if row[i] != "2" else "1"
+    lines[1] = ",".join(row) + "\n"
+    data.write_text("".join(lines))
+
+
+def drop_last_respondent(data: Path) -> None:
+    lines = data.read_text().splitlines(keepends=True)
+    data.write_text("".join(lines[:-1]))
+
+
+def shows_n(html: Path, n: int) -> bool:
+    return f"{n:,}" in html.read_text()
+
+
+# ------------------------------------------------------------------------------------------ Jupyter Book
+def jb_project(snap: Path, base: Path, name: str, mode: str) -> tuple[Path, Path]:
+    """The SOURCE notebooks staged for Jupyter Book's own execution (``force`` or ``cache``).
+
+    The parameters cell keeps its defaults except ``data_path``, set to the project's own copy of the
+    twin (the defaults would read the repository's data/twin.csv, which the #1633 demo must not touch).
+    """
+    root, data = new_project(snap, base, name)
+    cfg = yaml.safe_load((root / "_config.yml").read_text())
+    # A cell may take longer than Jupyter Book's default 30 s on a loaded machine; papermill has no limit.
+    cfg["execute"] = {"execute_notebooks": mode, "timeout": 1200, "allow_errors": False}
+    (root / "_config.yml").write_text(yaml.safe_dump(cfg, sort_keys=False, allow_unicode=True))
+    for nb_path in (root / "notebooks").glob("*.ipynb"):
+        nb = nbformat.read(nb_path, as_version=4)
+        cell = next(c for c in nb.cells if "parameters" in c.metadata.get("tags", []))
+        cell.source = re.sub(r"^data_path = None", f"data_path = {str(data)!r}", cell.source, flags=re.M)
+        nbformat.write(nb, nb_path)
+    return root, data
+
+
+def jb_build(env: dict, root: Path) -> dict:
+    out = root.with_name(root.name + "-out")  # outside the sources, or Sphinx reads jupyter-cache's copies
+    cmd = [JB, "build", str(root), "--path-output", str(out), "--builder", "html", "-W", "-n", "--keep-going"]
+    t0 = time.perf_counter()
+    proc = subprocess.run(cmd, capture_output=True, text=True, env=env, cwd=root)
+    seconds = time.perf_counter() - t0
+    log = proc.stdout + proc.stderr
+    if proc.returncode != 0:
+        raise SystemExit(f"jupyter-book failed in {root}:\n{log[-3000:]}")
+    executed = set(re.findall(r"([\w./-]+): Executed notebook in ", log))
+    say(f"  jupyter-book: {seconds:.1f} s, {len(executed)} notebooks executed")
+    return {
+        "seconds": seconds,
+        # one line per executed page: "<docname>: Executed notebook in N seconds" (count pages, not lines)
+        "executed": len(executed),
+        "cached": len(re.findall(r"Using cached notebook", log)),
+        "html": out / "_build" / "html",
+    }
+
+
+# ------------------------------------------------------------------------------------------------- synth
+def synth(env: dict, n: int, out: Path) -> dict:
+    """``werk synth --n N``: wall time and the child's own peak RSS (os.wait4 gives that child's rusage)."""
+    cmd = [str(Path(PY).parent / "werk"), "synth", "--n", str(n), "--out", str(out)]
+    t0 = time.perf_counter()
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
+    _, status, usage = os.wait4(proc.pid, 0)
+    seconds = time.perf_counter() - t0
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    err = proc.stderr.read().decode()
+    proc.stderr.close()
+    if proc.returncode != 0:
+        raise SystemExit(f"werk synth --n {n} failed:\n{err[-2000:]}")
+    return {"seconds": seconds, "peak_mb": usage.ru_maxrss / 1024, "size_mb": out.stat().st_size / 1e6}
+
+
+# ------------------------------------------------------------------------------------------------- main
+def med(runs: list[dict], field: str = "seconds") -> float:
+    return statistics.median(r[field] for r in runs)
+
+
+def run(args) -> str:
+    reps = 1 if args.quick else args.reps
+    base = Path(tempfile.mkdtemp(prefix="werk-bench-"))
+    snap = freeze(base)
+    env = child_env(snap)
+    nbs = len(wbuild.notebooks_in_toc(snap))
+    code = provenance()
+    args.load_start = os.getloadavg()
+    say(f"measuring a frozen copy of the tree ({code}), {nbs} notebooks, in {base}")
+    names = ("cold", "nochange", "nochange_sc", "prose", "data", "jb_force", "jb_cache_cold",
+             "jb_cache_nochange", "editions")
+    rows: dict[str, list[dict]] = {k: [] for k in names}
+
+    def jb_force():
+        say(f"repetition {i + 1}/{reps}: Jupyter Book force")
+        jroot, _ = jb_project(snap, base, "jb-force", "force")
+        rows["jb_force"].append(jb_build(env, jroot))
+        shutil.rmtree(jroot)
+        shutil.rmtree(jroot.with_name(jroot.name + "-out"))
+
+    try:
+        for i in range(reps):
+            if i % 2:  # alternate which comes first, so that a drift in load favours neither
+                jb_force()
+            say(f"repetition {i + 1}/{reps}: werk cold, no-change, prose edit, data change")
+            root, data = new_project(snap, base, "werk")
+            rows["cold"].append(werk_build(env, root, data))
+            rows["nochange"].append(werk_build(env, root, data))
+            if not build_py_short_circuits(snap):
+                werk_build(env, root, data, short_circuit=True)  # compiles once more, and stamps the book
+                rows["nochange_sc"].append(werk_build(env, root, data, short_circuit=True))
+            prose_edit(root, i)
+            rows["prose"].append(werk_build(env, root, data))
+            change_one_value(data)
+            rows["data"].append(werk_build(env, root, data))
+            if not i % 2:
+                jb_force()
+
+        say("Jupyter Book cache: first run, then no-change reruns")
+        croot, cdata = jb_project(snap, base, "jb-cache", "cache")
+        rows["jb_cache_cold"].append(jb_build(env, croot))
+        for _ in range(reps):
+            rows["jb_cache_nochange"].append(jb_build(env, croot))
+
+        say("jupyter-book #1633: drop one respondent, rebuild with Jupyter Book cache and with werk")
+        n0 = sum(1 for _ in open(cdata)) - 1
+        drop_last_respondent(cdata)
+        jb_after = jb_build(env, croot)
+        drop_last_respondent(data)
+        werk_after = werk_build(env, root, data)
+        demo = {
+            "n_before": n0, "n_after": n0 - 1,
+            "jb": {**jb_after, "shows_new_n": shows_n(jb_after["html"] / N_PAGE, n0 - 1),
+                   "shows_old_n": shows_n(jb_after["html"] / N_PAGE, n0)},
+            "werk": {**werk_after, "shows_new_n": shows_n(root / "_build" / "html" / N_PAGE, n0 - 1)},
+        }
+        shutil.rmtree(croot)
+        shutil.rmtree(croot.with_name(croot.name + "-out"))
+
+        if not args.skip_editions:
+            say("all editions (build_all), cold: once")
+            eroot, edata = new_project(snap, base, "werk-editions")
+            rows["editions"].append(werk_build(env, eroot, edata, all_editions=True))
+            shutil.rmtree(eroot)
+
+        scaling = []
+        if not args.skip_synth:
+            for n in ([5391, 100_000] if args.quick else [5391, 100_000, 1_000_000]):
+                say(f"werk synth --n {n}")
+                scaling.append({"n": n, **synth(env, n, base / f"synth-{n}.csv")})
+                say(f"  {scaling[-1]['seconds']:.1f} s, {scaling[-1]['peak_mb']:.0f} MB")
+    finally:
+        shutil.rmtree(base, ignore_errors=True)
+    return report(rows, demo, scaling, reps, nbs, code, args.load_start)
+
+
+def report(rows, demo, scaling, reps, nbs, code, load_start=(0.0, 0.0, 0.0)) -> str:
+    cold = med(rows["cold"])
+    goals = {
+        "nochange": ("no-change rebuild ≤ 10 % of the cold build", 0.10),
+        "prose": ("prose-only edit ≤ 25 % of the cold build", 0.25),
+        "editions": ("full book + seven editions ≤ 4 × one cold build", 4.0),
+    }
+    labels = [
+        ("cold", "werk: cold build from a clean tree"),
+        ("nochange", "werk: no-change rebuild"),
+        ("nochange_sc", "werk: no-change rebuild with the changes proposed for build.py (prototype: "
+                        "compile short-circuit, cached output check)"),
+        ("prose", "werk: prose-only edit (one markdown cell)"),
+        ("data", "werk: data change (one answer of one respondent)"),
+        ("editions", "werk: all editions (book + 7 sectors, `build_all`), cold"),
+        ("jb_force", "Jupyter Book `execute_notebooks: force`"),
+        ("jb_cache_cold", "Jupyter Book `execute_notebooks: cache`, first run"),
+        ("jb_cache_nochange", "Jupyter Book `execute_notebooks: cache`, no-change rerun"),
+    ]
+    lines = [
+        "| build | runs | median s | min–max s | × cold | notebooks executed | Jupyter Book ran |",
+        "|---|---:|---:|---:|---:|---:|:---:|",
+    ]
+    for k, label in labels:
+        runs = rows[k]
+        if not runs:
+            continue
+        s = [r["seconds"] for r in runs]
+        lines.append(f"| {label} | {len(runs)} | {med(runs):.1f} | {min(s):.1f}–{max(s):.1f} | "
+                     f"{med(runs) / cold:.2f} | {statistics.median(r['executed'] for r in runs):g} | "
+                     f"{'yes' if all(r.get('compiled', 1) for r in runs) else 'no'} |")
+    verdicts = []
+    for k, (text, limit) in goals.items():
+        if rows[k]:
+            ratio = med(rows[k]) / cold
+            verdicts.append(f"- {text}: {ratio:.2f} × — **{'met' if ratio <= limit else 'not met'}**")
+        if k == "nochange" and rows["nochange_sc"]:
+            ratio = med(rows["nochange_sc"]) / cold
+            verdicts.append(f"  - with the changes proposed for build.py (prototype): {ratio:.2f} × — "
+                            f"**{'would be met' if ratio <= limit else 'still not met'}**")
+    if rows["jb_force"]:
+        ratio = cold / med(rows["jb_force"])
+        verdicts.append(f"- cold build no slower than Jupyter Book's force mode: werk cold / JB force = "
+                        f"{ratio:.2f} — **{'met' if ratio <= 1.0 else 'not met'}**")
+    jb, wk = demo["jb"], demo["werk"]
+    n0, n1 = f"{demo['n_before']:,}", f"{demo['n_after']:,}"
+    fresh = wk["shows_new_n"] and wk["executed"] == nbs
+    verdicts.append(
+        f"- never stale (jupyter-book #1633): after dropping one respondent ({n0} → {n1}), Jupyter Book's "
+        f"cache mode executed {jb['executed']} of {nbs} notebooks and its page "
+        f"{'shows' if jb['shows_new_n'] else 'does not show'} the new N "
+        f"({'still shows' if jb['shows_old_n'] else 'no longer shows'} {n0}); werk executed "
+        f"{wk['executed']} of {nbs} and its page {'shows' if wk['shows_new_n'] else 'does not show'} {n1} "
+        f"— **{'met' if fresh else 'not met'}**")
+    synth_lines = []
+    if scaling:
+        base = scaling[0]["seconds"] / scaling[0]["n"]
+        synth_lines = [
+            "| N | wall s | peak MB | µs per row | per row vs N = 5,391 | CSV MB |",
+            "|---:|---:|---:|---:|---:|---:|",
+        ]
+        for s in scaling:
+            per = s["seconds"] / s["n"]
+            synth_lines.append(f"| {s['n']:,} | {s['seconds']:.1f} | {s['peak_mb']:.0f} | {per * 1e6:.1f} | "
+                               f"{per / base:.2f} | {s['size_mb']:.1f} |")
+    machine = (f"{platform.node() or 'this machine'}: {os.cpu_count()} cores (nproc), "
+               f"{platform.platform()}, Python {platform.python_version()}")
+    load = " / ".join(f"{x:.1f}" for x in (load_start[0], os.getloadavg()[0]))
+    md = "\n".join([
+        "# Build benchmarks",
+        "",
+        f"Measured {dt.datetime.now().strftime('%Y-%m-%d %H:%M')} on {machine}; 1-minute load average at "
+        f"start / end {load} (the machine is shared). `make bench` "
+        f"(`python benchmarks/run.py{' --quick' if reps == 1 else ''}`), "
+        f"median of {reps} repetitions per row, interleaved, in one run, unless the runs column says "
+        "otherwise. Every build runs as a child process in a fresh project copy, all of them from one frozen "
+        f"copy of the working tree ({code} at the start); the book has {nbs} notebooks. Timings on a "
+        "shared machine are noisy: compare the ratios, which were measured side by side.",
+        "",
+        *lines,
+        "",
+        "## Goals (issue 8)",
+        "",
+        *verdicts,
+        "",
+        "## Twin generator scaling (`werk synth --n N`)",
+        "",
+        *(synth_lines or ["(skipped)"]),
+        "",
+        "Peak memory is the child process's own maximum resident set (`os.wait4`).",
+        "",
+    ])
+    return md
+
+
+def main(argv=None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--quick", action="store_true", help="one repetition, synth up to 100,000: a smoke test")
+    p.add_argument("--reps", type=int, default=3, help="repetitions per row (default 3)")
+    p.add_argument("--skip-editions", action="store_true", help="leave out the all-editions row")
+    p.add_argument("--skip-synth", action="store_true", help="leave out the twin generator scaling")
+    p.add_argument("--out", type=Path, default=HERE / "results.md", help="where to write the table")
+    args = p.parse_args(argv)
+    md = run(args)
+    print(md)
+    args.out.write_text(md)
+    say(f"written to {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
