@@ -315,11 +315,11 @@ def test_model_table(df):
 
 
 def test_formatting_edges():
-    assert tables.format_p(0.0004) == "< .001"
+    assert tables.format_p(0.0004) == "<\u00a0.001"
     assert tables.format_p(0.001) == ".001"
     assert tables.format_p(0.05) == ".050"
     assert tables.format_p(0.0234) == ".023"
-    assert tables.format_p(0.9999) == "> .999"
+    assert tables.format_p(0.9999) == ">\u00a0.999"
     assert tables.stars(0.0004) == "***"
     assert tables.stars(0.001) == "**"
     assert tables.stars(0.0099) == "**"
@@ -329,7 +329,7 @@ def test_formatting_edges():
     assert tables.format_number(-0.134) == "−0.13"
     assert tables.format_number(0.04) == "0.04"
     assert tables.format_number(-0.001) == "0.00"
-    assert tables.format_ci(-0.081, -0.029) == "[−0.08, −0.03]"
+    assert tables.format_ci(-0.081, -0.029) == "[−0.08,\u00a0−0.03]"
     assert tables.format_percent(30.94, "nl") == "30,9"
     assert tables.format_count(12345, "nl") == "12.345"
 

@@ -319,7 +319,7 @@ def test_derived_column_missing_names_its_sources(frame):
 @pytest.mark.parametrize(
     "cid, x, text",
     [("share:male", 40, "40%"), ("share:threat=1", 30.94, "30.9%"), ("beta:threat~years_in_government", 0.04, ".04"),
-     ("beta:employability~years_in_government", -0.131, "-.13"), ("n:total", 5391, "5,391"),
+     ("beta:employability~years_in_government", -0.131, "\u2212.13"), ("n:total", 5391, "5,391"),
      ("mean:years_in_government", 15.46, "15.5"), ("diff:keep_up~gender", "men higher", "men higher"),
      ("share:male", float("nan"), "")],
 )

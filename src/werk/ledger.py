@@ -177,12 +177,15 @@ def matches(x: float, printed: float, decimals: int) -> bool:
 
 
 def _coef(x: float, decimals: int) -> str:
+    """A coefficient as the article prints it, without the leading zero, with a true minus sign."""
     s = f"{x:.{decimals}f}"
+    if float(s) == 0:
+        s = s.lstrip("-")
     if s.startswith("0."):
         return s[1:]
     if s.startswith("-0."):
-        return "-" + s[2:]
-    return s
+        s = "-" + s[2:]
+    return s.replace("-", "\u2212")
 
 
 def format_value(claim: dict, x) -> str:

@@ -54,6 +54,8 @@ __all__ = [
 ]
 
 MINUS = "\u2212"
+#: A no-break space keeps "< .001" and a confidence interval on one line in narrow table columns.
+NBSP = "\u00a0"
 
 #: (upper bound, stars), checked in order: p < bound gets the stars.
 STAR_LEVELS: tuple[tuple[float, str], ...] = ((0.001, "***"), (0.01, "**"), (0.05, "*"))
@@ -151,15 +153,15 @@ def format_p(p: float) -> str:
     if p is None or not np.isfinite(p):
         return ""
     if p < 0.001:
-        return "< .001"
+        return f"<{NBSP}.001"
     if p > 0.999:
-        return "> .999"
+        return f">{NBSP}.999"
     return format_number(p, 3, leading_zero=False)
 
 
 def format_ci(low: float, high: float, decimals: int = 2) -> str:
     """Confidence interval as ``"[−0.08, −0.03]"``."""
-    return f"[{format_number(low, decimals)}, {format_number(high, decimals)}]"
+    return f"[{format_number(low, decimals)},{NBSP}{format_number(high, decimals)}]"
 
 
 def stars(p: float) -> str:
