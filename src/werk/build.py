@@ -478,7 +478,8 @@ def _build_edition(kwargs: dict) -> str:
 
 
 def build_all(
-    data=None, mapping=None, force=False, pdf=False, root=None, workers: int | None = None
+    data=None, mapping=None, force=False, pdf=False, root=None, workers: int | None = None,
+    weighted: bool = False, lang: str = "en",
 ) -> list[Path]:
     """Build the full book and all seven sector editions, two at a time (one per core); return their paths.
 
@@ -489,8 +490,8 @@ def build_all(
     """
     names = editions()
     workers = workers or max(1, min(2, os.cpu_count() or 1))
-    kw = {e: dict(data=data, mapping=mapping, edition=e, force=force, pdf=pdf, jobs=1, root=root)
-          for e in names}
+    kw = {e: dict(data=data, mapping=mapping, edition=e, force=force, pdf=pdf, jobs=1, root=root,
+                  weighted=weighted, lang=lang) for e in names}
     results: dict[str, Path] = {}
     errors: dict[str, str] = {}
     with ProcessPoolExecutor(max_workers=workers) as pool:
@@ -512,7 +513,7 @@ def add_arguments(p) -> None:
     p.add_argument("--data", help="data file (default: the synthetic twin, data/twin.csv)")
     p.add_argument("--mapping", help="YAML mapping of the file's variables onto the codebook")
     p.add_argument("--edition", default="all",
-                   help="'all' (default) or a sector by its Dutch or English name, e.g. 'gemeente', 'judiciary'")
+                   help="'all' (default) or a sector, Dutch or English: 'gemeente', 'judiciary', ...")
     p.add_argument("--all-editions", action="store_true",
                    help="build the full book and all seven sector editions, two at a time")
     p.add_argument("--pdf", action="store_true",
@@ -526,7 +527,8 @@ def add_arguments(p) -> None:
 
 def main(args) -> int:
     if args.all_editions:
-        results = build_all(args.data, args.mapping, force=args.force, pdf=args.pdf)
+        results = build_all(args.data, args.mapping, force=args.force, pdf=args.pdf,
+                            weighted=args.weighted, lang=args.lang)
         for r in results:
             print(r)
         return 0
