@@ -361,15 +361,26 @@ def overfull_boxes(log_text: str, limit: float = OVERFULL_PT) -> list[str]:
     return found
 
 
-def compile_book(stage_dir: Path, edition: str, builder: str = "html", root: Path | None = None) -> Path:
+def compile_book(
+    stage_dir: Path, edition: str, builder: str = "html", root: Path | None = None, force: bool = False
+) -> Path:
     """Run Jupyter Book on the staged sources into a temporary folder; swap it in on success.
 
     ``builder`` is ``html`` or ``pdflatex``; the PDF is built from a copy of the stage arranged by
     :func:`stage_pdf`. A failure raises :class:`BuildError` with the Sphinx warnings (and for the
     PDF the LaTeX errors and the log's tail), and leaves the previous HTML or PDF in place.
     """
+    from werk import cache
+
     root = root or paths.ROOT
     slug = edition_slug(edition)
+    # Sphinx always starts from a fresh folder here, so an unchanged book would be compiled again in full;
+    # instead the book records the digest of the sources it was compiled from, and is kept when they match.
+    target = html_dir(edition, root) if builder == "html" else pdf_path(edition, root)
+    digest = cache.stage_digest(stage_dir, builder)
+    if not force and cache.book_is_current(target, digest):
+        log(f"[{slug}] staged sources unchanged since the last {builder} build: kept {target}")
+        return target
     tmp = root / "_build" / "tmp" / f"{slug}-{builder}"
     if tmp.exists():
         shutil.rmtree(tmp)
@@ -405,8 +416,26 @@ def compile_book(stage_dir: Path, edition: str, builder: str = "html", root: Pat
             log(f"[{slug}] PDF: {box} (see {pdfs[0].with_suffix('.log')})")
         final = pdf_path(edition, root)
         _swap(pdfs[0], final)
+    cache.mark_book(final, digest)
     shutil.rmtree(tmp, ignore_errors=True)
     return final
+
+
+def _output_check_report(frame, edition: str, html: Path, root: Path, force: bool) -> Path:
+    """Write what CBS's output checker needs, every check of the book, to ``<html>/output-check.json``.
+
+    Checking the whole book takes seconds, so the report is kept in ``_build/checks/<slug>`` under a
+    key of the data frame, the edition and the werk source, and recomputed only when one changed.
+    """
+    from werk import cache, outputcheck
+
+    saved = root / "_build" / "checks" / edition_slug(edition) / "output-check.json"
+    saved.parent.mkdir(parents=True, exist_ok=True)
+    key = cache.frame_key(frame, edition=edition)
+    cache.produce(saved, key, lambda tmp: outputcheck.write_report(frame, tmp, edition=edition), force=force)
+    target = html / "output-check.json"
+    shutil.copy2(saved, target)
+    return target
 
 
 def pdf_path(edition: str = "all", root: Path | None = None) -> Path:
@@ -467,13 +496,11 @@ def build(
     }
     executed = execute(parameters, edition, force=force, jobs=jobs, root=root)
     st = stage(executed, edition, info, root)
-    out = compile_book(st, edition, "html", root)
-    from werk import outputcheck  # what CBS's output checker needs: every check, beside the HTML
-
-    outputcheck.write_report(frame, out / "output-check.json", edition=edition)
+    out = compile_book(st, edition, "html", root, force=force)
+    _output_check_report(frame, edition, out, root, force)
     result = out / "index.html"
     if pdf:
-        result = compile_book(st, edition, "pdflatex", root)
+        result = compile_book(st, edition, "pdflatex", root, force=force)
     log(f"[{slug}] done in {time.perf_counter() - t0:.1f} s")
     return result
 
