@@ -36,7 +36,6 @@ import nbformat
 import numpy as np
 import pandas as pd
 import pytest
-import yaml
 from bs4 import BeautifulSoup
 
 from werk import book, build, ledger, paths, tables
@@ -52,26 +51,7 @@ _GLUE_ROLE = re.compile(r"\{glue(?::text)?\}`([^`]+)`")
 
 def toc_pages(root: Path) -> list[Path]:
     """Every page of ``_toc.yml`` (root first) as a source file relative to ``root``."""
-    toc = yaml.safe_load((root / "_toc.yml").read_text())
-    names = [toc["root"]]
-
-    def walk(node):
-        if isinstance(node, dict):
-            if "file" in node:
-                names.append(node["file"])
-            for v in node.values():
-                walk(v)
-        elif isinstance(node, list):
-            for v in node:
-                walk(v)
-
-    walk(toc.get("parts", toc.get("chapters", [])))
-    out = []
-    for name in names:
-        hits = [Path(name + s) for s in (".ipynb", ".md") if (root / (name + s)).exists()]
-        assert hits, f"_toc.yml names {name}, which has no .ipynb or .md source"
-        out.append(hits[0])
-    return out
+    return build.toc_pages(root)
 
 
 def html_page(root: Path, page: Path) -> Path:

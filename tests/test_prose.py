@@ -22,7 +22,6 @@ from pathlib import Path
 
 import nbformat
 import pytest
-import yaml
 
 from werk import paths
 
@@ -112,27 +111,9 @@ def typed_numbers(text: str) -> list[tuple[str, str]]:
 
 def book_pages(root: Path = paths.ROOT) -> list[Path]:
     """The pages of ``_toc.yml`` (root first), as files relative to ``root``."""
-    toc = yaml.safe_load((root / "_toc.yml").read_text())
-    names = [toc["root"]]
+    from werk import build
 
-    def walk(node):
-        if isinstance(node, dict):
-            if "file" in node:
-                names.append(node["file"])
-            for v in node.values():
-                walk(v)
-        elif isinstance(node, list):
-            for v in node:
-                walk(v)
-
-    walk(toc.get("parts", toc.get("chapters", [])))
-    pages = []
-    for name in names:
-        for suffix in (".ipynb", ".md"):
-            if (root / (name + suffix)).exists():
-                pages.append(Path(name + suffix))
-                break
-    return pages
+    return build.toc_pages(root, strict=False)
 
 
 def markdown_chunks(root: Path = paths.ROOT):

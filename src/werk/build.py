@@ -80,16 +80,20 @@ def html_dir(edition: str = "all", root: Path | None = None) -> Path:
     return build / "html" if slug == "all" else build / "editions" / slug / "html"
 
 
-def notebooks_in_toc(root: Path | None = None) -> list[Path]:
-    """The notebooks of ``_toc.yml``, in book order, relative to the project root."""
+def toc_pages(root: Path | None = None, strict: bool = True) -> list[Path]:
+    """Every page of ``_toc.yml`` in book order (root first), as its source file relative to ``root``.
+
+    A TOC entry without an ``.ipynb`` or ``.md`` source raises :class:`BuildError` naming it
+    (with ``strict=False`` it is left out).
+    """
     root = root or paths.ROOT
     toc = yaml.safe_load((root / "_toc.yml").read_text())
-    files = []
+    names = [toc["root"]]
 
     def walk(node):
         if isinstance(node, dict):
             if "file" in node:
-                files.append(node["file"])
+                names.append(node["file"])
             for v in node.values():
                 walk(v)
         elif isinstance(node, list):
@@ -97,7 +101,20 @@ def notebooks_in_toc(root: Path | None = None) -> list[Path]:
                 walk(v)
 
     walk(toc.get("parts", toc.get("chapters", [])))
-    return [Path(f + ".ipynb") for f in files if (root / (f + ".ipynb")).exists()]
+    pages = []
+    for name in names:
+        hits = [Path(name + s) for s in (".ipynb", ".md") if (root / (name + s)).exists()]
+        if not hits and not strict:
+            continue
+        if not hits:
+            raise BuildError(f"_toc.yml names {name}, which has no .ipynb or .md source")
+        pages.append(hits[0])
+    return pages
+
+
+def notebooks_in_toc(root: Path | None = None) -> list[Path]:
+    """The notebooks of ``_toc.yml``, in book order, relative to the project root."""
+    return [p for p in toc_pages(root) if p.suffix == ".ipynb"]
 
 
 def _execute_one(job: dict) -> dict:
