@@ -6,8 +6,7 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
-# Matplotlib and Jupyter want writable config folders; keep them inside the build tree
-# so that a run never depends on (or pollutes) the user's home.
+# Kernels started by papermill and nbval otherwise warn about frozen modules (debugpy) in their output.
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
 
 .DEFAULT_GOAL := help
