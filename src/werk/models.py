@@ -85,6 +85,33 @@ def _zscore(x: pd.Series, w: np.ndarray | None) -> pd.Series:
     return (x - mean) / sd
 
 
+def design(
+    df: pd.DataFrame, outcome: str, predictors: list[str], sector_dummies: bool = False, weight: bool = False
+) -> tuple[pd.DataFrame, pd.DataFrame, list[str]]:
+    """A model's complete cases and its design matrix, shared by every model variant.
+
+    Returns ``(data, X, dropped)``: the complete cases of the outcome, the predictors, ``sector``
+    (with ``sector_dummies``) and ``weight`` (with ``weight``); the predictors plus one dummy per
+    sector present but the lowest; and the columns dropped because they are constant in the data.
+    Raises KeyError naming missing columns, ValueError when there are too few cases.
+    """
+    cols = [outcome] + list(predictors) + (["sector"] if sector_dummies else []) + (["weight"] if weight else [])
+    missing = [c for c in cols if c not in df.columns]
+    if missing:
+        raise KeyError(f"model of {outcome} needs columns that the data lack: {', '.join(missing)}")
+    data = df[cols].dropna().astype(float)
+    X = data[list(predictors)].copy()
+    if sector_dummies:
+        X = X.join(_sector_dummies(data["sector"]))
+    dropped = [c for c in X.columns if X[c].nunique() < 2]
+    X = X.drop(columns=dropped)
+    if len(data) <= X.shape[1] + 1:
+        raise ValueError(
+            f"model of {outcome}: {len(data)} complete cases are too few for {X.shape[1]} predictors"
+        )
+    return data, X, dropped
+
+
 def standardized_ols(
     df: pd.DataFrame,
     outcome: str,
@@ -120,24 +147,8 @@ def standardized_ols(
         ``r2``, ``df_resid``, ``n`` and ``dropped`` (terms constant in the data,
         dropped with a note instead of failing the fit).
     """
-    cols = [outcome] + list(predictors) + (["sector"] if sector_dummies else [])
-    if weighted:
-        cols.append("weight")
-    missing = [c for c in cols if c not in df.columns]
-    if missing:
-        raise KeyError(f"model of {outcome} needs columns that the data lack: {', '.join(missing)}")
-    data = df[cols].dropna().astype(float)
+    data, X, dropped = design(df, outcome, predictors, sector_dummies, weight=weighted)
     w = data["weight"].to_numpy() if weighted else None
-
-    X = data[list(predictors)].copy()
-    if sector_dummies:
-        X = X.join(_sector_dummies(data["sector"]))
-    dropped = [c for c in X.columns if X[c].nunique() < 2]
-    X = X.drop(columns=dropped)
-    if len(data) <= X.shape[1] + 1:
-        raise ValueError(
-            f"model of {outcome}: {len(data)} complete cases are too few for {X.shape[1]} predictors"
-        )
     y = _zscore(data[outcome], w)
     Xz = X.apply(lambda col: _zscore(col, w))
     Xz = sm.add_constant(Xz, has_constant="add")

@@ -117,22 +117,8 @@ def _prepare(df: pd.DataFrame, outcome: str, predictors: Sequence[str], sector_d
     every variant is fitted on the same respondents.
     """
     use_sectors = sector_dummies and _SECTOR in df.columns
-    cols = [outcome, *predictors] + ([_SECTOR] if use_sectors else [])
     has_weight = "weight" in df.columns
-    if has_weight:
-        cols.append("weight")
-    missing = [c for c in cols if c not in df.columns]
-    if missing:
-        raise KeyError(f"model of {outcome} needs columns that the data lack: {', '.join(missing)}")
-    data = df[cols].dropna().astype(float)
-    X = data[list(predictors)].copy()
-    if use_sectors:
-        X = X.join(models._sector_dummies(data[_SECTOR]))
-    X = X.loc[:, X.nunique() > 1]
-    if len(data) <= X.shape[1] + 1:
-        raise ValueError(
-            f"model of {outcome}: {len(data)} complete cases are too few for {X.shape[1]} predictors"
-        )
+    data, X, _ = models.design(df, outcome, list(predictors), use_sectors, weight=has_weight)
     w = data["weight"].to_numpy() if has_weight else None
     return data, X, w
 
