@@ -350,24 +350,22 @@ def test_concurrent_reuse_of_two_folders(project):
 
 
 # --------------------------------------------------------------------------------------------- --force
-def test_force_runs_a_cached_notebook(project, monkeypatch):
-    """build._execute_one consults the cache unless forced (papermill replaced by the fake run)."""
-    import papermill
-
+def test_force_runs_a_cached_notebook(project):
+    """build._execute_one consults the cache unless forced (the kernel replaced by the fake run)."""
     from werk import build
 
     calls = []
 
-    def fake_execute(src, out, parameters=None, **kw):
-        calls.append(src)
-        fake_run(Path(src), Path(out), parameters)
+    class FakeKernel:
+        def execute(self, src, out, parameters, cwd):
+            calls.append(src)
+            fake_run(Path(src), Path(out), parameters)
 
-    monkeypatch.setattr(papermill, "execute_notebook", fake_execute)
-    job = {"src": str(project["src"]), "out": str(project["out"]), "name": NOTEBOOK,
+    job = {"src": str(project["src"]), "out": str(project["out"]), "name": NOTEBOOK, "slug": "all",
            "parameters": project["params"], "key": project["key"], "force": False}
-    assert build._execute_one(job)["cached"] is True
+    assert build._execute_one(job, FakeKernel())["cached"] is True
     assert calls == []
-    assert build._execute_one({**job, "force": True})["cached"] is False
+    assert build._execute_one({**job, "force": True}, FakeKernel())["cached"] is False
     assert len(calls) == 1
     assert cache.reuse(project["src"], project["out"], project["key"]) == "unchanged"
 

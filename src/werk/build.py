@@ -4,8 +4,9 @@ The pipeline, per edition (the whole sample, or one sector):
 
 1. load and validate the data (a bad file stops here, before anything is written);
 2. execute every notebook of ``_toc.yml`` with papermill into ``_build/executed/<edition>/``
-   (sources are never written), in parallel up to the number of cores, skipping a notebook
-   whose inputs are unchanged (see :mod:`werk.cache`);
+   (sources are never written), in parallel up to the number of cores, each worker in a warm
+   kernel reset between notebooks (see :mod:`werk.kernels`), skipping a notebook whose inputs
+   are unchanged (see :mod:`werk.cache`);
 3. stage the book sources with the executed notebooks in ``_build/stage/<edition>/`` and run
    Jupyter Book there with ``execute_notebooks: "off"``, ``-W -n --keep-going``;
 4. swap the new HTML in only when the build succeeded, so a failure leaves the previous book;
@@ -15,7 +16,7 @@ The pipeline, per edition (the whole sample, or one sector):
 
 An edition is ``all`` or one of the seven sectors of the codebook, by its Dutch or English name
 (:func:`edition_name`). Every folder a build writes is named by the edition's slug, so
-:func:`build_all` builds two editions at once (one per core) without their files meeting.
+:func:`build_all` compiles one edition while the next one's notebooks run, without their files meeting.
 """
 
 from __future__ import annotations
@@ -26,7 +27,6 @@ import shutil
 import subprocess
 import sys
 import time
-from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from pathlib import Path
 
 import yaml
@@ -117,9 +117,8 @@ def notebooks_in_toc(root: Path | None = None) -> list[Path]:
     return [p for p in toc_pages(root) if p.suffix == ".ipynb"]
 
 
-def _execute_one(job: dict) -> dict:
-    """Run one notebook with papermill (in a worker); return timing or the error."""
-    import papermill as pm
+def _execute_one(job: dict, kernel) -> dict:
+    """Run one notebook with papermill in a worker's warm kernel; return timing or the error."""
     from papermill.exceptions import PapermillExecutionError
 
     from werk import cache
@@ -128,77 +127,100 @@ def _execute_one(job: dict) -> dict:
     key = job["key"]
     reused = None if job["force"] else cache.reuse(src, out, key)
     if reused:
-        return {"nb": job["name"], "seconds": 0.0, "cached": True, "prose": reused == "prose"}
+        return {"nb": job["name"], "slug": job["slug"], "seconds": 0.0, "cached": True, "prose": reused == "prose"}
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_suffix(".running.ipynb")
     t0 = time.perf_counter()
     try:
-        pm.execute_notebook(
-            str(src),
-            str(tmp),
-            parameters=job["parameters"],
-            kernel_name="python3",
-            progress_bar=False,
-            cwd=str(src.parent),
-            log_output=False,
-        )
+        kernel.execute(src, tmp, job["parameters"], cwd=src.parent)
     except PapermillExecutionError as exc:
         tmp.unlink(missing_ok=True)
         return {
-            "nb": job["name"],
+            "nb": job["name"], "slug": job["slug"],
             "error": f"{job['name']}, cell {exc.exec_count or exc.cell_index}: {exc.ename}: {exc.evalue}",
         }
     except Exception as exc:  # a kernel that died, a notebook that is not JSON: name the notebook
         tmp.unlink(missing_ok=True)
-        return {"nb": job["name"], "error": f"{job['name']}: {type(exc).__name__}: {exc}"}
+        return {"nb": job["name"], "slug": job["slug"], "error": f"{job['name']}: {type(exc).__name__}: {exc}"}
     cache.store(tmp, out, key)
-    return {"nb": job["name"], "seconds": time.perf_counter() - t0, "cached": False}
+    return {"nb": job["name"], "slug": job["slug"], "seconds": time.perf_counter() - t0, "cached": False}
+
+
+def _jobs(parameters: dict, edition: str, force: bool, root: Path) -> list[dict]:
+    """One job per notebook of ``_toc.yml`` for one edition, each with its cache key."""
+    from werk import cache
+
+    slug = edition_slug(edition)
+    out_root = root / "_build" / "executed" / slug
+    data_files = [parameters["data_path"]]
+    if parameters.get("mapping_path"):
+        data_files.append(parameters["mapping_path"])
+    return [
+        {"src": str(root / nb), "out": str(out_root / nb), "name": str(nb), "parameters": parameters,
+         "key": cache.key(root / nb, parameters, data_files), "force": force, "slug": slug}
+        for nb in notebooks_in_toc(root)
+    ]
+
+
+def execute_editions(
+    runs: dict[str, dict], force: bool = False, jobs: int | None = None, root: Path | None = None,
+    when_done=None,
+) -> dict[str, str]:
+    """Execute every notebook of several editions (``runs``: edition -> parameters) on one set of kernels.
+
+    The notebooks run edition after edition on ``jobs`` threads (default: the number of cores),
+    each with a warm kernel (:mod:`werk.kernels`). ``when_done(edition)`` is called as soon as
+    the last notebook of an edition finished without error, so its book can be compiled while
+    the next edition runs. Returns the errors, by edition (empty when all ran).
+    """
+    from werk import kernels
+
+    root = root or paths.ROOT
+    by_edition = {e: _jobs(p, e, force, root) for e, p in runs.items()}
+    job_list = [j for js in by_edition.values() for j in js]
+    total = {edition_slug(e): len(js) for e, js in by_edition.items()}
+    left = dict(total)
+    edition_of = {edition_slug(e): e for e in by_edition}
+    errors: dict[str, list[str]] = {}
+    # Kernels inherit this process's environment. Several kernels at once, each with a multi-threaded
+    # BLAS, oversubscribe the cores and make the small matrix work of the models many times slower;
+    # one BLAS thread per kernel, the kernels in parallel, is faster. An analyst's own setting wins.
+    for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+        os.environ.setdefault(var, "1")
+
+    def report(res: dict) -> None:
+        slug = res["slug"]
+        left[slug] -= 1
+        step = f"[{slug} {total[slug] - left[slug]}/{total[slug]}]"
+        if "error" in res:
+            errors.setdefault(edition_of[slug], []).append(res["error"])
+            log(f"{step} FAILED {res['error']}")
+        elif res.get("cached"):
+            how = "prose re-rendered from cached outputs" if res.get("prose") else "unchanged, cached"
+            log(f"{step} {res['nb']}: {how}")
+        else:
+            log(f"{step} {res['nb']}: executed in {res['seconds']:.1f} s")
+        if left[slug] == 0 and edition_of[slug] not in errors and when_done:
+            when_done(edition_of[slug])
+
+    # Threads are enough: each drives its own kernel process, kept warm from one notebook to the next.
+    # A module next to the notebooks (a helper an analyst adds) is reloaded for every notebook, as werk is.
+    folders = sorted({str(Path(j["src"]).parent) for j in job_list})
+    workers = max(1, min(jobs or os.cpu_count() or 1, len(job_list)))
+    kernels.run_jobs(job_list, _execute_one, workers, roots=folders, done=report)
+    return {e: "a notebook failed, the previous book is left in place:\n  " + "\n  ".join(errs)
+            for e, errs in errors.items()}
 
 
 def execute(
     parameters: dict, edition: str, force: bool = False, jobs: int | None = None, root: Path | None = None
 ) -> Path:
     """Execute every notebook for one edition; return the folder of executed notebooks."""
-    from werk import cache
-
     root = root or paths.ROOT
-    slug = edition_slug(edition)
-    out_root = root / "_build" / "executed" / slug
-    nbs = notebooks_in_toc(root)
-    data_files = [parameters["data_path"]]
-    if parameters.get("mapping_path"):
-        data_files.append(parameters["mapping_path"])
-    job_list = []
-    for nb in nbs:
-        key = cache.key(root / nb, parameters, data_files)
-        job_list.append(
-            {"src": str(root / nb), "out": str(out_root / nb), "name": str(nb), "parameters": parameters,
-             "key": key, "force": force}
-        )
-    jobs = max(1, min(jobs or os.cpu_count() or 1, len(job_list)))
-    errors, done = [], 0
-    # Kernels inherit this process's environment. Several kernels at once, each with a multi-threaded
-    # BLAS, oversubscribe the cores and make the small matrix work of the models many times slower;
-    # one BLAS thread per kernel, the kernels in parallel, is faster. An analyst's own setting wins.
-    for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
-        os.environ.setdefault(var, "1")
-    # Threads are enough: each papermill run drives its own kernel process.
-    with ThreadPoolExecutor(max_workers=jobs) as pool:
-        for res in pool.map(_execute_one, job_list):
-            done += 1
-            if "error" in res:
-                errors.append(res["error"])
-                log(f"[{slug} {done}/{len(job_list)}] FAILED {res['error']}")
-            elif res.get("cached"):
-                how = "prose re-rendered from cached outputs" if res.get("prose") else "unchanged, cached"
-                log(f"[{slug} {done}/{len(job_list)}] {res['nb']}: {how}")
-            else:
-                log(f"[{slug} {done}/{len(job_list)}] {res['nb']}: executed in {res['seconds']:.1f} s")
+    errors = execute_editions({edition: parameters}, force=force, jobs=jobs, root=root)
     if errors:
-        raise BuildError(
-            "a notebook failed, the previous book is left in place:\n  " + "\n  ".join(errors)
-        )
-    return out_root
+        raise BuildError(errors[edition])
+    return root / "_build" / "executed" / edition_slug(edition)
 
 
 def stage(executed: Path, edition: str, info: dict, root: Path | None = None) -> Path:
@@ -474,6 +496,43 @@ def _swap(new: Path, final: Path) -> None:
         shutil.rmtree(old) if old.is_dir() else old.unlink()
 
 
+def _prepare(frame, edition: str, data: Path, mapping: Path | None, weighted: bool, lang: str) -> tuple[dict, dict]:
+    """An edition's info (checked for size) and its papermill parameters."""
+    from werk import book
+
+    info = book.edition_info(frame, edition, data)
+    book.check_edition_size(info)
+    log(f"[{edition_slug(edition)}] {info['edition_label']}: {info['n']} respondents")
+    parameters = {
+        "data_path": str(data),
+        "mapping_path": str(mapping) if mapping else None,
+        "edition": edition,
+        "weighted": bool(weighted),
+        "lang": lang,
+    }
+    return info, parameters
+
+
+def _finish(frame, edition: str, info: dict, pdf: bool, force: bool, root: Path) -> Path:
+    """Stage an edition's executed notebooks, compile its book (and PDF), write its output check."""
+    st = stage(root / "_build" / "executed" / edition_slug(edition), edition, info, root)
+    out = compile_book(st, edition, "html", root, force=force)
+    _output_check_report(frame, edition, out, root, force)
+    result = out / "index.html"
+    if pdf:
+        result = compile_book(st, edition, "pdflatex", root, force=force)
+    return result
+
+
+def _load(data, mapping) -> tuple:
+    from werk import data as wdata
+
+    data = Path(data or paths.TWIN).resolve()
+    mapping = Path(mapping).resolve() if mapping else None
+    log(f"validating {data}")
+    return wdata.load(data, mapping), data, mapping
+
+
 def build(
     data: str | Path | None = None,
     mapping: str | Path | None = None,
@@ -491,69 +550,63 @@ def build(
     fails validation or an edition below :data:`werk.book.MIN_EDITION_N` respondents stops the build
     with a :class:`werk.errors.WerkError` before anything is written.
     """
-    from werk import book, data as wdata
-
     root = root or paths.ROOT
     edition = edition_name(edition)
-    slug = edition_slug(edition)
-    data = Path(data or paths.TWIN).resolve()
-    mapping = Path(mapping).resolve() if mapping else None
     t0 = time.perf_counter()
-    log(f"[{slug}] validating {data}")
-    frame = wdata.load(data, mapping)
-    info = book.edition_info(frame, edition, data)
-    book.check_edition_size(info)
-    log(f"[{slug}] {info['edition_label']}: {info['n']} respondents")
-    parameters = {
-        "data_path": str(data),
-        "mapping_path": str(mapping) if mapping else None,
-        "edition": edition,
-        "weighted": bool(weighted),
-        "lang": lang,
-    }
-    executed = execute(parameters, edition, force=force, jobs=jobs, root=root)
-    st = stage(executed, edition, info, root)
-    out = compile_book(st, edition, "html", root, force=force)
-    _output_check_report(frame, edition, out, root, force)
-    result = out / "index.html"
-    if pdf:
-        result = compile_book(st, edition, "pdflatex", root, force=force)
-    log(f"[{slug}] done in {time.perf_counter() - t0:.1f} s")
+    frame, data, mapping = _load(data, mapping)
+    info, parameters = _prepare(frame, edition, data, mapping, weighted, lang)
+    execute(parameters, edition, force=force, jobs=jobs, root=root)
+    result = _finish(frame, edition, info, pdf, force, root)
+    log(f"[{edition_slug(edition)}] done in {time.perf_counter() - t0:.1f} s")
     return result
-
-
-def _build_edition(kwargs: dict) -> str:
-    return str(build(**kwargs))
 
 
 def build_all(
     data=None, mapping=None, force=False, pdf=False, root=None, workers: int | None = None,
     weighted: bool = False, lang: str = "en",
 ) -> list[Path]:
-    """Build the full book and all seven sector editions, two at a time (one per core); return their paths.
+    """Build the full book and all seven sector editions; return their paths.
 
-    Each edition runs in its own process with one notebook at a time, and writes only below its own
-    slug (``_build/executed/<slug>``, ``_build/stage/<slug>``, ``_build/tmp/<slug>-<builder>``, its
-    HTML and PDF), so two editions never touch the same file. Every edition is attempted; if any
-    failed, :class:`BuildError` lists them all (with what was built) at the end.
+    The data file is validated once (a bad file stops everything, before anything is written).
+    The 72 notebook runs then share one warm kernel per core, edition after edition, and each
+    edition's book is compiled as soon as its last notebook ran, while the next edition's
+    notebooks run. Every edition writes only below its own slug (``_build/executed/<slug>``,
+    ``_build/stage/<slug>``, ``_build/tmp/<slug>-<builder>``, its HTML and PDF), so two editions
+    never touch the same file. Every edition is attempted; if any failed (too few respondents,
+    a notebook error, a failed compile), :class:`BuildError` lists them all, with what was built.
     """
+    from concurrent.futures import ThreadPoolExecutor
+
+    root = root or paths.ROOT
     names = editions()
-    workers = workers or max(1, min(2, os.cpu_count() or 1))
-    kw = {e: dict(data=data, mapping=mapping, edition=e, force=force, pdf=pdf, jobs=1, root=root,
-                  weighted=weighted, lang=lang) for e in names}
-    results: dict[str, Path] = {}
-    errors: dict[str, str] = {}
-    with ProcessPoolExecutor(max_workers=workers) as pool:
-        futures = {e: pool.submit(_build_edition, kw[e]) for e in names}
+    workers = workers or max(1, os.cpu_count() or 1)
+    t0 = time.perf_counter()
+    frame, data, mapping = _load(data, mapping)
+    infos, runs, errors = {}, {}, {}
+    for e in names:
+        try:
+            infos[e], runs[e] = _prepare(frame, e, data, mapping, weighted, lang)
+        except WerkError as exc:
+            errors[e] = str(exc)
+            log(f"[{edition_slug(e)}] FAILED: {errors[e]}")
+    # Compiling runs Jupyter Book in a subprocess: a thread each is enough, next to the kernels.
+    futures = {}
+    with ThreadPoolExecutor(max_workers=workers) as finishing:
+        def when_done(e):
+            futures[e] = finishing.submit(_finish, frame, e, infos[e], pdf, force, root)
+
+        errors.update(execute_editions(runs, force=force, jobs=workers, root=root, when_done=when_done))
+        results: dict[str, Path] = {}
         for e, fut in futures.items():
             try:
-                results[e] = Path(fut.result())
+                results[e] = fut.result()
             except Exception as exc:  # noqa: BLE001 - every edition is reported, none hides another
-                errors[e] = f"{type(exc).__name__}: {exc}" if not isinstance(exc, WerkError) else str(exc)
+                errors[e] = str(exc) if isinstance(exc, WerkError) else f"{type(exc).__name__}: {exc}"
                 log(f"[{edition_slug(e)}] FAILED: {errors[e]}")
+    log(f"all editions done in {time.perf_counter() - t0:.1f} s")
     if errors:
-        built = "\n  ".join(str(p) for p in results.values()) or "(none)"
-        failed = "\n  ".join(f"{e}: {msg}" for e, msg in errors.items())
+        built = "\n  ".join(str(results[e]) for e in names if e in results) or "(none)"
+        failed = "\n  ".join(f"{e}: {errors[e]}" for e in names if e in errors)
         raise BuildError(f"{len(errors)} of {len(names)} editions failed:\n  {failed}\nbuilt:\n  {built}")
     return [results[e] for e in names]
 
@@ -564,7 +617,7 @@ def add_arguments(p) -> None:
     p.add_argument("--edition", default="all",
                    help="'all' (default) or a sector, Dutch or English: 'gemeente', 'judiciary', ...")
     p.add_argument("--all-editions", action="store_true",
-                   help="build the full book and all seven sector editions, two at a time")
+                   help="build the full book and all seven sector editions, sharing warm kernels")
     p.add_argument("--pdf", action="store_true",
                    help="also build the PDF (pdflatex) into _build/pdf/book.pdf and print its path")
     p.add_argument("--force", action="store_true", help="ignore the execution cache: run every notebook")

@@ -1,0 +1,260 @@
+"""Warm kernels: papermill runs many notebooks in one long-lived kernel each, every run starting fresh.
+
+Starting a Jupyter kernel and importing pandas, scipy, statsmodels, matplotlib and seaborn costs
+about three seconds, more than most of our notebooks then spend on their own work. A book is nine
+notebooks and the full set of editions seventy-two, so a fresh kernel per run spends most of the
+build starting kernels. Here each worker thread keeps one kernel and papermill runs its notebooks
+there, one after another, through a papermill engine of our own (``werk-warm``, a subclass of
+papermill's nbclient engine).
+
+Before every notebook the engine resets the kernel to the state a new kernel would have after
+importing matplotlib (:data:`RESET`):
+
+* IPython's namespace, output cache and history session are cleared, and the execution count
+  starts again at 1 (``InteractiveShell.reset(new_session=True)``);
+* every module loaded from the project or the ``werk`` package is dropped from ``sys.modules``, so
+  its module-level state (the output-check log, the claims table) starts empty and its source is
+  read again; third-party modules stay loaded, which is the point;
+* matplotlib's settings and figures, pandas' and numpy's display options, the warning filters,
+  ``sys.path``, the environment and the working directory return to the snapshot taken when the
+  kernel started.
+
+``tests/test_kernels.py`` checks that this is enough: every notebook of the book run one after
+another in one kernel gives outputs identical to a fresh kernel per notebook. A notebook that fails
+retires its kernel; the next notebook gets a new one.
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+from pathlib import Path
+from typing import Callable, Iterable
+
+__all__ = ["ENGINE", "RESET", "Kernel", "reset_code", "run_jobs"]
+
+#: The papermill engine name under which :class:`WarmEngine` is registered.
+ENGINE = "werk-warm"
+
+#: Defines ``_werk_fresh(cwd, roots)``; :func:`reset_code` runs it silently before every notebook.
+RESET = r"""
+def _werk_fresh(cwd, roots):
+    import gc, os, sys, warnings
+    ip = get_ipython()
+    base = getattr(ip, "_werk_baseline", None)
+    if base is None:
+        # First notebook in this kernel: settle matplotlib's backend as a notebook's first plot does
+        # (the inline backend applies its own settings), then remember what a fresh kernel looks like.
+        import matplotlib as mpl
+        import matplotlib.pyplot as plt
+        import numpy as np
+        plt.switch_backend(mpl.get_backend())
+        base = ip._werk_baseline = {
+            "rc": dict(mpl.rcParams), "filters": list(warnings.filters), "path": list(sys.path),
+            "environ": dict(os.environ), "numpy": np.get_printoptions(),
+        }
+    # IPython's reset ends with a full garbage collection; see gc.freeze below for why it is quick.
+    ip.reset(new_session=True)
+    here = tuple({p + os.sep for r in roots for p in (r, os.path.realpath(r))})
+    for name, mod in list(sys.modules.items()):
+        origin = getattr(mod, "__file__", None) or ""
+        if name == "werk" or name.startswith("werk.") or origin.startswith(here):
+            del sys.modules[name]
+    import matplotlib as mpl
+    import matplotlib.pyplot as plt
+    import numpy as np
+    plt.close("all")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        mpl.rcParams.clear()
+        mpl.rcParams.update(base["rc"])
+        if "pandas" in sys.modules:
+            sys.modules["pandas"].reset_option("all")
+    np.set_printoptions(**base["numpy"])
+    warnings.filters[:] = base["filters"]
+    warnings._filters_mutated()
+    sys.path[:] = base["path"]
+    os.environ.clear()
+    os.environ.update(base["environ"])
+    os.chdir(cwd)
+    # Everything alive now (the loaded libraries, mostly) moves out of the collector's sight: the
+    # next reset's collection then scans one notebook's objects, not scipy's, a tenth of a second less.
+    gc.freeze()
+"""
+
+
+def reset_code(cwd: Path, roots: list[str]) -> str:
+    """The code that resets a kernel for a notebook run in ``cwd`` (its own name goes with the reset)."""
+    return RESET + f"\n_werk_fresh({str(cwd)!r}, {roots!r})\n"
+
+
+def _engine():
+    """The ``werk-warm`` papermill engine, registered on first use (papermill imports are slow)."""
+    from nbclient.util import ensure_async, run_sync
+    from papermill.clientwrap import PapermillNotebookClient
+    from papermill.engines import NBClientEngine, papermill_engines
+    from papermill.log import logger
+    from papermill.utils import merge_kwargs, remove_args
+
+    class WarmClient(PapermillNotebookClient):
+        """papermill's notebook client, which first resets the kernel it was given."""
+
+        werk_reset = ""
+
+        async def _async_werk_reset(self):
+            msg_id = await ensure_async(
+                self.kc.execute(self.werk_reset, silent=True, store_history=False, allow_stdin=False)
+            )
+            reply = await self.async_wait_for_reply(msg_id)
+            content = (reply or {}).get("content", {})
+            if content.get("status") != "ok":
+                raise RuntimeError(
+                    f"could not reset the warm kernel: {content.get('ename')}: {content.get('evalue')}"
+                )
+
+        def papermill_execute_cells(self):
+            run_sync(self._async_werk_reset)()
+            super().papermill_execute_cells()
+
+    class WarmEngine(NBClientEngine):
+        """papermill's nbclient engine, run in a kernel that outlives the notebook."""
+
+        @classmethod
+        def execute_managed_notebook(cls, nb_man, kernel_name, log_output=False, stdout_file=None,
+                                     stderr_file=None, start_timeout=60, execution_timeout=None, km=None,
+                                     kc=None, werk_reset="", **kwargs):
+            kwargs = remove_args(["input_path", "timeout", "startup_timeout"], **kwargs)
+            final_kwargs = merge_kwargs(
+                kwargs, timeout=execution_timeout, startup_timeout=start_timeout, kernel_name=kernel_name,
+                log=logger, log_output=log_output, stdout_file=stdout_file, stderr_file=stderr_file,
+            )
+            client = WarmClient(nb_man, km=km, **final_kwargs)
+            # The kernel's client is kept too: a new one waits for a quiet moment on the kernel's
+            # output channel before its first message, a fifth of a second for every notebook.
+            client.kc = kc
+            client.werk_reset = werk_reset
+            return client.execute()
+
+    papermill_engines.register(ENGINE, WarmEngine)
+    return WarmEngine
+
+
+_REGISTER = threading.Lock()
+
+
+class Kernel:
+    """One long-lived Python kernel, used by one thread; started on the first notebook it runs.
+
+    Parameters
+    ----------
+    roots : list of Path
+        Folders whose modules are reloaded for every notebook (the project); ``werk`` always is.
+    kernel_name : str
+        The Jupyter kernel to start.
+    """
+
+    def __init__(self, roots: Iterable[Path] = (), kernel_name: str = "python3"):
+        self.roots = [str(Path(r).resolve()) for r in roots]
+        self.kernel_name = kernel_name
+        self.km = None
+        self.kc = None
+        self.runs = 0
+
+    def _start(self, cwd: Path) -> None:
+        from jupyter_client.manager import AsyncKernelManager
+        from nbclient.util import run_sync
+
+        with _REGISTER:
+            from papermill.engines import papermill_engines
+
+            if ENGINE not in papermill_engines._engines:
+                _engine()
+        self.km = AsyncKernelManager(kernel_name=self.kernel_name)
+        run_sync(self.km.start_kernel)(cwd=str(cwd))
+        self.kc = self.km.client()
+        self.kc.start_channels()
+        run_sync(self.kc.wait_for_ready)(timeout=60)
+
+    def execute(self, src: Path, out: Path, parameters: dict, cwd: Path) -> None:
+        """Run ``src`` with ``parameters`` into ``out`` (papermill), in ``cwd``, from a fresh kernel state.
+
+        Raises what :func:`papermill.execute_notebook` raises; the kernel is then retired, and the
+        next call starts a new one.
+        """
+        import papermill as pm
+
+        if self.km is None:
+            self._start(cwd)
+        reset = reset_code(cwd, self.roots)
+        try:
+            pm.execute_notebook(
+                str(src), str(out), parameters=parameters, engine_name=ENGINE, kernel_name=self.kernel_name,
+                progress_bar=False, log_output=False, request_save_on_cell_execute=False, km=self.km,
+                kc=self.kc, werk_reset=reset,
+            )
+            self.runs += 1
+        except BaseException:
+            self.close()
+            raise
+
+    def close(self) -> None:
+        """Shut the kernel down (from the thread that used it: its sockets belong to that thread's loop)."""
+        if self.km is None:
+            return
+        from nbclient.util import run_sync
+
+        km, kc, self.km, self.kc = self.km, self.kc, None, None
+        if kc is not None:
+            kc.stop_channels()
+        run_sync(km.shutdown_kernel)(now=False)
+
+
+def run_jobs(jobs: list, run: Callable, workers: int, roots: Iterable[Path] = (),
+             done: Callable | None = None) -> list:
+    """Run ``run(job, kernel)`` for every job on ``workers`` threads, each with its own warm :class:`Kernel`.
+
+    Jobs are taken in order as threads come free; a kernel starts only when its thread first
+    executes a notebook (a fully cached build starts none). ``done(result)`` is called, in the
+    caller's thread, as each job finishes. Returns the results in job order.
+    """
+    todo: queue.Queue = queue.Queue()
+    for i, job in enumerate(jobs):
+        todo.put((i, job))
+    finished: queue.Queue = queue.Queue()
+    roots = list(roots)
+
+    stop = threading.Event()  # set by a job that raised: no new job starts, running ones finish
+
+    def worker():
+        kernel = Kernel(roots)
+        try:
+            while not stop.is_set():
+                try:
+                    i, job = todo.get_nowait()
+                except queue.Empty:
+                    return
+                try:
+                    finished.put((i, run(job, kernel), None))
+                except BaseException as exc:  # handed to the caller, who re-raises it
+                    stop.set()
+                    finished.put((i, None, exc))
+        finally:
+            kernel.close()
+
+    threads = [threading.Thread(target=worker, name=f"werk-kernel-{k}", daemon=True)
+               for k in range(max(1, min(workers, len(jobs))))]
+    for t in threads:
+        t.start()
+    results: list = [None] * len(jobs)
+    for _ in jobs:
+        i, res, exc = finished.get()
+        if exc is not None:
+            for t in threads:
+                t.join()
+            raise exc
+        results[i] = res
+        if done:
+            done(res)
+    for t in threads:
+        t.join()
+    return results

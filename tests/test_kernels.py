@@ -1,0 +1,224 @@
+"""Warm kernels (werk.kernels): many notebooks in one kernel, each meeting the state of a fresh one.
+
+The fast tests drive ``run_jobs`` with a stand-in for the notebook run. The slow ones start real
+kernels: a notebook that changes every kind of kernel state it can, then one that reports that
+state, run in one warm kernel and compared with the report from a fresh kernel; three of the
+book's notebooks run one after another in one kernel and each in its own, output for output; and
+a failing notebook that retires its kernel.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from werk import kernels, paths
+
+# ------------------------------------------------------------------------------------------- run_jobs
+def test_run_jobs_returns_results_in_job_order_and_reports_each_as_it_finishes():
+    seen, callers = [], []
+
+    def run(job, kernel):
+        return job * 10
+
+    def done(res):
+        seen.append(res)
+        callers.append(threading.current_thread() is threading.main_thread())
+
+    assert kernels.run_jobs(list(range(7)), run, workers=2, done=done) == [0, 10, 20, 30, 40, 50, 60]
+    assert sorted(seen) == [0, 10, 20, 30, 40, 50, 60]
+    assert all(callers), "done() runs in the caller's thread"
+
+
+@pytest.mark.parametrize("workers", [1, 2, 3])
+def test_each_worker_keeps_one_kernel_for_all_its_jobs(workers):
+    used = []
+    lock = threading.Lock()
+
+    def run(job, kernel):
+        with lock:
+            used.append((threading.current_thread().name, id(kernel)))
+
+    kernels.run_jobs(list(range(9)), run, workers=workers)
+    assert len(used) == 9
+    by_thread = {}
+    for thread, kernel in used:
+        by_thread.setdefault(thread, set()).add(kernel)
+    assert 1 <= len(by_thread) <= workers
+    assert all(len(ks) == 1 for ks in by_thread.values())
+
+
+def test_a_job_that_raises_stops_the_run_and_reaches_the_caller():
+    ran = []
+
+    def run(job, kernel):
+        ran.append(job)
+        if job == 1:
+            raise ValueError("job 1 broke")
+        return job
+
+    with pytest.raises(ValueError, match="job 1 broke"):
+        kernels.run_jobs(list(range(50)), run, workers=1)
+    assert len(ran) < 50, "after the failure no new job starts"
+
+
+def test_no_kernel_starts_when_no_notebook_runs(monkeypatch):
+    """A fully cached build hands every job back without executing: no kernel process is started."""
+    started = []
+    monkeypatch.setattr(kernels.Kernel, "_start", lambda self, cwd: started.append(cwd))
+    assert kernels.run_jobs([1, 2, 3], lambda job, kernel: "cached", workers=2) == ["cached"] * 3
+    assert started == []
+
+
+def test_the_reset_code_compiles_and_names_the_folder():
+    code = kernels.reset_code(Path("/some/notebooks"), ["/some/notebooks"])
+    compile(code, "<reset>", "exec")
+    assert "_werk_fresh('/some/notebooks', ['/some/notebooks'])" in code
+
+
+# ------------------------------------------------------------------------------- real kernels (slow)
+def _notebook(path: Path, *cells: str) -> Path:
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell(c) for c in cells]
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nbformat.write(nb, path)
+    return path
+
+
+SPOIL = """\
+import os, sys, warnings
+import matplotlib as mpl
+import numpy as np
+import pandas as pd
+import helper
+from werk import outputcheck
+
+helper.STATE.append("from the first notebook")
+secret = 42
+mpl.rcParams["lines.linewidth"] = 9
+pd.set_option("display.precision", 1)
+np.set_printoptions(precision=2)
+warnings.simplefilter("error")
+os.environ["WERK_LEAK"] = "1"
+sys.path.insert(0, "/nowhere")
+os.chdir("/")
+outputcheck.record(outputcheck.Check(output="leak", kind="number"))
+print(os.getpid())
+"""
+
+REPORT = """\
+import json, os, sys, warnings
+import matplotlib as mpl
+import numpy as np
+import pandas as pd
+import helper
+from werk import outputcheck
+
+state = {
+    "secret": "secret" in globals(),
+    "helper": helper.STATE,
+    "linewidth": mpl.rcParams["lines.linewidth"],
+    "pandas_precision": pd.get_option("display.precision"),
+    "numpy_precision": np.get_printoptions()["precision"],
+    "first_filter": str(warnings.filters[0]),
+    "filters": len(warnings.filters),
+    "env": os.environ.get("WERK_LEAK"),
+    "path": "/nowhere" in sys.path,
+    "cwd": os.getcwd(),
+    "checks": len(outputcheck.records()),
+    "in": len(In),
+}
+print(json.dumps(state, sort_keys=True))
+"""
+
+
+def _printed(nb_path: Path) -> list[str]:
+    nb = nbformat.read(nb_path, as_version=4)
+    return [o.get("text", "") for c in nb.cells for o in c.get("outputs", []) if o.get("name") == "stdout"]
+
+
+def _counts(nb_path: Path) -> list:
+    return [c.get("execution_count") for c in nbformat.read(nb_path, as_version=4).cells]
+
+
+@pytest.mark.slow
+def test_a_notebook_in_a_warm_kernel_meets_the_state_of_a_fresh_kernel(tmp_path):
+    import papermill as pm
+
+    folder = tmp_path / "nbs"
+    folder.mkdir()
+    (folder / "helper.py").write_text("STATE = []\n")
+    spoil = _notebook(folder / "spoil.ipynb", SPOIL)
+    report = _notebook(folder / "report.ipynb", REPORT, "1 + 1")
+
+    kernel = kernels.Kernel(roots=[folder])
+    try:
+        kernel.execute(spoil, tmp_path / "spoil.out.ipynb", {}, cwd=folder)
+        km = kernel.km
+        kernel.execute(report, tmp_path / "warm.out.ipynb", {}, cwd=folder)
+        kernel.execute(spoil, tmp_path / "spoil2.out.ipynb", {}, cwd=folder)
+        assert kernel.km is km and kernel.runs == 3, "the three notebooks ran in one kernel"
+    finally:
+        kernel.close()
+    pids = {_printed(tmp_path / n)[0] for n in ("spoil.out.ipynb", "spoil2.out.ipynb")}
+    assert len(pids) == 1, "one kernel process ran them"
+
+    pm.execute_notebook(str(report), str(tmp_path / "fresh.out.ipynb"), kernel_name="python3",
+                        progress_bar=False, cwd=str(folder))
+    warm, fresh = _printed(tmp_path / "warm.out.ipynb"), _printed(tmp_path / "fresh.out.ipynb")
+    assert warm == fresh
+    state = json.loads(fresh[0])
+    assert state["secret"] is False and state["helper"] == [] and state["checks"] == 0
+    assert state["cwd"] == str(folder)
+    assert _counts(tmp_path / "warm.out.ipynb") == _counts(tmp_path / "fresh.out.ipynb") == [1, 2]
+
+
+@pytest.mark.slow
+def test_a_failed_notebook_retires_its_kernel(tmp_path):
+    from papermill.exceptions import PapermillExecutionError
+
+    bad = _notebook(tmp_path / "bad.ipynb", "import os\nprint(os.getpid())", "raise RuntimeError('on purpose')")
+    good = _notebook(tmp_path / "good.ipynb", "import os\nprint(os.getpid())")
+    kernel = kernels.Kernel()
+    try:
+        with pytest.raises(PapermillExecutionError, match="on purpose"):
+            kernel.execute(bad, tmp_path / "bad.out.ipynb", {}, cwd=tmp_path)
+        assert kernel.km is None
+        kernel.execute(good, tmp_path / "good.out.ipynb", {}, cwd=tmp_path)
+    finally:
+        kernel.close()
+    assert _printed(tmp_path / "bad.out.ipynb")[0] != _printed(tmp_path / "good.out.ipynb")[0]
+
+
+def _outputs(nb_path: Path) -> list:
+    nb = nbformat.read(nb_path, as_version=4)
+    return [(c.get("execution_count"), c.get("outputs")) for c in nb.cells if c.cell_type == "code"]
+
+
+@pytest.mark.slow
+def test_the_books_notebooks_give_the_same_outputs_warm_and_fresh(tmp_path):
+    """Figures, tables, glued numbers and output checks: byte for byte, in one kernel or one each."""
+    import papermill as pm
+
+    folder = paths.ROOT / "notebooks"
+    names = ["02_threat.ipynb", "08_output_check.ipynb", "03_keep_up.ipynb"]
+    params = {"data_path": str(paths.TWIN), "mapping_path": None, "edition": "waterschap",
+              "weighted": False, "lang": "en"}
+    kernel = kernels.Kernel(roots=[folder])
+    try:
+        for name in names:
+            kernel.execute(folder / name, tmp_path / f"warm-{name}", params, cwd=folder)
+    finally:
+        kernel.close()
+    assert kernel.runs == len(names)
+    for name in names:
+        pm.execute_notebook(str(folder / name), str(tmp_path / f"fresh-{name}"), parameters=params,
+                            kernel_name="python3", progress_bar=False, cwd=str(folder))
+        warm, fresh = _outputs(tmp_path / f"warm-{name}"), _outputs(tmp_path / f"fresh-{name}")
+        assert len(warm) == len(fresh)
+        for i, (w, f) in enumerate(zip(warm, fresh)):
+            assert w == f, f"{name}, code cell {i}: the warm kernel's output differs from a fresh kernel's"
