@@ -12,7 +12,8 @@ repetitions interleaved so that a burst of load on a shared machine hits every r
   notebook); data change (one answer of one respondent);
 * Jupyter Book's own execution, on the same sources and the same data: ``execute_notebooks: "force"``,
   and ``"cache"`` (first run and no-change rerun);
-* all editions (``build_all``: the full book and seven sectors, cold) -- once, it is the slowest row;
+* all editions (``build_all``: the full book and seven sectors, cold), in every repetition next to the
+  cold build it is compared with;
 * jupyter-book #1633: drop one respondent from the data file and rebuild with werk and with Jupyter
   Book's cache mode -- which re-executes, and which book shows the new N;
 * ``werk synth`` at N = 5,391, 100,000 and 1,000,000: wall time, peak memory, time per row.
@@ -296,6 +297,11 @@ def run(args) -> str:
                 rows["prose_sc"].append(werk_build(env, root, data, short_circuit=True))
             change_one_value(data)
             rows["data"].append(werk_build(env, root, data))
+            if not args.skip_editions:
+                say(f"repetition {i + 1}/{reps}: all editions (build_all), cold")
+                eroot, edata = new_project(snap, base, f"werk-editions-{i}")
+                rows["editions"].append(werk_build(env, eroot, edata, all_editions=True))
+                shutil.rmtree(eroot)
             if not i % 2:
                 jb_force()
 
@@ -319,12 +325,6 @@ def run(args) -> str:
         }
         shutil.rmtree(croot)
         shutil.rmtree(croot.with_name(croot.name + "-out"))
-
-        if not args.skip_editions:
-            say("all editions (build_all), cold: once")
-            eroot, edata = new_project(snap, base, "werk-editions")
-            rows["editions"].append(werk_build(env, eroot, edata, all_editions=True))
-            shutil.rmtree(eroot)
 
         scaling = []
         if not args.skip_synth:
