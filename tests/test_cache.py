@@ -493,6 +493,74 @@ def test_pdf_stamp_sits_beside_the_pdf(staged, tmp_path):
     assert not cache.book_is_current(pdf, digest)
 
 
+# ------------------------------------------------------------------------------------- validated frames
+@pytest.fixture
+def counted_loads(monkeypatch):
+    """werk.data.load, counting its calls."""
+    from werk import data
+
+    calls = []
+    real = data.load
+
+    def load(path, mapping=None):
+        calls.append(Path(path).name)
+        return real(path, mapping)
+
+    monkeypatch.setattr(data, "load", load)
+    return calls
+
+
+def test_validated_frame_is_validated_once_per_content(tmp_path, counted_loads):
+    import pandas as pd
+
+    src = tmp_path / "twin.csv"
+    shutil.copy(paths.TWIN, src)
+    frames = tmp_path / "frames"
+    first_ = cache.validated_frame(src, None, frames)
+    again = cache.validated_frame(src, None, frames)
+    assert counted_loads == ["twin.csv"], "the second read comes from the kept frame"
+    pd.testing.assert_frame_equal(again, first_)
+    assert again is not first_
+    change_one_value(src)
+    changed = cache.validated_frame(src, None, frames)
+    assert counted_loads == ["twin.csv", "twin.csv"], "changed bytes are validated again"
+    assert not changed.equals(first_)
+    assert cache.validated_frame(src, None, None) is not None and len(counted_loads) == 3, "no folder: no keeping"
+
+
+def test_validated_frame_follows_the_werk_source(tmp_path, counted_loads, package_copy):
+    src = tmp_path / "twin.csv"
+    shutil.copy(paths.TWIN, src)
+    cache.validated_frame(src, None, tmp_path / "frames")
+    (package_copy / "data.py").write_text((package_copy / "data.py").read_text() + "\n# a changed rule\n")
+    cache.validated_frame(src, None, tmp_path / "frames")
+    assert len(counted_loads) == 2
+
+
+def test_an_invalid_file_raises_and_keeps_nothing(tmp_path):
+    from werk.data import DataError
+
+    bad = tmp_path / "bad.csv"
+    lines = paths.TWIN.read_text().splitlines()
+    header = lines[0].split(",")
+    row = lines[1].split(",")
+    row[header.index("threat")] = "7"
+    bad.write_text("\n".join([lines[0], ",".join(row)] + lines[2:]) + "\n")
+    with pytest.raises(DataError, match="threat"):
+        cache.validated_frame(bad, None, tmp_path / "frames")
+    assert not (tmp_path / "frames").exists() or not any((tmp_path / "frames").iterdir())
+
+
+def test_validated_frames_keep_only_the_newest(tmp_path):
+    src = tmp_path / "twin.csv"
+    shutil.copy(paths.TWIN, src)
+    lines = src.read_text().splitlines(keepends=True)
+    for i in range(1, cache.FRAMES_KEPT + 3):  # a different file each time: one more respondent dropped
+        src.write_text("".join(lines[:-i]))
+        cache.validated_frame(src, None, tmp_path / "frames")
+    assert len(list((tmp_path / "frames").glob("*.pkl"))) == cache.FRAMES_KEPT
+
+
 # ------------------------------------------------------------------------------------------------ end to end
 @pytest.mark.slow
 def test_build_twice_then_prose_then_data(tmp_path, monkeypatch):

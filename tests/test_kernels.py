@@ -18,6 +18,7 @@ import pytest
 
 from werk import kernels, paths
 
+
 # ------------------------------------------------------------------------------------------- run_jobs
 def test_run_jobs_returns_results_in_job_order_and_reports_each_as_it_finishes():
     seen, callers = [], []
@@ -181,7 +182,8 @@ def test_a_notebook_in_a_warm_kernel_meets_the_state_of_a_fresh_kernel(tmp_path)
 def test_a_failed_notebook_retires_its_kernel(tmp_path):
     from papermill.exceptions import PapermillExecutionError
 
-    bad = _notebook(tmp_path / "bad.ipynb", "import os\nprint(os.getpid())", "raise RuntimeError('on purpose')")
+    bad = _notebook(tmp_path / "bad.ipynb", "import os\nprint(os.getpid())",
+                    "raise RuntimeError('on purpose')")
     good = _notebook(tmp_path / "good.ipynb", "import os\nprint(os.getpid())")
     kernel = kernels.Kernel()
     try:
@@ -208,13 +210,15 @@ def test_the_books_notebooks_give_the_same_outputs_warm_and_fresh(tmp_path):
     names = ["02_threat.ipynb", "08_output_check.ipynb", "03_keep_up.ipynb"]
     params = {"data_path": str(paths.TWIN), "mapping_path": None, "edition": "waterschap",
               "weighted": False, "lang": "en"}
-    kernel = kernels.Kernel(roots=[folder])
+    # The warm kernel reads the data as a build's kernels do, through the validated frames it keeps.
+    kernel = kernels.Kernel(roots=[folder], env={"WERK_FRAME_CACHE": str(tmp_path / "frames")})
     try:
         for name in names:
             kernel.execute(folder / name, tmp_path / f"warm-{name}", params, cwd=folder)
     finally:
         kernel.close()
     assert kernel.runs == len(names)
+    assert len(list((tmp_path / "frames").glob("*.pkl"))) == 1
     for name in names:
         pm.execute_notebook(str(folder / name), str(tmp_path / f"fresh-{name}"), parameters=params,
                             kernel_name="python3", progress_bar=False, cwd=str(folder))

@@ -6,6 +6,7 @@ would otherwise repeat lives here. Nothing here prints at import time.
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 
@@ -92,10 +93,12 @@ def check_edition_size(info: dict) -> None:
 
 def load(data_path=None, mapping_path=None, edition: str = "all") -> tuple[pd.DataFrame, dict]:
     """Load and validate the data, keep one sector for an edition; return (frame, info)."""
-    from werk import data
+    from werk import cache
 
     data_path = data_path or paths.TWIN
-    df = data.load(data_path, mapping_path)
+    # In a build, the frames the build validated (werk.cache.validated_frame); elsewhere, validate here.
+    folder = os.environ.get("WERK_FRAME_CACHE")
+    df = cache.validated_frame(data_path, mapping_path, Path(folder) if folder else None)
     info = edition_info(df, edition, data_path)
     if info["sector"] is not None:
         df = df[df["sector"] == info["sector"]].reset_index(drop=True)

@@ -21,6 +21,7 @@ An edition is ``all`` or one of the seven sectors of the codebook, by its Dutch 
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -119,15 +120,16 @@ def notebooks_in_toc(root: Path | None = None) -> list[Path]:
 
 def _execute_one(job: dict, kernel) -> dict:
     """Run one notebook with papermill in a worker's warm kernel; return timing or the error."""
-    from papermill.exceptions import PapermillExecutionError
-
     from werk import cache
 
     src, out = Path(job["src"]), Path(job["out"])
     key = job["key"]
     reused = None if job["force"] else cache.reuse(src, out, key)
     if reused:
-        return {"nb": job["name"], "slug": job["slug"], "seconds": 0.0, "cached": True, "prose": reused == "prose"}
+        return {"nb": job["name"], "slug": job["slug"], "seconds": 0.0, "cached": True,
+                "prose": reused == "prose"}
+    from papermill.exceptions import PapermillExecutionError  # papermill loads slowly: only to run
+
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_suffix(".running.ipynb")
     t0 = time.perf_counter()
@@ -141,7 +143,8 @@ def _execute_one(job: dict, kernel) -> dict:
         }
     except Exception as exc:  # a kernel that died, a notebook that is not JSON: name the notebook
         tmp.unlink(missing_ok=True)
-        return {"nb": job["name"], "slug": job["slug"], "error": f"{job['name']}: {type(exc).__name__}: {exc}"}
+        return {"nb": job["name"], "slug": job["slug"],
+                "error": f"{job['name']}: {type(exc).__name__}: {exc}"}
     cache.store(tmp, out, key)
     return {"nb": job["name"], "slug": job["slug"], "seconds": time.perf_counter() - t0, "cached": False}
 
@@ -171,7 +174,8 @@ def execute_editions(
     The notebooks run edition after edition on ``jobs`` threads (default: the number of cores),
     each with a warm kernel (:mod:`werk.kernels`). ``when_done(edition)`` is called as soon as
     the last notebook of an edition finished without error, so its book can be compiled while
-    the next edition runs. Returns the errors, by edition (empty when all ran).
+    the next edition runs. Returns the errors, by edition (empty when all ran), and the number of
+    notebooks each edition executed (rather than took from the cache).
     """
     from werk import kernels
 
@@ -180,6 +184,7 @@ def execute_editions(
     job_list = [j for js in by_edition.values() for j in js]
     total = {edition_slug(e): len(js) for e, js in by_edition.items()}
     left = dict(total)
+    ran = {e: 0 for e in by_edition}
     edition_of = {edition_slug(e): e for e in by_edition}
     errors: dict[str, list[str]] = {}
     # Kernels inherit this process's environment. Several kernels at once, each with a multi-threaded
@@ -199,28 +204,31 @@ def execute_editions(
             how = "prose re-rendered from cached outputs" if res.get("prose") else "unchanged, cached"
             log(f"{step} {res['nb']}: {how}")
         else:
+            ran[edition_of[slug]] += 1
             log(f"{step} {res['nb']}: executed in {res['seconds']:.1f} s")
         if left[slug] == 0 and edition_of[slug] not in errors and when_done:
-            when_done(edition_of[slug])
+            when_done(edition_of[slug], ran[edition_of[slug]])
 
     # Threads are enough: each drives its own kernel process, kept warm from one notebook to the next.
     # A module next to the notebooks (a helper an analyst adds) is reloaded for every notebook, as werk is.
     folders = sorted({str(Path(j["src"]).parent) for j in job_list})
     workers = max(1, min(jobs or os.cpu_count() or 1, len(job_list)))
-    kernels.run_jobs(job_list, _execute_one, workers, roots=folders, done=report)
-    return {e: "a notebook failed, the previous book is left in place:\n  " + "\n  ".join(errs)
-            for e, errs in errors.items()}
+    # The notebooks read the data through the frames the build validated (werk.book.load).
+    env = {"WERK_FRAME_CACHE": str(frames_dir(root))}
+    kernels.run_jobs(job_list, _execute_one, workers, roots=folders, done=report, env=env)
+    failed = {e: "a notebook failed, the previous book is left in place:\n  " + "\n  ".join(errs)
+              for e, errs in errors.items()}
+    return failed, ran
 
 
 def execute(
     parameters: dict, edition: str, force: bool = False, jobs: int | None = None, root: Path | None = None
 ) -> Path:
-    """Execute every notebook for one edition; return the folder of executed notebooks."""
-    root = root or paths.ROOT
-    errors = execute_editions({edition: parameters}, force=force, jobs=jobs, root=root)
+    """Execute every notebook for one edition (into ``_build/executed/<slug>``); return how many ran."""
+    errors, ran = execute_editions({edition: parameters}, force=force, jobs=jobs, root=root)
     if errors:
         raise BuildError(errors[edition])
-    return root / "_build" / "executed" / edition_slug(edition)
+    return ran[edition]
 
 
 def stage(executed: Path, edition: str, info: dict, root: Path | None = None) -> Path:
@@ -239,7 +247,11 @@ def stage(executed: Path, edition: str, info: dict, root: Path | None = None) ->
     shutil.copytree(executed, st, dirs_exist_ok=True,
                     ignore=shutil.ignore_patterns("*.key", "*.running.ipynb"))
     for nb_path in st.rglob("*.ipynb"):
+        # Keep the executed notebook's time stamp: Sphinx reads a page again when its source is newer
+        # than its last reading, and an unchanged page should not be (see compile_book).
+        when = nb_path.stat()
         _hide_injected_parameters(nb_path)
+        os.utime(nb_path, ns=(when.st_atime_ns, when.st_mtime_ns))
     cfg = yaml.safe_load((st / "_config.yml").read_text())
     if slug != "all":
         cfg["title"] = f"{cfg['title']}: {info['edition_label']} edition"
@@ -400,21 +412,40 @@ def overfull_boxes(log_text: str, limit: float = OVERFULL_PT) -> list[str]:
     return found
 
 
+#: The book's page sources; a rebuild in which only these changed may reuse Sphinx's environment.
+PAGE_SUFFIXES = (".ipynb", ".md")
+
+
+def _incremental(old: dict | None, new: dict) -> bool:
+    """True when Sphinx may reuse its environment: the same pages, and only page sources changed."""
+    if not old or set(old) != set(new):
+        return False
+    return all(new[f] == old[f] or f.endswith(PAGE_SUFFIXES) for f in new)
+
+
 def compile_book(
-    stage_dir: Path, edition: str, builder: str = "html", root: Path | None = None, force: bool = False
+    stage_dir: Path, edition: str, builder: str = "html", root: Path | None = None, force: bool = False,
+    fresh: bool = True,
 ) -> Path:
-    """Run Jupyter Book on the staged sources into a temporary folder; swap it in on success.
+    """Run Jupyter Book on the staged sources; swap the result in on success.
 
     ``builder`` is ``html`` or ``pdflatex``; the PDF is built from a copy of the stage arranged by
-    :func:`stage_pdf`. A failure raises :class:`BuildError` with the Sphinx warnings (and for the
-    PDF the LaTeX errors and the log's tail), and leaves the previous HTML or PDF in place.
+    :func:`stage_pdf`, always from scratch. A failure raises :class:`BuildError` with the Sphinx
+    warnings (and for the PDF the LaTeX errors and the log's tail), and leaves the previous HTML or
+    PDF in place.
+
+    The HTML is built in ``_build/sphinx/<slug>``, which keeps Sphinx's environment. With
+    ``fresh=False`` (no notebook ran: a prose edit) and nothing but page sources changed since the
+    last compile, Sphinx reads and writes only the changed pages, or every page when what others
+    show of them changed (:mod:`werk.sphinx_ext`). Otherwise, or after a failure, it starts over:
+    a notebook that ran may have changed numbers other pages quote.
     """
     from werk import cache
 
     root = root or paths.ROOT
     slug = edition_slug(edition)
-    # Sphinx always starts from a fresh folder here, so an unchanged book would be compiled again in full;
-    # instead the book records the digest of the sources it was compiled from, and is kept when they match.
+    # An unchanged book is not compiled at all: the book records the digest of the sources it was
+    # compiled from, and is kept when they match.
     target = html_dir(edition, root) if builder == "html" else pdf_path(edition, root)
     digest = cache.stage_digest(stage_dir, builder)
     if not force and cache.book_is_current(target, digest):
@@ -424,22 +455,45 @@ def compile_book(
     if tmp.exists():
         shutil.rmtree(tmp)
     tmp.mkdir(parents=True)
-    source = stage_pdf(stage_dir) if builder == "pdflatex" else stage_dir
-    log(f"[{slug}] compiling the book ({builder})")
+    if builder == "html":
+        work = root / "_build" / "sphinx" / slug
+        manifest = cache.tree_manifest(stage_dir)
+        try:
+            old = json.loads((work / MANIFEST).read_text())
+        except (OSError, ValueError):
+            old = None
+        incremental = not force and not fresh and _incremental(old, manifest)
+        if not incremental and work.exists():
+            shutil.rmtree(work)
+        # Sphinx stamps a link to a static file with ``?v=<checksum>`` when the file is already there
+        # as it writes the page; a first build copies them after the pages. Without them, a page
+        # written again has the same bytes as from a first build.
+        shutil.rmtree(work / "_build" / "html" / "_static", ignore_errors=True)
+        (work / MANIFEST).unlink(missing_ok=True)  # back only after a good compile
+        out, source = work, stage_dir
+    else:
+        incremental, out, source = False, tmp, stage_pdf(stage_dir)
+    log(f"[{slug}] compiling the book ({builder}{', changed pages only' if incremental else ''})")
     t0 = time.perf_counter()
-    proc = _jupyter_book(source, tmp, builder)
+    proc = _jupyter_book(source, out, builder)
     if proc.returncode != 0:
         lines = [ln for ln in (proc.stdout + proc.stderr).splitlines() if "WARNING" in ln or "ERROR" in ln
                  or "Error" in ln]
         detail = "\n  ".join(lines[-15:]) or (proc.stdout + proc.stderr)[-2000:]
         if builder == "pdflatex":
             detail += "\n  " + _latex_log_tail(tmp / "_build" / "latex")
+        else:
+            # Sphinx would not read the pages that warned again, and the next build would pass.
+            shutil.rmtree(work, ignore_errors=True)
         kept = f"the previous {'PDF' if builder == 'pdflatex' else 'book'} is left in place"
         raise BuildError(f"Jupyter Book ({builder}) failed for edition {slug}; {kept}:\n  {detail}")
     log(f"[{slug}] compiled in {time.perf_counter() - t0:.1f} s")
     if builder == "html":
         final = html_dir(edition, root)
-        _swap(tmp / "_build" / "html", final)
+        # A copy goes in, not Sphinx's own folder: the next compile writes there.
+        shutil.copytree(work / "_build" / "html", tmp / "html")
+        _swap(tmp / "html", final)
+        (work / MANIFEST).write_text(json.dumps(manifest, indent=0) + "\n")
     else:
         # The LaTeX sources and log stay in _build/latex/<slug> for inspection; the PDF moves to _build/pdf.
         latex = root / "_build" / "latex" / slug
@@ -458,6 +512,10 @@ def compile_book(
     cache.mark_book(final, digest)
     shutil.rmtree(tmp, ignore_errors=True)
     return final
+
+
+#: The staged files (path -> sha256) that ``_build/sphinx/<slug>`` was last compiled from.
+MANIFEST = "werk-stage.json"
 
 
 def _output_check_report(frame, edition: str, html: Path, root: Path, force: bool) -> Path:
@@ -496,7 +554,8 @@ def _swap(new: Path, final: Path) -> None:
         shutil.rmtree(old) if old.is_dir() else old.unlink()
 
 
-def _prepare(frame, edition: str, data: Path, mapping: Path | None, weighted: bool, lang: str) -> tuple[dict, dict]:
+def _prepare(frame, edition: str, data: Path, mapping: Path | None, weighted: bool,
+             lang: str) -> tuple[dict, dict]:
     """An edition's info (checked for size) and its papermill parameters."""
     from werk import book
 
@@ -513,10 +572,13 @@ def _prepare(frame, edition: str, data: Path, mapping: Path | None, weighted: bo
     return info, parameters
 
 
-def _finish(frame, edition: str, info: dict, pdf: bool, force: bool, root: Path) -> Path:
-    """Stage an edition's executed notebooks, compile its book (and PDF), write its output check."""
+def _finish(frame, edition: str, info: dict, pdf: bool, force: bool, root: Path, fresh: bool = True) -> Path:
+    """Stage an edition's executed notebooks, compile its book (and PDF), write its output check.
+
+    ``fresh``: a notebook ran, so the HTML is compiled from scratch (see :func:`compile_book`).
+    """
     st = stage(root / "_build" / "executed" / edition_slug(edition), edition, info, root)
-    out = compile_book(st, edition, "html", root, force=force)
+    out = compile_book(st, edition, "html", root, force=force, fresh=fresh)
     _output_check_report(frame, edition, out, root, force)
     result = out / "index.html"
     if pdf:
@@ -524,13 +586,20 @@ def _finish(frame, edition: str, info: dict, pdf: bool, force: bool, root: Path)
     return result
 
 
-def _load(data, mapping) -> tuple:
-    from werk import data as wdata
+def frames_dir(root: Path | None = None) -> Path:
+    """Where validated data frames are kept between builds (:func:`werk.cache.validated_frame`)."""
+    return (root or paths.ROOT) / "_build" / "frames"
+
+
+def _load(data, mapping, root: Path) -> tuple:
+    """The validated frame and the resolved paths of the data file and the mapping."""
+    from werk import cache
 
     data = Path(data or paths.TWIN).resolve()
     mapping = Path(mapping).resolve() if mapping else None
     log(f"validating {data}")
-    return wdata.load(data, mapping), data, mapping
+    # Kept for the notebooks once the editions passed their checks (nothing is written before).
+    return cache.validated_frame(data, mapping, frames_dir(root), keep=False), data, mapping
 
 
 def build(
@@ -550,13 +619,16 @@ def build(
     fails validation or an edition below :data:`werk.book.MIN_EDITION_N` respondents stops the build
     with a :class:`werk.errors.WerkError` before anything is written.
     """
+    from werk import cache
+
     root = root or paths.ROOT
     edition = edition_name(edition)
     t0 = time.perf_counter()
-    frame, data, mapping = _load(data, mapping)
+    frame, data, mapping = _load(data, mapping, root)
     info, parameters = _prepare(frame, edition, data, mapping, weighted, lang)
-    execute(parameters, edition, force=force, jobs=jobs, root=root)
-    result = _finish(frame, edition, info, pdf, force, root)
+    cache.keep_frame(frame, data, mapping, frames_dir(root))
+    ran = execute(parameters, edition, force=force, jobs=jobs, root=root)
+    result = _finish(frame, edition, info, pdf, force, root, fresh=ran > 0)
     log(f"[{edition_slug(edition)}] done in {time.perf_counter() - t0:.1f} s")
     return result
 
@@ -568,8 +640,8 @@ def build_all(
     """Build the full book and all seven sector editions; return their paths.
 
     The data file is validated once (a bad file stops everything, before anything is written).
-    The 72 notebook runs then share one warm kernel per core, edition after edition, and each
-    edition's book is compiled as soon as its last notebook ran, while the next edition's
+    Every notebook of every edition then runs on one warm kernel per core, edition after edition,
+    and each edition's book is compiled as soon as its last notebook ran, while the next edition's
     notebooks run. Every edition writes only below its own slug (``_build/executed/<slug>``,
     ``_build/stage/<slug>``, ``_build/tmp/<slug>-<builder>``, its HTML and PDF), so two editions
     never touch the same file. Every edition is attempted; if any failed (too few respondents,
@@ -577,11 +649,13 @@ def build_all(
     """
     from concurrent.futures import ThreadPoolExecutor
 
+    from werk import cache
+
     root = root or paths.ROOT
     names = editions()
     workers = workers or max(1, os.cpu_count() or 1)
     t0 = time.perf_counter()
-    frame, data, mapping = _load(data, mapping)
+    frame, data, mapping = _load(data, mapping, root)
     infos, runs, errors = {}, {}, {}
     for e in names:
         try:
@@ -589,13 +663,16 @@ def build_all(
         except WerkError as exc:
             errors[e] = str(exc)
             log(f"[{edition_slug(e)}] FAILED: {errors[e]}")
+    if runs:
+        cache.keep_frame(frame, data, mapping, frames_dir(root))
     # Compiling runs Jupyter Book in a subprocess: a thread each is enough, next to the kernels.
     futures = {}
     with ThreadPoolExecutor(max_workers=workers) as finishing:
-        def when_done(e):
-            futures[e] = finishing.submit(_finish, frame, e, infos[e], pdf, force, root)
+        def when_done(e, ran):
+            futures[e] = finishing.submit(_finish, frame, e, infos[e], pdf, force, root, ran > 0)
 
-        errors.update(execute_editions(runs, force=force, jobs=workers, root=root, when_done=when_done))
+        failed, _ = execute_editions(runs, force=force, jobs=workers, root=root, when_done=when_done)
+        errors.update(failed)
         results: dict[str, Path] = {}
         for e, fut in futures.items():
             try:

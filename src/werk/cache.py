@@ -29,6 +29,7 @@ import functools
 import hashlib
 import json
 import os
+import pickle
 import shutil
 import sys
 import threading
@@ -38,8 +39,8 @@ import nbformat
 
 from werk import paths
 
-__all__ = ["key", "reuse", "store", "frame_key", "produce", "tree_digest", "stage_digest", "book_is_current",
-           "mark_book"]
+__all__ = ["key", "reuse", "store", "frame_key", "produce", "validated_frame", "keep_frame", "tree_manifest", "tree_digest", "stage_digest",
+           "book_is_current", "mark_book"]
 
 #: Bump when the key's recipe or the cache layout changes: every old entry becomes a miss.
 VERSION = "werk-cache-2"
@@ -78,11 +79,19 @@ def _package_digest() -> str:
 
 @functools.lru_cache(maxsize=1)
 def _installed() -> str:
-    """Name and version of every installed distribution (a venv that drifted from the pins counts)."""
-    from importlib import metadata
+    """Name and version of every installed distribution (a venv that drifted from the pins counts).
 
-    dists = sorted({f"{(d.metadata['Name'] or '').lower()}=={d.version}" for d in metadata.distributions()})
-    return hashlib.sha256("\n".join(dists).encode()).hexdigest()
+    Read from the names of the ``*.dist-info`` and ``*.egg-info`` folders on ``sys.path``
+    (``name-version.dist-info``), which is what ``importlib.metadata`` would report, without
+    parsing 130 metadata files on every build.
+    """
+    found = set()
+    for entry in sys.path:
+        try:
+            found.update(n for n in os.listdir(entry or ".") if n.endswith((".dist-info", ".egg-info")))
+        except OSError:
+            continue
+    return hashlib.sha256("\n".join(sorted(found)).encode()).hexdigest()
 
 
 def _environment_digest() -> str:
@@ -276,14 +285,81 @@ def produce(out: Path, k: str, write, force: bool = False) -> bool:
     return True
 
 
+# ------------------------------------------------------------------------------------ validated frames
+#: How many validated frames :func:`validated_frame` keeps in its folder (the newest).
+FRAMES_KEPT = 4
+
+
+def _frame_file(path, mapping, folder: Path) -> Path:
+    """Where the validated frame of these files' bytes is kept."""
+    files = [Path(f) for f in (path, mapping) if f is not None]
+    parts = {
+        "files": [[f.suffix.lower(), _file_digest(f)] for f in files],
+        "package": _package_digest(),
+        "environment": _environment_digest(),
+    }
+    return Path(folder) / (hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest() + ".pkl")
+
+
+def validated_frame(path, mapping=None, folder: Path | None = None, keep: bool = True):
+    """``werk.data.load(path, mapping)``, kept in ``folder`` for the next build that reads the same bytes.
+
+    Reading and validating the twin takes a few tenths of a second, and a build did it once, and
+    then once more in each of its notebooks. The validated frame is pickled under a key of the data
+    and mapping files' bytes and suffixes, the ``werk`` source (the validation rules) and the
+    environment (pandas writes the pickle), so a changed file or rule validates again. A file that
+    fails validation raises :class:`werk.data.DataError` as ever and leaves nothing behind. With
+    ``keep=False`` a frame validated here is not written (:func:`keep_frame` does that later);
+    without ``folder`` (or with a mapping given as a dict) this is :func:`werk.data.load`.
+    """
+    import pandas as pd
+
+    from werk import data
+
+    if folder is None or isinstance(mapping, dict):
+        return data.load(path, mapping)
+    saved = _frame_file(path, mapping, folder)
+    try:
+        return pd.read_pickle(saved)
+    except (OSError, EOFError, ValueError, pickle.UnpicklingError):
+        pass  # not there yet, or unreadable: validate again
+    frame = data.load(path, mapping)
+    if keep:
+        keep_frame(frame, path, mapping, folder)
+    return frame
+
+
+def keep_frame(frame, path, mapping, folder: Path) -> None:
+    """Write the validated ``frame`` of these files to ``folder`` (if not there), keeping the newest few."""
+    saved = _frame_file(path, mapping, folder)
+    if saved.is_file():
+        return
+    saved.parent.mkdir(parents=True, exist_ok=True)
+    _write_atomic(saved, frame.to_pickle)
+    kept = []
+    for f in saved.parent.glob("*.pkl"):
+        try:
+            kept.append((f.stat().st_mtime, f))
+        except OSError:
+            continue
+    for _, old in sorted(kept, reverse=True)[FRAMES_KEPT:]:
+        old.unlink(missing_ok=True)
+
+
 # ---------------------------------------------------------------------------------------- compiled books
+def tree_manifest(folder: Path) -> dict[str, str]:
+    """Every file below ``folder``: its relative path (POSIX) and the sha256 of its bytes, sorted by path."""
+    folder = Path(folder)
+    return {f.relative_to(folder).as_posix(): _file_digest(f)
+            for f in sorted(p for p in folder.rglob("*") if p.is_file())}
+
+
 def tree_digest(folder: Path) -> str:
     """A sha256 over every file below ``folder``: its relative path and its bytes."""
-    folder = Path(folder)
     h = hashlib.sha256()
-    for f in sorted(p for p in folder.rglob("*") if p.is_file()):
-        h.update(f.relative_to(folder).as_posix().encode() + b"\0")
-        h.update(_file_digest(f).encode())
+    for rel, digest in tree_manifest(folder).items():
+        h.update(rel.encode() + b"\0")
+        h.update(digest.encode())
     return h.hexdigest()
 
 

@@ -26,6 +26,7 @@ retires its kernel; the next notebook gets a new one.
 
 from __future__ import annotations
 
+import os
 import queue
 import threading
 from pathlib import Path
@@ -151,11 +152,14 @@ class Kernel:
         Folders whose modules are reloaded for every notebook (the project); ``werk`` always is.
     kernel_name : str
         The Jupyter kernel to start.
+    env : dict
+        Variables set in the kernel's environment, over this process's.
     """
 
-    def __init__(self, roots: Iterable[Path] = (), kernel_name: str = "python3"):
+    def __init__(self, roots: Iterable[Path] = (), kernel_name: str = "python3", env: dict | None = None):
         self.roots = [str(Path(r).resolve()) for r in roots]
         self.kernel_name = kernel_name
+        self.env = dict(env or {})
         self.km = None
         self.kc = None
         self.runs = 0
@@ -170,7 +174,7 @@ class Kernel:
             if ENGINE not in papermill_engines._engines:
                 _engine()
         self.km = AsyncKernelManager(kernel_name=self.kernel_name)
-        run_sync(self.km.start_kernel)(cwd=str(cwd))
+        run_sync(self.km.start_kernel)(cwd=str(cwd), env={**os.environ, **self.env})
         self.kc = self.km.client()
         self.kc.start_channels()
         run_sync(self.kc.wait_for_ready)(timeout=60)
@@ -210,12 +214,13 @@ class Kernel:
 
 
 def run_jobs(jobs: list, run: Callable, workers: int, roots: Iterable[Path] = (),
-             done: Callable | None = None) -> list:
+             done: Callable | None = None, env: dict | None = None) -> list:
     """Run ``run(job, kernel)`` for every job on ``workers`` threads, each with its own warm :class:`Kernel`.
 
     Jobs are taken in order as threads come free; a kernel starts only when its thread first
     executes a notebook (a fully cached build starts none). ``done(result)`` is called, in the
-    caller's thread, as each job finishes. Returns the results in job order.
+    caller's thread, as each job finishes; ``env`` goes to every kernel's environment. Returns the
+    results in job order.
     """
     todo: queue.Queue = queue.Queue()
     for i, job in enumerate(jobs):
@@ -226,7 +231,7 @@ def run_jobs(jobs: list, run: Callable, workers: int, roots: Iterable[Path] = ()
     stop = threading.Event()  # set by a job that raised: no new job starts, running ones finish
 
     def worker():
-        kernel = Kernel(roots)
+        kernel = Kernel(roots, env=env)
         try:
             while not stop.is_set():
                 try:

@@ -1,0 +1,164 @@
+"""Compiling the book (werk.build.compile_book): when Sphinx may reuse its environment, and that it is never stale.
+
+The fast tests replace Jupyter Book by a stand-in that records whether it found Sphinx's previous
+environment. The slow test compiles the real book after a paragraph edit and after a title edit,
+and compares every file with a first compile of the same sources.
+"""
+
+from __future__ import annotations
+
+import filecmp
+import shutil
+from pathlib import Path
+
+import pytest
+
+from werk import build
+
+
+# ------------------------------------------------------------------------------------ with a stand-in
+@pytest.fixture
+def staged(tmp_path, monkeypatch):
+    """A staged book (one notebook, a markdown page, a config) and a stand-in for Jupyter Book."""
+    root = tmp_path / "project"
+    st = root / "_build" / "stage" / "all"
+    (st / "notebooks").mkdir(parents=True)
+    (st / "_config.yml").write_text("title: a book\n")
+    (st / "intro.md").write_text("# Intro\n")
+    (st / "notebooks" / "a.ipynb").write_text('{"cells": []}\n')
+    seen, fail = [], []
+
+    def fake_jupyter_book(stage_dir, out, builder):
+        env = out / "_build" / ".doctrees" / "environment.pickle"
+        seen.append("reused" if env.exists() else "fresh")
+        if fail:
+            return build.subprocess.CompletedProcess([], 1, "WARNING: on purpose", "")
+        env.parent.mkdir(parents=True, exist_ok=True)
+        env.write_text("sphinx")
+        html = out / "_build" / "html"
+        html.mkdir(parents=True, exist_ok=True)
+        (html / "index.html").write_text((stage_dir / "intro.md").read_text())
+        return build.subprocess.CompletedProcess([], 0, "", "")
+
+    monkeypatch.setattr(build, "_jupyter_book", fake_jupyter_book)
+    return {"root": root, "stage": st, "seen": seen, "fail": fail}
+
+
+def compile_(s, **kw):
+    return build.compile_book(s["stage"], "all", "html", root=s["root"], **kw)
+
+
+def test_a_page_edit_without_a_run_reuses_the_environment(staged):
+    compile_(staged, fresh=False)
+    (staged["stage"] / "intro.md").write_text("# Intro, edited\n")
+    out = compile_(staged, fresh=False)
+    assert staged["seen"] == ["fresh", "reused"]
+    assert (out / "index.html").read_text() == "# Intro, edited\n"
+
+
+def test_a_notebook_that_ran_compiles_from_scratch(staged):
+    compile_(staged, fresh=False)
+    (staged["stage"] / "notebooks" / "a.ipynb").write_text('{"cells": [1]}\n')
+    compile_(staged, fresh=True)
+    assert staged["seen"] == ["fresh", "fresh"]
+
+
+@pytest.mark.parametrize("change", ["config", "new page", "removed page", "force"])
+def test_anything_but_page_edits_compiles_from_scratch(staged, change):
+    compile_(staged, fresh=False)
+    st = staged["stage"]
+    kw = {}
+    if change == "config":
+        (st / "_config.yml").write_text("title: another title\n")
+    elif change == "new page":
+        (st / "notebooks" / "b.ipynb").write_text('{"cells": []}\n')
+    elif change == "removed page":
+        (st / "notebooks" / "a.ipynb").unlink()
+    else:
+        (st / "intro.md").write_text("# Intro, edited\n")
+        kw["force"] = True
+    compile_(staged, fresh=False, **kw)
+    assert staged["seen"] == ["fresh", "fresh"]
+
+
+def test_a_failed_compile_keeps_the_book_and_starts_over_next_time(staged):
+    first = compile_(staged, fresh=False)
+    (staged["stage"] / "intro.md").write_text("# Intro, edited\n")
+    staged["fail"].append(True)
+    with pytest.raises(build.BuildError, match="on purpose"):
+        compile_(staged, fresh=False)
+    assert (first / "index.html").read_text() == "# Intro\n", "the previous book is left in place"
+    staged["fail"].clear()
+    compile_(staged, fresh=False)
+    assert staged["seen"] == ["fresh", "reused", "fresh"]
+
+
+def test_an_unchanged_stage_is_not_compiled(staged):
+    compile_(staged, fresh=False)
+    compile_(staged, fresh=False)
+    assert staged["seen"] == ["fresh"]
+
+
+# ------------------------------------------------------------------------------------- the real book
+def _same_files(a: Path, b: Path) -> list[str]:
+    """Files that differ or exist on one side only (the book's stamp and output check aside)."""
+    skip = {".werk-sources.sha256", "output-check.json"}
+    out = []
+
+    def walk(cmp, rel=""):
+        out.extend(f"{rel}{n}" for n in cmp.left_only + cmp.right_only if n not in skip)
+        out.extend(f"{rel}{n}" for n in cmp.diff_files)
+        for name, sub in cmp.subdirs.items():
+            walk(sub, f"{rel}{name}/")
+
+    walk(filecmp.dircmp(a, b))
+    return out
+
+
+def _edit_markdown(nb_path: Path, has, change) -> None:
+    """Change the source of the first markdown cell with a line that ``has(line)``."""
+    import nbformat
+
+    nb = nbformat.read(nb_path, as_version=4)
+    cell = next(c for c in nb.cells if c.cell_type == "markdown" and any(map(has, c.source.splitlines())))
+    cell.source = change(cell.source)
+    nbformat.write(nb, nb_path)
+
+
+def _retitle(source: str) -> str:
+    return "\n".join(ln + " (retitled)" if ln.startswith("# ") else ln for ln in source.splitlines())
+
+
+@pytest.mark.slow
+def test_a_prose_edit_compiles_its_page_only_and_gives_a_first_compiles_bytes(built_book, tmp_path, capfd):
+    import conftest
+
+    root = conftest.copy_project(tmp_path / "book")
+    shutil.copytree(built_book / "_build" / "executed", root / "_build" / "executed")  # no notebook runs
+    build.build(root=root)
+    work = root / "_build" / "sphinx" / "all" / "_build" / "html"
+    untouched = work / "notebooks" / "02_threat.html"
+    before = untouched.stat().st_mtime_ns
+    capfd.readouterr()
+
+    # A sentence: Sphinx reads and writes that page (and the ones that list it), no other.
+    nb = root / "notebooks" / "03_keep_up.ipynb"
+    _edit_markdown(nb, lambda ln: ln and not ln.startswith(("#", "(")),
+                   lambda s: s + "\n\nA sentence only the new book has.")
+    html = build.build(root=root).parent
+    assert "changed pages only" in capfd.readouterr().err
+    assert "A sentence only the new book has." in (html / "notebooks" / "03_keep_up.html").read_text()
+    assert untouched.stat().st_mtime_ns == before, "an unchanged page is not written again"
+    first = tmp_path / "first"
+    assert build._jupyter_book(root / "_build" / "stage" / "all", first, "html").returncode == 0
+    assert _same_files(html, first / "_build" / "html") == []
+
+    # A page title shows in every page's navigation: every page is written again.
+    _edit_markdown(nb, lambda ln: ln.startswith("# "), _retitle)
+    html = build.build(root=root).parent
+    assert "changed pages only" in capfd.readouterr().err
+    assert "(retitled)" in (html / "notebooks" / "02_threat.html").read_text()
+    assert untouched.stat().st_mtime_ns != before
+    shutil.rmtree(first)
+    assert build._jupyter_book(root / "_build" / "stage" / "all", first, "html").returncode == 0
+    assert _same_files(html, first / "_build" / "html") == []
