@@ -8,7 +8,10 @@ The pipeline, per edition (the whole sample, or one sector):
    kernel reset between notebooks (see :mod:`werk.kernels`), skipping a notebook whose inputs
    are unchanged (see :mod:`werk.cache`);
 3. stage the book sources with the executed notebooks in ``_build/stage/<edition>/`` and run
-   Jupyter Book there with ``execute_notebooks: "off"``, ``-W -n --keep-going``;
+   Jupyter Book on them with ``execute_notebooks: "off"``, ``-W -n --keep-going``, in
+   ``_build/sphinx/<edition>/``, where Sphinx keeps its environment: after a prose edit it reads
+   and writes only the changed pages (see :func:`compile_book`); an unchanged stage is not
+   compiled at all;
 4. swap the new HTML in only when the build succeeded, so a failure leaves the previous book;
 5. with ``--pdf``, arrange a copy of the stage for LaTeX (:func:`stage_pdf`) and build the PDF
    with pdflatex into ``_build/pdf/book.pdf`` (an edition: ``_build/pdf/<slug>.pdf``), again
