@@ -2,9 +2,9 @@
 
 The fast tests drive ``run_jobs`` with a stand-in for the notebook run. The slow ones start real
 kernels: a notebook that changes every kind of kernel state it can, then one that reports that
-state, run in one warm kernel and compared with the report from a fresh kernel; three of the
-book's notebooks run one after another in one kernel and each in its own, output for output; and
-a failing notebook that retires its kernel.
+state, run in one warm kernel and compared with the report from a fresh kernel; every notebook of
+the built book against a fresh kernel's run, output for output; and a failing notebook that
+retires its kernel.
 """
 
 from __future__ import annotations
@@ -202,27 +202,30 @@ def _outputs(nb_path: Path) -> list:
 
 
 @pytest.mark.slow
-def test_the_books_notebooks_give_the_same_outputs_warm_and_fresh(tmp_path):
-    """Figures, tables, glued numbers and output checks: byte for byte, in one kernel or one each."""
+def test_the_built_books_notebooks_equal_fresh_kernel_runs(built_book, tmp_path):
+    """Every notebook of the book, as the build ran it (two warm kernels, several notebooks each, the
+    data through the kept validated frame), against papermill in a fresh kernel with the same
+    parameters: figures, tables, glued numbers and output checks, byte for byte."""
+    from concurrent.futures import ThreadPoolExecutor
+
     import papermill as pm
 
-    folder = paths.ROOT / "notebooks"
-    names = ["02_threat.ipynb", "08_output_check.ipynb", "03_keep_up.ipynb"]
-    params = {"data_path": str(paths.TWIN), "mapping_path": None, "edition": "waterschap",
-              "weighted": False, "lang": "en"}
-    # The warm kernel reads the data as a build's kernels do, through the validated frames it keeps.
-    kernel = kernels.Kernel(roots=[folder], env={"WERK_FRAME_CACHE": str(tmp_path / "frames")})
-    try:
-        for name in names:
-            kernel.execute(folder / name, tmp_path / f"warm-{name}", params, cwd=folder)
-    finally:
-        kernel.close()
-    assert kernel.runs == len(names)
-    assert len(list((tmp_path / "frames").glob("*.pkl"))) == 1
-    for name in names:
-        pm.execute_notebook(str(folder / name), str(tmp_path / f"fresh-{name}"), parameters=params,
-                            kernel_name="python3", progress_bar=False, cwd=str(folder))
-        warm, fresh = _outputs(tmp_path / f"warm-{name}"), _outputs(tmp_path / f"fresh-{name}")
-        assert len(warm) == len(fresh)
-        for i, (w, f) in enumerate(zip(warm, fresh)):
-            assert w == f, f"{name}, code cell {i}: the warm kernel's output differs from a fresh kernel's"
+    from werk import build
+
+    executed = built_book / "_build" / "executed" / "all"
+    names = build.notebooks_in_toc(built_book)
+
+    def fresh(nb):
+        params = nbformat.read(executed / nb, as_version=4).metadata["papermill"]["parameters"]
+        out = tmp_path / nb.name
+        pm.execute_notebook(str(built_book / nb), str(out), parameters=params, kernel_name="python3",
+                            progress_bar=False, cwd=str((built_book / nb).parent))
+        return out
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        runs = dict(zip(names, pool.map(fresh, names)))
+    for nb, out in runs.items():
+        warm, cold = _outputs(executed / nb), _outputs(out)
+        assert len(warm) == len(cold)
+        for i, (w, f) in enumerate(zip(warm, cold)):
+            assert w == f, f"{nb}, code cell {i}: the warm kernel's output differs from a fresh kernel's"

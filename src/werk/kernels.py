@@ -19,9 +19,13 @@ importing matplotlib (:data:`RESET`):
   ``sys.path``, the environment and the working directory return to the snapshot taken when the
   kernel started.
 
-``tests/test_kernels.py`` checks that this is enough: every notebook of the book run one after
-another in one kernel gives outputs identical to a fresh kernel per notebook. A notebook that fails
-retires its kernel; the next notebook gets a new one.
+and, last, everything then alive is frozen out of the garbage collector's sight (``gc.freeze``),
+so that the next reset's collection, and those during the next notebook, skip the libraries.
+
+``tests/test_kernels.py`` checks that this is enough: every notebook of the book as the build
+ran it gives outputs identical to papermill's own run in a fresh kernel. A library's internal
+state beyond those listed (a monkeypatched function, say) would carry over; no notebook here
+changes one. A notebook that fails retires its kernel; the next notebook gets a new one.
 """
 
 from __future__ import annotations
