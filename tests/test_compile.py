@@ -28,7 +28,7 @@ def staged(tmp_path, monkeypatch):
     (st / "notebooks" / "a.ipynb").write_text('{"cells": []}\n')
     seen, fail = [], []
 
-    def fake_jupyter_book(stage_dir, out, builder):
+    def fake_jupyter_book(stage_dir, out, builder, epoch=None):
         env = out / "_build" / ".doctrees" / "environment.pickle"
         seen.append("reused" if env.exists() else "fresh")
         if fail:

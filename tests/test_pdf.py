@@ -8,6 +8,7 @@ The fast tests cover the pieces: the PDF's chapter arrangement, column widths, t
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 import shutil
 import subprocess
@@ -298,3 +299,46 @@ def test_a_failed_pdf_leaves_the_previous_one_and_shows_the_latex_error(book_pdf
     assert "previous PDF is left in place" in msg
     assert "Undefined control sequence" in msg and "werkNoSuchMacro" in msg
     assert hashlib.sha256(book_pdf.read_bytes()).hexdigest() == before
+
+
+def git_repo(path: Path, when: int) -> Path:
+    """A git checkout at ``path`` whose one commit is dated ``when`` (seconds since 1970)."""
+    path.mkdir(parents=True, exist_ok=True)
+    env = {**os.environ, "GIT_AUTHOR_DATE": f"@{when} +0000", "GIT_COMMITTER_DATE": f"@{when} +0000",
+           "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.org", "GIT_COMMITTER_NAME": "t",
+           "GIT_COMMITTER_EMAIL": "t@example.org"}
+    for cmd in (["init", "-q"], ["commit", "-q", "--allow-empty", "-m", "x"]):
+        subprocess.run(["git", "-C", str(path), *cmd], check=True, env=env, capture_output=True)
+    return path
+
+
+@pytest.mark.slow
+@needs_poppler
+def test_the_same_sources_give_the_same_pdf_bytes_dated_by_the_last_commit(built_book, tmp_path, monkeypatch):
+    """Two checkouts of the same commit, compiled at different times: the same PDF, byte for byte,
+    its title page dated by the commit (13 September 2020 here), not by the day of the build."""
+    if shutil.which("latexmk") is None or shutil.which("git") is None:
+        pytest.skip("TeX Live (latexmk) or git not installed")
+    monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)
+    pdfs = []
+    for name in ("one", "two"):
+        root = git_repo(tmp_path / name, 1600000000)
+        shutil.copytree(built_book / "_build" / "stage" / "all", root / "_build" / "stage" / "all")
+        pdfs.append(build.compile_book(root / "_build" / "stage" / "all", "all", "pdflatex", root))
+    assert pdfs[0] != pdfs[1]
+    assert pdfs[0].read_bytes() == pdfs[1].read_bytes()
+    assert "sep 13, 2020" in normalize(run("pdftotext", "-f", "1", "-l", "1", str(pdfs[0]), "-"))
+
+
+# ------------------------------------------------------------------------------------------ dates
+def test_source_date_epoch_comes_from_the_environment_then_git(tmp_path, monkeypatch):
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1577836800")
+    assert build.source_date_epoch(tmp_path) == "1577836800"
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "yesterday")
+    with pytest.raises(build.WerkError, match="SOURCE_DATE_EPOCH must be whole seconds"):
+        build.source_date_epoch(tmp_path)
+    monkeypatch.delenv("SOURCE_DATE_EPOCH")
+    assert build.source_date_epoch(tmp_path) is None, "not a git checkout: the day of the build"
+    if shutil.which("git") is None:
+        pytest.skip("git not installed")
+    assert build.source_date_epoch(git_repo(tmp_path / "repo", 1600000000)) == "1600000000"

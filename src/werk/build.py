@@ -283,11 +283,37 @@ def _hide_injected_parameters(nb_path: Path) -> None:
         nbformat.write(nb, nb_path)
 
 
-def _jupyter_book(stage_dir: Path, out: Path, builder: str) -> subprocess.CompletedProcess:
+def source_date_epoch(root: Path | None = None) -> str | None:
+    """The date a PDF carries, as seconds since 1970 (reproducible-builds.org's ``SOURCE_DATE_EPOCH``).
+
+    ``SOURCE_DATE_EPOCH`` from the environment when it is set; else the time of the project's last
+    git commit; else ``None`` (outside a git checkout, as on CBS Remote Access: the build's own
+    date, and then two builds differ in their dates only).
+    """
+    given = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+    if given:
+        if not given.isdigit():
+            raise WerkError(f"SOURCE_DATE_EPOCH must be whole seconds since 1970, not {given!r}")
+        return given
+    try:
+        proc = subprocess.run(["git", "-C", str(root or paths.ROOT), "log", "-1", "--format=%ct"],
+                              capture_output=True, text=True, timeout=30)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    out = proc.stdout.strip()
+    return out if proc.returncode == 0 and out.isdigit() else None
+
+
+def _jupyter_book(stage_dir: Path, out: Path, builder: str, epoch: str | None = None
+                  ) -> subprocess.CompletedProcess:
     exe = Path(sys.executable).parent / "jupyter-book"
     cmd = [str(exe), "build", str(stage_dir), "--path-output", str(out), "--builder", builder,
            "-W", "-n", "--keep-going"]
     env = dict(os.environ, PYDEVD_DISABLE_FILE_VALIDATION="1")
+    if epoch:
+        # Sphinx dates the title page by it and pdfTeX its creation date and file id: same sources,
+        # same bytes. FORCE_SOURCE_DATE makes TeX's own \today agree.
+        env.update(SOURCE_DATE_EPOCH=epoch, FORCE_SOURCE_DATE="1")
     return subprocess.run(cmd, capture_output=True, text=True, env=env)
 
 
@@ -478,7 +504,8 @@ def compile_book(
         incremental, out, source = False, tmp, stage_pdf(stage_dir)
     log(f"[{slug}] compiling the book ({builder}{', changed pages only' if incremental else ''})")
     t0 = time.perf_counter()
-    proc = _jupyter_book(source, out, builder)
+    epoch = source_date_epoch(root) if builder == "pdflatex" else None
+    proc = _jupyter_book(source, out, builder, epoch=epoch)
     if proc.returncode != 0:
         lines = [ln for ln in (proc.stdout + proc.stderr).splitlines() if "WARNING" in ln or "ERROR" in ln
                  or "Error" in ln]
