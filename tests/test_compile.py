@@ -162,3 +162,32 @@ def test_a_prose_edit_compiles_its_page_only_and_gives_a_first_compiles_bytes(bu
     shutil.rmtree(first)
     assert build._jupyter_book(root / "_build" / "stage" / "all", first, "html").returncode == 0
     assert _same_files(html, first / "_build" / "html") == []
+
+
+# ------------------------------------------------------------------------------------------ build lock
+def test_a_second_build_of_an_edition_waits_for_the_first(tmp_path, capsys):
+    import threading
+
+    order = []
+    inside = threading.Event()
+    release = threading.Event()
+
+    def first():
+        with build.locked(tmp_path, ["gemeente"]):
+            order.append("first in")
+            inside.set()
+            release.wait(10)
+            order.append("first out")
+
+    t = threading.Thread(target=first)
+    t.start()
+    assert inside.wait(10)
+    # Another edition is not held up.
+    with build.locked(tmp_path, ["waterschap"]):
+        order.append("other edition")
+    threading.Timer(0.3, release.set).start()
+    with build.locked(tmp_path, ["waterschap", "gemeente"]):
+        order.append("second in")
+    t.join()
+    assert order == ["first in", "other edition", "first out", "second in"]
+    assert "[gemeente] another build of this edition is running" in capsys.readouterr().err

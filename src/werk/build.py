@@ -24,6 +24,7 @@ An edition is ``all`` or one of the seven sectors of the codebook, by its Dutch 
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -32,6 +33,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Iterator
 
 import yaml
 
@@ -616,6 +618,35 @@ def _finish(frame, edition: str, info: dict, pdf: bool, force: bool, root: Path,
     return result
 
 
+@contextlib.contextmanager
+def locked(root: Path, slugs) -> Iterator[None]:
+    """Hold the build lock of each edition in ``slugs`` (``_build/locks/<slug>.lock``), waiting for it.
+
+    Two builds of one edition at once would share its folders, the kept Sphinx environment above
+    all; the second waits for the first, and says so. Locks are taken in name order, so two builds
+    of several editions cannot wait for each other. The operating system releases a lock when its
+    process ends, however it ends.
+    """
+    import fcntl
+
+    folder = Path(root) / "_build" / "locks"
+    folder.mkdir(parents=True, exist_ok=True)
+    held = []
+    try:
+        for slug in sorted(set(slugs)):
+            f = open(folder / f"{slug}.lock", "w")
+            held.append(f)
+            try:
+                fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                log(f"[{slug}] another build of this edition is running in {root}: waiting for it to finish")
+                fcntl.flock(f, fcntl.LOCK_EX)
+        yield
+    finally:
+        for f in held:
+            f.close()
+
+
 def frames_dir(root: Path | None = None) -> Path:
     """Where validated data frames are kept between builds (:func:`werk.cache.validated_frame`)."""
     return (root or paths.ROOT) / "_build" / "frames"
@@ -656,9 +687,10 @@ def build(
     t0 = time.perf_counter()
     frame, data, mapping = _load(data, mapping, root)
     info, parameters = _prepare(frame, edition, data, mapping, weighted, lang)
-    cache.keep_frame(frame, data, mapping, frames_dir(root))
-    ran = execute(parameters, edition, force=force, jobs=jobs, root=root)
-    result = _finish(frame, edition, info, pdf, force, root, fresh=ran > 0)
+    with locked(root, [edition_slug(edition)]):
+        cache.keep_frame(frame, data, mapping, frames_dir(root))
+        ran = execute(parameters, edition, force=force, jobs=jobs, root=root)
+        result = _finish(frame, edition, info, pdf, force, root, fresh=ran > 0)
     log(f"[{edition_slug(edition)}] done in {time.perf_counter() - t0:.1f} s")
     return result
 
@@ -696,14 +728,14 @@ def build_all(
     if runs:
         cache.keep_frame(frame, data, mapping, frames_dir(root))
     # Compiling runs Jupyter Book in a subprocess: a thread each is enough, next to the kernels.
-    futures = {}
-    with ThreadPoolExecutor(max_workers=workers) as finishing:
+    futures, results = {}, {}
+    with (locked(root, [edition_slug(e) for e in runs]),
+          ThreadPoolExecutor(max_workers=workers) as finishing):
         def when_done(e, ran):
             futures[e] = finishing.submit(_finish, frame, e, infos[e], pdf, force, root, ran > 0)
 
         failed, _ = execute_editions(runs, force=force, jobs=workers, root=root, when_done=when_done)
         errors.update(failed)
-        results: dict[str, Path] = {}
         for e, fut in futures.items():
             try:
                 results[e] = fut.result()
