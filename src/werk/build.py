@@ -173,11 +173,11 @@ def _jobs(parameters: dict, edition: str, force: bool, root: Path) -> list[dict]
 def execute_editions(
     runs: dict[str, dict], force: bool = False, jobs: int | None = None, root: Path | None = None,
     when_done=None,
-) -> dict[str, str]:
+) -> tuple[dict[str, str], dict[str, int]]:
     """Execute every notebook of several editions (``runs``: edition -> parameters) on one set of kernels.
 
     The notebooks run edition after edition on ``jobs`` threads (default: the number of cores),
-    each with a warm kernel (:mod:`werk.kernels`). ``when_done(edition)`` is called as soon as
+    each with a warm kernel (:mod:`werk.kernels`). ``when_done(edition, ran)`` is called as soon as
     the last notebook of an edition finished without error, so its book can be compiled while
     the next edition runs. Returns the errors, by edition (empty when all ran), and the number of
     notebooks each edition executed (rather than took from the cache).
