@@ -170,6 +170,50 @@ def test_binary_predictor_with_a_small_group_is_flagged(judiciary):
     assert "manager †" in list(t["term"])
 
 
+def _robustness(df) -> dict:
+    return {c.output: c for c in outputcheck.check_page("09_robustness", df, "rechterlijke macht")}
+
+
+def test_robustness_page_flags_the_judiciarys_small_groups(judiciary):
+    checks = _robustness(judiciary)
+    # 8 managers: every variant's manager dummy is flagged in the figures; the conclusions table shows only
+    # the claims' terms, of which permanent contract has a small group in the threat model's cases.
+    assert checks["fig-robust-threat"].status == "review"
+    assert {f["cell"] for f in checks["fig-robust-threat"].flagged} >= {"manager"}
+    assert checks["tab-robust-conclusions"].flagged == [{"cell": "threat model: permanent contract",
+                                                         "rule": "dummy"}]
+    assert not [c.output for c in checks.values() if c.withheld]
+    assert checks["robust_n_threat"].kind == "prose" and checks["tab-robust-vif"].status == "pass"
+
+
+def test_robustness_page_refuses_the_variants_with_fewer_than_10_residual_degrees_of_freedom(judiciary):
+    """The first 28 complete cases: the threat model's ordered logit has 9 residual degrees of freedom (four
+    answers, three thresholds), its OLS 11, the keep-up model's ordered logit 10; with 26, every OLS has 9."""
+    from werk import robust
+
+    threat = models.MODELS["threat"]
+    cases = judiciary.dropna(subset=[threat[0], *threat[1], "weight"]).reset_index(drop=True)
+    few = cases.head(28)
+    assert robust.variants(few, "threat")["ologit"].attrs["df_resid"] == 9
+    assert robust.variants(few, "keep_up")["ologit"].attrs["df_resid"] == 10
+    checks = _robustness(few)
+    assert checks["fig-robust-threat"].status == "suppressed"
+    assert checks["fig-robust-threat"].suppressed == [{"cell": "ordered logit (AME)", "rule": "dof"}]
+    assert checks["fig-robust-keep-up"].status == "review"  # shown, manager flagged
+    assert checks["tab-robust-conclusions"].suppressed == [
+        {"cell": "threat model, ordered logit (AME)", "rule": "dof"}]
+    withheld = {k for k, c in checks.items() if c.kind == "prose" and c.withheld}
+    assert withheld == {"robust_threat_employability_ame", "robust_threat_employability_or",
+                        "robust_ologit_max_gap", "robust_n_hold", "robust_failures"}
+
+    checks = _robustness(cases.head(26))
+    assert robust.variants(cases.head(26), "threat")["ols"].attrs["df_resid"] == 9
+    assert checks["fig-robust-threat"].status == "refused"
+    assert checks["tab-robust-conclusions"].status == "refused"
+    assert checks["robust_n_threat"].withheld and checks["robust_n_hold_ols"].withheld
+    assert checks["tab-robust-vif"].status == "pass"  # 26 respondents, 16 terms: 10 degrees of freedom
+
+
 # ------------------------------------------------------------------------------------------------ group disclosure
 
 
@@ -334,6 +378,9 @@ def test_judiciary_edition_builds_with_suppressions_visible_and_the_appendix_agr
     assert "suppressed" in [s.get_text() for s in threat.select("span.pasted-text")]  # 8 managers' share
     assert "† flagged for the output checker" in threat.get_text()  # the model's manager dummy
     assert any(td.get_text(strip=True) == "manager †" for td in threat.select("table td"))
+    robust = BeautifulSoup((html / "09_robustness.html").read_text(encoding="utf-8"), "html.parser")
+    assert any(td.get_text(strip=True) == "permanent contract †" for td in robust.select("table td"))
+    assert "† flagged for the output checker" in robust.get_text()
     appendix = BeautifulSoup((html / "08_output_check.html").read_text(encoding="utf-8"), "html.parser")
     assert appendix.select_one("#tab-oc-findings") and "share_manager" in appendix.get_text()
     # The build wrote the machine-readable report beside the HTML.

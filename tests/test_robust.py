@@ -322,3 +322,113 @@ def test_failures_text_names_the_claims_that_fail_and_where(toy):
     assert text.startswith("The exceptions: x1 in the toy model (positive, p < .001) fails in the ordered logit")
     absent = robust.failures_text(robust.conclusions(make_frame(b1=0.0), CLAIMS, SPECS))
     assert "fails under every variant, the article's own model included" in absent
+
+
+# ----------------------------------------------------------------------------- output checking
+
+
+@pytest.fixture
+def log():
+    """The output-check log of this process, empty before and after the test."""
+    from werk import outputcheck
+
+    outputcheck.reset()
+    yield outputcheck
+    outputcheck.reset()
+
+
+def small_frame(n: int, seed: int = 1) -> pd.DataFrame:
+    """``n`` respondents whose answers cycle through all five codes: the ordered logit has four thresholds."""
+    rng = np.random.default_rng(seed)
+    y = np.resize(np.arange(1.0, 6.0), n)
+    return pd.DataFrame({"y": y, "x1": rng.normal(size=n) + 0.3 * y, "x2": rng.normal(size=n)})
+
+
+def test_every_variant_and_vif_carries_its_residual_degrees_of_freedom(toy, toy_variants):
+    # Three slopes and a constant; the ordered logit has three slopes and four thresholds.
+    assert {k: f.attrs["df_resid"] for k, f in toy_variants.items()} == {
+        "ols": 2996, "weighted": 2996, "hc3": 2996, "ologit": 2993}
+    # A VIF regresses one term on the two others and a constant.
+    assert robust.design_vif(toy, "y", ["x1", "x2", "x3"]).attrs["df_resid"] == 2997
+
+
+def test_an_ordered_logit_of_9_residual_degrees_of_freedom_is_not_shown_with_10_it_is(log):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    refused = robust.model_variants(small_frame(15), "y", ["x1", "x2"])
+    shown = robust.model_variants(small_frame(16), "y", ["x1", "x2"])
+    assert refused["ologit"].attrs["df_resid"] == 9 and refused["ols"].attrs["df_resid"] == 12
+    assert shown["ologit"].attrs["df_resid"] == 10
+
+    ax = robust.plot(refused, check="fig-small")
+    gids = {c.get_gid() for c in ax.collections if c.get_gid()}
+    assert not any("ordered logit" in g for g in gids) and any("article (OLS)" in g for g in gids)
+    chk = log.records()[-1]
+    assert (chk.output, chk.status) == ("fig-small", "suppressed")
+    assert chk.suppressed == [{"cell": "ordered logit (AME)", "rule": "dof"}]
+    plt.close(ax.figure)
+    ax = robust.plot(shown, check=True)
+    assert any("ordered logit" in c.get_gid() for c in ax.collections if c.get_gid())
+    plt.close(ax.figure)
+
+    frame = small_frame(15)
+    claims = [dict(CLAIMS[0], p_max=0.5)]
+    conc = robust.conclusions(frame, claims, SPECS, fits={"toy": refused})
+    table = robust.conclusions_table(conc, check=True, fits={"toy": refused}, df=frame)
+    assert table["ordered logit (AME)"].iloc[0] == "suppressed"
+    assert table["every variant"].iloc[0] == "suppressed"
+    assert table["article (OLS)"].iloc[0] != "suppressed"
+    assert table.attrs["outputcheck"].status == "suppressed"
+    conc = robust.conclusions(frame, claims, SPECS, fits={"toy": shown})
+    table = robust.conclusions_table(conc, check=True, fits={"toy": shown}, df=frame)
+    assert "suppressed" not in table.to_numpy() and table.attrs["outputcheck"].status == "pass"
+
+
+def test_a_model_of_9_residual_degrees_of_freedom_is_refused_in_every_output(log):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fits = robust.model_variants(small_frame(12), "y", ["x1", "x2"])
+    assert fits["ols"].attrs["df_resid"] == 9
+    ax = robust.plot(fits, check=True)
+    assert not ax.collections and ax.get_xlabel() == ""
+    assert any(t.get_gid() == "suppressed" and "not shown" in t.get_text() for t in ax.texts)
+    plt.close(ax.figure)
+    chk = robust.check_variants({"toy": fits}, "m")
+    assert chk.status == "refused" and len(chk.suppressed) == 3
+    # The VIFs' auxiliary regressions: 11 respondents, two terms -> 9 residual degrees of freedom.
+    vifs = {"threat": robust.design_vif(small_frame(11), "y", ["x1", "x2"]),
+            "keep_up": robust.design_vif(small_frame(12), "y", ["x1", "x2"])}
+    table = robust.vif_table(vifs, check=True)
+    assert list(table["threat model"]) == ["suppressed"] * 2
+    assert "suppressed" not in list(table["keep-up model"])
+    assert table.attrs["outputcheck"].suppressed == [{"cell": "threat model", "rule": "dof"}]
+    assert log.records() == []  # check=True checks without recording
+
+
+@pytest.mark.parametrize("small, flagged", [(9, True), (10, False)])
+def test_a_binary_predictor_with_a_small_group_is_flagged_in_the_figure_and_the_table(small, flagged):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    frame = make_frame(n=400, seed=5)
+    frame["x2"] = np.r_[np.ones(small), np.zeros(len(frame) - small)]
+    fits = {"toy": robust.model_variants(frame, "y", ["x1", "x2"])}
+    chk = robust.check_variants(fits, "t", "table", df=frame)
+    assert (chk.status == "review") is flagged
+    assert chk.flagged == ([{"cell": "x2", "rule": "dummy"}] if flagged else [])
+    conc = robust.conclusions(frame, CLAIMS, SPECS, fits=fits)
+    table = robust.conclusions_table(conc, check=True, fits=fits, df=frame)
+    assert list(table["predictor"]) == ["x1", "x2 †" if flagged else "x2"]
+    ax = robust.plot(fits["toy"], check=True, df=frame)
+    assert [t.get_text() for t in ax.get_yticklabels()].count("x2 †") == int(flagged)
+    plt.close(ax.figure)
+    # Without the data there is nothing to flag.
+    assert robust.check_variants(fits).status == "pass"

@@ -934,6 +934,24 @@ def _page_ledger(ctx):
     return [suppress_ledger(ctx.ledger(), ctx.df, "tab-ledger")[1]]
 
 
+def _page_robustness(ctx):
+    # The same werk.robust check functions that notebook 09's outputs call, on the same fits.
+    from werk import robust
+
+    df = ctx.df
+    fits = {name: robust.variants(df, name) for name in robust.CONCLUSION_MODELS}
+    conc = robust.conclusions(df, fits=fits)
+    vifs = {name: robust.vif(df, name) for name in robust.CONCLUSION_MODELS}
+    out = [as_prose(chk, "robust_" + key) for key, chk in robust.highlight_checks(df, fits, vifs).items()]
+    for name, output in [("threat", "fig-robust-threat"), ("keep_up", "fig-robust-keep-up")]:
+        out.append(robust.plot_check(fits[name], output, df=df))
+    # check=True checks without recording: check_book leaves this process's log alone.
+    out.append(_named(robust.vif_table(vifs, check=True).attrs["outputcheck"], "tab-robust-vif"))
+    table = robust.conclusions_table(conc, check=True, fits=fits, df=df)
+    out.append(_named(table.attrs["outputcheck"], "tab-robust-conclusions"))
+    return out
+
+
 def as_prose(chk: Check, output: str) -> Check:
     """The check of a number the prose states, named ``output`` (a glue key): withheld when ``chk`` is.
 
@@ -960,6 +978,7 @@ PAGE_TITLES = {
     "03_keep_up": ("sec-keep-up", "Keeping up"),
     "04_conclusion": ("sec-conclusion", "Conclusion"),
     "05_ledger": ("sec-ledger", "Claims ledger"),
+    "09_robustness": ("sec-robustness", "Robustness of the conclusions"),
 }
 
 #: The pages whose outputs rest on the data, in book order, with the checks each runs.
@@ -969,6 +988,7 @@ PAGES = {
     "03_keep_up": _page_keep_up,
     "04_conclusion": _page_conclusion,
     "05_ledger": _page_ledger,
+    "09_robustness": _page_robustness,
 }
 
 

@@ -29,8 +29,11 @@ each model are fitted here on the same complete cases:
     as in the article's model, so their AME is per standard deviation as well.
 
 Every variant is a tidy frame with columns ``term, estimate, se, p, ci_low, ci_high, n``;
-``attrs`` hold ``variant``, ``label``, ``n``, ``converged`` and ``joint`` (the Wald test that all
-sector dummies are zero: F for the linear variants, chi-square for the ordered logit).
+``attrs`` hold ``variant``, ``label``, ``n``, ``df_resid``, ``converged`` and ``joint`` (the Wald test
+that all sector dummies are zero: F for the linear variants, chi-square for the ordered logit).
+``df_resid`` is what CBS's output rules check (:func:`werk.outputcheck.check_model`): n less the
+parameters, the constant included for the linear variants and the thresholds for the ordered logit, so
+the ordered logit is refused first (a five-point answer has four thresholds, the OLS one constant).
 
 :func:`vif` gives the variance inflation factor of every term on the model's complete cases, and
 :func:`conclusions` says, claim by claim, whether each sign-and-significance claim (the beta
@@ -38,6 +41,11 @@ claims of ``data/published.yml``) and each claimed null effect (the ns claims) h
 variant. A beta claim holds when the estimate has the printed sign and p is below the printed
 threshold; the printed size is not compared (the ordered logit's scale is not the OLS scale,
 and the ledger already checks sizes). A null claim holds when p > .05, as in the ledger.
+
+Output checking: :func:`check_variants`, :func:`check_vifs` and :func:`highlight_checks` apply CBS's
+rules (:mod:`werk.outputcheck`) to the appendix's figures, tables and numbers; the display functions take
+``check=`` as :mod:`werk.figures` and :mod:`werk.tables` do, and ``outputcheck.check_book`` calls the same
+functions, so what the page records is what the appendix recomputes.
 """
 
 from __future__ import annotations
@@ -54,7 +62,7 @@ from statsmodels.miscmodels.ordinal_model import OrderedModel
 from statsmodels.stats.outliers_influence import variance_inflation_factor
 from statsmodels.tools.numdiff import approx_fprime
 
-from werk import models
+from werk import models, outputcheck
 
 __all__ = [
     "VARIANTS",
@@ -76,6 +84,10 @@ __all__ = [
     "highlights",
     "vif_table",
     "plot",
+    "check_variants",
+    "check_vifs",
+    "highlight_checks",
+    "plot_check",
 ]
 
 #: Variant ids in display order.
@@ -172,7 +184,8 @@ def _ols(data, X, outcome: str, w, cov_type: str, alpha: float, variant: str) ->
                 ci.loc[keep].iloc[:, 1], res.nobs)
     # Robust covariances are asymptotic: statsmodels tests them with z, so the joint test is chi-square.
     df_resid = float(res.df_resid) if cov_type == "nonrobust" else None
-    out.attrs.update(variant=variant, n=int(res.nobs), converged=True, r2=float(res.rsquared),
+    out.attrs.update(variant=variant, n=int(res.nobs), df_resid=int(res.df_resid), converged=True,
+                     r2=float(res.rsquared),
                      joint={_SECTOR: _joint(res.params, res.cov_params(), _sector_terms(keep), df_resid)})
     return out
 
@@ -228,7 +241,9 @@ def _ordered_logit(data, X, outcome: str, alpha: float) -> pd.DataFrame:
     nan = np.full(k, np.nan)
     out = _tidy(terms, nan, nan, nan, nan, nan, n)
     out["coef"], out["coef_p"], out["odds_ratio"] = nan, nan, nan
-    out.attrs.update(variant="ologit", n=n, converged=False, joint={_SECTOR: None})
+    # Residual degrees of freedom: n less the k slopes and the thresholds (one fewer than the answers).
+    df_resid = n - k - max(len(values) - 1, 0)
+    out.attrs.update(variant="ologit", n=n, df_resid=df_resid, converged=False, joint={_SECTOR: None})
     if len(values) < 2:
         return out
 
@@ -279,7 +294,7 @@ def _ordered_logit(data, X, outcome: str, alpha: float) -> pd.DataFrame:
     out["odds_ratio"] = np.exp(coef)
     names = terms + [f"cut{i}" for i in range(len(params) - k)]
     out.attrs.update(
-        variant="ologit", n=n, converged=True, llf=float(res.llf),
+        variant="ologit", n=n, df_resid=df_resid, converged=True, llf=float(res.llf),
         joint={_SECTOR: _joint(pd.Series(params, index=names), pd.DataFrame(cov, index=names, columns=names),
                                _sector_terms(terms), None)},
     )
@@ -355,7 +370,9 @@ def design_vif(
     -------
     DataFrame
         term, vif, r2 (``vif = 1 / (1 - r2)``), n. A term that the others explain exactly has
-        an infinite VIF and r2 1.
+        an infinite VIF and r2 1. ``attrs`` hold ``n`` and ``df_resid``, the residual degrees of
+        freedom of each auxiliary regression (n less the other terms and the constant), which
+        :func:`werk.outputcheck.check_model` checks.
     """
     data, X, _ = _prepare(df, outcome, predictors, sector_dummies)
     values = X.to_numpy(dtype=float)
@@ -371,7 +388,9 @@ def design_vif(
             v = np.array([variance_inflation_factor(exog, i + 1) for i in range(X.shape[1])], dtype=float)
         v[v > 1e12] = np.inf
     r2 = np.where(np.isinf(v), 1.0, 1.0 - 1.0 / v)
-    return pd.DataFrame({"term": list(X.columns), "vif": v, "r2": r2, "n": len(data)})
+    out = pd.DataFrame({"term": list(X.columns), "vif": v, "r2": r2, "n": len(data)})
+    out.attrs.update(n=len(data), df_resid=len(data) - X.shape[1])
+    return out
 
 
 def vif(df: pd.DataFrame, name: str) -> pd.DataFrame:
@@ -490,6 +509,116 @@ def conclusions(
     return out
 
 
+# ----------------------------------------------------------------------------- output checking
+
+_MODEL_NAMES = {"threat": "threat", "keep_up": "keep-up"}
+
+
+def _check_fits(frames: Mapping, output: str, kind: str, df: pd.DataFrame | None = None,
+                terms: Mapping[object, Sequence[str]] | None = None) -> outputcheck.Check:
+    """One check of an output that shows several fits: :func:`werk.outputcheck.check_model` of each.
+
+    ``frames`` maps a key to ``(model, label, fit)``. A refused fit is suppressed under its key (the
+    output shows the others); when every fit is refused the output is refused. With ``df``, binary
+    predictors with a small group are flagged under ``(model, term)``, only those in ``terms[model]``
+    when ``terms`` is given (the terms the output shows).
+    """
+    chk = outputcheck.Check(output, kind, rules=["dof"] + (["dummy"] if df is not None else []))
+    several = len({model for model, _, _ in frames.values()}) > 1
+    refused, ns = [], []
+    for key, (model, label, frame) in frames.items():
+        m = outputcheck.check_model(frame, df=df)
+        ns.append(m.n)
+        if m.status == outputcheck.REFUSED:
+            chk.suppress(key, label, "dof")
+            refused.append(m.note)
+            continue
+        prefix = f"{_MODEL_NAMES.get(model, model)} model: " if several else ""
+        for term in frame["term"]:
+            if term in m.marked and (terms is None or term in terms.get(model, ())):
+                chk.flag((model, term), prefix + models.term_label(term), "dummy")
+    if refused and len(refused) == len(frames):
+        chk.refuse(refused[0])
+    chk.n = min(ns, default=None)
+    return chk
+
+
+def check_variants(fits: Mapping[str, Mapping[str, pd.DataFrame]], output: str = "", kind: str = "model",
+                   df: pd.DataFrame | None = None, terms: Mapping[str, Sequence[str]] | None = None
+                   ) -> outputcheck.Check:
+    """CBS's output rules for an output that shows variants of one or more models.
+
+    Parameters
+    ----------
+    fits : mapping
+        Model name -> the output of :func:`variants` (or a subset of its variants).
+    output, kind : str
+        The output's name and kind (``"figure"``, ``"table"``, ``"model"`` for a number of the prose).
+    df : DataFrame, optional
+        The data of the fits: binary predictors whose smaller group has fewer than 10 of the model's
+        respondents are flagged (``marked`` holds ``(model, term)``).
+    terms : mapping, optional
+        Model name -> the terms the output shows (by default every term is checked for the flag).
+
+    Returns
+    -------
+    werk.outputcheck.Check
+        ``hidden`` holds ``(model, variant)`` of each fit with fewer than 10 residual degrees of
+        freedom; the check is refused when every fit is.
+    """
+    frames = {}
+    for name, results in fits.items():
+        for key, frame in results.items():
+            model = f"{_MODEL_NAMES.get(name, name)} model, " if len(fits) > 1 else ""
+            frames[(name, key)] = (name, model + LABELS["en"].get(key, key), frame)
+    return _check_fits(frames, output, kind, df, terms)
+
+
+def check_vifs(vifs: Mapping[str, pd.DataFrame], output: str = "", kind: str = "table") -> outputcheck.Check:
+    """CBS's output rules for VIFs (:func:`vif` per model): each is the R² of an auxiliary regression.
+
+    A model whose auxiliary regressions have fewer than 10 residual degrees of freedom is suppressed
+    (``hidden`` holds its name); the check is refused when every model is.
+    """
+    frames = {name: (name, f"{_MODEL_NAMES.get(name, name)} model", frame) for name, frame in vifs.items()}
+    return _check_fits(frames, output, kind)
+
+
+def highlight_checks(df: pd.DataFrame, fits: Mapping[str, Mapping[str, pd.DataFrame]],
+                     vifs: Mapping[str, pd.DataFrame]) -> dict[str, outputcheck.Check]:
+    """The output check of each number of :func:`highlights` that rests on the data, by its key.
+
+    A number rests on the fits it is computed from (all of them for the counts of claims that hold and
+    the failures), a VIF on the auxiliary regressions, a correlation on n − 2 degrees of freedom. The
+    counts of claims (the article's, not the data's) and the convergence note are not checked. Glue each
+    with ``book.glue(..., check=...)``: a withheld one reads "suppressed".
+    """
+    def only(*keys):
+        return {name: {k: f[k] for k in keys if k in f} for name, f in fits.items()}
+
+    every = check_variants(fits)
+    out = {f"n_{name}": check_variants({name: {"ols": f["ols"]}}) for name, f in fits.items()}
+    threat = fits["threat"]
+    out["threat_employability_beta"] = check_variants({"threat": {"ols": threat["ols"]}})
+    for key in ("threat_employability_ame", "threat_employability_or"):
+        out[key] = check_variants({"threat": {"ologit": threat["ologit"]}})
+    if any("weighted" in f for f in fits.values()):
+        out["weighted_max_shift"] = out["weighted_max_shift_term"] = check_variants(only("ols", "weighted"))
+    out["hc3_max_se_ratio"] = check_variants(only("ols", "hc3"))
+    out["ologit_max_gap"] = check_variants(only("ols", "ologit"))
+    threat_vif = check_vifs({"threat": vifs["threat"]}, kind="model")
+    for term in ("age", "years_in_government", "years_in_function"):
+        out[f"vif_{term}"] = out[f"vif_se_{term}"] = threat_vif
+    out["vif_max"] = out["vif_max_term"] = out["vif_verdict"] = check_vifs(vifs, kind="model")
+    for key, (x, y) in {"r_tenure_function": ("years_in_government", "years_in_function"),
+                        "r_age_tenure": ("age", "years_in_government")}.items():
+        # Named as werk.outputcheck.check_claim names a correlation, for the cell of a withheld one.
+        out[key] = outputcheck.check_correlations([models.correlation(df, x, y)], f"r of {x} with {y}")
+    out["n_hold"] = out["failures"] = every
+    out["n_hold_ols"] = check_variants(only("ols"))
+    return out
+
+
 # ----------------------------------------------------------------------------- display
 
 
@@ -498,13 +627,35 @@ def _term_text(terms: str, lang: str) -> str:
                      else models.term_label(t, lang) for t in terms.split(", "))
 
 
-def conclusions_table(conc: pd.DataFrame, lang: str = "en") -> pd.DataFrame:
+def conclusions_table(conc: pd.DataFrame, lang: str = "en", check: bool | str = False,
+                      fits: Mapping[str, Mapping[str, pd.DataFrame]] | None = None,
+                      df: pd.DataFrame | None = None) -> pd.DataFrame:
     """The output of :func:`conclusions` for reading: each verdict with its estimate and stars.
 
     A cell reads ``holds (−.15***)``: the verdict, then the variant's estimate (the AME for the
     ordered logit) with significance stars, or ``p = .63`` for the joint sector test.
+
+    With ``check`` (CBS's output rules, :func:`check_variants` of ``fits``, the variants the
+    conclusions were judged on; ``df`` their data) a variant with fewer than 10 residual degrees of
+    freedom reads "suppressed" in its column and in "every variant", and a binary predictor with a
+    small group gets a dagger; ``attrs["outputcheck"]`` holds the check, and a string also records it
+    under that name.
     """
     from werk import tables
+
+    chk = None
+    if check:
+        if fits is None:
+            raise ValueError("conclusions_table(check=...) needs the fits the conclusions were judged on")
+        terms: dict[str, list[str]] = {}
+        for name, term in zip(conc["model"], conc["term"]):
+            terms.setdefault(name, []).extend(term.split(", "))
+        chk = check_variants({name: fits[name] for name in terms}, check if isinstance(check, str) else "",
+                             "table", df=df, terms=terms)
+        if isinstance(check, str):
+            outputcheck.record(chk)
+    hidden = chk.hidden if chk is not None else set()
+    marked = chk.marked if chk is not None else set()
 
     details = conc.attrs.get("details")
     labels = LABELS[lang]
@@ -512,14 +663,20 @@ def conclusions_table(conc: pd.DataFrame, lang: str = "en") -> pd.DataFrame:
                    "keep_up": "keeping up" if lang == "en" else "bijbenen"}
     head = ("outcome", "predictor", "claimed", "every variant") if lang == "en" else (
         "uitkomst", "voorspeller", "bewering", "elke variant")
+    flag = [any((m, t) in marked for t in ts.split(", ")) for m, ts in zip(conc["model"], conc["term"])]
     out = pd.DataFrame({
         head[0]: [model_names.get(m, m) for m in conc["model"]],
-        head[1]: [_term_text(t, lang) for t in conc["term"]],
+        head[1]: [_term_text(t, lang) + (f" {outputcheck.FLAG}" if f else "")
+                  for t, f in zip(conc["term"], flag)],
         head[2]: list(conc["claimed"]),
     })
-    for key in conc.attrs.get("variants", [k for k in VARIANTS if k in conc.columns]):
+    present = conc.attrs.get("variants", [k for k in VARIANTS if k in conc.columns])
+    for key in present:
         cells = []
-        for cid, verdict in zip(conc["id"], conc[key]):
+        for cid, model, verdict in zip(conc["id"], conc["model"], conc[key]):
+            if (model, key) in hidden:
+                cells.append(outputcheck.MARK)
+                continue
             d = details[(details["id"] == cid) & (details["variant"] == key)] if details is not None else None
             note = ""
             if d is not None and len(d) == 1 and np.isfinite(d["p"].iloc[0]):
@@ -531,7 +688,11 @@ def conclusions_table(conc: pd.DataFrame, lang: str = "en") -> pd.DataFrame:
                     note = ("p " if p_text[0] in "<>" else "p = ") + p_text
             cells.append(f"{verdict} ({note})" if note else verdict)
         out[labels[key]] = cells
-    out[head[3]] = list(conc["every_variant"])
+    # A verdict over every variant would tell what a withheld variant says.
+    out[head[3]] = [outputcheck.MARK if any((m, k) in hidden for k in present) else v
+                    for m, v in zip(conc["model"], conc["every_variant"])]
+    if chk is not None:
+        out.attrs["outputcheck"] = chk
     return out
 
 
@@ -642,9 +803,21 @@ def _join(words: Sequence[str]) -> str:
     return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
 
 
-def vif_table(vifs: Mapping[str, pd.DataFrame], lang: str = "en", decimals: int = 2) -> pd.DataFrame:
-    """VIFs side by side, one column per model (``{"threat": vif(df, "threat"), ...}``)."""
+def vif_table(vifs: Mapping[str, pd.DataFrame], lang: str = "en", decimals: int = 2,
+              check: bool | str = False) -> pd.DataFrame:
+    """VIFs side by side, one column per model (``{"threat": vif(df, "threat"), ...}``).
+
+    With ``check`` (CBS's output rules, :func:`check_vifs`) the column of a model whose auxiliary
+    regressions have fewer than 10 residual degrees of freedom reads "suppressed";
+    ``attrs["outputcheck"]`` holds the check, and a string also records it under that name.
+    """
     from werk import tables
+
+    chk = None
+    if check:
+        chk = check_vifs(vifs, check if isinstance(check, str) else "", "table")
+        if isinstance(check, str):
+            outputcheck.record(chk)
 
     terms: list[str] = []
     for frame in vifs.values():
@@ -655,24 +828,54 @@ def vif_table(vifs: Mapping[str, pd.DataFrame], lang: str = "en", decimals: int 
              "keep_up": "keep-up model" if lang == "en" else "model bijbenen"}
     for name, frame in vifs.items():
         keyed = frame.set_index("term")["vif"]
+        if chk is not None and name in chk.hidden:
+            out[names.get(name, name)] = outputcheck.MARK
+            continue
         out[names.get(name, name)] = [tables.format_number(keyed.get(t, np.nan), decimals) for t in terms]
+    if chk is not None:
+        out.attrs["outputcheck"] = chk
     return out
 
 
-def plot(results: Mapping[str, pd.DataFrame], ax=None, lang: str = "en", sectors: bool = False):
+def _plotted(results: Mapping[str, pd.DataFrame], sectors: bool) -> dict[str, pd.DataFrame]:
+    return {key: frame if sectors else frame[~frame["term"].str.startswith(_SECTOR + "=")]
+            for key, frame in results.items()}
+
+
+def plot_check(results: Mapping[str, pd.DataFrame], output: str = "", df: pd.DataFrame | None = None,
+               sectors: bool = False) -> outputcheck.Check:
+    """The output check of :func:`plot`'s figure: :func:`check_variants` of the terms it draws."""
+    return check_variants({"": _plotted(results, sectors)}, output, "figure", df=df)
+
+
+def plot(results: Mapping[str, pd.DataFrame], ax=None, lang: str = "en", sectors: bool = False,
+         check: bool | str = False, df: pd.DataFrame | None = None):
     """Side-by-side coefficient plot of the variants of one model (werk.figures.coefficient_plot).
 
     All variants are on one scale: SDs of the answer per SD of the predictor (the standardized beta
     for the linear variants, the AME for the ordered logit). Sector dummies are left out unless
     ``sectors``.
+
+    With ``check`` (CBS's output rules, :func:`check_variants` of the terms drawn; ``df`` the data of
+    the fits) a variant with fewer than 10 residual degrees of freedom is not drawn, a figure whose
+    every variant fails says why instead, and a binary predictor with a small group gets a dagger
+    (as :func:`werk.figures.coefficient_plot` draws them). A string records the check under that name.
     """
     from werk import figures
 
-    frames = {}
-    for key, frame in results.items():
-        f = frame if sectors else frame[~frame["term"].str.startswith(_SECTOR + "=")]
-        frames[LABELS[lang].get(key, key)] = f.rename(columns={"estimate": "beta"})
-    ax = figures.coefficient_plot(frames, ax=ax, lang=lang)
+    shown = _plotted(results, sectors)
+    refused = False
+    if check:
+        chk = plot_check(results, check if isinstance(check, str) else "", df=df, sectors=sectors)
+        if isinstance(check, str):
+            outputcheck.record(chk)
+        refused = chk.status == outputcheck.REFUSED
+    frames = {LABELS[lang].get(key, key): f.rename(columns={"estimate": "beta"}) for key, f in shown.items()}
+    # coefficient_plot runs the same check_model on each variant: it leaves out the refused ones and
+    # draws the daggers, or the note when none is left (then no axis label: there are no numbers).
+    ax = figures.coefficient_plot(frames, ax=ax, lang=lang, check=bool(check), df=df)
+    if refused:
+        return ax
     ax.set_xlabel("effect in SD of the answer per SD of the predictor (95% CI)" if lang == "en"
                   else "effect in SD van het antwoord per SD van de voorspeller (95%-BI)")
     return ax
