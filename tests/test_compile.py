@@ -1,4 +1,4 @@
-"""Compiling the book (werk.build.compile_book): when Sphinx may reuse its environment, and that it is never stale.
+"""Compiling the book (werk.build.compile_book): when Sphinx may reuse its environment, never stale.
 
 The fast tests replace Jupyter Book by a stand-in that records whether it found Sphinx's previous
 environment. The slow test compiles the real book after a paragraph edit and after a title edit,
@@ -191,3 +191,25 @@ def test_a_second_build_of_an_edition_waits_for_the_first(tmp_path, capsys):
     t.join()
     assert order == ["first in", "other edition", "first out", "second in"]
     assert "[gemeente] another build of this edition is running" in capsys.readouterr().err
+
+
+# ------------------------------------------------------------------------------------ compile workers
+@pytest.mark.slow
+def test_compile_workers_give_the_commands_bytes_book_after_book(built_book, tmp_path):
+    """build_all compiles in worker processes that keep Sphinx loaded: the second and third book a
+    worker compiles are byte for byte what ``jupyter-book build`` gives (nothing leaks between books),
+    and a failing book fails there as it does in the command, with its warnings."""
+    st = built_book / "_build" / "stage" / "all"
+    assert build._jupyter_book(st, tmp_path / "command", "html").returncode == 0
+    broken = tmp_path / "broken"
+    shutil.copytree(st, broken)
+    (broken / "intro.md").write_text((st / "intro.md").read_text() + "\n{numref}`no-such-label`\n")
+    with build.CompilePool(1) as pool:
+        runs = [pool.run(st, tmp_path / f"worker-{i}", "html") for i in range(3)]
+        failed = pool.run(broken, tmp_path / "broken-out", "html")
+    assert [r.returncode for r in runs] == [0, 0, 0]
+    for i in range(3):
+        worker = tmp_path / f"worker-{i}" / "_build" / "html"
+        assert _same_files(tmp_path / "command" / "_build" / "html", worker) == [], f"book {i + 1} of the worker"
+    assert failed.returncode != 0 and "no-such-label" in failed.stdout + failed.stderr
+

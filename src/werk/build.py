@@ -319,6 +319,70 @@ def _jupyter_book(stage_dir: Path, out: Path, builder: str, epoch: str | None = 
     return subprocess.run(cmd, capture_output=True, text=True, env=env)
 
 
+def _jupyter_book_here(stage_dir: Path, out: Path, builder: str, epoch: str | None = None
+                       ) -> subprocess.CompletedProcess:
+    """:func:`_jupyter_book` in this process: the same command through Jupyter Book's own CLI function.
+
+    Starting Python and importing Sphinx, Jupyter Book and their extensions costs about a second
+    per compile. :func:`build_all` compiles eight books, so it keeps two worker processes
+    (:class:`CompilePool`) that import all that once and compile one book after another, each in a
+    fresh Sphinx application (Jupyter Book builds inside ``docutils_namespace``, as sphinx-build
+    does). The output and the exit status are those of the command.
+    """
+    import contextlib
+    import io
+
+    from jupyter_book.cli.main import build as jb_build
+
+    args = [str(stage_dir), "--path-output", str(out), "--builder", builder, "-W", "-n", "--keep-going"]
+    saved = {k: os.environ.get(k) for k in ("SOURCE_DATE_EPOCH", "FORCE_SOURCE_DATE")}
+    if epoch:
+        os.environ.update(SOURCE_DATE_EPOCH=epoch, FORCE_SOURCE_DATE="1")
+    stdout, stderr = io.StringIO(), io.StringIO()
+    code = 0
+    try:
+        with contextlib.redirect_stdout(stdout), contextlib.redirect_stderr(stderr):
+            jb_build.main(args=args, prog_name="jupyter-book build", standalone_mode=False)
+    except SystemExit as exc:
+        code = exc.code if isinstance(exc.code, int) else 1
+    except Exception as exc:  # noqa: BLE001 - reported as the command would report it
+        stderr.write(f"{type(exc).__name__}: {exc}\n")
+        code = 1
+    finally:
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+    return subprocess.CompletedProcess(["jupyter-book", "build", *args], code, stdout.getvalue(),
+                                       stderr.getvalue())
+
+
+class CompilePool:
+    """Worker processes that compile books with :func:`_jupyter_book_here`, importing Sphinx once each.
+
+    Use as a context manager; :meth:`run` has the signature of :func:`_jupyter_book` and blocks
+    until its book is compiled (call it from several threads to compile several at once).
+    """
+
+    def __init__(self, workers: int):
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
+        # Spawned, not forked: this process runs threads (the kernels' clients).
+        self._pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"))
+
+    def run(self, stage_dir: Path, out: Path, builder: str, epoch: str | None = None
+            ) -> subprocess.CompletedProcess:
+        return self._pool.submit(_jupyter_book_here, stage_dir, out, builder, epoch).result()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self._pool.shutdown(wait=True)
+
+
 #: The root document of the PDF (see :func:`stage_pdf`).
 PDF_ROOT = "book-pdf"
 
@@ -456,7 +520,7 @@ def _incremental(old: dict | None, new: dict) -> bool:
 
 def compile_book(
     stage_dir: Path, edition: str, builder: str = "html", root: Path | None = None, force: bool = False,
-    fresh: bool = True,
+    fresh: bool = True, runner=None,
 ) -> Path:
     """Run Jupyter Book on the staged sources; swap the result in on success.
 
@@ -469,7 +533,8 @@ def compile_book(
     ``fresh=False`` (no notebook ran: a prose edit) and nothing but page sources changed since the
     last compile, Sphinx reads and writes only the changed pages, or every page when what others
     show of them changed (:mod:`werk.sphinx_ext`). Otherwise, or after a failure, it starts over:
-    a notebook that ran may have changed numbers other pages quote.
+    a notebook that ran may have changed numbers other pages quote. ``runner`` runs Jupyter Book
+    (default :func:`_jupyter_book`, a subprocess; :func:`build_all` passes a :class:`CompilePool`'s).
     """
     from werk import cache
 
@@ -507,7 +572,7 @@ def compile_book(
     log(f"[{slug}] compiling the book ({builder}{', changed pages only' if incremental else ''})")
     t0 = time.perf_counter()
     epoch = source_date_epoch(root) if builder == "pdflatex" else None
-    proc = _jupyter_book(source, out, builder, epoch=epoch)
+    proc = (runner or _jupyter_book)(source, out, builder, epoch=epoch)
     if proc.returncode != 0:
         lines = [ln for ln in (proc.stdout + proc.stderr).splitlines() if "WARNING" in ln or "ERROR" in ln
                  or "Error" in ln]
@@ -604,17 +669,19 @@ def _prepare(frame, edition: str, data: Path, mapping: Path | None, weighted: bo
     return info, parameters
 
 
-def _finish(frame, edition: str, info: dict, pdf: bool, force: bool, root: Path, fresh: bool = True) -> Path:
+def _finish(frame, edition: str, info: dict, pdf: bool, force: bool, root: Path, fresh: bool = True,
+            runner=None) -> Path:
     """Stage an edition's executed notebooks, compile its book (and PDF), write its output check.
 
-    ``fresh``: a notebook ran, so the HTML is compiled from scratch (see :func:`compile_book`).
+    ``fresh``: a notebook ran, so the HTML is compiled from scratch; ``runner`` runs Jupyter Book
+    (see :func:`compile_book`).
     """
     st = stage(root / "_build" / "executed" / edition_slug(edition), edition, info, root)
-    out = compile_book(st, edition, "html", root, force=force, fresh=fresh)
+    out = compile_book(st, edition, "html", root, force=force, fresh=fresh, runner=runner)
     _output_check_report(frame, edition, out, root, force)
     result = out / "index.html"
     if pdf:
-        result = compile_book(st, edition, "pdflatex", root, force=force)
+        result = compile_book(st, edition, "pdflatex", root, force=force, runner=runner)
     return result
 
 
@@ -704,8 +771,9 @@ def build_all(
     The data file is validated once (a bad file stops everything, before anything is written).
     Every notebook of every edition then runs on one warm kernel per core, edition after edition,
     and each edition's book is compiled as soon as its last notebook ran, while the next edition's
-    notebooks run. Every edition writes only below its own slug (``_build/executed/<slug>``,
-    ``_build/stage/<slug>``, ``_build/tmp/<slug>-<builder>``, its HTML and PDF), so two editions
+    notebooks run, by worker processes that load Jupyter Book once (:class:`CompilePool`). Every
+    edition writes only below its own slug (``_build/executed/<slug>``, ``_build/stage/<slug>``,
+    ``_build/sphinx/<slug>``, ``_build/tmp/<slug>-<builder>``, its HTML and PDF), so two editions
     never touch the same file. Every edition is attempted; if any failed (too few respondents,
     a notebook error, a failed compile), :class:`BuildError` lists them all, with what was built.
     """
@@ -728,11 +796,14 @@ def build_all(
     if runs:
         cache.keep_frame(frame, data, mapping, frames_dir(root))
     # Compiling runs Jupyter Book in a subprocess: a thread each is enough, next to the kernels.
+    # Jupyter Book runs in worker processes that import it once for all the books (CompilePool).
     futures, results = {}, {}
     with (locked(root, [edition_slug(e) for e in runs]),
+          CompilePool(workers) as compiler,
           ThreadPoolExecutor(max_workers=workers) as finishing):
         def when_done(e, ran):
-            futures[e] = finishing.submit(_finish, frame, e, infos[e], pdf, force, root, ran > 0)
+            futures[e] = finishing.submit(_finish, frame, e, infos[e], pdf, force, root, ran > 0,
+                                          compiler.run)
 
         failed, _ = execute_editions(runs, force=force, jobs=workers, root=root, when_done=when_done)
         errors.update(failed)
