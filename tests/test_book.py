@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import ast
 import functools
-import hashlib
 import json
 import re
 import shutil
@@ -38,7 +37,7 @@ import pandas as pd
 import pytest
 from bs4 import BeautifulSoup
 
-from werk import book, build, ledger, paths, tables
+from werk import book, build, cache, ledger, paths, tables
 
 pytestmark = pytest.mark.slow
 
@@ -220,11 +219,6 @@ def shown_values(root: Path) -> dict[str, str]:
     return out
 
 
-def tree_digest(folder: Path) -> dict[str, str]:
-    return {str(f.relative_to(folder)): hashlib.sha256(f.read_bytes()).hexdigest()
-            for f in sorted(folder.rglob("*")) if f.is_file()}
-
-
 # ------------------------------------------------------------------------------------------------ the book
 
 
@@ -307,7 +301,7 @@ def test_the_footer_names_the_data(built_book, other_book):
 def test_a_failing_notebook_fails_the_build_and_keeps_the_previous_book(built_book, tmp_path):
     root = tmp_path / "book"
     shutil.copytree(built_book, root)  # with its _build: the other notebooks come from the cache
-    before = tree_digest(root / "_build" / "html")
+    before = cache.tree_manifest(root / "_build" / "html")
     nb_path = root / "notebooks" / "03_keep_up.ipynb"
     nb = nbformat.read(nb_path, as_version=4)
     setup = next(i for i, c in enumerate(nb.cells) if c.cell_type == "code" and "book.setup()" in c.source)
@@ -320,7 +314,7 @@ def test_a_failing_notebook_fails_the_build_and_keeps_the_previous_book(built_bo
     assert re.search(r"notebooks/03_keep_up\.ipynb, cell \d+: RuntimeError: injected failure for the test",
                      message), message
     assert "previous book is left in place" in message
-    assert tree_digest(root / "_build" / "html") == before
+    assert cache.tree_manifest(root / "_build" / "html") == before
 
 
 _EXTERNAL = re.compile(r"^\s*(?:https?:)?//", re.I)

@@ -306,17 +306,26 @@ def source_date_epoch(root: Path | None = None) -> str | None:
     return out if proc.returncode == 0 and out.isdigit() else None
 
 
+def _jb_args(stage_dir: Path, out: Path, builder: str) -> list[str]:
+    """The arguments of ``jupyter-book build`` for one compile, for the command and the worker alike."""
+    return [str(stage_dir), "--path-output", str(out), "--builder", builder, "-W", "-n", "--keep-going"]
+
+
+def _date_env(epoch: str | None) -> dict[str, str]:
+    """The environment that dates a compile by ``epoch`` (none without one).
+
+    Sphinx dates the title page by ``SOURCE_DATE_EPOCH`` and pdfTeX its creation date and file id:
+    same sources, same bytes. ``FORCE_SOURCE_DATE`` makes TeX's own \\today agree.
+    """
+    return {"SOURCE_DATE_EPOCH": epoch, "FORCE_SOURCE_DATE": "1"} if epoch else {}
+
+
 def _jupyter_book(stage_dir: Path, out: Path, builder: str, epoch: str | None = None
                   ) -> subprocess.CompletedProcess:
     exe = Path(sys.executable).parent / "jupyter-book"
-    cmd = [str(exe), "build", str(stage_dir), "--path-output", str(out), "--builder", builder,
-           "-W", "-n", "--keep-going"]
-    env = dict(os.environ, PYDEVD_DISABLE_FILE_VALIDATION="1")
-    if epoch:
-        # Sphinx dates the title page by it and pdfTeX its creation date and file id: same sources,
-        # same bytes. FORCE_SOURCE_DATE makes TeX's own \today agree.
-        env.update(SOURCE_DATE_EPOCH=epoch, FORCE_SOURCE_DATE="1")
-    return subprocess.run(cmd, capture_output=True, text=True, env=env)
+    env = dict(os.environ, PYDEVD_DISABLE_FILE_VALIDATION="1", **_date_env(epoch))
+    return subprocess.run([str(exe), "build", *_jb_args(stage_dir, out, builder)], capture_output=True,
+                          text=True, env=env)
 
 
 def _jupyter_book_here(stage_dir: Path, out: Path, builder: str, epoch: str | None = None
@@ -324,20 +333,19 @@ def _jupyter_book_here(stage_dir: Path, out: Path, builder: str, epoch: str | No
     """:func:`_jupyter_book` in this process: the same command through Jupyter Book's own CLI function.
 
     Starting Python and importing Sphinx, Jupyter Book and their extensions costs about a second
-    per compile. :func:`build_all` compiles eight books, so it keeps two worker processes
-    (:class:`CompilePool`) that import all that once and compile one book after another, each in a
+    per compile. :func:`build_all` compiles eight books, so it keeps worker processes, one per core
+    (:class:`CompilePool`), that import all that once and compile one book after another, each in a
     fresh Sphinx application (Jupyter Book builds inside ``docutils_namespace``, as sphinx-build
     does). The output and the exit status are those of the command.
     """
-    import contextlib
     import io
 
     from jupyter_book.cli.main import build as jb_build
 
-    args = [str(stage_dir), "--path-output", str(out), "--builder", builder, "-W", "-n", "--keep-going"]
-    saved = {k: os.environ.get(k) for k in ("SOURCE_DATE_EPOCH", "FORCE_SOURCE_DATE")}
-    if epoch:
-        os.environ.update(SOURCE_DATE_EPOCH=epoch, FORCE_SOURCE_DATE="1")
+    args = _jb_args(stage_dir, out, builder)
+    dated = _date_env(epoch)
+    saved = {k: os.environ.get(k) for k in dated}
+    os.environ.update(dated)
     stdout, stderr = io.StringIO(), io.StringIO()
     code = 0
     try:
@@ -543,7 +551,8 @@ def compile_book(
     # An unchanged book is not compiled at all: the book records the digest of the sources it was
     # compiled from, and is kept when they match.
     target = html_dir(edition, root) if builder == "html" else pdf_path(edition, root)
-    digest = cache.stage_digest(stage_dir, builder)
+    manifest = cache.tree_manifest(stage_dir)
+    digest = cache.stage_digest(stage_dir, builder, manifest)
     if not force and cache.book_is_current(target, digest):
         log(f"[{slug}] staged sources unchanged since the last {builder} build: kept {target}")
         return target
@@ -553,7 +562,6 @@ def compile_book(
     tmp.mkdir(parents=True)
     if builder == "html":
         work = root / "_build" / "sphinx" / slug
-        manifest = cache.tree_manifest(stage_dir)
         try:
             old = json.loads((work / MANIFEST).read_text())
         except (OSError, ValueError):

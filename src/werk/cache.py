@@ -39,8 +39,8 @@ import nbformat
 
 from werk import paths
 
-__all__ = ["key", "reuse", "store", "frame_key", "produce", "validated_frame", "keep_frame", "tree_manifest", "tree_digest", "stage_digest",
-           "book_is_current", "mark_book"]
+__all__ = ["key", "reuse", "store", "frame_key", "produce", "validated_frame", "keep_frame", "tree_manifest",
+           "tree_digest", "stage_digest", "book_is_current", "mark_book"]
 
 #: Bump when the key's recipe or the cache layout changes: every old entry becomes a miss.
 VERSION = "werk-cache-2"
@@ -354,19 +354,20 @@ def tree_manifest(folder: Path) -> dict[str, str]:
             for f in sorted(p for p in folder.rglob("*") if p.is_file())}
 
 
-def tree_digest(folder: Path) -> str:
-    """A sha256 over every file below ``folder``: its relative path and its bytes."""
+def tree_digest(folder: Path, manifest: dict[str, str] | None = None) -> str:
+    """A sha256 over every file below ``folder``: its relative path and its bytes (or over ``manifest``,
+    the folder's :func:`tree_manifest` when the caller has it already)."""
     h = hashlib.sha256()
-    for rel, digest in tree_manifest(folder).items():
+    for rel, digest in (manifest if manifest is not None else tree_manifest(folder)).items():
         h.update(rel.encode() + b"\0")
         h.update(digest.encode())
     return h.hexdigest()
 
 
-def stage_digest(stage_dir: Path, builder: str = "html") -> str:
+def stage_digest(stage_dir: Path, builder: str = "html", manifest: dict[str, str] | None = None) -> str:
     """What a compiled book depends on: the staged sources, the builder, the ``werk`` source (which
     stages and compiles it: build.py, the LaTeX extension) and the installed packages."""
-    parts = [tree_digest(stage_dir), builder, _package_digest(), _environment_digest()]
+    parts = [tree_digest(stage_dir, manifest), builder, _package_digest(), _environment_digest()]
     return hashlib.sha256("\n".join(parts).encode()).hexdigest()
 
 

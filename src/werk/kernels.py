@@ -145,6 +145,7 @@ def _engine():
 
 
 _REGISTER = threading.Lock()
+_REGISTERED = False
 
 
 class Kernel:
@@ -172,11 +173,11 @@ class Kernel:
         from jupyter_client.manager import AsyncKernelManager
         from nbclient.util import run_sync
 
+        global _REGISTERED
         with _REGISTER:
-            from papermill.engines import papermill_engines
-
-            if ENGINE not in papermill_engines._engines:
+            if not _REGISTERED:
                 _engine()
+                _REGISTERED = True
         self.km = AsyncKernelManager(kernel_name=self.kernel_name)
         run_sync(self.km.start_kernel)(cwd=str(cwd), env={**os.environ, **self.env})
         self.kc = self.km.client()
