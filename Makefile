@@ -44,10 +44,10 @@ editions: $(STAMP)  ## build the full book and all seven sector editions (two at
 test: $(STAMP)  ## run the whole suite: unit tests, nbval on the notebooks, book and browser tests
 	@# Both suites run even when the first fails, so one CI log shows every failure; the exit status is kept.
 	@# nbval runs the kernel of this venv (--nbval-current-env), not a user-level "python3" kernelspec, and
-	@# with -p werk.bless it runs cells with history as Jupyter does, so a trailing ";" hides a result (nbval#194).
+	@# with -p werk.build.bless it runs cells with history as Jupyter does, so a trailing ";" hides a result (nbval#194).
 	@status=0; \
 	$(BIN)/python -m pytest tests || status=$$?; \
-	$(BIN)/python -m pytest -p werk.bless --nbval notebooks --nbval-current-env \
+	$(BIN)/python -m pytest -p werk.build.bless --nbval notebooks --nbval-current-env \
 	  --nbval-sanitize-with tests/nbval_sanitize.cfg -p no:cacheprovider || status=$$?; \
 	exit $$status
 
@@ -55,7 +55,7 @@ test-fast: $(STAMP)  ## unit tests only (no book build, no browser)
 	$(BIN)/python -m pytest tests -m "not slow and not browser"
 
 bless: $(STAMP)  ## re-execute the notebooks with default parameters and store their outputs as the nbval reference
-	$(BIN)/python -m werk.bless $(NB)
+	$(BIN)/python -m werk.build.bless $(NB)
 
 bench: $(STAMP)  ## run the build and twin benchmarks; writes benchmarks/results.md
 	$(BIN)/python benchmarks/run.py

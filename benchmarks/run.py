@@ -40,8 +40,8 @@ from pathlib import Path
 import nbformat
 import yaml
 
-from werk import build as wbuild
-from werk import cache
+from werk.build import pipeline as wbuild
+from werk.build import cache
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
@@ -85,9 +85,9 @@ def short_circuit(build) -> None:
     """The two changes proposed for build.py, patched in (a prototype, for the benchmark only).
 
     1. Jupyter Book runs only when the staged sources differ from those the current book was compiled
-       from (werk.cache.stage_digest, recorded in the book by werk.cache.mark_book).
+       from (werk.build.cache.stage_digest, recorded in the book by werk.build.cache.mark_book).
     2. The output-check report is computed only when the data frame, the edition or werk changed
-       (werk.cache.frame_key, werk.cache.produce), and copied beside the HTML.
+       (werk.build.cache.frame_key, werk.build.cache.produce), and copied beside the HTML.
     """
     original = build.compile_book
 
@@ -104,7 +104,7 @@ def short_circuit(build) -> None:
 
     build.compile_book = compile_book
     try:
-        from werk import outputcheck
+        from werk.disclosure import rules as outputcheck
     except ImportError:  # a tree from before the output check
         return
     write_report = outputcheck.write_report

@@ -75,7 +75,7 @@ def copy_project(dest):
     import shutil
     from pathlib import Path
 
-    from werk import paths
+    from werk.core import paths
 
     dest = Path(dest)
     dest.mkdir(parents=True, exist_ok=True)
@@ -94,7 +94,7 @@ def built_book(tmp_path_factory):
 
     HTML in ``root / "_build/html"``, executed notebooks in ``root / "_build/executed/all"``.
     """
-    from werk import build
+    from werk.build import pipeline as build
 
     root = copy_project(tmp_path_factory.mktemp("book"))
     build.build(root=root)

@@ -8,7 +8,8 @@ import math
 import pytest
 from scipy import stats
 
-from werk import audit, ledger
+from werk.stats import audit
+from werk.stats import ledger
 
 
 @pytest.fixture(scope="module")

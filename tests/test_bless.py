@@ -1,6 +1,6 @@
 """The notebooks' stored outputs are nbval's reference: current, complete, deterministic, and they catch a change.
 
-`make bless` (python -m werk.bless) writes them; `make test` runs
+`make bless` (python -m werk.build.bless) writes them; `make test` runs
 ``pytest --nbval notebooks --nbval-sanitize-with tests/nbval_sanitize.cfg`` against them.
 """
 
@@ -14,7 +14,8 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from werk import bless, paths
+from werk.build import bless
+from werk.core import paths
 
 NOTEBOOKS = sorted(paths.NOTEBOOKS.glob("*.ipynb"))
 SANITIZE = Path(__file__).with_name("nbval_sanitize.cfg")
@@ -77,8 +78,8 @@ def test_volatile_outputs_are_refused(output, what):
 
 
 def _nbval(*args, cwd) -> subprocess.CompletedProcess:
-    # As `make test` runs it: this venv's kernel, cells run with history (werk.bless's plugin).
-    return subprocess.run([sys.executable, "-m", "pytest", "-p", "werk.bless", "--nbval", *args,
+    # As `make test` runs it: this venv's kernel, cells run with history (werk.build.bless's plugin).
+    return subprocess.run([sys.executable, "-m", "pytest", "-p", "werk.build.bless", "--nbval", *args,
                            "--nbval-current-env", "--nbval-sanitize-with", str(SANITIZE),
                            "-p", "no:cacheprovider", "-q", "--color=no"],
                           capture_output=True, text=True, cwd=cwd, timeout=900)

@@ -37,7 +37,12 @@ import pandas as pd
 import pytest
 from bs4 import BeautifulSoup
 
-from werk import book, build, cache, ledger, paths, tables
+from werk import book
+from werk.build import pipeline as build
+from werk.build import cache
+from werk.stats import ledger
+from werk.core import paths
+from werk.display import tables
 
 pytestmark = pytest.mark.slow
 

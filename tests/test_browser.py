@@ -19,7 +19,7 @@ from urllib.parse import urljoin, urlparse
 import pytest
 
 from test_book import expected_glue, glue_mismatches, html_page, toc_pages
-from werk import paths
+from werk.core import paths
 
 pytestmark = pytest.mark.browser
 

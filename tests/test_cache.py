@@ -1,4 +1,4 @@
-"""The execution cache (werk.cache): what invalidates a cached run, what a prose edit reuses, the book stamp.
+"""The execution cache (werk.build.cache): what invalidates a cached run, what a prose edit reuses, the book stamp.
 
 Unit tests use the real notebooks of notebooks/, copied to a temporary folder. A cached run is made
 the way papermill makes one (its own ``parameterize_notebook`` injects the parameters cell) with a
@@ -14,7 +14,8 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from werk import cache, paths
+from werk.build import cache
+from werk.core import paths
 
 NOTEBOOK = "02_threat.ipynb"  # has parameters, markdown, and figure captions in code-cell metadata
 
@@ -352,7 +353,7 @@ def test_concurrent_reuse_of_two_folders(project):
 # --------------------------------------------------------------------------------------------- --force
 def test_force_runs_a_cached_notebook(project):
     """build._execute_one consults the cache unless forced (the kernel replaced by the fake run)."""
-    from werk import build
+    from werk.build import pipeline as build
 
     calls = []
 
@@ -496,8 +497,8 @@ def test_pdf_stamp_sits_beside_the_pdf(staged, tmp_path):
 # ------------------------------------------------------------------------------------- validated frames
 @pytest.fixture
 def counted_loads(monkeypatch):
-    """werk.data.load, counting its calls."""
-    from werk import data
+    """werk.inputs.data.load, counting its calls."""
+    from werk.inputs import data
 
     calls = []
     real = data.load
@@ -538,7 +539,7 @@ def test_validated_frame_follows_the_werk_source(tmp_path, counted_loads, packag
 
 
 def test_an_invalid_file_raises_and_keeps_nothing(tmp_path):
-    from werk.data import DataError
+    from werk.inputs.data import DataError
 
     bad = tmp_path / "bad.csv"
     lines = paths.TWIN.read_text().splitlines()
@@ -569,7 +570,7 @@ def test_build_twice_then_prose_then_data(tmp_path, monkeypatch):
     import papermill
 
     from conftest import copy_project
-    from werk import build
+    from werk.build import pipeline as build
 
     root = copy_project(tmp_path / "project")
     data = tmp_path / "twin.csv"

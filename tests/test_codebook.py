@@ -5,8 +5,10 @@ from __future__ import annotations
 import pandera.pandas as pa
 import pytest
 
-from werk import codebook, data, paths
-from werk.codebook import VARIABLES
+from werk.core import codebook
+from werk.inputs import data
+from werk.core import paths
+from werk.core.codebook import VARIABLES
 
 CODED = [v for v in VARIABLES.values() if v.coded]
 

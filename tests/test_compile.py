@@ -1,4 +1,4 @@
-"""Compiling the book (werk.build.compile_book): when Sphinx may reuse its environment, never stale.
+"""Compiling the book (werk.build.pipeline.compile_book): when Sphinx may reuse its environment, never stale.
 
 The fast tests replace Jupyter Book by a stand-in that records whether it found Sphinx's previous
 environment. The slow test compiles the real book after a paragraph edit and after a title edit,
@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from werk import build
+from werk.build import pipeline as build
 
 
 # ------------------------------------------------------------------------------------ with a stand-in

@@ -1,4 +1,4 @@
-"""werk.data: every awkward-but-valid format gives the same frame; every bad input one clear message."""
+"""werk.inputs.data: every awkward-but-valid format gives the same frame; every bad input one clear message."""
 
 from __future__ import annotations
 
@@ -12,9 +12,10 @@ import pandas as pd
 import pandas.testing as pdt
 import pytest
 
-from werk import data, paths
-from werk.codebook import VARIABLES
-from werk.errors import DataError
+from werk.inputs import data
+from werk.core import paths
+from werk.core.codebook import VARIABLES
+from werk.core.errors import DataError
 
 MAPPING_EXAMPLE = paths.DATA / "mapping.example.yml"
 
@@ -388,6 +389,6 @@ def test_real_werk_command(canonical_frame, tmp_path):
 
 def test_import_is_quiet_and_lazy():
     heavy = "('pandas', 'pandera', 'pyarrow', 'pyreadstat')"
-    code = f"import sys, werk.data; print(sorted(m for m in {heavy} if m in sys.modules))"
+    code = f"import sys, werk.inputs.data; print(sorted(m for m in {heavy} if m in sys.modules))"
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert done.stdout.strip() == "[]" and done.stderr == ""

@@ -14,7 +14,12 @@ import pandas as pd
 import pytest
 from bs4 import BeautifulSoup
 
-from werk import book, build, cli, codebook, ledger, paths
+from werk import book
+from werk.build import pipeline as build
+from werk import cli
+from werk.core import codebook
+from werk.stats import ledger
+from werk.core import paths
 
 JUDICIARY = "rechterlijke macht"
 

@@ -1,4 +1,4 @@
-"""Tests of werk.figures and werk.tables on a small random frame (fast, Agg backend)."""
+"""Tests of werk.display.figures and werk.display.tables on a small random frame (fast, Agg backend)."""
 
 from __future__ import annotations
 
@@ -13,7 +13,10 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
 
-from werk import codebook, figures, models, tables  # noqa: E402
+from werk.core import codebook
+from werk.display import figures
+from werk.stats import models
+from werk import tables  # noqa: E402
 
 SCALES = list(codebook.SCALES)
 FIG_DIR = os.environ.get("WERK_FIG_DIR", "/tmp/werk_figs")
@@ -235,7 +238,7 @@ def test_no_backend_or_output_at_import():
     import sys
 
     code = (
-        "import matplotlib, werk.figures, werk.tables;"
+        "import matplotlib, werk.display.figures, werk.display.tables;"
         "import sys; sys.stdout.write(str(matplotlib.rcParams._get_backend_or_none()))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,

@@ -1,4 +1,4 @@
-"""Warm kernels (werk.kernels): many notebooks in one kernel, each meeting the state of a fresh one.
+"""Warm kernels (werk.build.kernels): many notebooks in one kernel, each meeting the state of a fresh one.
 
 The fast tests drive ``run_jobs`` with a stand-in for the notebook run. The slow ones start real
 kernels: a notebook that changes every kind of kernel state it can, then one that reports that
@@ -16,7 +16,8 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from werk import kernels, paths
+from werk.build import kernels
+from werk.core import paths
 
 
 # ------------------------------------------------------------------------------------------- run_jobs
@@ -96,7 +97,7 @@ import matplotlib as mpl
 import numpy as np
 import pandas as pd
 import helper
-from werk import outputcheck
+from werk.disclosure import rules as outputcheck
 
 helper.STATE.append("from the first notebook")
 secret = 42
@@ -117,7 +118,7 @@ import matplotlib as mpl
 import numpy as np
 import pandas as pd
 import helper
-from werk import outputcheck
+from werk.disclosure import rules as outputcheck
 
 state = {
     "secret": "secret" in globals(),
@@ -210,7 +211,7 @@ def test_the_built_books_notebooks_equal_fresh_kernel_runs(built_book, tmp_path)
 
     import papermill as pm
 
-    from werk import build
+    from werk.build import pipeline as build
 
     executed = built_book / "_build" / "executed" / "all"
     names = build.notebooks_in_toc(built_book)

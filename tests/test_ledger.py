@@ -12,9 +12,9 @@ import pandas as pd
 import pytest
 import yaml
 
-from werk import ledger as L
-from werk import models
-from werk.errors import WerkError
+from werk.stats import ledger as L
+from werk.stats import models
+from werk.core.errors import WerkError
 
 SCALES = ["employability", "expertise", "adaptability", "continuous_improvement", "career_self_management",
           "development_motivation", "hrm_quality", "leadership"]
@@ -337,7 +337,7 @@ def csv_file(tmp_path_factory, frame):
     return path
 
 
-def _run(*args, module="werk.ledger"):
+def _run(*args, module="werk.stats.ledger"):
     cmd = [sys.executable, "-m", module, *(["ledger"] if module == "werk.cli" else []), *map(str, args)]
     return subprocess.run(cmd, capture_output=True, text=True, timeout=120)
 

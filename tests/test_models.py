@@ -1,4 +1,4 @@
-"""werk.models against computations done independently in the test."""
+"""werk.stats.models against computations done independently in the test."""
 
 import numpy as np
 import pandas as pd
@@ -6,7 +6,7 @@ import pytest
 import statsmodels.api as sm
 from scipy import stats
 
-from werk import models
+from werk.stats import models
 
 
 @pytest.fixture

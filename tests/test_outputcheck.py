@@ -1,4 +1,4 @@
-"""Output checking by CBS's rules (werk.outputcheck): each rule on small frames built here, the judiciary
+"""Output checking by CBS's rules (werk.disclosure.rules): each rule on small frames built here, the judiciary
 edition's suppressions, the refusal of a tiny file, the JSON report, and one edition build.
 
 Every rule is tested on both sides of its threshold (9 suppressed, 10 kept; 9 residual degrees of freedom
@@ -21,7 +21,13 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
 
-from werk import book, data, figures, models, outputcheck, paths, tables  # noqa: E402
+from werk import book
+from werk.inputs import data
+from werk.display import figures
+from werk.stats import models
+from werk.disclosure import rules as outputcheck
+from werk.core import paths
+from werk.display import tables  # noqa: E402
 
 WERK = Path(sys.executable).parent / "werk"
 
@@ -189,7 +195,7 @@ def test_robustness_page_flags_the_judiciarys_small_groups(judiciary):
 def test_robustness_page_refuses_the_variants_with_fewer_than_10_residual_degrees_of_freedom(judiciary):
     """The first 28 complete cases: the threat model's ordered logit has 9 residual degrees of freedom (four
     answers, three thresholds), its OLS 11, the keep-up model's ordered logit 10; with 26, every OLS has 9."""
-    from werk import robust
+    from werk.stats import robust
 
     threat = models.MODELS["threat"]
     cases = judiciary.dropna(subset=[threat[0], *threat[1], "weight"]).reset_index(drop=True)
@@ -336,7 +342,7 @@ def test_a_file_of_30_respondents_is_refused_by_werk_build(tmp_path):
 
 
 def test_nothing_prints_at_import():
-    proc = subprocess.run([sys.executable, "-c", "import werk.outputcheck, werk.book"], capture_output=True,
+    proc = subprocess.run([sys.executable, "-c", "import werk.disclosure.rules, werk.book"], capture_output=True,
                           text=True)
     assert proc.returncode == 0 and proc.stdout == "" and proc.stderr == ""
 
@@ -350,7 +356,7 @@ def test_judiciary_edition_builds_with_suppressions_visible_and_the_appendix_agr
     from bs4 import BeautifulSoup
 
     import conftest
-    from werk import build
+    from werk.build import pipeline as build
 
     root = conftest.copy_project(tmp_path_factory.mktemp("judiciary"))
     index = build.build(edition="rechterlijke macht", root=root)

@@ -18,9 +18,12 @@ import nbformat
 import pytest
 import yaml
 
-from werk import book, build, ledger, paths
-from werk import data as wdata
-from werk import latex as wlatex
+from werk import book
+from werk.build import pipeline as build
+from werk.stats import ledger
+from werk.core import paths
+from werk.inputs import data as wdata
+from werk.build import latex as wlatex
 
 POPPLER = ["pdfinfo", "pdftotext", "pdftoppm", "pdfimages"]
 needs_poppler = pytest.mark.skipif(
@@ -151,7 +154,7 @@ def test_stage_pdf_makes_the_landing_page_chapter_one_and_the_appendices_appendi
     assert "{raw} latex" in first and "\\appendix" in first
     assert "\\appendix" not in nbformat.read(st / "notebooks/01_a.ipynb", as_version=4).cells[0].source
     cfg = yaml.safe_load((st / "_config.yml").read_text())
-    assert "werk.latex" in cfg["sphinx"]["extra_extensions"]
+    assert "werk.build.latex" in cfg["sphinx"]["extra_extensions"]
     preamble = cfg["sphinx"]["config"]["latex_elements"]["preamble"]
     assert preamble.startswith("% base\n")
     assert r"\renewcommand{\WerkEdition}{Edition: judiciary (108 respondents), from x\_y.csv.}" in preamble
@@ -269,7 +272,7 @@ def test_tables_fit_the_page_width(book_pdf, built_book):
 @pytest.mark.slow
 @needs_poppler
 def test_words_outside_catches_an_overflowing_table(tmp_path):
-    """The check above can fail: a longtable of l columns (the ledger before werk.latex) runs off the page."""
+    """The check above can fail: a longtable of l columns (the ledger before werk.build.latex) runs off the page."""
     if shutil.which("pdflatex") is None:
         pytest.skip("pdflatex not installed")
     cells = " & ".join(["a claimed absence of effect"] * 4)

@@ -23,7 +23,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from werk import paths
+from werk.core import paths
 
 ALLOWED_ROLES = r"glue(?::(?:text|any|md|figure|math))?|numref|ref|cite(?::[a-z]+)?|doc|eq|download|term|abbr"
 _ROLE = re.compile(r"\{(" + ALLOWED_ROLES + r")\}`[^`]*`")
@@ -111,7 +111,7 @@ def typed_numbers(text: str) -> list[tuple[str, str]]:
 
 def book_pages(root: Path = paths.ROOT) -> list[Path]:
     """The pages of ``_toc.yml`` (root first), as files relative to ``root``."""
-    from werk import build
+    from werk.build import pipeline as build
 
     return build.toc_pages(root, strict=False)
 

@@ -1,4 +1,4 @@
-"""Tests of werk.robust: the model variants, the VIFs and the conclusion-by-conclusion verdicts.
+"""Tests of werk.stats.robust: the model variants, the VIFs and the conclusion-by-conclusion verdicts.
 
 Most tests build a frame with a known structure: a five-point answer cut from a latent
 ``y* = 0.5 x1 + logistic noise`` (scale 0.5, so the true log-odds slope is 1), ``x2``
@@ -15,7 +15,8 @@ from statsmodels.miscmodels.ordinal_model import OrderedModel
 from statsmodels.stats.outliers_influence import variance_inflation_factor
 from statsmodels.tools.numdiff import approx_fprime, approx_hess
 
-from werk import models, robust
+from werk.stats import models
+from werk.stats import robust
 
 CUTS = [-1.0, -0.2, 0.5, 1.2]
 NOISE = 0.5  # scale of the logistic noise of the latent answer
@@ -272,7 +273,7 @@ def test_conclusions_table_reads_each_verdict_with_its_estimate(toy):
 
 
 def test_default_claims_are_the_beta_and_ns_claims_of_the_two_models():
-    from werk import ledger
+    from werk.stats import ledger
 
     ids = [c["id"] for c in robust._default_claims()]
     expected = [c["id"] for c in ledger.claims() if c["kind"] in ("beta", "ns")
@@ -300,7 +301,7 @@ def test_plot_draws_every_variant_on_one_axis(toy_variants):
 
 def test_the_threat_model_on_the_twin_is_the_articles_model_and_its_sector_test():
     """By name, the variants fit the article's model: notebook 02's betas and the ledger's sector test."""
-    from werk import paths
+    from werk.core import paths
 
     twin = pd.read_csv(paths.TWIN)  # the models need no validation; data.load's takes seconds
     v = robust.variants(twin, "threat")
@@ -330,7 +331,7 @@ def test_failures_text_names_the_claims_that_fail_and_where(toy):
 @pytest.fixture
 def log():
     """The output-check log of this process, empty before and after the test."""
-    from werk import outputcheck
+    from werk.disclosure import rules as outputcheck
 
     outputcheck.reset()
     yield outputcheck

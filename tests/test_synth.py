@@ -1,6 +1,6 @@
 """The synthetic twin: determinism, calibration to the article, joint structure, and the real-data route.
 
-Calibration checks compute every number with werk.models and pandas from the committed data/twin.csv and
+Calibration checks compute every number with werk.stats.models and pandas from the committed data/twin.csv and
 compare it with data/published.yml; they never look at synth internals.
 """
 
@@ -13,8 +13,12 @@ import statsmodels.api as sm
 import yaml
 from scipy import stats
 
-from werk import cli, codebook, models, paths, synth
-from werk.errors import WerkError
+from werk import cli
+from werk.core import codebook
+from werk.stats import models
+from werk.core import paths
+from werk.stats import synth
+from werk.core.errors import WerkError
 
 SUBSTANTIVE = ["threat", "keep_up", *codebook.SCALES]
 CLAIMS = {c["id"]: c for c in yaml.safe_load(paths.PUBLISHED.read_text(encoding="utf-8"))["claims"]}

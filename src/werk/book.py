@@ -7,13 +7,24 @@ would otherwise repeat lives here. Nothing here prints at import time.
 from __future__ import annotations
 
 import os
-import re
 from pathlib import Path
 
+import matplotlib as mpl
+import matplotlib.pyplot as plt
 import pandas as pd
+from IPython.display import Markdown
+from myst_nb import glue as _glue
 
-from werk import codebook, paths
-from werk.errors import WerkError
+from werk.core import codebook, fmt, paths
+from werk.core.errors import WerkError
+from werk.disclosure import claims as claim_checks
+from werk.disclosure import record
+from werk.disclosure import rules as outputcheck
+from werk.inputs import claims, frame
+from werk.inputs.claims import glue_key
+from werk.inputs.frame import MIN_EDITION_N, check_edition_size, edition_info  # noqa: F401 - for the notebooks
+from werk.inputs.frames import validated_frame
+from werk.stats import ledger
 
 __all__ = [
     "load",
@@ -25,21 +36,15 @@ __all__ = [
     "glue_published",
     "glue_outputcheck",
     "checked_ledger",
+    "ledger_table",
+    "page_records",
     "setup",
     "MIN_EDITION_N",
 ]
 
-#: Below this many respondents an edition is refused: with CBS's threshold of 10 per cell
-#: almost every table would be suppressed (see werk.outputcheck).
-MIN_EDITION_N = 50
-
-
 def setup() -> None:
     """Matplotlib and pandas settings shared by every notebook (quiet, deterministic)."""
-    import matplotlib as mpl
-    import matplotlib.pyplot as plt
-
-    # Resolve the backend now (the kernel's inline backend): werk.figures draws inside rc_context, and
+    # Resolve the backend now (the kernel's inline backend): werk.display.figures draws inside rc_context, and
     # leaving an rc_context in which the backend was first resolved resets it, so later figures would
     # silently go to a non-displaying backend.
     plt.switch_backend(mpl.get_backend())
@@ -58,71 +63,33 @@ def setup() -> None:
     pd.set_option("display.precision", 3)
 
 
-def edition_info(df: pd.DataFrame, edition: str, data_path) -> dict:
-    """Who an edition covers: its label, the number of respondents, whether it is the twin."""
-    data_path = Path(data_path).resolve()
-    is_twin = data_path == paths.TWIN.resolve()
-    if edition in (None, "", "all"):
-        label_en, label_nl, code, n = "all sectors", "alle overheidsorganen", None, len(df)
-    else:
-        code = codebook.sector_code(edition)
-        nl, en = codebook.SECTORS[code]
-        label_en, label_nl, n = en, nl, int((df["sector"] == code).sum())
-    source = "the synthetic twin" if is_twin else f"the data file {data_path.name}"
-    return {
-        "edition": edition or "all",
-        "sector": code,
-        "edition_label": label_en,
-        "edition_label_nl": label_nl,
-        "n": n,
-        "is_twin": is_twin,
-        "source": source,
-        "footer": f"Edition: {label_en} ({n} respondents), computed from {source}.",
-    }
+def load(data_path=None, mapping_path=None, edition: str = "all", page: str | None = None
+         ) -> tuple[pd.DataFrame, dict]:
+    """Load and validate the data, keep one sector for an edition; return (frame, info).
 
-
-def check_edition_size(info: dict) -> None:
-    """Refuse an edition too small to publish anything under CBS's output rules."""
-    if info["n"] < MIN_EDITION_N:
-        raise WerkError(
-            f"edition {info['edition']!r} has {info['n']} respondents; at least {MIN_EDITION_N} are needed "
-            "to publish a book under CBS's output rules (10 respondents behind every number). "
-            "Choose a larger group or the whole sample."
-        )
-
-
-def load(data_path=None, mapping_path=None, edition: str = "all") -> tuple[pd.DataFrame, dict]:
-    """Load and validate the data, keep one sector for an edition; return (frame, info)."""
-    from werk import cache
-
+    This starts the notebook run: a new :class:`werk.disclosure.record.Recorder` takes the output
+    checks of the page from here on (``page`` names it; :func:`glue_outputcheck` stores them).
+    """
+    record.start(page)
     data_path = data_path or paths.TWIN
-    # In a build, the frames the build validated (werk.cache.validated_frame); elsewhere, validate here.
+    # In a build, the frames the build validated (werk.inputs.frames); elsewhere, validate here.
     folder = os.environ.get("WERK_FRAME_CACHE")
-    df = cache.validated_frame(data_path, mapping_path, Path(folder) if folder else None)
+    df = validated_frame(data_path, mapping_path, Path(folder) if folder else None)
     info = edition_info(df, edition, data_path)
     if info["sector"] is not None:
         df = df[df["sector"] == info["sector"]].reset_index(drop=True)
-    df["age_group"] = codebook.age_group(df["age"]).astype(object).to_numpy()
+    df["age_group"] = frame.age_groups(df["age"])
     return df, info
-
-
-def glue_key(name: str) -> str:
-    """A glue key from a claim id or name: ``beta:threat~age`` -> ``beta_threat_age``."""
-    return re.sub(r"[^A-Za-z0-9]+", "_", name).strip("_")
 
 
 def glue(name: str, value, check=None) -> None:
     """Glue a value without showing it; numpy scalars become Python numbers first.
 
-    With ``check`` (a :class:`werk.outputcheck.Check` of what the number rests on) the check is
+    With ``check`` (a :class:`werk.disclosure.rules.Check` of what the number rests on) the check is
     recorded under the glue key, and a number that fails CBS's output rules is glued as "suppressed".
     """
-    from myst_nb import glue as _glue
-
     if check is not None:
-        from werk import outputcheck
-
-        check = outputcheck.record(outputcheck.as_prose(check, glue_key(name)))
+        check = record.record(outputcheck.as_prose(check, glue_key(name)))
         if check.withheld:
             value = outputcheck.MARK
     if hasattr(value, "item"):
@@ -130,23 +97,35 @@ def glue(name: str, value, check=None) -> None:
     _glue(glue_key(name), value, display=False)
 
 
+class _PageFits:
+    """The models behind the claims a page glues, fitted once per frame and notebook run."""
+
+    def __init__(self):
+        self.fits: claim_checks.Fits | None = None
+        self.recorder = None
+
+    def get(self, df: pd.DataFrame) -> claim_checks.Fits:
+        if self.fits is None or self.fits.df is not df or self.recorder is not record.current():
+            self.fits, self.recorder = claim_checks.Fits(df), record.current()
+        return self.fits
+
+
+_FITS = _PageFits()
+
+
 def glue_claim(claim_id: str, value: float, p: float | None = None, df: pd.DataFrame | None = None) -> str:
     """Glue a reproduced number of a published claim, formatted as the ledger formats it.
 
     With ``p``, the p-value is glued too, under ``<key>_p`` (e.g. "< .001"). With ``df`` (the
-    edition's data) the claim is output-checked first (:func:`werk.outputcheck.check_claim`): a number
-    resting on fewer than 10 respondents, or on a model with fewer than 10 residual degrees of
+    edition's data) the claim is output-checked first (:func:`werk.disclosure.claims.check_claim`): a
+    number resting on fewer than 10 respondents, or on a model with fewer than 10 residual degrees of
     freedom, is glued as "suppressed", and so is its p-value.
     """
-    from werk import ledger, tables
-
-    claim = _claims()[claim_id]
-    text = ledger.format_value(claim, value)
-    p_text = tables.format_p(p) if p is not None else None
+    claim = claims.by_id(claim_id)
+    text = claims.format_value(claim, value)
+    p_text = fmt.format_p(p) if p is not None else None
     if df is not None:
-        from werk import outputcheck
-
-        chk = outputcheck.record(outputcheck.check_claim(df, claim))
+        chk = record.record(claim_checks.check_claim(df, claim, fits=_FITS.get(df)))
         if chk.withheld:
             text = outputcheck.MARK
             p_text = outputcheck.MARK if p is not None else None
@@ -157,11 +136,12 @@ def glue_claim(claim_id: str, value: float, p: float | None = None, df: pd.DataF
 
 
 def glue_outputcheck(page: str) -> str:
-    """Glue the checks this notebook recorded (JSON, key ``outputcheck``) for the appendix and the build."""
-    from werk import outputcheck
+    """Glue the checks this notebook recorded (JSON, key ``outputcheck``) for the appendix and the build.
 
-    text = outputcheck.report_json(page)
-    glue("outputcheck", text)
+    The build copies them into the page's records file (:mod:`werk.disclosure.record`).
+    """
+    text = record.current().to_json(page)
+    glue(record.GLUE_KEY, text)
     return text
 
 
@@ -170,13 +150,11 @@ def glue_published(claim_id: str) -> str:
 
     A printed threshold is glued under ``pub_<id>_p`` ("< .001").
     """
-    from werk import ledger
-
-    claim = _claims()[claim_id]
-    text = ledger.format_value(claim, claim["value"]) if claim.get("value") is not None else ""
+    claim = claims.by_id(claim_id)
+    text = claims.format_value(claim, claim["value"]) if claim.get("value") is not None else ""
     glue("pub:" + claim_id, text)
     if claim.get("p_max") is not None:
-        glue("pub:" + claim_id + ":p", "< " + f"{claim['p_max']:.3f}".rstrip("0").lstrip("0"))
+        glue("pub:" + claim_id + ":p", "< " + fmt.format_alpha(claim["p_max"]))
     return text
 
 
@@ -188,42 +166,26 @@ def share(df: pd.DataFrame, variable: str, codes) -> float:
     return float(100 * col.isin(list(codes)).mean())
 
 
-_CLAIMS: dict | None = None
-
-
-def _claims() -> dict:
-    global _CLAIMS
-    if _CLAIMS is None:
-        from werk import ledger
-
-        _CLAIMS = {c["id"]: c for c in ledger.claims()}
-    return _CLAIMS
-
-
-def markdown_table(frame: pd.DataFrame, caption: str | None = None, name: str | None = None, align=None):
+def markdown_table(table: pd.DataFrame, caption: str | None = None, name: str | None = None, align=None):
     """Show a formatted table as MyST markdown, so HTML and PDF both get a real table.
 
-    ``frame`` holds display strings (see :mod:`werk.tables`); ``caption`` and ``name`` make it a
+    ``table`` holds display strings (see :mod:`werk.display.tables`); ``caption`` and ``name`` make it a
     numbered table that the prose can reference with ``{numref}``.
 
     Output checking: a column or row label naming a minimum or maximum is refused (its values read
-    "suppressed"); a frame that carries a check (``attrs["outputcheck"]``, from a table function called
+    "suppressed"); a table that carries a check (``attrs["outputcheck"]``, from a table function called
     with ``check=``) has it recorded under ``name``. When anything is suppressed or flagged, a note under
     the table says what the marks mean.
     """
-    from IPython.display import Markdown
-
-    from werk import outputcheck
-
-    chk = frame.attrs.get("outputcheck")
-    minmax = outputcheck.check_columns(frame, name or "", "table")
+    chk = table.attrs.get("outputcheck")
+    minmax = outputcheck.check_columns(table, name or "", "table")
     if minmax.hidden:
-        frame = frame.copy()
+        table = table.copy()
         for what, label in minmax.hidden:
             if what == "column":
-                frame[label] = outputcheck.MARK
+                table[label] = outputcheck.MARK
             else:
-                frame.loc[label, :] = outputcheck.MARK
+                table.loc[label, :] = outputcheck.MARK
         if chk is None:
             chk = minmax
         else:
@@ -231,16 +193,16 @@ def markdown_table(frame: pd.DataFrame, caption: str | None = None, name: str | 
     elif chk is not None and "minmax" not in chk.rules:
         chk.rules.append("minmax")
     if chk is not None and (name or chk.output):
-        outputcheck.record(chk, chk.output or name)
+        record.record(chk, chk.output or name)
 
     def cell(x) -> str:
         s = "" if x is None or (isinstance(x, float) and pd.isna(x)) else str(x)
         return s.replace("|", "\\|").replace("\n", " ")
 
-    cols = [str(c) for c in frame.columns]
+    cols = [str(c) for c in table.columns]
     align = align or ["---" if i == 0 else "--:" for i in range(len(cols))]
     lines = ["| " + " | ".join(cell(c) for c in cols) + " |", "|" + "|".join(align) + "|"]
-    lines += ["| " + " | ".join(cell(v) for v in row) + " |" for row in frame.itertuples(index=False)]
+    lines += ["| " + " | ".join(cell(v) for v in row) + " |" for row in table.itertuples(index=False)]
     body = "\n".join(lines)
     if caption:
         opts = f":name: {name}\n" if name else ""
@@ -252,8 +214,6 @@ def markdown_table(frame: pd.DataFrame, caption: str | None = None, name: str | 
 
 def _check_note(chk) -> str:
     """The note under a table with suppressed, refused or flagged cells."""
-    from werk import outputcheck
-
     parts = []
     if chk.suppressed or chk.status == outputcheck.REFUSED:
         parts.append(
@@ -282,32 +242,66 @@ _STATUS_CLASS = {"match": "status-match", "deviates": "status-deviates", "not re
                  "suppressed": "status-na"}
 
 
-def checked_ledger(df: pd.DataFrame, edition: str = "all", section: str | None = None, output: str = ""):
+def records_dir(edition: str = "all") -> Path:
+    """Where the build keeps the page records of an edition: ``_build/records/<edition>``.
+
+    A build tells its kernels the folder (``WERK_RECORDS``, the records of every edition); elsewhere
+    it is the project's own ``_build/records``.
+    """
+    base = os.environ.get("WERK_RECORDS")
+    return (Path(base) if base else paths.BUILD / "records") / codebook.edition_slug(edition)
+
+
+def page_records(edition: str = "all", pages=None, summaries: bool = True, but=()) -> dict[str, dict]:
+    """What the pages of an edition recorded when they were executed: page -> record.
+
+    A page that summarizes others (the ledger, the output-check appendix; notebook metadata
+    ``werk.reads_records``) reads them here; the build runs it after the pages that do not
+    summarize and after the summarizing pages before it in the book, with their records in its
+    cache key. ``summaries=False`` reads only pages that summarize nothing; ``but`` leaves pages out
+    (a page leaves out its own record, which is still the previous build's).
+
+    Raises
+    ------
+    WerkError
+        No records: the pages have not been built for this edition (run ``werk build`` first).
+    """
+    folder = records_dir(edition)
+    try:
+        return record.read_records(folder, pages, summaries=summaries, but=but)
+    except FileNotFoundError as exc:
+        raise WerkError(
+            f"{exc}: this page summarizes what the other pages recorded when they were executed; "
+            f"build them first with `werk build{'' if edition in (None, '', 'all') else ' --edition ' + edition}`"
+        ) from None
+
+
+def checked_ledger(df: pd.DataFrame, edition: str = "all", section: str | None = None, output: str = "",
+                   records: dict | None = None):
     """The ledger with every number that fails CBS's output rules suppressed; returns (ledger, check).
 
     A suppressed claim reads "suppressed", with status ``suppressed`` (see
-    :func:`werk.outputcheck.suppress_ledger`).
+    :func:`werk.disclosure.claims.suppress_ledger`). With ``records`` (:func:`page_records`), a claim
+    that its page withheld is withheld in the ledger too, and the reason names the page.
     """
-    from werk import ledger, outputcheck
-
     led = ledger.ledger(df, edition=None if edition in (None, "", "all") else edition)
     if section:
         led = led[led["section"] == section]
-    return outputcheck.suppress_ledger(led, df, output)
+    withheld = record.withheld_outputs(records) if records else None
+    return claim_checks.suppress_ledger(led, df, output, withheld=withheld)
 
 
 def ledger_table(df: pd.DataFrame, edition: str = "all", section: str | None = None, links: bool = True,
-                 check: bool = False):
+                 check: bool = False, records: dict | None = None):
     """The claims ledger as a display table: claim, article, here, status (colour-coded), where.
 
-    With ``check``, numbers that fail CBS's output rules read "suppressed" (:func:`checked_ledger`),
-    and :func:`markdown_table` records the check under the table's name.
+    With ``check``, numbers that fail CBS's output rules, or that their page withheld (``records``),
+    read "suppressed" (:func:`checked_ledger`), and :func:`markdown_table` records the check under the
+    table's name.
     """
-    from werk import ledger
-
     chk = None
     if check:
-        led, chk = checked_ledger(df, edition, section)
+        led, chk = checked_ledger(df, edition, section, records=records)
     else:
         led = ledger.ledger(df, edition=None if edition in (None, "", "all") else edition)
         if section:

@@ -3,8 +3,8 @@
 One entry point for every notebook: :func:`load` reads the synthetic twin or the real
 WERKonderzoek file (CSV, the Dutch Excel CSV export, parquet or SPSS ``.sav``), applies an
 optional YAML mapping (rename, recode, extra missing codes) and validates the result with a
-pandera schema built from :mod:`werk.codebook`. Every problem found ends up in one
-:class:`~werk.errors.DataError` whose message names the file, the column, how many rows,
+pandera schema built from :mod:`werk.core.codebook`. Every problem found ends up in one
+:class:`~werk.core.errors.DataError` whose message names the file, the column, how many rows,
 the first few row numbers and their values, and what the codebook allows.
 
 Row numbers in messages count data rows from 1 (the header is not a row): in a CSV,
@@ -23,14 +23,14 @@ import functools
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from werk.codebook import VARIABLES, Variable
-from werk.errors import DataError
+from werk.core.codebook import VARIABLES, Variable
+from werk.core.errors import DataError
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
     import pandera.pandas as pa
 
-__all__ = ["load", "read_raw", "read_mapping", "validate", "schema", "INT_COLUMNS", "add_arguments", "main"]
+__all__ = ["load", "read_raw", "read_mapping", "validate", "schema", "INT_COLUMNS"]
 
 #: Columns returned as int64 (they may never be missing); every other column is float64.
 INT_COLUMNS = ("respondent_id", "sector")
@@ -294,7 +294,7 @@ def _frame_checks() -> list[tuple[str, str, pa.Check]]:
 
 @functools.cache
 def schema() -> pa.DataFrameSchema:
-    """The pandera schema of the canonical frame, built from :data:`werk.codebook.VARIABLES`.
+    """The pandera schema of the canonical frame, built from :data:`werk.core.codebook.VARIABLES`.
 
     Every column is checked as float64 (the loader converts text to numbers first and reports
     what is not a number itself); ``respondent_id`` is unique; columns marked not nullable
@@ -340,7 +340,7 @@ def _rows(index, values=None) -> str:
     return head + ": " + ", ".join(values[:SHOW])
 
 
-def _count(n: int, what: str = "rows") -> str:
+def count_text(n: int, what: str = "rows") -> str:
     return f"1 {what[:-1]}" if n == 1 else f"{n} {what}"
 
 
@@ -460,7 +460,7 @@ def validate(
         if len(bad):
             not_numbers[name] = bad.index
             problems.append((order[name], (
-                f"column {name!r}: {_count(len(bad))} "
+                f"column {name!r}: {count_text(len(bad))} "
                 f"{'is not a number' if len(bad) == 1 else 'are not numbers'} "
                 f"({_rows(bad.index, [_fmt(x) for x in bad])}); {_allowed(VARIABLES[name])}"
             )))
@@ -550,13 +550,13 @@ def _describe(cases, canonical, not_numbers, order, m, extra) -> list[tuple[int,
             if not rows:
                 continue  # already reported as not a number
             text = (
-                f"{_count(len(rows))} {'is' if len(rows) == 1 else 'are'} empty ({_rows(rows)}); "
+                f"{count_text(len(rows))} {'is' if len(rows) == 1 else 'are'} empty ({_rows(rows)}); "
                 f"{blame} must be filled in for every respondent"
             )
         elif kind == "duplicate":
             ids = {values[i] for i in rows}
             text = (
-                f"{_count(n)} share {_count(len(ids), 'ids')} ({_rows(rows, shown)}); "
+                f"{count_text(n)} share {count_text(len(ids), 'ids')} ({_rows(rows, shown)}); "
                 "every respondent needs a unique id"
             )
         elif kind == "codes":
@@ -573,23 +573,23 @@ def _describe(cases, canonical, not_numbers, order, m, extra) -> list[tuple[int,
             text = f"{_has(n, 'weights of 0 or less')} ({_rows(rows, shown)}); {_allowed(v)}"
         elif kind == "whole":
             text = (
-                f"{_count(n)} {'is not a whole number' if n == 1 else 'are not whole numbers'} "
+                f"{count_text(n)} {'is not a whole number' if n == 1 else 'are not whole numbers'} "
                 f"({_rows(rows, shown)}); {_allowed(v)}"
             )
         elif kind == "function>government":
             pairs = [f"{_fmt(values[i])} > {_fmt(canonical['years_in_government'][i])}" for i in rows]
             text = (
-                f"{_count(n)} {'has' if n == 1 else 'have'} more years in the function than in government "
+                f"{count_text(n)} {'has' if n == 1 else 'have'} more years in the function than in government "
                 f"({_rows(rows, pairs)}); years_in_function may not exceed years_in_government"
             )
         elif kind == "government>age-15":
             pairs = [f"{_fmt(values[i])} at age {_fmt(canonical['age'][i])}" for i in rows]
             text = (
-                f"{_count(n)} {'has' if n == 1 else 'have'} more years in government than age − 15 "
+                f"{count_text(n)} {'has' if n == 1 else 'have'} more years in government than age − 15 "
                 f"({_rows(rows, pairs)}); nobody works in government before the age of 15"
             )
         else:  # a pandera check this module did not foresee: still one readable line
-            text = f"{_count(n)} fail pandera check {check} ({_rows(rows, shown)})"
+            text = f"{count_text(n)} fail pandera check {check} ({_rows(rows, shown)})"
         position = order[blame] + (0.5 if context == "DataFrameSchema" else 0)
         out.append((position, f"column {blame!r}: {text}"))
     return out
@@ -619,26 +619,3 @@ def load(path: str | Path, mapping: str | Path | dict | None = None) -> pd.DataF
     """
     raw, note = read_raw(path)
     return validate(raw, mapping, source=str(path), note=note)
-
-
-# --------------------------------------------------------------------------- command line
-
-
-def add_arguments(parser) -> None:
-    """Arguments of ``werk validate``."""
-    from werk import paths
-
-    parser.add_argument(
-        "file", nargs="?", default=str(paths.TWIN),
-        help="CSV, Dutch CSV export, parquet or SPSS .sav (default: the synthetic twin)",
-    )
-    parser.add_argument(
-        "--mapping", "-m", help="YAML mapping of the file's names and codes (see data/mapping.example.yml)"
-    )
-
-
-def main(args) -> int:
-    """``werk validate``: print a one-line summary and return 0, or raise DataError."""
-    frame = load(args.file, args.mapping)
-    print(f"{args.file}: {_count(len(frame), 'respondents')}, {frame.shape[1]} columns, valid")
-    return 0

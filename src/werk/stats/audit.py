@@ -29,7 +29,10 @@ from decimal import ROUND_HALF_UP, Decimal
 import pandas as pd
 from scipy import stats
 
-from werk import codebook, models
+from werk.core import codebook
+from werk.core.fmt import format_alpha, format_coef
+from werk.inputs.claims import claims as load_claims
+from werk.stats import models
 
 __all__ = [
     "N",
@@ -59,19 +62,9 @@ _COLUMNS = ["id", "question", "arithmetic", "verdict"]
 
 
 def n_predictors(model: str) -> int:
-    """Number of predictors ``k`` of a model in :data:`werk.models.MODELS`, sector dummies included."""
+    """Number of predictors ``k`` of a model in :data:`werk.stats.models.MODELS`, sector dummies included."""
     _, predictors, sectors = models.MODELS[model]
     return len(predictors) + (len(codebook.SECTORS) - 1 if sectors else 0)
-
-
-def _apa(x: float, decimals: int = 2) -> str:
-    """A coefficient as the article prints it: no leading zero (".03", "-.13")."""
-    s = f"{x:.{decimals}f}"
-    return s.replace("0.", ".", 1) if abs(x) < 1 else s
-
-
-def _p(p: float) -> str:
-    return f"{p:g}".replace("0.", ".", 1)
 
 
 def _half_up(x: float, decimals: int) -> float:
@@ -93,7 +86,7 @@ def beta_finding(claim: dict, n: int = N, k: int | None = None, r2: float | None
     Parameters
     ----------
     claim : dict
-        A claim from :func:`werk.ledger.claims` (kind ``beta``).
+        A claim from :func:`werk.stats.ledger.claims` (kind ``beta``).
     n : int
         Number of cases (the article's N by default; the ledger passes the model's n).
     k : int, optional
@@ -112,9 +105,9 @@ def beta_finding(claim: dict, n: int = N, k: int | None = None, r2: float | None
     r2_edge = required_r2(edge, p_max, n, k)[2]
     parts = [
         f"N = {n:,}, k = {k}, df = {df}; with R² = 0 and R²_j = 0, se ≥ sqrt(1/{df}) = {se_floor:.4f}, "
-        f"so |t| ≤ {_apa(abs(beta), prec)}/{se_floor:.4f} = {t_max:.2f} (p ≥ {p_at_floor:.2g})",
-        f"p < {_p(p_max)} needs |t| > {t_crit:.3f}, i.e. se < {se_needed:.5f}, "
-        f"i.e. 1 - R² < {_apa(beta, prec)}² × {df} / {t_crit:.3f}² = {1 - r2_needed:.3f}",
+        f"so |t| ≤ {format_coef(abs(beta), prec)}/{se_floor:.4f} = {t_max:.2f} (p ≥ {p_at_floor:.2g})",
+        f"p < {format_alpha(p_max)} needs |t| > {t_crit:.3f}, i.e. se < {se_needed:.5f}, "
+        f"i.e. 1 - R² < {format_coef(beta, prec)}² × {df} / {t_crit:.3f}² = {1 - r2_needed:.3f}",
     ]
     if r2_needed <= 0:
         parts.append("any R² will do")
@@ -128,7 +121,7 @@ def beta_finding(claim: dict, n: int = N, k: int | None = None, r2: float | None
     if r2 is not None:
         parts.append(f"this fit has R² = {r2:.3f}")
     question = (
-        f"Can a standardized beta of {_apa(beta, prec)} reach p < {_p(p_max)} at N = {n:,} "
+        f"Can a standardized beta of {format_coef(beta, prec)} reach p < {format_alpha(p_max)} at N = {n:,} "
         f"with {k} predictors"
         + (f", which needs a model R² above {r2_needed:.2f}?" if r2_needed > 0 else "?")
     )
@@ -144,10 +137,10 @@ def r_finding(claim: dict, n: int = N) -> dict:
     r_min = t_crit / math.sqrt(df + t_crit**2)
     ok = abs(r) + 0.5 * 10 ** (-prec) > r_min
     arithmetic = (
-        f"N = {n:,}, df = {df}: p < {_p(p_max)} needs |t| > {t_crit:.3f}, i.e. |r| > "
-        f"{t_crit:.3f}/sqrt({df} + {t_crit:.3f}²) = {r_min:.4f}; printed |r| = {_apa(abs(r), prec)}"
+        f"N = {n:,}, df = {df}: p < {format_alpha(p_max)} needs |t| > {t_crit:.3f}, i.e. |r| > "
+        f"{t_crit:.3f}/sqrt({df} + {t_crit:.3f}²) = {r_min:.4f}; printed |r| = {format_coef(abs(r), prec)}"
     )
-    return {"id": claim["id"], "question": f"Is r = {_apa(r, prec)} significant at p < {_p(p_max)} with N = {n:,}?",
+    return {"id": claim["id"], "question": f"Is r = {format_coef(r, prec)} significant at p < {format_alpha(p_max)} with N = {n:,}?",
             "arithmetic": arithmetic, "verdict": "consistent" if ok else "question"}
 
 
@@ -270,13 +263,11 @@ def audit(claims: list[dict] | None = None, n: int = N) -> pd.DataFrame:
     Parameters
     ----------
     claims : list of dict, optional
-        From :func:`werk.ledger.claims`; read from ``data/published.yml`` when omitted.
+        From :func:`werk.stats.ledger.claims`; read from ``data/published.yml`` when omitted.
     n : int
         Sample size (the article's 5,391).
     """
     if claims is None:
-        from werk.ledger import claims as load_claims
-
         claims = load_claims()
     by = _by_id(claims)
     rows: list[dict] = []

@@ -1,7 +1,7 @@
 """The werk command: validate, synth, ledger, build.
 
 Each subcommand lives in its own module, which offers ``add_arguments(parser)``
-and ``main(args) -> int``. Errors meant for people (:class:`werk.errors.WerkError`)
+and ``main(args) -> int``. Errors meant for people (:class:`werk.core.errors.WerkError`)
 are printed without a traceback and exit with status 2.
 """
 
@@ -11,14 +11,14 @@ import argparse
 import importlib
 import sys
 
-from werk.errors import WerkError
+from werk.core.errors import WerkError
 
 #: subcommand -> (module, one-line help)
 COMMANDS = {
-    "validate": ("werk.data", "check a data file against the codebook (exit 0 good, 2 bad)"),
-    "synth": ("werk.synth", "generate the synthetic twin, or fit its parameters to a real file"),
-    "ledger": ("werk.ledger", "compare every published number with the one computed from the data"),
-    "build": ("werk.build", "execute the notebooks with papermill and build the book"),
+    "validate": ("werk.cli.validate", "check a data file against the codebook (exit 0 good, 2 bad)"),
+    "synth": ("werk.cli.synth", "generate the synthetic twin, or fit its parameters to a real file"),
+    "ledger": ("werk.cli.ledger", "compare every published number with the one computed from the data"),
+    "build": ("werk.cli.build", "execute the notebooks with papermill and build the book"),
 }
 
 

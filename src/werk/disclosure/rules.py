@@ -90,59 +90,19 @@ prints, at import or later.
 
 from __future__ import annotations
 
-import ast
-import json
 import math
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-__all__ = [
-    "THRESHOLD",
-    "DOF_THRESHOLD",
-    "GROUP_SHARE",
-    "NK_N",
-    "NK_K",
-    "PRATIO_P",
-    "MARK",
-    "FLAG",
-    "RULES",
-    "SOURCES",
-    "PAGES",
-    "PAGE_TITLES",
-    "Check",
-    "protect",
-    "check_counts",
-    "check_distribution",
-    "check_crosstab",
-    "check_share",
-    "check_by_group",
-    "check_mean",
-    "check_groups",
-    "check_model",
-    "check_correlations",
-    "check_columns",
-    "check_claim",
-    "as_prose",
-    "suppress_ledger",
-    "prepare",
-    "check_page",
-    "check_book",
-    "record",
-    "records",
-    "reset",
-    "report_json",
-    "report",
-    "write_report",
-    "read_executed",
-    "collect",
-]
+from werk.inputs import frame
+from werk.inputs.frame import category_labels, category_shares
+from werk.core.codebook import term_label
 
-#: Respondents (unweighted) behind every count, percentage or mean.
+
 THRESHOLD = 10
 #: Residual degrees of freedom of every model (and n − 1 of a standard deviation, n − 2 of a correlation).
 DOF_THRESHOLD = 10
@@ -272,6 +232,13 @@ class Check:
             self.refuse(other.note)
         elif other.note and not self.note:
             self.note = other.note
+
+    @classmethod
+    def from_dict(cls, d: Mapping) -> Check:
+        """A check read back from its record (:meth:`to_dict`); the cell keys are not kept."""
+        return cls(output=d["output"], kind=d["kind"], rules=list(d.get("rules", [])), n=d.get("n"),
+                   status=d.get("status", PASS), suppressed=[dict(s) for s in d.get("suppressed", [])],
+                   flagged=[dict(f) for f in d.get("flagged", [])], note=d.get("note", ""), page=d.get("page"))
 
     def to_dict(self) -> dict:
         """The record as it goes into the report (JSON-ready, no count below 10)."""
@@ -407,8 +374,6 @@ def check_counts(
 
 
 def _labels(variable: str) -> dict:
-    from werk.tables import category_labels
-
     return category_labels(variable, "en")
 
 
@@ -418,8 +383,6 @@ def check_distribution(df: pd.DataFrame, variable: str, output: str = "", kind: 
 
     Cells are keyed by category code (``hidden``: the codes to suppress, and ``"total"``).
     """
-    from werk.tables import category_labels, category_shares
-
     shares = category_shares(df, variable)
     codes = list(shares.index)
     labels = category_labels(variable, "en", codes if variable == "age_group" else None)
@@ -431,16 +394,14 @@ def check_crosstab(df: pd.DataFrame, variable: str, by: str, groups: Iterable[tu
                    output: str = "", kind: str = "figure", margins: bool = True) -> Check:
     """Check the answers of ``variable`` per group of ``by`` (a stacked-bar figure).
 
-    ``groups`` are (key, label) pairs as :func:`werk.figures.stacked_shares` takes them; ``hidden`` holds
+    ``groups`` are (key, label) pairs as :func:`werk.display.figures.stacked_shares` takes them; ``hidden`` holds
     ``(group key, code)`` pairs and ``("row", group key)`` for a group hidden as a whole.
     """
-    from werk.tables import _values, category_labels, category_shares
-
     if groups is None:
         groups = list(category_labels(by, "en").items())
     groups = list(groups)
     codes = list(category_labels(variable, "en"))
-    by_values = _values(df, by)
+    by_values = frame.values(df, by)
     counts = [category_shares(df[by_values == k], variable, codes=codes)["n"].to_numpy() for k, _ in groups]
     en = category_labels(by, "en")
     row_labels = [str(en.get(k, lab)) if by != "manager" else ("managers" if k == 1 else "employees")
@@ -488,10 +449,8 @@ def _as_number(chk: Check) -> Check:
 def check_by_group(df: pd.DataFrame, variable: str, codes, by: str, output: str = "",
                    kind: str = "prose") -> Check:
     """Check a share computed in every group of ``by`` (e.g. the lowest and highest over age groups)."""
-    from werk.tables import _values
-
     chk = Check(output, kind, rules=["threshold", "secondary", "group"])
-    groups = _values(df, by)
+    groups = frame.values(df, by)
     n = 0
     for g in sorted(groups.dropna().unique(), key=str):
         part = df.loc[groups == g, variable]
@@ -561,13 +520,11 @@ def _model_cases(results: pd.DataFrame, df: pd.DataFrame) -> pd.DataFrame | None
 
 def check_model(results: pd.DataFrame, output: str = "", kind: str = "model", df: pd.DataFrame | None = None
                 ) -> Check:
-    """Check a fitted model (a tidy frame of :func:`werk.models.fit`): residual degrees of freedom.
+    """Check a fitted model (a tidy frame of :func:`werk.stats.models.fit`): residual degrees of freedom.
 
     With ``df``, binary predictors whose smaller group has fewer than 10 of the model's respondents are
     flagged (``marked`` holds their terms). A refused model has status ``refused`` and a note.
     """
-    from werk.models import term_label
-
     dof = results.attrs.get("df_resid")
     n = results.attrs.get("n", int(results["n"].iloc[0]) if len(results) else 0)
     chk = Check(output, kind, rules=["dof"], n=n)
@@ -594,12 +551,10 @@ def check_model(results: pd.DataFrame, output: str = "", kind: str = "model", df
 
 
 def check_correlations(rows: Iterable[Mapping], output: str = "", kind: str = "table") -> Check:
-    """Check correlations (dicts of :func:`werk.models.correlation`): n − 2 ≥ 10 each.
+    """Check correlations (dicts of :func:`werk.stats.models.correlation`): n − 2 ≥ 10 each.
 
     ``hidden`` holds the positions of the rows to suppress.
     """
-    from werk.models import term_label
-
     rows = list(rows)
     chk = Check(output, kind, rules=["dof"], n=min((int(r["n"]) for r in rows), default=0))
     for i, r in enumerate(rows):
@@ -627,330 +582,6 @@ def check_columns(frame: pd.DataFrame, output: str = "", kind: str = "table") ->
     return chk
 
 
-# ------------------------------------------------------------------------------------------------ claims
-
-
-class _Fits:
-    """Models fitted once per frame (a few checks ask for the same model)."""
-
-    def __init__(self, df: pd.DataFrame):
-        self.df = df
-        self._fits: dict[str, object] = {}
-
-    def get(self, name: str):
-        from werk import models
-
-        if name not in self._fits:
-            try:
-                self._fits[name] = models.fit(self.df, name)
-            except (KeyError, ValueError) as exc:
-                self._fits[name] = exc
-        return self._fits[name]
-
-
-_FITS: list[_Fits] = []
-
-
-def _fits_for(df: pd.DataFrame) -> _Fits:
-    for f in _FITS:
-        if f.df is df:
-            return f
-    f = _Fits(df)
-    _FITS[:] = [f] + _FITS[:3]
-    return f
-
-
-def _claim_frame(df: pd.DataFrame, claim: dict) -> pd.DataFrame:
-    from werk import models
-
-    out = df
-    if "age_group" not in out.columns and "age" in out.columns:
-        out = out.assign(age_group=_age_group(out["age"]))
-    spec = claim.get("spec") or {}
-    if "hrm_leadership" in (spec.get("x"), spec.get("y")):
-        out = models.with_derived(out)
-    for var, values in (spec.get("filter") or {}).items():
-        out = out[_isin(out[var], values if isinstance(values, list) else [values])]
-    return out
-
-
-def _age_group(age: pd.Series) -> np.ndarray:
-    from werk import codebook
-
-    return codebook.age_group(age).astype(object).to_numpy()
-
-
-def check_claim(df: pd.DataFrame, claim: dict, output: str | None = None) -> Check:
-    """Check what a claim of ``data/published.yml`` rests on, computed as the ledger computes it.
-
-    A claim that cannot be computed on these data (a missing column, a constant term) passes with a note:
-    nothing is shown for it.
-    """
-    from werk import book, models
-
-    output = output or book.glue_key(claim["id"])
-    kind, spec = claim["kind"], claim.get("spec") or {}
-    try:
-        d = _claim_frame(df, claim)
-        if kind == "n":
-            chk = Check(output, "prose", rules=["threshold"], n=len(d))
-            if len(d) < THRESHOLD:
-                chk.suppress("value", "respondents", "threshold")
-            return chk
-        if kind in ("mean", "sd"):
-            return _named(check_mean(d[spec["variable"]], stat=kind), output)
-        if kind == "share":
-            return _named(check_share(d[spec["variable"]], spec["codes"]), output)
-        if kind == "bound":
-            var = spec["variable"]
-            if "largest" in spec:
-                s = d[var].dropna()
-                top = s.astype(str).str.replace(r"\.0$", "", regex=True).value_counts().index[0]
-                return _named(check_share(s.astype(str).str.replace(r"\.0$", "", regex=True), [top]), output)
-            if "by" in spec:
-                return _named(check_by_group(d, var, spec["codes"], spec["by"]), output)
-            return _named(check_share(d[var], spec["codes"]), output)
-        if kind in ("beta", "ns"):
-            res = _fits_for(df).get(spec["model"])
-            if isinstance(res, Exception):
-                return Check(output, "prose", rules=["dof"], note=f"not computed: {res}")
-            m = check_model(res, df=df)
-            chk = Check(output, "prose", rules=list(m.rules), n=m.n)
-            terms = [spec["term"]] if kind == "beta" else list(spec["terms"])
-            if m.status == REFUSED:
-                chk.suppress("value", f"model of {spec['model']}", "dof")
-                chk.note = m.note
-            for t in terms:
-                if t in m.marked:
-                    chk.flag(t, models.term_label(t), "dummy")
-            return chk
-        if kind == "r":
-            n = len(d[[spec["x"], spec["y"]]].dropna())
-            return _dof(output, n, 2, f"r of {spec['x']} with {spec['y']}")
-        if kind == "trend":
-            x = d[spec["x"]]
-            n = len(pd.DataFrame({"x": x, "y": d[spec["y"]]}).dropna())
-            return _dof(output, n, 2, f"trend of {spec['y']} over {spec['x']}")
-        if kind == "diff":
-            return _named(check_groups(d, spec["variable"], spec["by"], codes=spec.get("codes")), output)
-    except (KeyError, IndexError) as exc:
-        return Check(output, "prose", note=f"not computed on these data ({exc})")
-    raise ValueError(f"no output check for claims of kind {kind!r}")
-
-
-def _named(chk: Check, output: str) -> Check:
-    chk.output = output
-    return chk
-
-
-def _dof(output: str, n: int, k: int, what: str) -> Check:
-    chk = Check(output, "prose", rules=["dof"], n=n)
-    if n - k < DOF_THRESHOLD:
-        chk.suppress("value", what, "dof")
-    return chk
-
-
-def suppress_ledger(led: pd.DataFrame, df: pd.DataFrame, output: str = "", kind: str = "table"
-                    ) -> tuple[pd.DataFrame, Check]:
-    """The ledger with every reproduced number that fails a rule suppressed; and the check.
-
-    A suppressed claim shows :data:`MARK` as its number, status ``suppressed`` and why in its reason
-    (a "match" would reveal the number to the printed precision, so the status goes too).
-    """
-    from werk import ledger as _ledger
-
-    claims = {c["id"]: c for c in _ledger.claims()}
-    out = led.copy()
-    chk = Check(output, kind, rules=["threshold", "secondary", "dof"], n=len(df))
-    for i, row in out.iterrows():
-        if row["status"] == _ledger.NOT_REPRODUCIBLE or row["id"] not in claims:
-            continue
-        c = check_claim(df, claims[row["id"]])
-        for r in c.rules:
-            if r not in chk.rules:
-                chk.rules.append(r)
-        if c.withheld:
-            rule = c.suppressed[0]["rule"] if c.suppressed else "dof"
-            chk.suppress(row["id"], row["id"], rule)
-            out.at[i, "reproduced"] = MARK
-            out.at[i, "value"] = np.nan
-            out.at[i, "p"] = np.nan
-            out.at[i, "status"] = SUPPRESSED
-            out.at[i, "reason"] = _why(rule)
-        elif c.status == REVIEW:
-            chk.flag(row["id"], row["id"], c.flagged[0]["rule"])
-    return out, chk
-
-
-def _why(rule: str) -> str:
-    return {
-        "threshold": f"suppressed: rests on fewer than {THRESHOLD} respondents (CBS output rules)",
-        "secondary": "suppressed so that a number of fewer than "
-                     f"{THRESHOLD} respondents cannot be derived (CBS output rules)",
-        "dominance": "suppressed: dominated by one or two respondents (CBS output rules)",
-        "dof": f"suppressed: fewer than {DOF_THRESHOLD} degrees of freedom (CBS output rules)",
-    }.get(rule, "suppressed (CBS output rules)")
-
-
-# ------------------------------------------------------------------------------------------------ the book
-
-
-def prepare(df: pd.DataFrame, edition: str | None = "all") -> pd.DataFrame:
-    """The frame of an edition as the notebooks see it: one sector kept, ``age_group`` derived."""
-    from werk import codebook
-
-    out = df
-    if edition not in (None, "", "all"):
-        code = codebook.sector_code(edition)
-        if "sector" in out and out["sector"].dropna().nunique() > 1:
-            out = out[out["sector"] == code].reset_index(drop=True)
-    if "age_group" not in out.columns:
-        out = out.assign(age_group=_age_group(out["age"]))
-    return out
-
-
-def _claim(cid: str) -> dict:
-    from werk import book
-
-    return book._claims()[cid]
-
-
-def _single_sector(df: pd.DataFrame) -> bool:
-    return "sector" in df and df["sector"].dropna().nunique() <= 1
-
-
-class _Book:
-    """What several pages share, computed once per :func:`check_book`: the ledger and the models."""
-
-    def __init__(self, df: pd.DataFrame, edition):
-        self.df, self.edition = df, edition
-        self._ledger = None
-
-    def ledger(self) -> pd.DataFrame:
-        from werk import ledger
-
-        if self._ledger is None:
-            edition = None if self.edition in (None, "", "all") else self.edition
-            self._ledger = ledger.ledger(self.df, edition=edition)
-        return self._ledger
-
-    def fit(self, name: str) -> pd.DataFrame:
-        res = _fits_for(self.df).get(name)
-        if isinstance(res, Exception):
-            raise res
-        return res
-
-
-def _page_design(ctx):
-    df = ctx.df
-    out = [check_claim(df, _claim("n:total"))]
-    for var in ["contract_hours", "years_in_government", "years_in_function"]:
-        for stat in ["mean", "sd"]:
-            out.append(check_claim(df, _claim(f"{stat}:{var}")))
-    for cid in ["share:male", "share:permanent_contract", "share:manager", "share:multiple_jobs"]:
-        out.append(check_claim(df, _claim(cid)))
-    led = ctx.ledger()
-    out.append(suppress_ledger(led[led["section"] == "design"], df, "tab-design-ledger")[1])
-    out.append(check_distribution(df, "age_group", "tab-age", "table"))
-    out.append(check_distribution(df, "sector", "tab-sector", "table", group_rule=not _single_sector(df)))
-    return out
-
-
-def _page_threat(ctx):
-    from werk import models
-
-    df = ctx.df
-    out = [check_claim(df, _claim(c)) for c in ["share:threat=1", "share:threat=2", "bound:threat=3-5"]]
-    out.append(check_share(df.loc[df["manager"] == 0, "threat"], [3, 4, 5], "threat_high_employees"))
-    out.append(check_share(df.loc[df["manager"] == 1, "threat"], [3, 4, 5], "threat_high_managers"))
-    out.append(check_groups(df, "threat", "manager", "threat_manager_p"))
-    threat = ctx.fit("threat")
-    for term in ["years_in_government", "years_in_function", "employability", "adaptability", "expertise",
-                 "continuous_improvement", "career_self_management"]:
-        if term in set(threat["term"]):
-            out.append(check_claim(df, _claim(f"beta:threat~{term}")))
-    for key in ["threat_r2", "threat_n", "threat_null_max_abs_beta", "threat_null_min_p",
-                "threat_null_significant"]:
-        out.append(_prose(check_model(threat), key))
-    for term in ["years_in_government", "years_in_function"]:
-        out.append(check_claim(df, _claim(f"beta:employability~{term}")))
-    rows = []
-    for y in ["employability", "expertise", "adaptability", "continuous_improvement"]:
-        out.append(check_claim(df, _claim(f"r:hrm_leadership~{y}")))
-        rows.append(models.correlation(df, "hrm_leadership", y))
-    out.append(check_distribution(df, "threat", "fig-threat", "figure"))
-    out.append(check_crosstab(df, "threat", "manager", [(1, "managers"), (0, "employees")],
-                              "fig-threat-manager"))
-    out.append(check_model(threat, "tab-threat-model", "table", df=df))
-    out.append(check_model(threat, "fig-threat-coef", "figure", df=df))
-    out.append(check_model(ctx.fit("employability"), "tab-employability-model", "table", df=df))
-    out.append(check_correlations(rows, "tab-hrm-corr"))
-    return out
-
-
-def _page_keep_up(ctx):
-    from werk import models
-    from werk.tables import _values, category_labels
-
-    df = ctx.df
-    out = [check_claim(df, _claim(c)) for c in ["share:keep_up=4", "share:keep_up=5"]]
-    keep = ctx.fit("keep_up")
-    for term in ["employability", "expertise", "adaptability", "continuous_improvement", "age", "gender"]:
-        out.append(check_claim(df, _claim(f"beta:keep_up~{term}")))
-    for key in ["keep_up_r2", "keep_up_n", "keep_up_null_max_abs_beta", "keep_up_null_min_p",
-                "keep_up_null_significant", "beta_keep_up_csm"]:
-        out.append(_prose(check_model(keep), key))
-    older = df[df["age_group"].isin(["55-64", "65+"])]
-    out.append(check_claim(df, _claim("bound:keep_up=2-3|age>=55")))
-    out.append(check_share(older["keep_up"], [1, 2, 3], "keep_up_le3_55plus"))
-    rows = []
-    for y in ["expertise", "adaptability", "development_motivation"]:
-        out.append(check_claim(df, _claim(f"r:age~{y}")))
-        rows.append(models.correlation(df, "age", y))
-    for key in ["keep_up_mean_men", "keep_up_mean_women", "keep_up_gender_d"]:
-        out.append(check_groups(df, "keep_up", "gender", key))
-    out.append(check_distribution(df, "keep_up", "fig-keep-up", "figure"))
-    out.append(check_model(keep, "tab-keep-up-model", "table", df=df))
-    out.append(check_model(keep, "fig-keep-up-coef", "figure", df=df))
-    present = set(_values(df, "age_group").dropna())
-    ages = list(category_labels("age_group", "en", present).items())
-    out.append(check_crosstab(df, "keep_up", "age_group", ages, "fig-keep-up-age"))
-    out.append(check_correlations(rows, "tab-age-corr"))
-    out.append(check_crosstab(df, "keep_up", "gender", None, "fig-keep-up-gender"))
-    return out
-
-
-def _page_conclusion(ctx):
-    df = ctx.df
-    return [
-        check_share(df["threat"], [1, 2], "threat_low"),
-        check_share(df["keep_up"], [4, 5], "keep_up_well"),
-        check_by_group(df, "threat", [1, 2], "age_group", "threat_low_min_age"),
-        check_by_group(df, "threat", [1, 2], "age_group", "threat_low_max_age"),
-    ]
-
-
-def _page_ledger(ctx):
-    return [suppress_ledger(ctx.ledger(), ctx.df, "tab-ledger")[1]]
-
-
-def _page_robustness(ctx):
-    # The same werk.robust check functions that notebook 09's outputs call, on the same fits.
-    from werk import robust
-
-    df = ctx.df
-    fits = {name: robust.variants(df, name) for name in robust.CONCLUSION_MODELS}
-    conc = robust.conclusions(df, fits=fits)
-    vifs = {name: robust.vif(df, name) for name in robust.CONCLUSION_MODELS}
-    out = [as_prose(chk, "robust_" + key) for key, chk in robust.highlight_checks(df, fits, vifs).items()]
-    for name, output in [("threat", "fig-robust-threat"), ("keep_up", "fig-robust-keep-up")]:
-        out.append(robust.plot_check(fits[name], output, df=df))
-    # check=True checks without recording: check_book leaves this process's log alone.
-    out.append(_named(robust.vif_table(vifs, check=True).attrs["outputcheck"], "tab-robust-vif"))
-    table = robust.conclusions_table(conc, check=True, fits=fits, df=df)
-    out.append(_named(table.attrs["outputcheck"], "tab-robust-conclusions"))
-    return out
-
 
 def as_prose(chk: Check, output: str) -> Check:
     """The check of a number the prose states, named ``output`` (a glue key): withheld when ``chk`` is.
@@ -969,141 +600,3 @@ def as_prose(chk: Check, output: str) -> Check:
 
 
 _prose = as_prose
-
-
-#: Page -> (label, title) of the pages whose outputs rest on the data.
-PAGE_TITLES = {
-    "01_design": ("sec-design", "Design and population"),
-    "02_threat": ("sec-threat", "Technology as a threat"),
-    "03_keep_up": ("sec-keep-up", "Keeping up"),
-    "04_conclusion": ("sec-conclusion", "Conclusion"),
-    "05_ledger": ("sec-ledger", "Claims ledger"),
-    "09_robustness": ("sec-robustness", "Robustness of the conclusions"),
-}
-
-#: The pages whose outputs rest on the data, in book order, with the checks each runs.
-PAGES = {
-    "01_design": _page_design,
-    "02_threat": _page_threat,
-    "03_keep_up": _page_keep_up,
-    "04_conclusion": _page_conclusion,
-    "05_ledger": _page_ledger,
-    "09_robustness": _page_robustness,
-}
-
-
-def check_page(page: str, df: pd.DataFrame, edition: str | None = "all", _ctx: _Book | None = None
-               ) -> list[Check]:
-    """Every check page ``page`` runs, recomputed from the edition's data (a pure function)."""
-    ctx = _ctx or _Book(prepare(df, edition), edition)
-    checks = PAGES[page](ctx)
-    for c in checks:
-        c.page = page
-        if c.kind == "table" and "minmax" not in c.rules:
-            c.rules.append("minmax")  # werk.book.markdown_table checks every table's columns
-    return checks
-
-
-def check_book(df: pd.DataFrame, edition: str | None = "all") -> dict[str, list[Check]]:
-    """Every check of every page, from the data alone: page -> checks, in book order."""
-    ctx = _Book(prepare(df, edition), edition)
-    return {page: check_page(page, ctx.df, edition, ctx) for page in PAGES}
-
-
-# ------------------------------------------------------------------------------------------------ recording
-
-_LOG: list[Check] = []
-
-
-def record(chk: Check, output: str | None = None) -> Check:
-    """Add a check to this process's log (a notebook's kernel); ``output`` renames it."""
-    if output:
-        chk.output = output
-    if not any(c is chk for c in _LOG):
-        _LOG.append(chk)
-    return chk
-
-
-def records() -> list[Check]:
-    """The checks recorded in this process, in order."""
-    return list(_LOG)
-
-
-def reset() -> None:
-    """Forget the recorded checks."""
-    _LOG.clear()
-
-
-def report_json(page: str) -> str:
-    """The recorded checks as a JSON list stamped with ``page``: what a notebook glues as ``outputcheck``."""
-    out = []
-    for c in _LOG:
-        c.page = page
-        out.append(c.to_dict())
-    return json.dumps(out, ensure_ascii=False)
-
-
-def summary(checks: Iterable[Check]) -> dict:
-    """Counts of a list of checks: outputs by status, suppressed and flagged cells."""
-    checks = list(checks)
-    out = {"outputs": len(checks)}
-    for s in STATUSES:
-        out[s] = sum(c.status == s for c in checks)
-    out["suppressed_cells"] = sum(len(c.suppressed) for c in checks)
-    out["flagged_cells"] = sum(len(c.flagged) for c in checks)
-    return out
-
-
-def report(df: pd.DataFrame, edition: str | None = "all") -> dict:
-    """The machine-readable report of an edition: rules, sources, every check, a summary."""
-    by_page = check_book(df, edition)
-    every = [c for cs in by_page.values() for c in cs]
-    return {
-        "tool": "werk.outputcheck",
-        "edition": edition or "all",
-        "respondents": public_n(len(prepare(df, edition))),
-        "thresholds": {"respondents": THRESHOLD, "degrees_of_freedom": DOF_THRESHOLD,
-                       "group_share_percent": GROUP_SHARE, "nk": [NK_N, NK_K], "p_ratio": PRATIO_P},
-        "rules": dict(RULES),
-        "sources": list(SOURCES),
-        "summary": summary(every),
-        "pages": {page: [c.to_dict() for c in cs] for page, cs in by_page.items()},
-    }
-
-
-def write_report(df: pd.DataFrame, path, edition: str | None = "all") -> Path:
-    """Write :func:`report` as JSON to ``path`` (same data, same bytes); return the path."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(report(df, edition), ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
-    return path
-
-
-def read_executed(nb_path) -> list[dict]:
-    """The check records an executed notebook glued under ``outputcheck`` ([] when it glued none)."""
-    import nbformat
-
-    nb = nbformat.read(str(nb_path), as_version=4)
-    for cell in nb.cells:
-        for o in cell.get("outputs", []):
-            meta = o.get("metadata", {}).get("scrapbook", {})
-            if meta.get("name") == "outputcheck":
-                prefix = meta.get("mime_prefix", "")
-                text = o["data"].get(prefix + "text/plain", o["data"].get("text/plain"))
-                if isinstance(text, list):
-                    text = "".join(text)
-                return json.loads(ast.literal_eval(text))
-    return []
-
-
-def collect(executed_dir) -> dict[str, list[dict]]:
-    """page -> records, from the executed notebooks of one edition (``_build/executed/<edition>``)."""
-    executed_dir = Path(executed_dir)
-    out = {}
-    for nb in sorted(executed_dir.rglob("*.ipynb")):
-        if nb.name.endswith(".running.ipynb"):
-            continue
-        recs = read_executed(nb)
-        if recs:
-            out[nb.stem] = recs
-    return out

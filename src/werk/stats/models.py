@@ -13,7 +13,8 @@ import pandas as pd
 import statsmodels.api as sm
 from scipy import stats
 
-from werk import codebook
+from werk.core.codebook import term_label  # noqa: F401 - models label their terms so
+from werk.inputs.frame import with_derived
 
 __all__ = [
     "CONTROLS",
@@ -24,7 +25,6 @@ __all__ = [
     "standardized_ols",
     "fit",
     "correlation",
-    "with_derived",
 ]
 
 CONTROLS = [
@@ -60,14 +60,6 @@ MODELS: dict[str, tuple[str, list[str], bool]] = {
 }
 
 _COLUMNS = ["term", "beta", "se", "t", "p", "ci_low", "ci_high", "n"]
-
-
-def with_derived(df: pd.DataFrame) -> pd.DataFrame:
-    """Add derived columns: ``hrm_leadership`` (mean of HRM quality and leadership)."""
-    out = df.copy()
-    if "hrm_quality" in out and "leadership" in out:
-        out["hrm_leadership"] = out[["hrm_quality", "leadership"]].mean(axis=1, skipna=False)
-    return out
 
 
 def _sector_dummies(sector: pd.Series) -> pd.DataFrame:
@@ -203,17 +195,6 @@ def correlation(df: pd.DataFrame, x: str, y: str, weighted: bool = False) -> dic
     p = float(2 * stats.t.sf(abs(t), n - 2))
     z, half = np.arctanh(r), 1.959963984540054 / np.sqrt(n - 3)
     return {"x": x, "y": y, "r": r, "p": p, "n": n, "ci_low": float(np.tanh(z - half)), "ci_high": float(np.tanh(z + half))}
-
-
-def term_label(term: str, lang: str = "en") -> str:
-    """Readable label of a model term (a variable or a ``sector=k`` dummy)."""
-    if term.startswith("sector="):
-        return codebook.value_labels("sector", lang)[int(term.split("=")[1])]
-    if term == "hrm_leadership":
-        return "HRM en leiderschap" if lang == "nl" else "HRM and leadership"
-    if term not in codebook.VARIABLES:
-        return term.replace("_", " ")
-    return codebook.label(term, lang)
 
 
 def sector_test(df: pd.DataFrame, name: str, weighted: bool = False) -> dict | None:

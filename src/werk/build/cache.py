@@ -25,19 +25,19 @@ nothing changed can skip Jupyter Book altogether.
 from __future__ import annotations
 
 import copy
-import functools
 import hashlib
 import json
 import os
-import pickle
-import shutil
-import sys
 import threading
 from pathlib import Path
 
 import nbformat
 
-from werk import paths
+from werk.core.digest import environment_digest
+from werk.core.digest import file_digest as _file_digest
+from werk.core.digest import installed as _installed  # noqa: F401 - the key's parts, for tests
+from werk.core.digest import package_digest as _package_digest
+from werk.inputs.frames import FRAMES_KEPT, keep_frame, validated_frame  # noqa: F401 - the build's frames
 
 __all__ = ["key", "reuse", "store", "frame_key", "produce", "validated_frame", "keep_frame", "tree_manifest",
            "tree_digest", "stage_digest", "book_is_current", "mark_book"]
@@ -56,51 +56,6 @@ RUN_METADATA = frozenset({"papermill", "execution", "language_info", "kernelspec
 BOOK_STAMP = ".werk-sources.sha256"
 
 
-# ----------------------------------------------------------------------------------------------- digests
-def _file_digest(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
-
-
-def _package_digest() -> str:
-    """The ``werk`` package as it is on disk now (every file but bytecode), and the data it reads."""
-    h = hashlib.sha256()
-    for f in sorted(paths.PACKAGE.rglob("*")):
-        if f.is_file() and "__pycache__" not in f.parts and f.suffix not in (".pyc", ".pyo"):
-            h.update(str(f.relative_to(paths.PACKAGE).as_posix()).encode() + b"\0")
-            h.update(_file_digest(f).encode())
-    for extra in (paths.PUBLISHED,):
-        h.update(_file_digest(extra).encode() if extra.exists() else b"missing")
-    return h.hexdigest()
-
-
-@functools.lru_cache(maxsize=1)
-def _installed() -> str:
-    """Name and version of every installed distribution (a venv that drifted from the pins counts).
-
-    Read from the names of the ``*.dist-info`` and ``*.egg-info`` folders on ``sys.path``
-    (``name-version.dist-info``), which is what ``importlib.metadata`` would report, without
-    parsing 130 metadata files on every build.
-    """
-    found = set()
-    for entry in sys.path:
-        try:
-            found.update(n for n in os.listdir(entry or ".") if n.endswith((".dist-info", ".egg-info")))
-        except OSError:
-            continue
-    return hashlib.sha256("\n".join(sorted(found)).encode()).hexdigest()
-
-
-def _environment_digest() -> str:
-    """The pinned requirements, the installed packages, and the Python version."""
-    req = paths.ROOT / "requirements.txt"
-    parts = [VERSION, sys.version, _installed(), _file_digest(req) if req.exists() else "no requirements.txt"]
-    return hashlib.sha256("\n".join(parts).encode()).hexdigest()
-
-
 def _tags(cell) -> list[str]:
     return list(cell.get("metadata", {}).get("tags", []))
 
@@ -114,7 +69,11 @@ def _code_digest(nb) -> str:
     return hashlib.sha256(json.dumps(code, sort_keys=True).encode()).hexdigest()
 
 
-def key(nb_path: Path, parameters: dict, data_files: list) -> str:
+def _environment_digest() -> str:
+    return environment_digest(VERSION)
+
+
+def key(nb_path: Path, parameters: dict, data_files: list, extra: str = "") -> str:
     """The cache key of one notebook run: a sha256 over everything the run's outputs depend on.
 
     Parameters
@@ -125,6 +84,8 @@ def key(nb_path: Path, parameters: dict, data_files: list) -> str:
         The papermill parameters of the run.
     data_files : list
         The files the run reads (the data file, the mapping); ``None`` entries are skipped.
+    extra : str
+        A digest of anything else the run reads: for a page that summarizes others, their records.
     """
     parts = {
         "code": _code_digest(nbformat.read(Path(nb_path), as_version=4)),
@@ -133,6 +94,8 @@ def key(nb_path: Path, parameters: dict, data_files: list) -> str:
         "package": _package_digest(),
         "environment": _environment_digest(),
     }
+    if extra:
+        parts["reads"] = extra
     return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()
 
 
@@ -283,67 +246,6 @@ def produce(out: Path, k: str, write, force: bool = False) -> bool:
     finally:
         tmp.unlink(missing_ok=True)
     return True
-
-
-# ------------------------------------------------------------------------------------ validated frames
-#: How many validated frames :func:`validated_frame` keeps in its folder (the newest).
-FRAMES_KEPT = 4
-
-
-def _frame_file(path, mapping, folder: Path) -> Path:
-    """Where the validated frame of these files' bytes is kept."""
-    files = [Path(f) for f in (path, mapping) if f is not None]
-    parts = {
-        "files": [[f.suffix.lower(), _file_digest(f)] for f in files],
-        "package": _package_digest(),
-        "environment": _environment_digest(),
-    }
-    return Path(folder) / (hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest() + ".pkl")
-
-
-def validated_frame(path, mapping=None, folder: Path | None = None, keep: bool = True):
-    """``werk.data.load(path, mapping)``, kept in ``folder`` for the next build that reads the same bytes.
-
-    Reading and validating the twin takes a few tenths of a second, and a build did it once, and
-    then once more in each of its notebooks. The validated frame is pickled under a key of the data
-    and mapping files' bytes and suffixes, the ``werk`` source (the validation rules) and the
-    environment (pandas writes the pickle), so a changed file or rule validates again. A file that
-    fails validation raises :class:`werk.data.DataError` as ever and leaves nothing behind. With
-    ``keep=False`` a frame validated here is not written (:func:`keep_frame` does that later);
-    without ``folder`` (or with a mapping given as a dict) this is :func:`werk.data.load`.
-    """
-    import pandas as pd
-
-    from werk import data
-
-    if folder is None or isinstance(mapping, dict):
-        return data.load(path, mapping)
-    saved = _frame_file(path, mapping, folder)
-    try:
-        return pd.read_pickle(saved)
-    except (OSError, EOFError, ValueError, pickle.UnpicklingError):
-        pass  # not there yet, or unreadable: validate again
-    frame = data.load(path, mapping)
-    if keep:
-        keep_frame(frame, path, mapping, folder)
-    return frame
-
-
-def keep_frame(frame, path, mapping, folder: Path) -> None:
-    """Write the validated ``frame`` of these files to ``folder`` (if not there), keeping the newest few."""
-    saved = _frame_file(path, mapping, folder)
-    if saved.is_file():
-        return
-    saved.parent.mkdir(parents=True, exist_ok=True)
-    _write_atomic(saved, frame.to_pickle)
-    kept = []
-    for f in saved.parent.glob("*.pkl"):
-        try:
-            kept.append((f.stat().st_mtime, f))
-        except OSError:
-            continue
-    for _, old in sorted(kept, reverse=True)[FRAMES_KEPT:]:
-        old.unlink(missing_ok=True)
 
 
 # ---------------------------------------------------------------------------------------- compiled books

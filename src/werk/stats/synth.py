@@ -15,7 +15,7 @@ the realized sample*):
 3. scale scores: latent normals conditioned on age and tenure, rounded to the quarter-point grid; the latent
    correlations are moved by (target - achieved) until the grid scores hit the target correlations;
 4. threat and keep-up: ordinal cuts, at the target shares, of a linear predictor plus fixed noise; the latent
-   standardized betas are moved by (target - achieved) under ``werk.models.fit`` until they converge
+   standardized betas are moved by (target - achieved) under ``werk.stats.models.fit`` until they converge
    (a fixed point: the noise draws never change, so the iteration contracts to within ~0.001).
 
 For N above :data:`CALIBRATION_ROWS` the iterations of steps 3 and 4 fit on the first
@@ -26,7 +26,6 @@ the ±0.015 tolerance, and the iterations then cost the same at 100,000 or 1,000
 
 from __future__ import annotations
 
-import argparse
 import sys
 import time
 from pathlib import Path
@@ -36,8 +35,10 @@ import pandas as pd
 import yaml
 from scipy import optimize, special, stats
 
-from werk import codebook, models, paths
-from werk.errors import WerkError
+from werk.core import codebook, paths
+from werk.core.errors import WerkError
+from werk.inputs import claims
+from werk.stats import models
 
 __all__ = [
     "PARAMS",
@@ -54,8 +55,6 @@ __all__ = [
     "fit",
     "check_disclosure",
     "report",
-    "add_arguments",
-    "main",
 ]
 
 PARAMS = paths.DATA / "twin_params.yml"
@@ -77,7 +76,7 @@ _ITERATIONS = 12
 _TOL = 0.0005
 
 
-def _progress(msg: str, quiet: bool = False) -> None:
+def progress(msg: str, quiet: bool = False) -> None:
     if not quiet:
         print(f"werk synth: {msg}", file=sys.stderr, flush=True)
 
@@ -86,9 +85,7 @@ def _progress(msg: str, quiet: bool = False) -> None:
 
 
 def _published() -> dict:
-    with open(paths.PUBLISHED, encoding="utf-8") as fh:
-        claims = yaml.safe_load(fh)["claims"]
-    return {c["id"]: c.get("value") for c in claims}
+    return {cid: c.get("value") for cid, c in claims.by_id().items()}
 
 
 def resolve_params(raw: dict) -> dict:
@@ -309,7 +306,7 @@ def _scales(rng, df: pd.DataFrame, params: dict, observed: dict, n_cal: int, qui
     for it in range(_ITERATIONS):
         got = achieved(draw(latent, rows), rows)
         gap = max(abs(r - g) for (_, _, r), g in zip(targets, got))
-        _progress(f"  scales round {it + 1}: largest correlation gap {gap:.4f}", quiet)
+        progress(f"  scales round {it + 1}: largest correlation gap {gap:.4f}", quiet)
         if gap < _TOL:
             break
         for (a, b, r), g in zip(targets, got):
@@ -339,7 +336,7 @@ def _design(df: pd.DataFrame, terms: list[str]) -> np.ndarray:
 
 
 def _outcome(rng, df: pd.DataFrame, name: str, params: dict, observed: dict, n_cal: int, quiet: bool):
-    """Ordinal outcome calibrated so that werk.models.fit returns the target betas.
+    """Ordinal outcome calibrated so that werk.stats.models.fit returns the target betas.
 
     The latent predictor is ``z @ c + noise`` with fixed noise; the ordinal is its cut at the target shares.
     Only the outcome changes between rounds, so the standardized betas on the complete cases are a fixed linear
@@ -385,7 +382,7 @@ def _outcome(rng, df: pd.DataFrame, name: str, params: dict, observed: dict, n_c
     for it in range(_ITERATIONS // 2):
         got = achieved(bstar)
         gap = float(np.abs(target - got)[live].max())
-        _progress(f"  {name} round {it + 1}: largest beta gap {gap:.4f}", quiet)
+        progress(f"  {name} round {it + 1}: largest beta gap {gap:.4f}", quiet)
         if gap < best[0]:
             best = (gap, bstar)
         if gap < 0.004:  # the rank cut is noisy at about this level; the polish below does the rest
@@ -442,7 +439,7 @@ def _polish(y, eta, rows, proj, live, target, name, quiet, pool=300, steps=2000)
         gap = gap - v
         for c, (lo, hi) in enumerate(cands):  # i moved up, j moved down: take them out of the pools
             cands[c] = (lo[(lo != i) & (lo != j)], hi[(hi != i) & (hi != j)])
-    _progress(f"  {name} polish: {step} swaps, largest beta gap {np.abs(gap).max():.4f}", quiet)
+    progress(f"  {name} polish: {step} swaps, largest beta gap {np.abs(gap).max():.4f}", quiet)
     out = y.copy()
     out[rows] = yc
     return out
@@ -473,7 +470,7 @@ def generate(params: dict | str | Path | None = None, seed: int = DEFAULT_SEED, 
     n_cal = min(n, CALIBRATION_ROWS)
 
     observed = _nonresponse(rng, n, params.get("nonresponse") or {})
-    _progress(f"nonresponse masks for {len(observed)} items ({time.perf_counter() - t0:.2f} s)", quiet)
+    progress(f"nonresponse masks for {len(observed)} items ({time.perf_counter() - t0:.2f} s)", quiet)
 
     lat = _copula(rng, n, _pairs(params.get("copula")))
     df = pd.DataFrame({"respondent_id": np.arange(1, n + 1, dtype=np.int64)})
@@ -492,12 +489,12 @@ def generate(params: dict | str | Path | None = None, seed: int = DEFAULT_SEED, 
     fun = _fit_on(gov, lat["function_share"], _mask(observed, "years_in_function", n), mom["years_in_function"])
     df["years_in_government"] = np.floor(gov + 0.5)
     df["years_in_function"] = np.floor(fun + 0.5)
-    _progress(f"demographics and tenure ({time.perf_counter() - t0:.2f} s)", quiet)
+    progress(f"demographics and tenure ({time.perf_counter() - t0:.2f} s)", quiet)
 
     scores, _ = _scales(rng, df, params, observed, n_cal, quiet)
     for name in SCALES:
         df[name] = scores[name]
-    _progress(f"scales ({time.perf_counter() - t0:.2f} s)", quiet)
+    progress(f"scales ({time.perf_counter() - t0:.2f} s)", quiet)
 
     # Outcomes are cut with the predictors' nonresponse already applied (what the models see).
     full = df.copy()
@@ -506,7 +503,7 @@ def generate(params: dict | str | Path | None = None, seed: int = DEFAULT_SEED, 
             full[item] = np.where(obs, full[item], np.nan)
     for name in ("threat", "keep_up"):
         full[name] = _outcome(rng, full, name, params, observed, n_cal, quiet)
-        _progress(f"{name} ({time.perf_counter() - t0:.2f} s)", quiet)
+        progress(f"{name} ({time.perf_counter() - t0:.2f} s)", quiet)
     full = full[COLUMNS]
     full["respondent_id"] = full["respondent_id"].astype(np.int64)
     full["sector"] = full["sector"].astype(np.int64)
@@ -645,9 +642,9 @@ def check_disclosure(params: dict) -> None:
                 )
 
 
-def _plain(x):
+def plain(x):
     if isinstance(x, dict):
-        return {k: _plain(v) for k, v in x.items()}
+        return {k: plain(v) for k, v in x.items()}
     if isinstance(x, (np.floating, np.integer)):
         return x.item()
     return x
@@ -688,57 +685,3 @@ def report(df: pd.DataFrame, params: dict) -> str:
         prec = 1 if kind == "share %" else 3
         lines.append(f"{q:<52} {kind:<7} {t:>8.{prec}f} {a:>8.{prec}f} {a - t:>+7.{prec}f}  {note}")
     return "\n".join(lines)
-
-
-# ---------------------------------------------------------------------------------------------- CLI
-
-
-def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("action", nargs="?", choices=["fit"],
-                        help="'fit FILE': estimate the twin's parameters from a real file instead of generating")
-    parser.add_argument("file", nargs="?", help="the real data file (with 'fit')")
-    parser.add_argument("--seed", type=int, default=None, help=f"random seed (default {DEFAULT_SEED})")
-    parser.add_argument("--n", type=int, default=None, help=f"respondents (default {DEFAULT_N} or the params' n)")
-    parser.add_argument("--out", default=None,
-                        help=f"output file (default {paths.TWIN.relative_to(paths.ROOT)}; with fit: the params YAML)")
-    parser.add_argument("--params", default=None, help="parameter file (default data/twin_params.yml)")
-    parser.add_argument("--mapping", default=None, help="mapping of a real file onto the codebook (with fit)")
-    parser.add_argument("--report", action="store_true", help="print target beside achieved")
-
-
-def main(args) -> int:
-    if args.action == "fit":
-        if not args.file or not args.out:
-            raise WerkError("usage: werk synth fit FILE [--mapping M] --out params.yml")
-        from werk import data as werk_data
-
-        _progress(f"loading {args.file}")
-        real = werk_data.load(args.file, args.mapping)
-        params = fit(real)
-        Path(args.out).write_text(
-            "# Twin parameters fitted by `werk synth fit`: aggregates only, each resting on at least "
-            f"{MIN_CELL} respondents.\n" + yaml.safe_dump(_plain(params), sort_keys=False, allow_unicode=True),
-            encoding="utf-8",
-        )
-        _progress(f"wrote {args.out}")
-        return 0
-    if args.file:
-        raise WerkError(f"unexpected argument {args.file!r}; did you mean 'werk synth fit {args.file}'?")
-    params = load_params(args.params)
-    seed = args.seed if args.seed is not None else int(params.get("seed", DEFAULT_SEED))
-    n = args.n if args.n is not None else int(params.get("n", DEFAULT_N))
-    t0 = time.perf_counter()
-    df = generate(params, seed=seed, n=n, quiet=False)
-    out = Path(args.out) if args.out else paths.TWIN
-    write(df, out)
-    _progress(f"wrote {out} ({n} rows, seed {seed}) in {time.perf_counter() - t0:.1f} s")
-    if args.report:
-        print(report(df, params))
-        try:
-            from werk import ledger as werk_ledger
-        except ImportError:
-            werk_ledger = None
-        if werk_ledger is not None and hasattr(werk_ledger, "ledger"):
-            print()
-            print(werk_ledger.ledger(df).to_string(index=False))
-    return 0

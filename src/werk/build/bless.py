@@ -1,4 +1,4 @@
-"""``python -m werk.bless`` (``make bless``): store the reviewed outputs of the default run in ``notebooks/``.
+"""``python -m werk.build.bless`` (``make bless``): store the reviewed outputs of the default run in ``notebooks/``.
 
 nbval compares a fresh run of each notebook in ``notebooks/`` with the outputs stored in it, so
 the stored outputs are the reference: every code cell must have run, and the outputs must be
@@ -13,7 +13,7 @@ It refuses to store outputs that would make nbval flaky or leak the machine: any
 to stderr (a warning), absolute paths, memory addresses, timestamps and random ids. Fix the
 notebook or the package (STYLE.md rule 7), don't sanitize.
 
-As a pytest plugin (``pytest -p werk.bless --nbval``, as ``make test`` runs it) it makes nbval
+As a pytest plugin (``pytest -p werk.build.bless --nbval``, as ``make test`` runs it) it makes nbval
 execute cells as Jupyter does; see :func:`pytest_configure`.
 
 It records a digest of the notebook's code cells in ``metadata.werk.code_sha256``; the test
@@ -35,8 +35,8 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from werk import paths
-from werk.errors import WerkError
+from werk.core import paths
+from werk.core.errors import WerkError
 
 __all__ = ["code_digest", "problems", "stale", "bless", "main"]
 
@@ -219,7 +219,7 @@ def check(notebooks: list[Path] | None = None) -> list[str]:
 
 
 def pytest_configure(config) -> None:
-    """Used as a pytest plugin (``pytest -p werk.bless --nbval ...``): nbval runs cells as Jupyter does.
+    """Used as a pytest plugin (``pytest -p werk.build.bless --nbval ...``): nbval runs cells as Jupyter does.
 
     nbval >= 0.10 sends each cell with ``store_history=False``; IPython then ignores a trailing ``;``
     (ipython/ipython#14162), so ``figures.threat_distribution(df);`` gains an ``<Axes: ...>`` result
@@ -232,7 +232,7 @@ def pytest_configure(config) -> None:
     from nbval.kernel import RunningKernel
 
     if not hasattr(RunningKernel, "execute_cell_input"):  # nbval changed: fail loudly, never silently
-        raise RuntimeError("werk.bless: nbval.kernel.RunningKernel.execute_cell_input is gone; revisit the "
+        raise RuntimeError("werk.build.bless: nbval.kernel.RunningKernel.execute_cell_input is gone; revisit the "
                            "store_history work-around (nbval#194)")
 
     def execute_cell_input(self, cell_input, allow_stdin=None):
@@ -242,7 +242,7 @@ def pytest_configure(config) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    p = argparse.ArgumentParser(prog="python -m werk.bless", description=__doc__.splitlines()[0])
+    p = argparse.ArgumentParser(prog="python -m werk.build.bless", description=__doc__.splitlines()[0])
     p.add_argument("notebooks", nargs="*", type=Path, help="notebooks to bless (default: notebooks/*.ipynb)")
     p.add_argument("--jobs", type=int, default=None, help="notebooks run at once (default: 2)")
     p.add_argument("--timeout", type=int, default=600, help="seconds a cell may take")

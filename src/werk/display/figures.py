@@ -30,9 +30,13 @@ import seaborn as sns
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
-from werk import codebook
-from werk.models import term_label
-from werk.tables import category_labels, category_shares, format_percent
+from werk.core import codebook
+from werk.core.codebook import term_label
+from werk.core.fmt import format_alpha, format_percent
+from werk.disclosure import record
+from werk.disclosure import rules as outputcheck
+from werk.inputs import frame
+from werk.inputs.frame import category_labels, category_shares
 
 __all__ = [
     "ANSWER_PALETTE",
@@ -61,7 +65,7 @@ VARIANT_PALETTE = sns.color_palette("colorblind")
 #: Colour of the single series of the coefficient plot (the darkest answer colour).
 MAIN_COLOR = ANSWER_PALETTE[-1]
 SUPPRESSED_COLOR = "0.85"
-_FLAG = "†"  # werk.outputcheck.FLAG: a group or term flagged for the output checker
+_FLAG = "†"  # werk.disclosure.rules.FLAG: a group or term flagged for the output checker
 #: Segments narrower than this (percent) get no label; wider ones only if the text fits.
 MIN_LABEL_SHARE = 4.0
 FIGSIZE = (7.0, 3.2)
@@ -134,10 +138,6 @@ def axis_label(name: str, lang: str = "en") -> str:
     if lang == "nl" and text == name.replace("_", " ") and name in _SHORT_NL:
         text = _SHORT_NL[name]
     return text
-
-
-def _p_text(alpha: float) -> str:
-    return format(alpha, "g").lstrip("0") if alpha < 1 else format(alpha, "g")
 
 
 # ---------------------------------------------------------------------------
@@ -247,7 +247,7 @@ def distribution(df: pd.DataFrame, variable: str, ax=None, lang: str = "en", wei
         Answer codes whose bars are replaced by a hatched band reading "suppressed" (no length: the
         band spans the axis, so it reveals nothing).
     check : bool or str
-        Decide ``suppress`` by CBS's output rules (:func:`werk.outputcheck.check_distribution`); a
+        Decide ``suppress`` by CBS's output rules (:func:`werk.disclosure.rules.check_distribution`); a
         string also records the check under that output name.
 
     Returns
@@ -261,12 +261,10 @@ def distribution(df: pd.DataFrame, variable: str, ax=None, lang: str = "en", wei
     labels = category_labels(variable, lang)
     hidden = set(suppress or ())
     if check:
-        from werk import outputcheck
-
         chk = outputcheck.check_distribution(df, variable, _check_arg(check), "figure")
         hidden |= {c for c in chk.hidden if c in set(shares.index)}
         if isinstance(check, str):
-            outputcheck.record(chk)
+            record.record(chk)
     with plt.rc_context(RC):
         ax, created = _new_axes(ax, FIGSIZE)
         y = np.arange(len(shares))
@@ -358,7 +356,7 @@ def stacked_shares(
         Group keys whose label gets a dagger (group disclosure, flagged for the output checker).
     check : bool or str
         Decide ``suppress``, ``suppress_cells`` and ``flagged`` by CBS's output rules
-        (:func:`werk.outputcheck.check_crosstab`); a string also records the check under that name.
+        (:func:`werk.disclosure.rules.check_crosstab`); a string also records the check under that name.
 
     Returns
     -------
@@ -370,7 +368,6 @@ def stacked_shares(
         percentage when the text fits.
     """
     t = _text(lang)
-    from werk.tables import _values  # the shared derivation of age groups
 
     if groups is None:
         groups = list(category_labels(by, lang).items())
@@ -379,17 +376,15 @@ def stacked_shares(
     cells = set(suppress_cells or ())
     flagged = set(flagged or ())
     if check:
-        from werk import outputcheck
-
         chk = outputcheck.check_crosstab(df, variable, by, groups, _check_arg(check), "figure")
         suppress |= {k[1] for k in chk.hidden if isinstance(k, tuple) and k[0] == "row"}
         cells |= {k for k in chk.hidden if isinstance(k, tuple) and k[0] != "row"}
         flagged |= {k[0] for k in chk.marked}
         if isinstance(check, str):
-            outputcheck.record(chk)
+            record.record(chk)
     answer_labels = category_labels(variable, lang)
     codes = list(answer_labels)
-    by_values = _values(df, by)
+    by_values = frame.values(df, by)
 
     table = {}
     for key, glabel in groups:
@@ -469,9 +464,8 @@ def threat_by_manager(df: pd.DataFrame, ax=None, lang: str = "en", suppress=None
 def keep_up_by_age_group(df: pd.DataFrame, ax=None, lang: str = "en", suppress=None, weighted: bool = False,
                          check: bool | str = False):
     """Figure 4: keeping up with technological change by the age groups of Table 1 present in the data."""
-    from werk.tables import _values
 
-    present = set(_values(df, "age_group").dropna())
+    present = set(frame.values(df, "age_group").dropna())
     groups = list(category_labels("age_group", lang, present).items())
     return stacked_shares(df, "keep_up", "age_group", groups, ax=ax, lang=lang, suppress=suppress,
                           weighted=weighted, ylabel=_text(lang)["age_group"], check=check)
@@ -502,7 +496,7 @@ def coefficient_plot(
     Parameters
     ----------
     results : DataFrame or mapping of name -> DataFrame
-        Output of :func:`werk.models.fit`; several variants are drawn side by side
+        Output of :func:`werk.stats.models.fit`; several variants are drawn side by side
         (dodged within each term's row) in :data:`VARIANT_PALETTE` colours.
     ax : matplotlib Axes, optional
         Draw here; by default a new figure whose height grows with the number of terms.
@@ -513,7 +507,7 @@ def coefficient_plot(
     wrap : int
         Wrap term labels longer than this many characters.
     check : bool or str
-        Apply CBS's output rules to each model (:func:`werk.outputcheck.check_model`): a model with
+        Apply CBS's output rules to each model (:func:`werk.disclosure.rules.check_model`): a model with
         fewer than 10 residual degrees of freedom is not drawn — the axes say why instead; with ``df``
         a flagged binary predictor gets a dagger. A string also records the check under that name.
     df : DataFrame, optional
@@ -530,14 +524,12 @@ def coefficient_plot(
     variants = {"": results} if isinstance(results, pd.DataFrame) else dict(results)
     flagged_terms: set = set()
     if check:
-        from werk import outputcheck
-
         kept = {}
         for name, frame in variants.items():
             output = _check_arg(check) + (f":{name}" if name else "")
             chk = outputcheck.check_model(frame, output, "figure", df=df)
             if isinstance(check, str):
-                outputcheck.record(chk)
+                record.record(chk)
             if chk.status != outputcheck.REFUSED:
                 kept[name] = frame
                 flagged_terms |= chk.marked
@@ -588,7 +580,7 @@ def coefficient_plot(
             if k > 1:
                 handles.append(Line2D([], [], color=color, marker="o", linewidth=1.4, markersize=5.5))
                 labels.append(str(name))
-        a = _p_text(alpha)
+        a = format_alpha(alpha)
         for face, text in (("0.2", t["sig"].format(a=a)), ("white", t["nonsig"].format(a=a))):
             handles.append(Line2D([], [], linestyle="none", marker="o", markersize=6, markerfacecolor=face,
                                   markeredgecolor="0.2", markeredgewidth=1.3))

@@ -13,7 +13,7 @@ Rules (what "match" means)
   (-.135, -.125]. Shares are valid percents: respondents with an answer are the denominator.
 * **beta / r**: the value rounds to the printed one (so the sign agrees) *and* p < p_max.
   When the value matches but p does not, the reason gives the arithmetic of
-  :mod:`werk.audit` (what R² the model would need).
+  :mod:`werk.stats.audit` (what R² the model would need).
 * **ns** (a claimed absence of effect): p > .05; for ``sector`` the joint F test of all
   sector dummies (full model against the model without them, same cases).
 * **diff**: the direction as claimed (the ``higher`` group has the higher share at
@@ -35,21 +35,19 @@ become "not reproducible". A frame with a single sector is treated the same way.
 
 from __future__ import annotations
 
-import argparse
-import json
 import math
-import sys
-from decimal import ROUND_HALF_UP, Decimal
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import yaml
 from scipy import stats
 
-from werk import audit as _audit
-from werk import codebook, models, paths
-from werk.errors import DataError, WerkError
+from werk.core import codebook
+from werk.core.errors import WerkError
+from werk.core.fmt import format_alpha, format_coef, format_p, format_p_text
+from werk.inputs import frame
+from werk.inputs.claims import KINDS, claims, format_value, matches, round_printed, validate
+from werk.stats import audit as _audit
+from werk.stats import models
 
 __all__ = [
     "KINDS",
@@ -62,8 +60,6 @@ __all__ = [
     "matches",
     "summary",
     "to_text",
-    "add_arguments",
-    "main",
 ]
 
 MATCH, DEVIATES, NOT_REPRODUCIBLE = "match", "deviates", "not reproducible"
@@ -71,20 +67,7 @@ STATUSES = (MATCH, DEVIATES, NOT_REPRODUCIBLE)
 COLUMNS = ["id", "kind", "published", "reproduced", "value", "p", "n", "status", "reason",
            "section", "figure", "table"]
 
-#: kind -> (spec fields required, whether a printed value is required)
-KINDS: dict[str, tuple[tuple[str, ...], bool]] = {
-    "n": ((), True),
-    "mean": (("variable",), True),
-    "sd": (("variable",), True),
-    "share": (("variable", "codes"), True),
-    "bound": (("variable",), False),
-    "beta": (("model", "term"), True),
-    "r": (("x", "y"), True),
-    "ns": (("model", "terms"), False),
-    "diff": (("variable", "by", "higher"), False),
-    "trend": (("x", "y", "sign"), False),
-}
-_NS_ALPHA = 0.05
+NS_ALPHA = 0.05
 _TREND_ALPHA = 0.05
 _GROUP_NAMES = {("gender", 1): "men", ("gender", 2): "women", ("manager", 0): "employees",
                 ("manager", 1): "managers"}
@@ -92,133 +75,6 @@ _GROUP_NAMES = {("gender", 1): "men", ("gender", 2): "women", ("manager", 0): "e
 
 class _NotReproducible(Exception):
     """A claim that cannot be computed from these data; the message is the reason."""
-
-
-# ----------------------------------------------------------------------------- claims
-
-
-def claims(path: str | Path = paths.PUBLISHED) -> list[dict]:
-    """Read and validate the published claims.
-
-    Returns
-    -------
-    list of dict
-        One dict per claim: id, kind, value (or None), precision, p_max (or None), section,
-        figure, table, nl, spec.
-
-    Raises
-    ------
-    WerkError
-        Unreadable file, duplicate ids, unknown kinds or missing spec fields.
-    """
-    path = Path(path)
-    try:
-        doc = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise WerkError(f"cannot read the published claims {path}: {exc.strerror or exc}") from None
-    except yaml.YAMLError as exc:
-        raise WerkError(f"{path} is not valid YAML: {exc}") from None
-    if not isinstance(doc, dict) or not isinstance(doc.get("claims"), list):
-        raise WerkError(f"{path} has no 'claims' list")
-    return _validate(doc["claims"], str(path))
-
-
-def _validate(raw: list, where: str = "claims") -> list[dict]:
-    out, seen, problems = [], set(), []
-    for i, c in enumerate(raw):
-        if not isinstance(c, dict) or "id" not in c or "kind" not in c:
-            problems.append(f"entry {i + 1} needs an id and a kind")
-            continue
-        cid, kind = str(c["id"]), c["kind"]
-        if cid in seen:
-            problems.append(f"{cid}: duplicate id")
-        seen.add(cid)
-        if kind not in KINDS:
-            problems.append(f"{cid}: unknown kind {kind!r} (known: {', '.join(KINDS)})")
-            continue
-        needed, needs_value = KINDS[kind]
-        spec = c.get("spec") or {}
-        missing = [f for f in needed if f not in spec]
-        if kind == "bound" and not any(k in spec for k in ("largest", "below", "above")):
-            missing.append("largest, below or above")
-        if missing:
-            problems.append(f"{cid}: spec lacks {', '.join(missing)}")
-        if needs_value and not isinstance(c.get("value"), (int, float)):
-            problems.append(f"{cid}: a {kind} claim needs a numeric value")
-        if kind in ("beta", "r") and c.get("p_max") is None:
-            problems.append(f"{cid}: a {kind} claim needs p_max")
-        # Already-validated claims (from claims()) carry section/figure/table at the top level.
-        w = c.get("where") or {k: c.get(k) for k in ("section", "figure", "table")}
-        out.append({
-            "id": cid, "kind": kind, "value": c.get("value"), "precision": int(c.get("precision", 0) or 0),
-            "p_max": c.get("p_max"), "section": w.get("section"), "figure": w.get("figure"),
-            "table": w.get("table"), "nl": c.get("nl", ""), "spec": dict(spec),
-        })
-    if problems:
-        raise WerkError(f"{where}: " + "; ".join(problems))
-    return out
-
-
-# ----------------------------------------------------------------------------- formatting
-
-
-def round_printed(x: float, decimals: int) -> float:
-    """Round half away from zero to ``decimals`` (the rule behind :func:`matches`)."""
-    q = Decimal(1).scaleb(-decimals)
-    r = float(Decimal(repr(float(x))).quantize(q, rounding=ROUND_HALF_UP))
-    return int(r) if decimals == 0 else r
-
-
-def matches(x: float, printed: float, decimals: int) -> bool:
-    """True when ``x`` rounds (half away from zero) to the printed value."""
-    if x is None or not np.isfinite(x):
-        return False
-    return round_printed(x, decimals) == round_printed(printed, decimals)
-
-
-def _coef(x: float, decimals: int) -> str:
-    """A coefficient as the article prints it, without the leading zero, with a true minus sign."""
-    s = f"{x:.{decimals}f}"
-    if float(s) == 0:
-        s = s.lstrip("-")
-    if s.startswith("0."):
-        return s[1:]
-    if s.startswith("-0."):
-        s = "-" + s[2:]
-    return s.replace("-", "\u2212")
-
-
-def format_value(claim: dict, x) -> str:
-    """Format a number the way the claim is printed, for tables and prose.
-
-    Shares and bounds: percent with the printed decimals ("40%", "30.9%"); betas and
-    correlations: APA style as the article prints them, no leading zero and the printed
-    decimals (".04", "-.13"); n: thousands separator ("5,391"); means and SDs: the printed
-    decimals. Text (qualitative claims) and missing values pass through ("" for NaN).
-    """
-    if x is None or isinstance(x, str):
-        return x or ""
-    if isinstance(x, float) and math.isnan(x):
-        return ""
-    kind, dec = claim["kind"], int(claim.get("precision", 0) or 0)
-    if kind in ("share", "bound"):
-        return f"{x:.{dec}f}%"
-    if kind in ("beta", "r"):
-        return _coef(x, dec or 2)
-    if kind == "n":
-        return f"{int(round(x)):,}"
-    return f"{x:.{dec}f}"
-
-
-def _fmt_p(p: float) -> str:
-    if p is None or not np.isfinite(p):
-        return ""
-    return "<.001" if p < 0.001 else _coef(p, 3)
-
-
-def _p_text(p: float) -> str:
-    f = _fmt_p(p)
-    return f"p {f[0]} {f[1:]}" if f.startswith("<") else f"p = {f}"
 
 
 def _published_text(c: dict):
@@ -242,7 +98,7 @@ def _published_text(c: dict):
         if "small" in spec:
             text += f", small (|d| < {spec['small']:g})"
         if c.get("p_max") is not None:
-            text += f", p < {_coef(c['p_max'], 3).rstrip('0')}"
+            text += f", p < {format_alpha(c['p_max'])}"
         return text
     if kind == "trend":
         return "falls with age group" if spec["sign"] < 0 else "rises with age group"
@@ -263,9 +119,9 @@ def _need(df: pd.DataFrame, cols) -> None:
 
 
 def _prepare(df: pd.DataFrame) -> pd.DataFrame:
-    out = models.with_derived(df)
+    out = frame.with_derived(df)
     if "age_group" not in out.columns and "age" in out.columns:
-        out["age_group"] = codebook.age_group(out["age"]).astype(object).to_numpy()
+        out["age_group"] = frame.age_groups(out["age"])
     if "age_group" in out.columns:
         out["age_group"] = out["age_group"].astype(object).where(out["age_group"].notna(), None)
     return out
@@ -512,13 +368,13 @@ def _do_ns(row, c, ctx):
         else:
             hit, _ = _model_row(c, ctx, spec["model"], term)
             p, n = float(hit["p"]), int(hit["n"])
-            texts.append(f"β = {_coef(hit['beta'], 2)}")
+            texts.append(f"β = {format_coef(hit['beta'], 2)}")
             row["value"] = float(hit["beta"])
         ps.append(p)
     p = max(ps) if len(ps) == 1 else min(ps)
-    ok = all(q > _NS_ALPHA for q in ps)
+    ok = all(q > NS_ALPHA for q in ps)
     row.update(p=float(p), n=int(n), status=MATCH if ok else DEVIATES,
-               reproduced=", ".join(texts) + (", n.s." if ok else f", {_p_text(p)}"))
+               reproduced=", ".join(texts) + (", n.s." if ok else f", {format_p_text(p)}"))
     if not ok:
         row["reason"] = f"p = {p:.3g} ≤ .05: the data show an effect where the article says 'geen rol'"
 
@@ -561,7 +417,7 @@ def _do_diff(row, c, ctx):
         if not abs(d) < spec["small"]:
             problems.append(f"|d| = {abs(d):.2f} is not below {spec['small']:g}")
     if c.get("p_max") is not None:
-        text += f", {_p_text(p)}"
+        text += f", {format_p_text(p)}"
         if not p < c["p_max"]:
             problems.append(f"Mann-Whitney p = {p:.3g} is not < {c['p_max']:g}")
     row.update(value=float(value), p=float(p), n=int(hi_n + lo_n),
@@ -583,7 +439,7 @@ def _do_trend(row, c, ctx):
     rho, p = stats.spearmanr(d["x"], d["y"])
     ok = np.sign(rho) == np.sign(spec["sign"]) and p < _TREND_ALPHA
     row.update(value=float(rho), p=float(p), n=int(len(d)), status=MATCH if ok else DEVIATES,
-               reproduced=f"rho = {_coef(rho, 2)}, {_p_text(p)}")
+               reproduced=f"rho = {format_coef(rho, 2)}, {format_p_text(p)}")
     if not ok:
         row["reason"] = (f"Spearman rho = {rho:.3f} (p = {p:.3g}); the article implies "
                          f"{'a negative' if spec['sign'] < 0 else 'a positive'} trend at p < .05")
@@ -593,7 +449,7 @@ _HANDLERS = {"n": _do_n, "mean": _do_moment, "sd": _do_moment, "share": _do_shar
              "beta": _do_beta, "r": _do_r, "ns": _do_ns, "diff": _do_diff, "trend": _do_trend}
 
 
-def _sector_of(edition) -> int | None:
+def sector_of(edition) -> int | None:
     if edition is None:
         return None
     if isinstance(edition, (int, np.integer)):
@@ -604,7 +460,7 @@ def _sector_of(edition) -> int | None:
     if text.lower() in ("", "all", "full", "whole", "twin", "none"):
         return None
     if text.isdigit():
-        return _sector_of(int(text))
+        return sector_of(int(text))
     try:
         return codebook.sector_code(text)
     except ValueError as exc:
@@ -617,7 +473,7 @@ def ledger(df: pd.DataFrame, claims: list[dict] | None = None, edition=None) -> 
     Parameters
     ----------
     df : DataFrame
-        Canonical analysis frame (as :func:`werk.data.load` returns it).
+        Canonical analysis frame (as :func:`werk.inputs.data.load` returns it).
     claims : list of dict, optional
         From :func:`claims`; ``data/published.yml`` when omitted.
     edition : str or int, optional
@@ -631,8 +487,8 @@ def ledger(df: pd.DataFrame, claims: list[dict] | None = None, edition=None) -> 
         in percent) or a short text; ``value`` the unrounded number or NaN. See the module
         docstring for the match rules.
     """
-    items = globals()["claims"]() if claims is None else _validate(list(claims))
-    sector = _sector_of(edition)
+    items = globals()["claims"]() if claims is None else validate(list(claims))
+    sector = sector_of(edition)
     ctx = _Context(_prepare(df), sector)
     rows = []
     for c in items:
@@ -669,7 +525,7 @@ def to_text(table: pd.DataFrame, claims_list: list[dict] | None = None, width: i
         c = by.get(r.id, {"kind": r.kind, "precision": 0})
         reason = r.reason if len(r.reason) <= width else r.reason[: width - 1] + "…"
         lines.append([r.id, r.kind, format_value(c, r.published), format_value(c, r.reproduced),
-                      _fmt_p(r.p), "" if pd.isna(r.n) else str(int(r.n)), r.status, reason])
+                      format_p(r.p), "" if pd.isna(r.n) else str(int(r.n)), r.status, reason])
     widths = [max(len(h), *(len(x[i]) for x in lines)) if lines else len(h) for i, h in enumerate(header)]
     right = {"published", "reproduced", "p", "n"}
 
@@ -679,83 +535,3 @@ def to_text(table: pd.DataFrame, claims_list: list[dict] | None = None, width: i
 
     body = [fmt(header), fmt(["-" * w for w in widths])] + [fmt(x) for x in lines]
     return "\n".join(body + ["", summary(table)])
-
-
-# ----------------------------------------------------------------------------- command line
-
-
-def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--data", type=Path, default=paths.TWIN, help="data file (default: the synthetic twin)")
-    parser.add_argument("--mapping", type=Path, help="mapping of a real file's names and codes onto the codebook")
-    parser.add_argument("--edition", help="one sector (name or code): filter the data to it")
-    parser.add_argument("--format", choices=("table", "csv", "json"), default="table")
-
-
-def _load(path: Path, mapping: Path | None) -> pd.DataFrame:
-    if not Path(path).is_file():
-        raise DataError(f"no data file at {path}" + (" (run `werk synth` to make the twin)" if path == paths.TWIN else ""))
-    try:
-        from werk import data
-    except ImportError:  # the loader not yet installed: read the canonical CSV as is
-        if mapping is not None:
-            raise DataError("--mapping needs werk.data, which is not available") from None
-        try:
-            return pd.read_csv(path)
-        except (OSError, ValueError) as exc:
-            raise DataError(f"cannot read {path}: {exc}") from None
-    return data.load(path, mapping) if mapping is not None else data.load(path)
-
-
-def _jsonable(v):
-    if v is None or isinstance(v, str):
-        return v
-    if v is pd.NA or (isinstance(v, float) and math.isnan(v)):
-        return None
-    if isinstance(v, (np.integer,)):
-        return int(v)
-    if isinstance(v, (np.floating,)):
-        return None if math.isnan(v) else float(v)
-    return v
-
-
-def main(args: argparse.Namespace) -> int:
-    df = _load(args.data, args.mapping)
-    sector = _sector_of(args.edition)
-    if sector is not None:
-        if "sector" not in df.columns:
-            raise DataError("--edition needs a sector column in the data")
-        df = df[df["sector"] == sector]
-        if df.empty:
-            raise DataError(f"no respondents in sector {codebook.SECTORS[sector][0]}")
-    items = claims()
-    table = ledger(df, items, edition=sector)
-    try:
-        _write(table, items, args.format)
-    except BrokenPipeError:  # `werk ledger | head`: the reader left; not an error of ours
-        import os
-
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-    return 0
-
-
-def _write(table: pd.DataFrame, items: list[dict], fmt: str) -> None:
-    if fmt == "csv":
-        table.to_csv(sys.stdout, index=False, lineterminator="\n")
-    elif fmt == "json":
-        records = [{k: _jsonable(v) for k, v in r.items()} for r in table.to_dict(orient="records")]
-        json.dump(records, sys.stdout, ensure_ascii=False, indent=1)
-        sys.stdout.write("\n")
-    else:
-        print(to_text(table, items))
-    sys.stdout.flush()
-
-
-if __name__ == "__main__":  # `python -m werk.ledger`, the same as `werk ledger`
-    _p = argparse.ArgumentParser(prog="werk ledger")
-    add_arguments(_p)
-    _args = _p.parse_args()
-    try:
-        sys.exit(main(_args))
-    except WerkError as exc:
-        print(f"werk ledger: error: {exc}", file=sys.stderr)
-        sys.exit(exc.exit_code)

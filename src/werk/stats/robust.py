@@ -4,7 +4,7 @@ The article fits each outcome (threat, keeping up) with one standardized OLS. Fo
 each model are fitted here on the same complete cases:
 
 ``ols``
-    The article's model: standardized OLS, classical standard errors (as :func:`werk.models.fit`).
+    The article's model: standardized OLS, classical standard errors (as :func:`werk.stats.models.fit`).
 ``weighted``
     Survey-weighted: WLS with the ``weight`` column, z-scores with weighted means and SDs (as
     ``models.fit(weighted=True)``). The weights are sampling weights, not inverse variances, so
@@ -31,7 +31,7 @@ each model are fitted here on the same complete cases:
 Every variant is a tidy frame with columns ``term, estimate, se, p, ci_low, ci_high, n``;
 ``attrs`` hold ``variant``, ``label``, ``n``, ``df_resid``, ``converged`` and ``joint`` (the Wald test
 that all sector dummies are zero: F for the linear variants, chi-square for the ordered logit).
-``df_resid`` is what CBS's output rules check (:func:`werk.outputcheck.check_model`): n less the
+``df_resid`` is what CBS's output rules check (:func:`werk.disclosure.rules.check_model`): n less the
 parameters, the constant included for the linear variants and the thresholds for the ordered logit, so
 the ordered logit is refused first (a five-point answer has four thresholds, the OLS one constant).
 
@@ -42,10 +42,8 @@ variant. A beta claim holds when the estimate has the printed sign and p is belo
 threshold; the printed size is not compared (the ordered logit's scale is not the OLS scale,
 and the ledger already checks sizes). A null claim holds when p > .05, as in the ledger.
 
-Output checking: :func:`check_variants`, :func:`check_vifs` and :func:`highlight_checks` apply CBS's
-rules (:mod:`werk.outputcheck`) to the appendix's figures, tables and numbers; the display functions take
-``check=`` as :mod:`werk.figures` and :mod:`werk.tables` do, and ``outputcheck.check_book`` calls the same
-functions, so what the page records is what the appendix recomputes.
+Output checking of the appendix's outputs is :mod:`werk.disclosure.robust`; its tables and figure
+are :mod:`werk.display.robust`.
 """
 
 from __future__ import annotations
@@ -62,7 +60,8 @@ from statsmodels.miscmodels.ordinal_model import OrderedModel
 from statsmodels.stats.outliers_influence import variance_inflation_factor
 from statsmodels.tools.numdiff import approx_fprime
 
-from werk import models, outputcheck
+from werk.stats import models
+from werk.inputs.claims import claims
 
 __all__ = [
     "VARIANTS",
@@ -79,15 +78,7 @@ __all__ = [
     "vif",
     "design_vif",
     "conclusions",
-    "conclusions_table",
-    "failures_text",
-    "highlights",
-    "vif_table",
-    "plot",
-    "check_variants",
-    "check_vifs",
-    "highlight_checks",
-    "plot_check",
+    "plotted",
 ]
 
 #: Variant ids in display order.
@@ -173,7 +164,7 @@ def _tidy(terms, estimate, se, p, ci_low, ci_high, n: int) -> pd.DataFrame:
 
 
 def _ols(data, X, outcome: str, w, cov_type: str, alpha: float, variant: str) -> pd.DataFrame:
-    """Standardized (W)LS, as werk.models.standardized_ols computes it, with the sector Wald test."""
+    """Standardized (W)LS, as werk.stats.models.standardized_ols computes it, with the sector Wald test."""
     y = models._zscore(data[outcome], w)
     Xz = sm.add_constant(X.apply(lambda col: models._zscore(col, w)), has_constant="add")
     model = sm.WLS(y, Xz, weights=w) if w is not None else sm.OLS(y, Xz)
@@ -372,7 +363,7 @@ def design_vif(
         term, vif, r2 (``vif = 1 / (1 - r2)``), n. A term that the others explain exactly has
         an infinite VIF and r2 1. ``attrs`` hold ``n`` and ``df_resid``, the residual degrees of
         freedom of each auxiliary regression (n less the other terms and the constant), which
-        :func:`werk.outputcheck.check_model` checks.
+        :func:`werk.disclosure.rules.check_model` checks.
     """
     data, X, _ = _prepare(df, outcome, predictors, sector_dummies)
     values = X.to_numpy(dtype=float)
@@ -403,9 +394,7 @@ def vif(df: pd.DataFrame, name: str) -> pd.DataFrame:
 
 
 def _default_claims() -> list[dict]:
-    from werk import ledger
-
-    return [c for c in ledger.claims()
+    return [c for c in claims()
             if c["kind"] in ("beta", "ns") and c["spec"].get("model") in CONCLUSION_MODELS]
 
 
@@ -461,12 +450,12 @@ def conclusions(
     df : DataFrame
         Canonical analysis frame.
     claims : sequence of dict, optional
-        Claims as :func:`werk.ledger.claims` returns them; by default its ``beta`` and ``ns``
+        Claims as :func:`werk.stats.ledger.claims` returns them; by default its ``beta`` and ``ns``
         claims about the threat and keep-up models. A ``beta`` claim needs ``value`` (its sign
         counts), ``p_max`` and ``spec.model``/``spec.term``; an ``ns`` claim ``spec.model`` and
         ``spec.terms`` (``"sector"`` is the joint test of the sector dummies).
     specs : mapping, optional
-        Model name -> (outcome, predictors, sector dummies); by default :data:`werk.models.MODELS`.
+        Model name -> (outcome, predictors, sector dummies); by default :data:`werk.stats.models.MODELS`.
     fits : mapping, optional
         Model name -> the output of :func:`variants`, to reuse fits already made.
 
@@ -511,371 +500,7 @@ def conclusions(
 
 # ----------------------------------------------------------------------------- output checking
 
-_MODEL_NAMES = {"threat": "threat", "keep_up": "keep-up"}
 
-
-def _check_fits(frames: Mapping, output: str, kind: str, df: pd.DataFrame | None = None,
-                terms: Mapping[object, Sequence[str]] | None = None) -> outputcheck.Check:
-    """One check of an output that shows several fits: :func:`werk.outputcheck.check_model` of each.
-
-    ``frames`` maps a key to ``(model, label, fit)``. A refused fit is suppressed under its key (the
-    output shows the others); when every fit is refused the output is refused. With ``df``, binary
-    predictors with a small group are flagged under ``(model, term)``, only those in ``terms[model]``
-    when ``terms`` is given (the terms the output shows).
-    """
-    chk = outputcheck.Check(output, kind, rules=["dof"] + (["dummy"] if df is not None else []))
-    several = len({model for model, _, _ in frames.values()}) > 1
-    refused, ns = [], []
-    for key, (model, label, frame) in frames.items():
-        m = outputcheck.check_model(frame, df=df)
-        ns.append(m.n)
-        if m.status == outputcheck.REFUSED:
-            chk.suppress(key, label, "dof")
-            refused.append(m.note)
-            continue
-        prefix = f"{_MODEL_NAMES.get(model, model)} model: " if several else ""
-        for term in frame["term"]:
-            if term in m.marked and (terms is None or term in terms.get(model, ())):
-                chk.flag((model, term), prefix + models.term_label(term), "dummy")
-    if refused and len(refused) == len(frames):
-        chk.refuse(refused[0])
-    chk.n = min(ns, default=None)
-    return chk
-
-
-def check_variants(fits: Mapping[str, Mapping[str, pd.DataFrame]], output: str = "", kind: str = "model",
-                   df: pd.DataFrame | None = None, terms: Mapping[str, Sequence[str]] | None = None
-                   ) -> outputcheck.Check:
-    """CBS's output rules for an output that shows variants of one or more models.
-
-    Parameters
-    ----------
-    fits : mapping
-        Model name -> the output of :func:`variants` (or a subset of its variants).
-    output, kind : str
-        The output's name and kind (``"figure"``, ``"table"``, ``"model"`` for a number of the prose).
-    df : DataFrame, optional
-        The data of the fits: binary predictors whose smaller group has fewer than 10 of the model's
-        respondents are flagged (``marked`` holds ``(model, term)``).
-    terms : mapping, optional
-        Model name -> the terms the output shows (by default every term is checked for the flag).
-
-    Returns
-    -------
-    werk.outputcheck.Check
-        ``hidden`` holds ``(model, variant)`` of each fit with fewer than 10 residual degrees of
-        freedom; the check is refused when every fit is.
-    """
-    frames = {}
-    for name, results in fits.items():
-        for key, frame in results.items():
-            model = f"{_MODEL_NAMES.get(name, name)} model, " if len(fits) > 1 else ""
-            frames[(name, key)] = (name, model + LABELS["en"].get(key, key), frame)
-    return _check_fits(frames, output, kind, df, terms)
-
-
-def check_vifs(vifs: Mapping[str, pd.DataFrame], output: str = "", kind: str = "table") -> outputcheck.Check:
-    """CBS's output rules for VIFs (:func:`vif` per model): each is the R² of an auxiliary regression.
-
-    A model whose auxiliary regressions have fewer than 10 residual degrees of freedom is suppressed
-    (``hidden`` holds its name); the check is refused when every model is.
-    """
-    frames = {name: (name, f"{_MODEL_NAMES.get(name, name)} model", frame) for name, frame in vifs.items()}
-    return _check_fits(frames, output, kind)
-
-
-def highlight_checks(df: pd.DataFrame, fits: Mapping[str, Mapping[str, pd.DataFrame]],
-                     vifs: Mapping[str, pd.DataFrame]) -> dict[str, outputcheck.Check]:
-    """The output check of each number of :func:`highlights` that rests on the data, by its key.
-
-    A number rests on the fits it is computed from (all of them for the counts of claims that hold and
-    the failures), a VIF on the auxiliary regressions, a correlation on n − 2 degrees of freedom. The
-    counts of claims (the article's, not the data's) and the convergence note are not checked. Glue each
-    with ``book.glue(..., check=...)``: a withheld one reads "suppressed".
-    """
-    def only(*keys):
-        return {name: {k: f[k] for k in keys if k in f} for name, f in fits.items()}
-
-    every = check_variants(fits)
-    out = {f"n_{name}": check_variants({name: {"ols": f["ols"]}}) for name, f in fits.items()}
-    threat = fits["threat"]
-    out["threat_employability_beta"] = check_variants({"threat": {"ols": threat["ols"]}})
-    for key in ("threat_employability_ame", "threat_employability_or"):
-        out[key] = check_variants({"threat": {"ologit": threat["ologit"]}})
-    if any("weighted" in f for f in fits.values()):
-        out["weighted_max_shift"] = out["weighted_max_shift_term"] = check_variants(only("ols", "weighted"))
-    out["hc3_max_se_ratio"] = check_variants(only("ols", "hc3"))
-    out["ologit_max_gap"] = check_variants(only("ols", "ologit"))
-    threat_vif = check_vifs({"threat": vifs["threat"]}, kind="model")
-    for term in ("age", "years_in_government", "years_in_function"):
-        out[f"vif_{term}"] = out[f"vif_se_{term}"] = threat_vif
-    out["vif_max"] = out["vif_max_term"] = out["vif_verdict"] = check_vifs(vifs, kind="model")
-    for key, (x, y) in {"r_tenure_function": ("years_in_government", "years_in_function"),
-                        "r_age_tenure": ("age", "years_in_government")}.items():
-        # Named as werk.outputcheck.check_claim names a correlation, for the cell of a withheld one.
-        out[key] = outputcheck.check_correlations([models.correlation(df, x, y)], f"r of {x} with {y}")
-    out["n_hold"] = out["failures"] = every
-    out["n_hold_ols"] = check_variants(only("ols"))
-    return out
-
-
-# ----------------------------------------------------------------------------- display
-
-
-def _term_text(terms: str, lang: str) -> str:
-    return ", ".join("sector" if t == _SECTOR and lang == "en" else "overheidsorgaan" if t == _SECTOR
-                     else models.term_label(t, lang) for t in terms.split(", "))
-
-
-def conclusions_table(conc: pd.DataFrame, lang: str = "en", check: bool | str = False,
-                      fits: Mapping[str, Mapping[str, pd.DataFrame]] | None = None,
-                      df: pd.DataFrame | None = None) -> pd.DataFrame:
-    """The output of :func:`conclusions` for reading: each verdict with its estimate and stars.
-
-    A cell reads ``holds (−.15***)``: the verdict, then the variant's estimate (the AME for the
-    ordered logit) with significance stars, or ``p = .63`` for the joint sector test.
-
-    With ``check`` (CBS's output rules, :func:`check_variants` of ``fits``, the variants the
-    conclusions were judged on; ``df`` their data) a variant with fewer than 10 residual degrees of
-    freedom reads "suppressed" in its column and in "every variant", and a binary predictor with a
-    small group gets a dagger; ``attrs["outputcheck"]`` holds the check, and a string also records it
-    under that name.
-    """
-    from werk import tables
-
-    chk = None
-    if check:
-        if fits is None:
-            raise ValueError("conclusions_table(check=...) needs the fits the conclusions were judged on")
-        terms: dict[str, list[str]] = {}
-        for name, term in zip(conc["model"], conc["term"]):
-            terms.setdefault(name, []).extend(term.split(", "))
-        chk = check_variants({name: fits[name] for name in terms}, check if isinstance(check, str) else "",
-                             "table", df=df, terms=terms)
-        if isinstance(check, str):
-            outputcheck.record(chk)
-    hidden = chk.hidden if chk is not None else set()
-    marked = chk.marked if chk is not None else set()
-
-    details = conc.attrs.get("details")
-    labels = LABELS[lang]
-    model_names = {"threat": "threat" if lang == "en" else "bedreiging",
-                   "keep_up": "keeping up" if lang == "en" else "bijbenen"}
-    head = ("outcome", "predictor", "claimed", "every variant") if lang == "en" else (
-        "uitkomst", "voorspeller", "bewering", "elke variant")
-    flag = [any((m, t) in marked for t in ts.split(", ")) for m, ts in zip(conc["model"], conc["term"])]
-    out = pd.DataFrame({
-        head[0]: [model_names.get(m, m) for m in conc["model"]],
-        head[1]: [_term_text(t, lang) + (f" {outputcheck.FLAG}" if f else "")
-                  for t, f in zip(conc["term"], flag)],
-        head[2]: list(conc["claimed"]),
-    })
-    present = conc.attrs.get("variants", [k for k in VARIANTS if k in conc.columns])
-    for key in present:
-        cells = []
-        for cid, model, verdict in zip(conc["id"], conc["model"], conc[key]):
-            if (model, key) in hidden:
-                cells.append(outputcheck.MARK)
-                continue
-            d = details[(details["id"] == cid) & (details["variant"] == key)] if details is not None else None
-            note = ""
-            if d is not None and len(d) == 1 and np.isfinite(d["p"].iloc[0]):
-                est, p = d["estimate"].iloc[0], d["p"].iloc[0]
-                if np.isfinite(est):
-                    note = tables.format_number(est, 2, leading_zero=False) + tables.stars(p)
-                else:
-                    p_text = tables.format_p(p)
-                    note = ("p " if p_text[0] in "<>" else "p = ") + p_text
-            cells.append(f"{verdict} ({note})" if note else verdict)
-        out[labels[key]] = cells
-    # A verdict over every variant would tell what a withheld variant says.
-    out[head[3]] = [outputcheck.MARK if any((m, k) in hidden for k in present) else v
-                    for m, v in zip(conc["model"], conc["every_variant"])]
-    if chk is not None:
-        out.attrs["outputcheck"] = chk
-    return out
-
-
-def failures_text(conc: pd.DataFrame) -> str:
-    """One sentence naming the claims that do not hold under every variant, and where they fail."""
-    labels = {"ols": "in the article's model", "weighted": "with survey weights",
-              "hc3": "with HC3 standard errors", "ologit": "in the ordered logit"}
-    outcome = {"threat": "threat", "keep_up": "keep-up"}
-    present = conc.attrs.get("variants", [k for k in VARIANTS if k in conc.columns])
-    items = []
-    for row in conc[conc["every_variant"] != HOLDS].itertuples(index=False):
-        row = row._asdict()
-        failing = [k for k in present if row[k] == FAILS]
-        missing = [k for k in present if row[k] == NOT_AVAILABLE]
-        if failing and len(failing) == len(present):
-            where = "fails under every variant, the article's own model included"
-        elif failing:
-            where = "fails " + _join([labels[k] for k in failing])
-        else:
-            where = "cannot be judged " + _join([labels[k] for k in missing])
-        items.append(f"{_term_text(row['term'], 'en')} in the {outcome.get(row['model'], row['model'])} model "
-                     f"({row['claimed']}) {where}")
-    if not items:
-        return "None of them fails under any variant."
-    return "The exceptions: " + "; ".join(items) + "."
-
-
-def highlights(
-    df: pd.DataFrame,
-    fits: Mapping[str, Mapping[str, pd.DataFrame]],
-    vifs: Mapping[str, pd.DataFrame],
-    conc: pd.DataFrame,
-) -> dict:
-    """The numbers the robustness appendix states, raw (floats, ints and texts), for gluing.
-
-    Parameters
-    ----------
-    df : DataFrame
-        The data the fits were made on (for the correlations of the time variables).
-    fits : mapping
-        Model name -> :func:`variants` of ``"threat"`` and ``"keep_up"``.
-    vifs : mapping
-        Model name -> :func:`vif`.
-    conc : DataFrame
-        :func:`conclusions` of these fits.
-
-    Returns
-    -------
-    dict
-        Sample sizes, employability in the threat model three ways (beta, AME, odds ratio), what
-        each variant changes over the predictors (sector dummies left out), the VIFs of the time
-        variables and the largest VIF, and the counts of claims that hold.
-    """
-    out: dict = {}
-
-    def predictors(frame: pd.DataFrame) -> pd.DataFrame:
-        return frame[~frame["term"].str.startswith(_SECTOR + "=")].set_index("term")
-
-    for name, f in fits.items():
-        out[f"n_{name}"] = int(f["ols"].attrs["n"])
-    th = {key: predictors(frame) for key, frame in fits["threat"].items()}
-    out["threat_employability_beta"] = float(th["ols"].loc["employability", "estimate"])
-    out["threat_employability_ame"] = float(th["ologit"].loc["employability", "estimate"])
-    out["threat_employability_or"] = float(th["ologit"].loc["employability", "odds_ratio"])
-
-    shifts = pd.concat([(predictors(f["weighted"])["estimate"] - predictors(f["ols"])["estimate"]).abs()
-                        for f in fits.values() if "weighted" in f])
-    if len(shifts):
-        out["weighted_max_shift"] = float(shifts.max())
-        out["weighted_max_shift_term"] = models.term_label(shifts.idxmax())
-    out["hc3_max_se_ratio"] = max(float((predictors(f["hc3"])["se"] / predictors(f["ols"])["se"]).max())
-                                  for f in fits.values())
-    out["ologit_max_gap"] = max(float((predictors(f["ologit"])["estimate"]
-                                       - predictors(f["ols"])["estimate"]).abs().max()) for f in fits.values())
-    failed = [name.replace("_", "-") for name, f in fits.items() if not f["ologit"].attrs["converged"]]
-    out["ologit_note"] = (
-        "The ordered logit converged for both models." if not failed else
-        f"The ordered logit did not converge for the {_join(failed)} model on these data; its column reads n/a."
-    )
-
-    vt = vifs["threat"].set_index("term")
-    for term in ("age", "years_in_government", "years_in_function"):
-        out[f"vif_{term}"] = float(vt.loc[term, "vif"])
-        out[f"vif_se_{term}"] = float(np.sqrt(vt.loc[term, "vif"]))
-    top = max((float(v["vif"].max()), str(v.loc[v["vif"].idxmax(), "term"])) for v in vifs.values())
-    out["vif_max"], out["vif_max_term"] = top[0], models.term_label(top[1])
-    out["vif_verdict"] = (
-        f"below the usual alarm level of {VIF_CONCERN:g}: the predictors overlap, but not so much that their "
-        "separate betas become unreliable"
-        if top[0] < VIF_CONCERN else
-        f"above the usual alarm level of {VIF_CONCERN:g}: the separate betas of the predictors with the "
-        "largest VIFs are unreliable, whatever their p-values"
-    )
-    out["r_tenure_function"] = models.correlation(df, "years_in_government", "years_in_function")["r"]
-    out["r_age_tenure"] = models.correlation(df, "age", "years_in_government")["r"]
-
-    out["n_claims"] = len(conc)
-    out["n_beta"] = int((conc["kind"] == "beta").sum())
-    out["n_ns"] = int((conc["kind"] == "ns").sum())
-    out["n_hold"] = int((conc["every_variant"] == HOLDS).sum())
-    out["n_hold_ols"] = int((conc["ols"] == HOLDS).sum())
-    out["failures"] = failures_text(conc)
-    return out
-
-
-def _join(words: Sequence[str]) -> str:
-    words = list(words)
-    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
-
-
-def vif_table(vifs: Mapping[str, pd.DataFrame], lang: str = "en", decimals: int = 2,
-              check: bool | str = False) -> pd.DataFrame:
-    """VIFs side by side, one column per model (``{"threat": vif(df, "threat"), ...}``).
-
-    With ``check`` (CBS's output rules, :func:`check_vifs`) the column of a model whose auxiliary
-    regressions have fewer than 10 residual degrees of freedom reads "suppressed";
-    ``attrs["outputcheck"]`` holds the check, and a string also records it under that name.
-    """
-    from werk import tables
-
-    chk = None
-    if check:
-        chk = check_vifs(vifs, check if isinstance(check, str) else "", "table")
-        if isinstance(check, str):
-            outputcheck.record(chk)
-
-    terms: list[str] = []
-    for frame in vifs.values():
-        terms += [t for t in frame["term"] if t not in terms]
-    head = "predictor" if lang == "en" else "voorspeller"
-    out = pd.DataFrame({head: [models.term_label(t, lang) for t in terms]})
-    names = {"threat": "threat model" if lang == "en" else "model bedreiging",
-             "keep_up": "keep-up model" if lang == "en" else "model bijbenen"}
-    for name, frame in vifs.items():
-        keyed = frame.set_index("term")["vif"]
-        if chk is not None and name in chk.hidden:
-            out[names.get(name, name)] = outputcheck.MARK
-            continue
-        out[names.get(name, name)] = [tables.format_number(keyed.get(t, np.nan), decimals) for t in terms]
-    if chk is not None:
-        out.attrs["outputcheck"] = chk
-    return out
-
-
-def _plotted(results: Mapping[str, pd.DataFrame], sectors: bool) -> dict[str, pd.DataFrame]:
+def plotted(results: Mapping[str, pd.DataFrame], sectors: bool) -> dict[str, pd.DataFrame]:
     return {key: frame if sectors else frame[~frame["term"].str.startswith(_SECTOR + "=")]
             for key, frame in results.items()}
-
-
-def plot_check(results: Mapping[str, pd.DataFrame], output: str = "", df: pd.DataFrame | None = None,
-               sectors: bool = False) -> outputcheck.Check:
-    """The output check of :func:`plot`'s figure: :func:`check_variants` of the terms it draws."""
-    return check_variants({"": _plotted(results, sectors)}, output, "figure", df=df)
-
-
-def plot(results: Mapping[str, pd.DataFrame], ax=None, lang: str = "en", sectors: bool = False,
-         check: bool | str = False, df: pd.DataFrame | None = None):
-    """Side-by-side coefficient plot of the variants of one model (werk.figures.coefficient_plot).
-
-    All variants are on one scale: SDs of the answer per SD of the predictor (the standardized beta
-    for the linear variants, the AME for the ordered logit). Sector dummies are left out unless
-    ``sectors``.
-
-    With ``check`` (CBS's output rules, :func:`check_variants` of the terms drawn; ``df`` the data of
-    the fits) a variant with fewer than 10 residual degrees of freedom is not drawn, a figure whose
-    every variant fails says why instead, and a binary predictor with a small group gets a dagger
-    (as :func:`werk.figures.coefficient_plot` draws them). A string records the check under that name.
-    """
-    from werk import figures
-
-    shown = _plotted(results, sectors)
-    refused = False
-    if check:
-        chk = plot_check(results, check if isinstance(check, str) else "", df=df, sectors=sectors)
-        if isinstance(check, str):
-            outputcheck.record(chk)
-        refused = chk.status == outputcheck.REFUSED
-    frames = {LABELS[lang].get(key, key): f.rename(columns={"estimate": "beta"}) for key, f in shown.items()}
-    # coefficient_plot runs the same check_model on each variant: it leaves out the refused ones and
-    # draws the daggers, or the note when none is left (then no axis label: there are no numbers).
-    ax = figures.coefficient_plot(frames, ax=ax, lang=lang, check=bool(check), df=df)
-    if refused:
-        return ax
-    ax.set_xlabel("effect in SD of the answer per SD of the predictor (95% CI)" if lang == "en"
-                  else "effect in SD van het antwoord per SD van de voorspeller (95%-BI)")
-    return ax

@@ -8,7 +8,7 @@ width (its longest cell per column) is more than the line holds, and gives it co
 column at least its longest unbreakable word, the rest of the line where it saves the most lines
 (:func:`column_widths`). Sphinx then sets those columns as ``p`` columns, which wrap.
 
-`werk build --pdf` loads it (see :func:`werk.build.stage_pdf`); the HTML book never does.
+`werk build --pdf` loads it (see :func:`werk.build.pipeline.stage_pdf`); the HTML book never does.
 """
 
 from __future__ import annotations

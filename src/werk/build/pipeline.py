@@ -5,8 +5,8 @@ The pipeline, per edition (the whole sample, or one sector):
 1. load and validate the data (a bad file stops here, before anything is written);
 2. execute every notebook of ``_toc.yml`` with papermill into ``_build/executed/<edition>/``
    (sources are never written), in parallel up to the number of cores, each worker in a warm
-   kernel reset between notebooks (see :mod:`werk.kernels`), skipping a notebook whose inputs
-   are unchanged (see :mod:`werk.cache`);
+   kernel reset between notebooks (see :mod:`werk.build.kernels`), skipping a notebook whose inputs
+   are unchanged (see :mod:`werk.build.cache`);
 3. stage the book sources with the executed notebooks in ``_build/stage/<edition>/`` and run
    Jupyter Book on them with ``execute_notebooks: "off"``, ``-W -n --keep-going``, in
    ``_build/sphinx/<edition>/``, where Sphinx keeps its environment: after a prose edit it reads
@@ -37,11 +37,15 @@ from typing import Iterator
 
 import yaml
 
-from werk import codebook, paths
-from werk.errors import WerkError
+from werk.build import cache, kernels
+from werk.core import codebook, paths
+from werk.core.codebook import edition_name, edition_slug
+from werk.core.errors import WerkError
+from werk.disclosure import record, report
+from werk.inputs import frame as analysis_frame
 
 __all__ = ["build", "build_all", "notebooks_in_toc", "editions", "edition_name", "edition_slug", "html_dir",
-           "pdf_path", "stage", "stage_pdf", "compile_book", "add_arguments", "main"]
+           "pdf_path", "stage", "stage_pdf", "compile_book"]
 
 BOOK_FILES = ["_config.yml", "_toc.yml", "intro.md", "references.md", "references.bib", "_static"]
 
@@ -57,26 +61,6 @@ def log(msg: str) -> None:
 def editions() -> list[str]:
     """Every edition's name: ``all``, then the seven sectors' Dutch names in code order."""
     return ["all"] + [nl for nl, _ in codebook.SECTORS.values()]
-
-
-def edition_name(edition: str | None) -> str:
-    """The canonical name of an edition (``all`` or a sector's Dutch name), from a Dutch or English name.
-
-    Raises :class:`werk.errors.WerkError` (exit 2) naming the valid editions when ``edition`` is none.
-    """
-    if edition is None or str(edition).strip().lower() in ("all", ""):
-        return "all"
-    try:
-        return codebook.SECTORS[codebook.sector_code(str(edition))][0]
-    except ValueError:
-        valid = "; ".join(f"'{nl}' ({en})" for nl, en in codebook.SECTORS.values())
-        raise WerkError(f"unknown edition {edition!r}; choose 'all' or a sector, by its Dutch or English "
-                        f"name (dashes for spaces are fine): {valid}") from None
-
-
-def edition_slug(edition: str) -> str:
-    """Folder name of an edition: ``all`` or the sector's Dutch name with dashes."""
-    return edition_name(edition).replace(" ", "-")
 
 
 def html_dir(edition: str = "all", root: Path | None = None) -> Path:
@@ -123,17 +107,33 @@ def notebooks_in_toc(root: Path | None = None) -> list[Path]:
     return [p for p in toc_pages(root) if p.suffix == ".ipynb"]
 
 
-def _execute_one(job: dict, kernel) -> dict:
-    """Run one notebook with papermill in a worker's warm kernel; return timing or the error."""
-    from werk import cache
+def reads_records(nb_path: Path) -> bool:
+    """True for a notebook that summarizes what other pages recorded (metadata ``werk.reads_records``).
 
+    Such a page (the ledger, the output-check appendix) runs after every other page of its edition,
+    and their records are part of its cache key, so it is never stale.
+    """
+    nb = json.loads(Path(nb_path).read_text(encoding="utf-8"))
+    return bool(nb.get("metadata", {}).get("werk", {}).get("reads_records"))
+
+
+def _execute_one(job: dict, kernel) -> dict:
+    """Run one notebook with papermill in a worker's warm kernel; return timing or the error.
+
+    Either way (run, or taken from the cache), the page's records file is brought up to date.
+    """
     src, out = Path(job["src"]), Path(job["out"])
     key = job["key"]
+    if job["reads_records"]:
+        # The records of the pages it summarizes ran (or were taken from the cache) before it.
+        key = cache.key(src, job["parameters"], job["data_files"],
+                        extra=record.records_digest(job["records"], job["reads"]))
     reused = None if job["force"] else cache.reuse(src, out, key)
     if reused:
+        record.write_page_record(out, job["records"])
         return {"nb": job["name"], "slug": job["slug"], "seconds": 0.0, "cached": True,
                 "prose": reused == "prose"}
-    from papermill.exceptions import PapermillExecutionError  # papermill loads slowly: only to run
+    from papermill.exceptions import PapermillExecutionError  # lazy: papermill loads slowly, only to run
 
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_suffix(".running.ipynb")
@@ -151,23 +151,41 @@ def _execute_one(job: dict, kernel) -> dict:
         return {"nb": job["name"], "slug": job["slug"],
                 "error": f"{job['name']}: {type(exc).__name__}: {exc}"}
     cache.store(tmp, out, key)
+    record.write_page_record(out, job["records"])
     return {"nb": job["name"], "slug": job["slug"], "seconds": time.perf_counter() - t0, "cached": False}
 
 
-def _jobs(parameters: dict, edition: str, force: bool, root: Path) -> list[dict]:
-    """One job per notebook of ``_toc.yml`` for one edition, each with its cache key."""
-    from werk import cache
+def records_root(root: Path | None = None) -> Path:
+    """Where the page records of every edition are kept: ``_build/records/<edition>/<page>.json``."""
+    return (root or paths.ROOT) / "_build" / "records"
 
+
+def _jobs(parameters: dict, edition: str, force: bool, root: Path) -> list[dict]:
+    """One job per notebook of ``_toc.yml`` for one edition, each with its cache key.
+
+    A page that reads records waits for every page of the edition before it in book order that does
+    not (``after``: their positions in the list), and for the summarizing pages before it.
+    """
     slug = edition_slug(edition)
     out_root = root / "_build" / "executed" / slug
     data_files = [parameters["data_path"]]
     if parameters.get("mapping_path"):
         data_files.append(parameters["mapping_path"])
-    return [
-        {"src": str(root / nb), "out": str(out_root / nb), "name": str(nb), "parameters": parameters,
-         "key": cache.key(root / nb, parameters, data_files), "force": force, "slug": slug}
-        for nb in notebooks_in_toc(root)
-    ]
+    jobs = []
+    for nb in notebooks_in_toc(root):
+        summarizes = reads_records(root / nb)
+        jobs.append({
+            "src": str(root / nb), "out": str(out_root / nb), "name": str(nb), "parameters": parameters,
+            "data_files": data_files, "reads_records": summarizes,
+            "records": str(records_root(root) / slug),
+            "key": None if summarizes else cache.key(root / nb, parameters, data_files),
+            "force": force, "slug": slug,
+        })
+    for i, job in enumerate(jobs):
+        job["after"] = ([k for k, other in enumerate(jobs) if k != i and (not other["reads_records"] or k < i)]
+                        if job["reads_records"] else [])
+        job["reads"] = [Path(jobs[k]["src"]).stem for k in job["after"]]
+    return jobs
 
 
 def execute_editions(
@@ -177,16 +195,18 @@ def execute_editions(
     """Execute every notebook of several editions (``runs``: edition -> parameters) on one set of kernels.
 
     The notebooks run edition after edition on ``jobs`` threads (default: the number of cores),
-    each with a warm kernel (:mod:`werk.kernels`). ``when_done(edition, ran)`` is called as soon as
+    each with a warm kernel (:mod:`werk.build.kernels`). ``when_done(edition, ran)`` is called as soon as
     the last notebook of an edition finished without error, so its book can be compiled while
     the next edition runs. Returns the errors, by edition (empty when all ran), and the number of
     notebooks each edition executed (rather than took from the cache).
     """
-    from werk import kernels
-
     root = root or paths.ROOT
     by_edition = {e: _jobs(p, e, force, root) for e, p in runs.items()}
-    job_list = [j for js in by_edition.values() for j in js]
+    job_list = []
+    for js in by_edition.values():  # ``after`` holds positions within an edition: make them global
+        for j in js:
+            j["after"] = [len(job_list) + k for k in j["after"]]
+        job_list.extend(js)
     total = {edition_slug(e): len(js) for e, js in by_edition.items()}
     left = dict(total)
     ran = {e: 0 for e in by_edition}
@@ -219,7 +239,8 @@ def execute_editions(
     folders = sorted({str(Path(j["src"]).parent) for j in job_list})
     workers = max(1, min(jobs or os.cpu_count() or 1, len(job_list)))
     # The notebooks read the data through the frames the build validated (werk.book.load).
-    env = {"WERK_FRAME_CACHE": str(frames_dir(root))}
+    # and the pages that summarize others read those pages' records (werk.book.page_records).
+    env = {"WERK_FRAME_CACHE": str(frames_dir(root)), "WERK_RECORDS": str(records_root(root))}
     kernels.run_jobs(job_list, _execute_one, workers, roots=folders, done=report, env=env)
     failed = {e: "a notebook failed, the previous book is left in place:\n  " + "\n  ".join(errs)
               for e, errs in errors.items()}
@@ -473,7 +494,7 @@ def stage_pdf(stage_dir: Path) -> Path:
     edition_line = latex_escape(cfg.get("html", {}).get("extra_footer", ""))
     edition_cmd = f"\\renewcommand{{\\WerkEdition}}{{{edition_line}}}\n"
     elements["preamble"] = elements.get("preamble", "") + edition_cmd
-    cfg["sphinx"].setdefault("extra_extensions", []).append("werk.latex")
+    cfg["sphinx"].setdefault("extra_extensions", []).append("werk.build.latex")
     (st / "_config.yml").write_text(yaml.safe_dump(cfg, sort_keys=False, allow_unicode=True))
     return st
 
@@ -540,12 +561,10 @@ def compile_book(
     The HTML is built in ``_build/sphinx/<slug>``, which keeps Sphinx's environment. With
     ``fresh=False`` (no notebook ran: a prose edit) and nothing but page sources changed since the
     last compile, Sphinx reads and writes only the changed pages, or every page when what others
-    show of them changed (:mod:`werk.sphinx_ext`). Otherwise, or after a failure, it starts over:
+    show of them changed (:mod:`werk.build.sphinx_ext`). Otherwise, or after a failure, it starts over:
     a notebook that ran may have changed numbers other pages quote. ``runner`` runs Jupyter Book
     (default :func:`_jupyter_book`, a subprocess; :func:`build_all` passes a :class:`CompilePool`'s).
     """
-    from werk import cache
-
     root = root or paths.ROOT
     slug = edition_slug(edition)
     # An unchanged book is not compiled at all: the book records the digest of the sources it was
@@ -623,21 +642,16 @@ def compile_book(
 MANIFEST = "werk-stage.json"
 
 
-def _output_check_report(frame, edition: str, html: Path, root: Path, force: bool) -> Path:
+def _output_check_report(edition: str, info: dict, html: Path, root: Path) -> Path:
     """Write what CBS's output checker needs, every check of the book, to ``<html>/output-check.json``.
 
-    Checking the whole book takes seconds, so the report is kept in ``_build/checks/<slug>`` under a
-    key of the data frame, the edition and the werk source, and recomputed only when one changed.
+    The report is a summary of what each page recorded when it was executed (its records file), in
+    book order: nothing is recomputed, so an output an analyst adds to a page is in it.
     """
-    from werk import cache, outputcheck
-
-    saved = root / "_build" / "checks" / edition_slug(edition) / "output-check.json"
-    saved.parent.mkdir(parents=True, exist_ok=True)
-    key = cache.frame_key(frame, edition=edition)
-    cache.produce(saved, key, lambda tmp: outputcheck.write_report(frame, tmp, edition=edition), force=force)
-    target = html / "output-check.json"
-    shutil.copy2(saved, target)
-    return target
+    folder = records_root(root) / edition_slug(edition)
+    pages = [nb.stem for nb in notebooks_in_toc(root) if (folder / f"{nb.stem}.json").is_file()]
+    records = record.read_records(folder, pages)
+    return report.write_report(records, html / "output-check.json", edition=edition, respondents=info["n"])
 
 
 def pdf_path(edition: str = "all", root: Path | None = None) -> Path:
@@ -662,10 +676,8 @@ def _swap(new: Path, final: Path) -> None:
 def _prepare(frame, edition: str, data: Path, mapping: Path | None, weighted: bool,
              lang: str) -> tuple[dict, dict]:
     """An edition's info (checked for size) and its papermill parameters."""
-    from werk import book
-
-    info = book.edition_info(frame, edition, data)
-    book.check_edition_size(info)
+    info = analysis_frame.edition_info(frame, edition, data)
+    analysis_frame.check_edition_size(info)
     log(f"[{edition_slug(edition)}] {info['edition_label']}: {info['n']} respondents")
     parameters = {
         "data_path": str(data),
@@ -686,7 +698,7 @@ def _finish(frame, edition: str, info: dict, pdf: bool, force: bool, root: Path,
     """
     st = stage(root / "_build" / "executed" / edition_slug(edition), edition, info, root)
     out = compile_book(st, edition, "html", root, force=force, fresh=fresh, runner=runner)
-    _output_check_report(frame, edition, out, root, force)
+    _output_check_report(edition, info, out, root)
     result = out / "index.html"
     if pdf:
         result = compile_book(st, edition, "pdflatex", root, force=force, runner=runner)
@@ -723,14 +735,12 @@ def locked(root: Path, slugs) -> Iterator[None]:
 
 
 def frames_dir(root: Path | None = None) -> Path:
-    """Where validated data frames are kept between builds (:func:`werk.cache.validated_frame`)."""
+    """Where validated data frames are kept between builds (:func:`werk.build.cache.validated_frame`)."""
     return (root or paths.ROOT) / "_build" / "frames"
 
 
 def _load(data, mapping, root: Path) -> tuple:
     """The validated frame and the resolved paths of the data file and the mapping."""
-    from werk import cache
-
     data = Path(data or paths.TWIN).resolve()
     mapping = Path(mapping).resolve() if mapping else None
     log(f"validating {data}")
@@ -753,10 +763,8 @@ def build(
 
     ``edition`` is ``all`` or a sector by its Dutch or English name; an unknown name, a file that
     fails validation or an edition below :data:`werk.book.MIN_EDITION_N` respondents stops the build
-    with a :class:`werk.errors.WerkError` before anything is written.
+    with a :class:`werk.core.errors.WerkError` before anything is written.
     """
-    from werk import cache
-
     root = root or paths.ROOT
     edition = edition_name(edition)
     t0 = time.perf_counter()
@@ -786,8 +794,6 @@ def build_all(
     a notebook error, a failed compile), :class:`BuildError` lists them all, with what was built.
     """
     from concurrent.futures import ThreadPoolExecutor
-
-    from werk import cache
 
     root = root or paths.ROOT
     names = editions()
@@ -827,33 +833,3 @@ def build_all(
         failed = "\n  ".join(f"{e}: {errors[e]}" for e in names if e in errors)
         raise BuildError(f"{len(errors)} of {len(names)} editions failed:\n  {failed}\nbuilt:\n  {built}")
     return [results[e] for e in names]
-
-
-def add_arguments(p) -> None:
-    p.add_argument("--data", help="data file (default: the synthetic twin, data/twin.csv)")
-    p.add_argument("--mapping", help="YAML mapping of the file's variables onto the codebook")
-    p.add_argument("--edition", default="all",
-                   help="'all' (default) or a sector, Dutch or English: 'gemeente', 'judiciary', ...")
-    p.add_argument("--all-editions", action="store_true",
-                   help="build the full book and all seven sector editions, sharing warm kernels")
-    p.add_argument("--pdf", action="store_true",
-                   help="also build the PDF (pdflatex) into _build/pdf/book.pdf and print its path")
-    p.add_argument("--force", action="store_true", help="ignore the execution cache: run every notebook")
-    p.add_argument("--jobs", type=int, default=None,
-                   help="notebooks run at once (default: the number of cores)")
-    p.add_argument("--weighted", action="store_true", help="use the survey weights in the models")
-    p.add_argument("--lang", choices=["en", "nl"], default="en", help="language of figure and table labels")
-
-
-def main(args) -> int:
-    if args.all_editions:
-        results = build_all(args.data, args.mapping, force=args.force, pdf=args.pdf,
-                            weighted=args.weighted, lang=args.lang)
-        for r in results:
-            print(r)
-        return 0
-    result = build(args.data, args.mapping, args.edition, pdf=args.pdf, force=args.force, jobs=args.jobs,
-                   weighted=args.weighted, lang=args.lang)
-    print(result)
-    return 0
-

@@ -12,7 +12,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from werk.core.errors import WerkError
+
 __all__ = [
+    "term_label",
+    "edition_name",
+    "edition_slug",
     "Variable",
     "VARIABLES",
     "SECTORS",
@@ -255,3 +260,34 @@ def _lang_index(lang: str) -> int:
     if lang not in ("en", "nl"):
         raise ValueError(f"lang must be 'en' or 'nl', not {lang!r}")
     return 0 if lang == "nl" else 1
+
+
+def edition_name(edition: str | None) -> str:
+    """The canonical name of an edition (``all`` or a sector's Dutch name), from a Dutch or English name.
+
+    Raises :class:`werk.core.errors.WerkError` (exit 2) naming the valid editions when ``edition`` is none.
+    """
+    if edition is None or str(edition).strip().lower() in ("all", ""):
+        return "all"
+    try:
+        return SECTORS[sector_code(str(edition))][0]
+    except ValueError:
+        valid = "; ".join(f"'{nl}' ({en})" for nl, en in SECTORS.values())
+        raise WerkError(f"unknown edition {edition!r}; choose 'all' or a sector, by its Dutch or English "
+                        f"name (dashes for spaces are fine): {valid}") from None
+
+
+def edition_slug(edition: str) -> str:
+    """Folder name of an edition: ``all`` or the sector's Dutch name with dashes."""
+    return edition_name(edition).replace(" ", "-")
+
+
+def term_label(term: str, lang: str = "en") -> str:
+    """Readable label of a model term (a variable or a ``sector=k`` dummy)."""
+    if term.startswith("sector="):
+        return value_labels("sector", lang)[int(term.split("=")[1])]
+    if term == "hrm_leadership":
+        return "HRM en leiderschap" if lang == "nl" else "HRM and leadership"
+    if term not in VARIABLES:
+        return term.replace("_", " ")
+    return label(term, lang)

@@ -222,32 +222,65 @@ def run_jobs(jobs: list, run: Callable, workers: int, roots: Iterable[Path] = ()
              done: Callable | None = None, env: dict | None = None) -> list:
     """Run ``run(job, kernel)`` for every job on ``workers`` threads, each with its own warm :class:`Kernel`.
 
-    Jobs are taken in order as threads come free; a kernel starts only when its thread first
+    Jobs are taken in order as threads come free, but a job whose ``after`` (positions in ``jobs``)
+    are not all finished waits for them; a job one of whose ``after`` failed (returned a result with
+    an ``error``) is not run, and its result says so. A kernel starts only when its thread first
     executes a notebook (a fully cached build starts none). ``done(result)`` is called, in the
     caller's thread, as each job finishes; ``env`` goes to every kernel's environment. Returns the
     results in job order.
     """
-    todo: queue.Queue = queue.Queue()
-    for i, job in enumerate(jobs):
-        todo.put((i, job))
+    pending = list(range(len(jobs)))
+    results: list = [None] * len(jobs)
+    finished_ok: set[int] = set()
+    failed: set[int] = set()
+    lock = threading.Condition()
     finished: queue.Queue = queue.Queue()
     roots = list(roots)
-
     stop = threading.Event()  # set by a job that raised: no new job starts, running ones finish
+
+    def take():
+        """The next job that may start (its ``after`` all finished), or None when none is left."""
+        with lock:
+            while pending and not stop.is_set():
+                for pos, i in enumerate(pending):
+                    after = jobs[i].get("after", []) if isinstance(jobs[i], dict) else []
+                    if all(a in finished_ok or a in failed for a in after):
+                        del pending[pos]
+                        blocked = [a for a in after if a in failed]
+                        return i, blocked
+                lock.wait()
+            return None
+
+    def settle(i, res):
+        with lock:
+            (failed if res is None or (isinstance(res, dict) and "error" in res) else finished_ok).add(i)
+            lock.notify_all()
 
     def worker():
         kernel = Kernel(roots, env=env)
         try:
-            while not stop.is_set():
-                try:
-                    i, job = todo.get_nowait()
-                except queue.Empty:
+            while True:
+                got = take()
+                if got is None:
                     return
+                i, blocked = got
+                job = jobs[i]
+                if blocked:
+                    names = ", ".join(str(jobs[a].get("name", a)) for a in blocked)
+                    res = {"nb": job.get("name"), "slug": job.get("slug"),
+                           "error": f"{job.get('name')}: not run, since {names} failed"}
+                    settle(i, res)
+                    finished.put((i, res, None))
+                    continue
                 try:
-                    finished.put((i, run(job, kernel), None))
+                    res = run(job, kernel)
                 except BaseException as exc:  # handed to the caller, who re-raises it
                     stop.set()
+                    settle(i, None)
                     finished.put((i, None, exc))
+                    continue
+                settle(i, res)
+                finished.put((i, res, None))
         finally:
             kernel.close()
 
@@ -255,10 +288,11 @@ def run_jobs(jobs: list, run: Callable, workers: int, roots: Iterable[Path] = ()
                for k in range(max(1, min(workers, len(jobs))))]
     for t in threads:
         t.start()
-    results: list = [None] * len(jobs)
     for _ in jobs:
         i, res, exc = finished.get()
         if exc is not None:
+            with lock:
+                lock.notify_all()
             for t in threads:
                 t.join()
             raise exc

@@ -2,7 +2,8 @@
 
 from pathlib import Path
 
-PACKAGE = Path(__file__).resolve().parent
+#: The installed ``werk`` package (``src/werk``): what the execution cache hashes.
+PACKAGE = Path(__file__).resolve().parents[1]
 ROOT = PACKAGE.parents[1]
 DATA = ROOT / "data"
 NOTEBOOKS = ROOT / "notebooks"

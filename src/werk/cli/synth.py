@@ -1,0 +1,60 @@
+"""``werk synth``: generate the synthetic twin, or fit its parameters to a real file."""
+
+from __future__ import annotations
+
+import argparse
+import time
+from pathlib import Path
+
+import yaml
+
+from werk.core import paths
+from werk.core.errors import WerkError
+from werk.inputs import data as werk_data
+from werk.stats import ledger, synth
+
+
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("action", nargs="?", choices=["fit"],
+                        help="'fit FILE': estimate the twin's parameters from a real file instead of generating")
+    parser.add_argument("file", nargs="?", help="the real data file (with 'fit')")
+    parser.add_argument("--seed", type=int, default=None, help=f"random seed (default {synth.DEFAULT_SEED})")
+    parser.add_argument("--n", type=int, default=None, help=f"respondents (default {synth.DEFAULT_N} or the params' n)")
+    parser.add_argument("--out", default=None,
+                        help=f"output file (default {paths.TWIN.relative_to(paths.ROOT)}; with fit: the params YAML)")
+    parser.add_argument("--params", default=None, help="parameter file (default data/twin_params.yml)")
+    parser.add_argument("--mapping", default=None, help="mapping of a real file onto the codebook (with fit)")
+    parser.add_argument("--report", action="store_true", help="print target beside achieved")
+
+
+def main(args) -> int:
+    if args.action == "fit":
+        if not args.file or not args.out:
+            raise WerkError("usage: werk synth fit FILE [--mapping M] --out params.yml")
+        synth.progress(f"loading {args.file}")
+        real = werk_data.load(args.file, args.mapping)
+        params = synth.fit(real)
+        Path(args.out).write_text(
+            "# Twin parameters fitted by `werk synth fit`: aggregates only, each resting on at least "
+            f"{synth.MIN_CELL} respondents.\n" + yaml.safe_dump(synth.plain(params), sort_keys=False, allow_unicode=True),
+            encoding="utf-8",
+        )
+        synth.progress(f"wrote {args.out}")
+        return 0
+    if args.file:
+        raise WerkError(f"unexpected argument {args.file!r}; did you mean 'werk synth fit {args.file}'?")
+    params = synth.load_params(args.params)
+    seed = args.seed if args.seed is not None else int(params.get("seed", synth.DEFAULT_SEED))
+    n = args.n if args.n is not None else int(params.get("n", synth.DEFAULT_N))
+    t0 = time.perf_counter()
+    df = synth.generate(params, seed=seed, n=n, quiet=False)
+    out = Path(args.out) if args.out else paths.TWIN
+    synth.write(df, out)
+    synth.progress(f"wrote {out} ({n} rows, seed {seed}) in {time.perf_counter() - t0:.1f} s")
+    if args.report:
+        print(synth.report(df, params))
+        print()
+        print(ledger.ledger(df).to_string(index=False))
+    return 0

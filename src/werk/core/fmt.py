@@ -1,0 +1,135 @@
+"""The one formatter of the book: numbers, percentages, counts, p-values, thresholds and intervals.
+
+It sits in the foundation because every layer prints numbers: the claims print a value as the article
+rounds it, the ledger and the audit write them into their reasons, and the tables, figures and the prose
+show them. One module keeps every number in one style:
+
+* negatives use the true minus sign "−" (U+2212); a value that rounds to zero is shown unsigned;
+* coefficients in tables (β, r, confidence limits, R²): two decimals *with* a leading zero (``"0.04"``),
+  because a standardized beta is not bounded by 1; as the article prints them (APA) without it (``".04"``);
+* p values: APA style, three decimals without a leading zero (``".023"``), ``"< .001"`` below .001 and
+  ``"> .999"`` above .999, with a no-break space so that "< .001" never breaks in a narrow cell;
+* a significance threshold as printed (``".05"``, ``".001"``): :func:`format_alpha`;
+* counts with a thousands separator (``"1,234"``; Dutch ``"1.234"``); percentages with the decimal
+  separator of ``lang``;
+* significance stars: ``*`` p < .05, ``**`` p < .01, ``***`` p < .001 (strictly below the bound).
+"""
+
+from __future__ import annotations
+
+import math
+
+__all__ = [
+    "MINUS",
+    "NBSP",
+    "STAR_LEVELS",
+    "format_number",
+    "format_coef",
+    "format_percent",
+    "format_count",
+    "format_p",
+    "format_p_text",
+    "format_alpha",
+    "format_ci",
+    "stars",
+    "star_note",
+]
+
+MINUS = "\u2212"
+#: A no-break space keeps "< .001" and a confidence interval on one line in narrow table columns.
+NBSP = "\u00a0"
+
+#: (upper bound, stars), checked in order: p < bound gets the stars.
+STAR_LEVELS: tuple[tuple[float, str], ...] = ((0.001, "***"), (0.01, "**"), (0.05, "*"))
+
+
+def _finite(x) -> bool:
+    return x is not None and math.isfinite(float(x))
+
+
+
+
+def format_number(x: float, decimals: int = 2, leading_zero: bool = True, decimal: str = ".") -> str:
+    """Format a number with a true minus sign; a value rounding to zero is unsigned.
+
+    Parameters
+    ----------
+    x : float
+        The value; NaN gives an empty string.
+    decimals : int
+        Digits after the decimal separator.
+    leading_zero : bool
+        ``False`` drops the zero before the separator (APA: ``".04"``).
+    decimal : str
+        Decimal separator.
+    """
+    if not _finite(x):
+        return ""
+    s = f"{abs(float(x)):.{decimals}f}"
+    negative = x < 0 and float(s) != 0.0
+    if not leading_zero and s.startswith("0."):
+        s = s[1:]
+    if decimal != ".":
+        s = s.replace(".", decimal)
+    return (MINUS if negative else "") + s
+
+
+def format_percent(x: float, lang: str = "en", decimals: int = 1) -> str:
+    """A percentage with ``decimals`` decimals and the separator of ``lang`` (no % sign)."""
+    return format_number(x, decimals, decimal="," if lang == "nl" else ".")
+
+
+def format_count(n: int, lang: str = "en") -> str:
+    """A whole number with a thousands separator ("," in English, "." in Dutch)."""
+    s = f"{int(n):,}"
+    return s.replace(",", ".") if lang == "nl" else s
+
+
+def format_p(p: float) -> str:
+    """APA p value: ``"< .001"``, ``".023"``, ``".050"``, ``"> .999"``."""
+    if not _finite(p):
+        return ""
+    if p < 0.001:
+        return f"<{NBSP}.001"
+    if p > 0.999:
+        return f">{NBSP}.999"
+    return format_number(p, 3, leading_zero=False)
+
+
+def format_ci(low: float, high: float, decimals: int = 2) -> str:
+    """Confidence interval as ``"[−0.08, −0.03]"``."""
+    return f"[{format_number(low, decimals)},{NBSP}{format_number(high, decimals)}]"
+
+
+def stars(p: float) -> str:
+    """Significance stars: * p < .05, ** p < .01, *** p < .001."""
+    if not _finite(p):
+        return ""
+    for bound, mark in STAR_LEVELS:
+        if p < bound:
+            return mark
+    return ""
+
+
+def star_note(lang: str = "en") -> str:
+    """The note explaining the stars."""
+    return "* p < .05, ** p < .01, *** p < .001" + (" (tweezijdig)" if lang == "nl" else " (two-sided)")
+
+
+def format_coef(x: float, decimals: int = 2) -> str:
+    """A coefficient as the article prints it (APA): no leading zero, a true minus (``"−.13"``)."""
+    return format_number(x, decimals, leading_zero=False)
+
+
+def format_p_text(p: float) -> str:
+    """A p value in running text: ``"p = .023"``, ``"p < .001"`` (empty for a missing p)."""
+    f = format_p(p)
+    if not f:
+        return ""
+    return f"p {f}" if f[0] in "<>" else f"p = {f}"
+
+
+def format_alpha(alpha: float) -> str:
+    """A significance threshold as the article prints it: ``".05"``, ``".001"``, ``"1"``."""
+    s = format(float(alpha), "g")
+    return s[1:] if s.startswith("0.") else s

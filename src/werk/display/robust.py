@@ -1,0 +1,264 @@
+"""The robustness appendix's tables and figure: conclusions per variant, VIFs, the variant plot.
+
+Each takes ``check=`` as :mod:`werk.display.tables` and :mod:`werk.display.figures` do: the output is
+checked by :mod:`werk.disclosure.robust` and, with a name, recorded for its page.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+
+from werk.core import fmt
+from werk.disclosure import record
+from werk.disclosure import rules as outputcheck
+from werk.disclosure.robust import check_variants, check_vifs, plot_check
+from werk.display import figures
+from werk.stats import models
+from werk.stats import robust
+from werk.stats.robust import _SECTOR, FAILS, HOLDS, LABELS, NOT_AVAILABLE, VARIANTS, VIF_CONCERN
+
+__all__ = ["conclusions_table", "failures_text", "highlights", "vif_table", "plot"]
+
+def _term_text(terms: str, lang: str) -> str:
+    return ", ".join("sector" if t == _SECTOR and lang == "en" else "overheidsorgaan" if t == _SECTOR
+                     else models.term_label(t, lang) for t in terms.split(", "))
+
+
+def conclusions_table(conc: pd.DataFrame, lang: str = "en", check: bool | str = False,
+                      fits: Mapping[str, Mapping[str, pd.DataFrame]] | None = None,
+                      df: pd.DataFrame | None = None) -> pd.DataFrame:
+    """The output of :func:`conclusions` for reading: each verdict with its estimate and stars.
+
+    A cell reads ``holds (−.15***)``: the verdict, then the variant's estimate (the AME for the
+    ordered logit) with significance stars, or ``p = .63`` for the joint sector test.
+
+    With ``check`` (CBS's output rules, :func:`check_variants` of ``fits``, the variants the
+    conclusions were judged on; ``df`` their data) a variant with fewer than 10 residual degrees of
+    freedom reads "suppressed" in its column and in "every variant", and a binary predictor with a
+    small group gets a dagger; ``attrs["outputcheck"]`` holds the check, and a string also records it
+    under that name.
+    """
+    chk = None
+    if check:
+        if fits is None:
+            raise ValueError("conclusions_table(check=...) needs the fits the conclusions were judged on")
+        terms: dict[str, list[str]] = {}
+        for name, term in zip(conc["model"], conc["term"]):
+            terms.setdefault(name, []).extend(term.split(", "))
+        chk = check_variants({name: fits[name] for name in terms}, check if isinstance(check, str) else "",
+                             "table", df=df, terms=terms)
+        if isinstance(check, str):
+            record.record(chk)
+    hidden = chk.hidden if chk is not None else set()
+    marked = chk.marked if chk is not None else set()
+
+    details = conc.attrs.get("details")
+    labels = LABELS[lang]
+    model_names = {"threat": "threat" if lang == "en" else "bedreiging",
+                   "keep_up": "keeping up" if lang == "en" else "bijbenen"}
+    head = ("outcome", "predictor", "claimed", "every variant") if lang == "en" else (
+        "uitkomst", "voorspeller", "bewering", "elke variant")
+    flag = [any((m, t) in marked for t in ts.split(", ")) for m, ts in zip(conc["model"], conc["term"])]
+    out = pd.DataFrame({
+        head[0]: [model_names.get(m, m) for m in conc["model"]],
+        head[1]: [_term_text(t, lang) + (f" {outputcheck.FLAG}" if f else "")
+                  for t, f in zip(conc["term"], flag)],
+        head[2]: list(conc["claimed"]),
+    })
+    present = conc.attrs.get("variants", [k for k in VARIANTS if k in conc.columns])
+    for key in present:
+        cells = []
+        for cid, model, verdict in zip(conc["id"], conc["model"], conc[key]):
+            if (model, key) in hidden:
+                cells.append(outputcheck.MARK)
+                continue
+            d = details[(details["id"] == cid) & (details["variant"] == key)] if details is not None else None
+            note = ""
+            if d is not None and len(d) == 1 and np.isfinite(d["p"].iloc[0]):
+                est, p = d["estimate"].iloc[0], d["p"].iloc[0]
+                if np.isfinite(est):
+                    note = fmt.format_number(est, 2, leading_zero=False) + fmt.stars(p)
+                else:
+                    p_text = fmt.format_p(p)
+                    note = ("p " if p_text[0] in "<>" else "p = ") + p_text
+            cells.append(f"{verdict} ({note})" if note else verdict)
+        out[labels[key]] = cells
+    # A verdict over every variant would tell what a withheld variant says.
+    out[head[3]] = [outputcheck.MARK if any((m, k) in hidden for k in present) else v
+                    for m, v in zip(conc["model"], conc["every_variant"])]
+    if chk is not None:
+        out.attrs["outputcheck"] = chk
+    return out
+
+
+def failures_text(conc: pd.DataFrame) -> str:
+    """One sentence naming the claims that do not hold under every variant, and where they fail."""
+    labels = {"ols": "in the article's model", "weighted": "with survey weights",
+              "hc3": "with HC3 standard errors", "ologit": "in the ordered logit"}
+    outcome = {"threat": "threat", "keep_up": "keep-up"}
+    present = conc.attrs.get("variants", [k for k in VARIANTS if k in conc.columns])
+    items = []
+    for row in conc[conc["every_variant"] != HOLDS].itertuples(index=False):
+        row = row._asdict()
+        failing = [k for k in present if row[k] == FAILS]
+        missing = [k for k in present if row[k] == NOT_AVAILABLE]
+        if failing and len(failing) == len(present):
+            where = "fails under every variant, the article's own model included"
+        elif failing:
+            where = "fails " + _join([labels[k] for k in failing])
+        else:
+            where = "cannot be judged " + _join([labels[k] for k in missing])
+        items.append(f"{_term_text(row['term'], 'en')} in the {outcome.get(row['model'], row['model'])} model "
+                     f"({row['claimed']}) {where}")
+    if not items:
+        return "None of them fails under any variant."
+    return "The exceptions: " + "; ".join(items) + "."
+
+
+def highlights(
+    df: pd.DataFrame,
+    fits: Mapping[str, Mapping[str, pd.DataFrame]],
+    vifs: Mapping[str, pd.DataFrame],
+    conc: pd.DataFrame,
+) -> dict:
+    """The numbers the robustness appendix states, raw (floats, ints and texts), for gluing.
+
+    Parameters
+    ----------
+    df : DataFrame
+        The data the fits were made on (for the correlations of the time variables).
+    fits : mapping
+        Model name -> :func:`variants` of ``"threat"`` and ``"keep_up"``.
+    vifs : mapping
+        Model name -> :func:`vif`.
+    conc : DataFrame
+        :func:`conclusions` of these fits.
+
+    Returns
+    -------
+    dict
+        Sample sizes, employability in the threat model three ways (beta, AME, odds ratio), what
+        each variant changes over the predictors (sector dummies left out), the VIFs of the time
+        variables and the largest VIF, and the counts of claims that hold.
+    """
+    out: dict = {}
+
+    def predictors(frame: pd.DataFrame) -> pd.DataFrame:
+        return frame[~frame["term"].str.startswith(_SECTOR + "=")].set_index("term")
+
+    for name, f in fits.items():
+        out[f"n_{name}"] = int(f["ols"].attrs["n"])
+    th = {key: predictors(frame) for key, frame in fits["threat"].items()}
+    out["threat_employability_beta"] = float(th["ols"].loc["employability", "estimate"])
+    out["threat_employability_ame"] = float(th["ologit"].loc["employability", "estimate"])
+    out["threat_employability_or"] = float(th["ologit"].loc["employability", "odds_ratio"])
+
+    shifts = pd.concat([(predictors(f["weighted"])["estimate"] - predictors(f["ols"])["estimate"]).abs()
+                        for f in fits.values() if "weighted" in f])
+    if len(shifts):
+        out["weighted_max_shift"] = float(shifts.max())
+        out["weighted_max_shift_term"] = models.term_label(shifts.idxmax())
+    out["hc3_max_se_ratio"] = max(float((predictors(f["hc3"])["se"] / predictors(f["ols"])["se"]).max())
+                                  for f in fits.values())
+    out["ologit_max_gap"] = max(float((predictors(f["ologit"])["estimate"]
+                                       - predictors(f["ols"])["estimate"]).abs().max()) for f in fits.values())
+    failed = [name.replace("_", "-") for name, f in fits.items() if not f["ologit"].attrs["converged"]]
+    out["ologit_note"] = (
+        "The ordered logit converged for both models." if not failed else
+        f"The ordered logit did not converge for the {_join(failed)} model on these data; its column reads n/a."
+    )
+
+    vt = vifs["threat"].set_index("term")
+    for term in ("age", "years_in_government", "years_in_function"):
+        out[f"vif_{term}"] = float(vt.loc[term, "vif"])
+        out[f"vif_se_{term}"] = float(np.sqrt(vt.loc[term, "vif"]))
+    top = max((float(v["vif"].max()), str(v.loc[v["vif"].idxmax(), "term"])) for v in vifs.values())
+    out["vif_max"], out["vif_max_term"] = top[0], models.term_label(top[1])
+    out["vif_verdict"] = (
+        f"below the usual alarm level of {VIF_CONCERN:g}: the predictors overlap, but not so much that their "
+        "separate betas become unreliable"
+        if top[0] < VIF_CONCERN else
+        f"above the usual alarm level of {VIF_CONCERN:g}: the separate betas of the predictors with the "
+        "largest VIFs are unreliable, whatever their p-values"
+    )
+    out["r_tenure_function"] = models.correlation(df, "years_in_government", "years_in_function")["r"]
+    out["r_age_tenure"] = models.correlation(df, "age", "years_in_government")["r"]
+
+    out["n_claims"] = len(conc)
+    out["n_beta"] = int((conc["kind"] == "beta").sum())
+    out["n_ns"] = int((conc["kind"] == "ns").sum())
+    out["n_hold"] = int((conc["every_variant"] == HOLDS).sum())
+    out["n_hold_ols"] = int((conc["ols"] == HOLDS).sum())
+    out["failures"] = failures_text(conc)
+    return out
+
+
+def _join(words: Sequence[str]) -> str:
+    words = list(words)
+    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
+
+
+def vif_table(vifs: Mapping[str, pd.DataFrame], lang: str = "en", decimals: int = 2,
+              check: bool | str = False) -> pd.DataFrame:
+    """VIFs side by side, one column per model (``{"threat": vif(df, "threat"), ...}``).
+
+    With ``check`` (CBS's output rules, :func:`check_vifs`) the column of a model whose auxiliary
+    regressions have fewer than 10 residual degrees of freedom reads "suppressed";
+    ``attrs["outputcheck"]`` holds the check, and a string also records it under that name.
+    """
+    chk = None
+    if check:
+        chk = check_vifs(vifs, check if isinstance(check, str) else "", "table")
+        if isinstance(check, str):
+            record.record(chk)
+
+    terms: list[str] = []
+    for frame in vifs.values():
+        terms += [t for t in frame["term"] if t not in terms]
+    head = "predictor" if lang == "en" else "voorspeller"
+    out = pd.DataFrame({head: [models.term_label(t, lang) for t in terms]})
+    names = {"threat": "threat model" if lang == "en" else "model bedreiging",
+             "keep_up": "keep-up model" if lang == "en" else "model bijbenen"}
+    for name, frame in vifs.items():
+        keyed = frame.set_index("term")["vif"]
+        if chk is not None and name in chk.hidden:
+            out[names.get(name, name)] = outputcheck.MARK
+            continue
+        out[names.get(name, name)] = [fmt.format_number(keyed.get(t, np.nan), decimals) for t in terms]
+    if chk is not None:
+        out.attrs["outputcheck"] = chk
+    return out
+
+
+def plot(results: Mapping[str, pd.DataFrame], ax=None, lang: str = "en", sectors: bool = False,
+         check: bool | str = False, df: pd.DataFrame | None = None):
+    """Side-by-side coefficient plot of the variants of one model (werk.display.figures.coefficient_plot).
+
+    All variants are on one scale: SDs of the answer per SD of the predictor (the standardized beta
+    for the linear variants, the AME for the ordered logit). Sector dummies are left out unless
+    ``sectors``.
+
+    With ``check`` (CBS's output rules, :func:`check_variants` of the terms drawn; ``df`` the data of
+    the fits) a variant with fewer than 10 residual degrees of freedom is not drawn, a figure whose
+    every variant fails says why instead, and a binary predictor with a small group gets a dagger
+    (as :func:`werk.display.figures.coefficient_plot` draws them). A string records the check under that name.
+    """
+    shown = robust.plotted(results, sectors)
+    refused = False
+    if check:
+        chk = plot_check(results, check if isinstance(check, str) else "", df=df, sectors=sectors)
+        if isinstance(check, str):
+            record.record(chk)
+        refused = chk.status == outputcheck.REFUSED
+    frames = {LABELS[lang].get(key, key): f.rename(columns={"estimate": "beta"}) for key, f in shown.items()}
+    # coefficient_plot runs the same check_model on each variant: it leaves out the refused ones and
+    # draws the daggers, or the note when none is left (then no axis label: there are no numbers).
+    ax = figures.coefficient_plot(frames, ax=ax, lang=lang, check=bool(check), df=df)
+    if refused:
+        return ax
+    ax.set_xlabel("effect in SD of the answer per SD of the predictor (95% CI)" if lang == "en"
+                  else "effect in SD van het antwoord per SD van de voorspeller (95%-BI)")
+    return ax
