@@ -10,7 +10,7 @@ STAMP := $(VENV)/.installed
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
 
 .DEFAULT_GOAL := help
-.PHONY: help setup book pdf editions test test-fast bless bench data ledger clean
+.PHONY: help setup book pdf editions test test-fast lint bless bench data ledger clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -50,6 +50,9 @@ test: $(STAMP)  ## run the whole suite: unit tests, nbval on the notebooks, book
 	$(BIN)/python -m pytest -p werk.build.bless --nbval notebooks --nbval-current-env \
 	  --nbval-sanitize-with tests/nbval_sanitize.cfg -p no:cacheprovider || status=$$?; \
 	exit $$status
+
+lint: $(STAMP)  ## ruff (pinned in requirements.txt) on the package, the tests, the benchmarks and the notebooks
+	$(BIN)/ruff check src tests benchmarks notebooks
 
 test-fast: $(STAMP)  ## unit tests only (no book build, no browser)
 	$(BIN)/python -m pytest tests -m "not slow and not browser"

@@ -40,8 +40,8 @@ from pathlib import Path
 import nbformat
 import yaml
 
-from werk.build import pipeline as wbuild
 from werk.build import cache
+from werk.build import pipeline as wbuild
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent

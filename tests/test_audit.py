@@ -8,8 +8,7 @@ import math
 import pytest
 from scipy import stats
 
-from werk.stats import audit
-from werk.stats import ledger
+from werk.stats import audit, ledger
 
 
 @pytest.fixture(scope="module")

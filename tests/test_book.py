@@ -21,7 +21,6 @@ How "the glued numbers equal the ledger" is checked, honestly:
 
 from __future__ import annotations
 
-import ast
 import functools
 import json
 import re
@@ -38,11 +37,11 @@ import pytest
 from bs4 import BeautifulSoup
 
 from werk import book
-from werk.build import pipeline as build
 from werk.build import cache
-from werk.stats import ledger
+from werk.build import pipeline as build
 from werk.core import paths
 from werk.display import tables
+from werk.stats import ledger
 
 pytestmark = pytest.mark.slow
 
@@ -63,7 +62,7 @@ def html_page(root: Path, page: Path) -> Path:
     return root / "_build" / "html" / page.with_suffix(".html")
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def ledger_records(data: str) -> dict[str, dict]:
     """`werk ledger --format json` on a data file, by claim id (cached per file)."""
     proc = subprocess.run([str(WERK), "ledger", "--data", data, "--format", "json"],
@@ -72,7 +71,7 @@ def ledger_records(data: str) -> dict[str, dict]:
     return {r["id"]: r for r in json.loads(proc.stdout)}
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _claims_by_key() -> dict[str, dict]:
     by_key = {}
     for c in ledger.claims():

@@ -17,8 +17,8 @@ from pathlib import Path
 from urllib.parse import urljoin, urlparse
 
 import pytest
-
 from test_book import expected_glue, glue_mismatches, html_page, toc_pages
+
 from werk.core import paths
 
 pytestmark = pytest.mark.browser

@@ -568,8 +568,8 @@ def test_build_twice_then_prose_then_data(tmp_path, monkeypatch):
     """Cold build; unchanged rebuild executes nothing; a prose edit executes nothing and shows up;
     a one-value data change executes every notebook again."""
     import papermill
-
     from conftest import copy_project
+
     from werk.build import pipeline as build
 
     root = copy_project(tmp_path / "project")

@@ -5,10 +5,9 @@ from __future__ import annotations
 import pandera.pandas as pa
 import pytest
 
-from werk.core import codebook
-from werk.inputs import data
-from werk.core import paths
+from werk.core import codebook, paths
 from werk.core.codebook import VARIABLES
+from werk.inputs import data
 
 CODED = [v for v in VARIABLES.values() if v.coded]
 

@@ -12,10 +12,10 @@ import pandas as pd
 import pandas.testing as pdt
 import pytest
 
-from werk.inputs import data
 from werk.core import paths
 from werk.core.codebook import VARIABLES
 from werk.core.errors import DataError
+from werk.inputs import data
 
 MAPPING_EXAMPLE = paths.DATA / "mapping.example.yml"
 

@@ -14,12 +14,10 @@ import pandas as pd
 import pytest
 from bs4 import BeautifulSoup
 
-from werk import book
+from werk import book, cli
 from werk.build import pipeline as build
-from werk import cli
-from werk.core import codebook
+from werk.core import codebook, paths
 from werk.stats import ledger
-from werk.core import paths
 
 JUDICIARY = "rechterlijke macht"
 

@@ -13,10 +13,10 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
 
+from werk import tables  # noqa: E402
 from werk.core import codebook
 from werk.display import figures
 from werk.stats import models
-from werk import tables  # noqa: E402
 
 SCALES = list(codebook.SCALES)
 FIG_DIR = os.environ.get("WERK_FIG_DIR", "/tmp/werk_figs")

@@ -17,7 +17,6 @@ import nbformat
 import pytest
 
 from werk.build import kernels
-from werk.core import paths
 
 
 # ------------------------------------------------------------------------------------------- run_jobs

@@ -12,9 +12,9 @@ import pandas as pd
 import pytest
 import yaml
 
+from werk.core.errors import WerkError
 from werk.stats import ledger as L
 from werk.stats import models
-from werk.core.errors import WerkError
 
 SCALES = ["employability", "expertise", "adaptability", "continuous_improvement", "career_self_management",
           "development_motivation", "hrm_quality", "leadership"]

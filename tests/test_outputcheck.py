@@ -22,12 +22,14 @@ import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
 
 from werk import book
-from werk.inputs import data
-from werk.display import figures
-from werk.stats import models
-from werk.disclosure import rules as outputcheck
 from werk.core import paths
-from werk.display import tables  # noqa: E402
+from werk.disclosure import rules as outputcheck
+from werk.display import (
+    figures,
+    tables,  # noqa: E402
+)
+from werk.inputs import data
+from werk.stats import models
 
 WERK = Path(sys.executable).parent / "werk"
 
@@ -353,9 +355,9 @@ def test_nothing_prints_at_import():
 @pytest.mark.slow
 def test_judiciary_edition_builds_with_suppressions_visible_and_the_appendix_agrees(tmp_path_factory):
     """Build the rechterlijke-macht edition into a project copy: the pages record what the appendix recomputes."""
+    import conftest
     from bs4 import BeautifulSoup
 
-    import conftest
     from werk.build import pipeline as build
 
     root = conftest.copy_project(tmp_path_factory.mktemp("judiciary"))

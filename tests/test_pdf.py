@@ -18,12 +18,11 @@ import nbformat
 import pytest
 import yaml
 
-from werk import book
+from werk.build import latex as wlatex
 from werk.build import pipeline as build
-from werk.stats import ledger
 from werk.core import paths
 from werk.inputs import data as wdata
-from werk.build import latex as wlatex
+from werk.stats import ledger
 
 POPPLER = ["pdfinfo", "pdftotext", "pdftoppm", "pdfimages"]
 needs_poppler = pytest.mark.skipif(

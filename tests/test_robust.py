@@ -15,8 +15,7 @@ from statsmodels.miscmodels.ordinal_model import OrderedModel
 from statsmodels.stats.outliers_influence import variance_inflation_factor
 from statsmodels.tools.numdiff import approx_fprime, approx_hess
 
-from werk.stats import models
-from werk.stats import robust
+from werk.stats import models, robust
 
 CUTS = [-1.0, -0.2, 0.5, 1.2]
 NOISE = 0.5  # scale of the logistic noise of the latent answer

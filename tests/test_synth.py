@@ -14,11 +14,9 @@ import yaml
 from scipy import stats
 
 from werk import cli
-from werk.core import codebook
-from werk.stats import models
-from werk.core import paths
-from werk.stats import synth
+from werk.core import codebook, paths
 from werk.core.errors import WerkError
+from werk.stats import models, synth
 
 SUBSTANTIVE = ["threat", "keep_up", *codebook.SCALES]
 CLAIMS = {c["id"]: c for c in yaml.safe_load(paths.PUBLISHED.read_text(encoding="utf-8"))["claims"]}

@@ -33,8 +33,8 @@ from __future__ import annotations
 import os
 import queue
 import threading
+from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Callable, Iterable
 
 __all__ = ["ENGINE", "RESET", "Kernel", "reset_code", "run_jobs"]
 

@@ -19,8 +19,6 @@ from werk.inputs.claims import claims
 from werk.stats import ledger as ledger_
 
 
-
-
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--data", type=Path, default=None, help="data file (default: the synthetic twin)")
     parser.add_argument("--mapping", type=Path, help="mapping of a real file's names and codes onto the codebook")

@@ -14,8 +14,6 @@ from werk.inputs import data as werk_data
 from werk.stats import ledger, synth
 
 
-
-
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("action", nargs="?", choices=["fit"],
                         help="'fit FILE': estimate the twin's parameters from a real file instead of generating")

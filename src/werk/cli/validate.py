@@ -6,8 +6,6 @@ from werk.core import paths
 from werk.inputs import data
 
 
-
-
 def add_arguments(parser) -> None:
     """Arguments of ``werk validate``."""
     parser.add_argument(

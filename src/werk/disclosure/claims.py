@@ -10,13 +10,14 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from werk.core.codebook import term_label
 from werk.disclosure.rules import (
+    DOF_THRESHOLD,
     MARK,
     REFUSED,
     REVIEW,
     SUPPRESSED,
     THRESHOLD,
-    DOF_THRESHOLD,
     Check,
     _isin,
     check_by_group,
@@ -29,7 +30,6 @@ from werk.inputs import frame
 from werk.inputs.claims import by_id, glue_key
 from werk.stats import models
 from werk.stats.ledger import NOT_REPRODUCIBLE
-from werk.core.codebook import term_label
 
 __all__ = ["Fits", "check_claim", "suppress_ledger"]
 

@@ -98,10 +98,9 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from werk.core.codebook import term_label
 from werk.inputs import frame
 from werk.inputs.frame import category_labels, category_shares
-from werk.core.codebook import term_label
-
 
 THRESHOLD = 10
 #: Residual degrees of freedom of every model (and n − 1 of a standard deviation, n − 2 of a correlation).

@@ -16,8 +16,7 @@ from werk.disclosure import record
 from werk.disclosure import rules as outputcheck
 from werk.disclosure.robust import check_variants, check_vifs, plot_check
 from werk.display import figures
-from werk.stats import models
-from werk.stats import robust
+from werk.stats import models, robust
 from werk.stats.robust import _SECTOR, FAILS, HOLDS, LABELS, NOT_AVAILABLE, VARIANTS, VIF_CONCERN
 
 __all__ = ["conclusions_table", "failures_text", "highlights", "vif_table", "plot"]

@@ -16,12 +16,12 @@ from collections.abc import Iterable, Mapping
 import pandas as pd
 
 from werk.core import codebook
+from werk.core.codebook import term_label
 from werk.core.fmt import format_ci, format_count, format_number, format_p, format_percent, star_note, stars
 from werk.disclosure import record
 from werk.disclosure import rules as outputcheck
 from werk.inputs import frame
 from werk.inputs.frame import category_labels, category_shares
-from werk.core.codebook import term_label
 
 __all__ = [
     "shares_table",

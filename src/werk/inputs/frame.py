@@ -13,11 +13,10 @@ variables are made in one place:
 from __future__ import annotations
 
 from collections.abc import Iterable
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
-
-from pathlib import Path
 
 from werk.core import codebook, paths
 from werk.core.errors import WerkError

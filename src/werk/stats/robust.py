@@ -60,8 +60,8 @@ from statsmodels.miscmodels.ordinal_model import OrderedModel
 from statsmodels.stats.outliers_influence import variance_inflation_factor
 from statsmodels.tools.numdiff import approx_fprime
 
-from werk.stats import models
 from werk.inputs.claims import claims
+from werk.stats import models
 
 __all__ = [
     "VARIANTS",
