@@ -24,6 +24,7 @@ from werk.inputs import frame
 from werk.inputs.frame import category_labels, category_shares
 
 __all__ = [
+    "crosstab_table",
     "shares_table",
     "model_table",
     "correlation_table",
@@ -173,6 +174,70 @@ def _check_shares(out: pd.DataFrame, df: pd.DataFrame, variable: str, codes, t: 
     out.attrs["outputcheck"] = chk
     if isinstance(check, str):
         record.record(chk)
+
+
+def crosstab_table(
+    df: pd.DataFrame,
+    variable: str,
+    by: str,
+    lang: str = "en",
+    decimals: int = 1,
+    check: bool | str = False,
+) -> pd.DataFrame:
+    """The answers to ``variable`` per group of ``by``: a row per group, its n and row percentages.
+
+    Parameters
+    ----------
+    df : DataFrame
+        Canonical analysis file (an edition's data).
+    variable, by : str
+        Coded variables of the codebook (``by`` may be ``"age_group"``); a row for every code of ``by``.
+    lang : {"en", "nl"}
+        Language of labels and decimal separator.
+    decimals : int
+        Decimals of the percentages.
+    check : bool or str
+        Apply CBS's output rules (:func:`werk.disclosure.rules.check_crosstab`, the column totals
+        counted as published): a cell of 1 to 9 respondents, a group of fewer than 10, and what would
+        reveal them read "suppressed"; a group of which one answer holds more than 90 % gets a dagger.
+        A string also records the check under that output name; with ``True``
+        :func:`werk.book.markdown_table` records it under the table's name.
+
+    Returns
+    -------
+    DataFrame of str
+        With ``check``, ``attrs["outputcheck"]`` holds the :class:`werk.disclosure.rules.Check`.
+    """
+    t = _text(lang)
+    present = set(frame.values(df, by).dropna()) if by == "age_group" else None
+    groups = list(category_labels(by, lang, present).items())
+    codes = list(category_labels(variable, "en"))
+    answer = category_labels(variable, lang)
+    by_values = frame.values(df, by)
+    chk = None
+    if check:
+        chk = outputcheck.check_crosstab(df, variable, by, groups, check if isinstance(check, str) else "",
+                                         "table", margins=True)
+    head = t["age_group"] if by == "age_group" else codebook.label(by, lang)
+    rows = []
+    for key, label in groups:
+        shares = category_shares(df[by_values == key], variable, codes=codes)
+        whole_row = chk is not None and ("row", key) in chk.hidden
+        row = {head: label, t["n"]: t["suppressed"] if whole_row else format_count(shares["n"].sum(), lang)}
+        for code in codes:
+            hidden = chk is not None and (whole_row or (key, code) in chk.hidden)
+            cell = t["suppressed"] if hidden else format_percent(shares.loc[code, "percent"], lang, decimals)
+            if chk is not None and not hidden and (key, code) in chk.marked:
+                cell = f"{cell} {outputcheck.FLAG}"
+            row[answer[code]] = cell
+        rows.append(row)
+    out = pd.DataFrame(rows)
+    out.attrs["caption"] = ""
+    if chk is not None:
+        out.attrs["outputcheck"] = chk
+        if isinstance(check, str):
+            record.record(chk)
+    return out
 
 
 def _published(value, lang: str) -> str:
