@@ -14,8 +14,8 @@ import re
 from pathlib import Path
 
 import pytest
-
 from conftest import copy_project
+
 from werk.build import pipeline
 
 pytestmark = pytest.mark.slow
@@ -23,9 +23,9 @@ pytestmark = pytest.mark.slow
 TABLE_CELL = """book.markdown_table(tables.crosstab_table(df, "threat", "sector", lang=lang, check=True),
                     caption="Technology as a threat, by sector (row percentages)", name="tab-threat-sector")
 """
-NUMBER_CELL = """judiciary = df.loc[df["sector"] == 7, "threat"]
-book.glue("threat_high_judiciary", fmt.format_number(book.share(df[df["sector"] == 7], "threat", [3, 4, 5]), 1)
-          + "%", check=rules.check_share(judiciary, [3, 4, 5]))
+NUMBER_CELL = """judiciary = df[df["sector"] == 7]
+book.glue("threat_high_judiciary", fmt.format_number(book.share(judiciary, "threat", [3, 4, 5]), 1) + "%",
+          check=rules.check_share(judiciary["threat"], [3, 4, 5]))
 """
 PROSE_CELL = "In the judiciary, {glue:text}`threat_high_judiciary` see a threat to a fair extent or more.\n"
 
@@ -53,7 +53,8 @@ def analyst_book(tmp_path_factory):
                               _cell("code", TABLE_CELL, 3)]
     page.write_text(json.dumps(nb, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
     pipeline.build(root=root)
-    changed = {k for k, v in _digests(root).items() if before.get(k) != v} | (set(before) - set(_digests(root)))
+    after = _digests(root)
+    changed = {k for k, v in after.items() if before.get(k) != v} | (set(before) - set(after))
     return root, changed
 
 
