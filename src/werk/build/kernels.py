@@ -12,9 +12,12 @@ importing matplotlib (:data:`RESET`):
 
 * IPython's namespace, output cache and history session are cleared, and the execution count
   starts again at 1 (``InteractiveShell.reset(new_session=True)``);
-* every module loaded from the project or the ``werk`` package is dropped from ``sys.modules``, so
-  its module-level state (the output-check log, the claims table) starts empty and its source is
-  read again; third-party modules stay loaded, which is the point;
+* every module loaded from next to the notebooks (a helper an analyst wrote) is dropped from
+  ``sys.modules``, so its source is read again and its state starts empty: we cannot know what it
+  keeps. ``werk`` stays loaded like the third-party libraries, which is the point: its modules
+  hold constants and read-only tables, and the one thing a notebook run changes, the output-check
+  recorder (:mod:`werk.disclosure.record`), is set up anew for each run, by :func:`werk.book.load`
+  and, for a notebook that never calls it, by the reset itself;
 * matplotlib's settings and figures, pandas' and numpy's display options, the warning filters,
   ``sys.path``, the environment and the working directory return to the snapshot taken when the
   kernel started.
@@ -63,8 +66,10 @@ def _werk_fresh(cwd, roots):
     here = tuple({p + os.sep for r in roots for p in (r, os.path.realpath(r))})
     for name, mod in list(sys.modules.items()):
         origin = getattr(mod, "__file__", None) or ""
-        if name == "werk" or name.startswith("werk.") or origin.startswith(here):
+        if origin.startswith(here) and not (name == "werk" or name.startswith("werk.")):
             del sys.modules[name]
+    if "werk.disclosure.record" in sys.modules:
+        sys.modules["werk.disclosure.record"].start()
     import matplotlib as mpl
     import matplotlib.pyplot as plt
     import numpy as np
