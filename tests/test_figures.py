@@ -13,10 +13,11 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
 
-from werk import tables  # noqa: E402
-from werk.core import codebook
-from werk.display import figures
-from werk.stats import models
+from werk.core import codebook  # noqa: E402
+from werk.display import figures, tables  # noqa: E402
+from werk.display import robust as robust_view  # noqa: E402
+from werk.stats import models  # noqa: E402
+from werk.stats import robust as stats_robust  # noqa: E402
 
 SCALES = list(codebook.SCALES)
 FIG_DIR = os.environ.get("WERK_FIG_DIR", "/tmp/werk_figs")
@@ -89,6 +90,17 @@ def stacked_widths(ax) -> np.ndarray:
     return np.array([[p.get_width() for p in c.patches] for c in conts]).T
 
 
+def drawn(func, *args, **kwargs):
+    """Call a figure function without ``ax``: it returns None and draws one new figure; its one Axes."""
+    before = set(plt.get_fignums())
+    assert func(*args, **kwargs) is None, f"{func.__name__} returned something a notebook would show"
+    new = [n for n in plt.get_fignums() if n not in before]
+    assert len(new) == 1, f"{func.__name__} drew {len(new)} new figures"
+    fig = plt.figure(new[0])
+    assert len(fig.axes) == 1
+    return fig.axes[0]
+
+
 # --------------------------------------------------------------------------- figures
 
 
@@ -98,7 +110,7 @@ def stacked_widths(ax) -> np.ndarray:
 ])
 @pytest.mark.parametrize("lang", ["en", "nl"])
 def test_distribution(df, func, variable, lang):
-    ax = func(df, lang=lang)
+    ax = drawn(func, df, lang=lang)
     assert isinstance(ax, plt.Axes)
     assert ax.get_title() == ""
     assert_lowercase_labels(ax)
@@ -114,14 +126,14 @@ def test_distribution(df, func, variable, lang):
 
 
 def test_dutch_labels_are_dutch(df):
-    ax = figures.threat_distribution(df, lang="nl")
+    ax = drawn(figures.threat_distribution, df, lang="nl")
     assert ytick_texts(ax)[0] == "helemaal niet"
     assert "procent" in ax.get_xlabel()
     assert "bedreiging" in ax.get_ylabel()
 
 
 def test_threat_by_manager(df):
-    ax = figures.threat_by_manager(df)
+    ax = drawn(figures.threat_by_manager, df)
     assert_lowercase_labels(ax)
     assert ytick_texts(ax) == ["managers", "employees"]
     assert [c.get_label() for c in ax.containers] == list(codebook.value_labels("threat").values())
@@ -134,20 +146,21 @@ def test_threat_by_manager(df):
     r = fig.canvas.get_renderer()
     leg = ax.get_legend().get_window_extent(r)
     assert leg.y1 <= ax.get_window_extent(r).y0
-    assert [t.get_text() for t in ax.get_legend().get_texts()] == list(codebook.value_labels("threat").values())
+    legend = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert legend == list(codebook.value_labels("threat").values())
     # segment labels only on segments of at least 4 %
     for text in ax.texts:
         assert float(text.get_text()) >= figures.MIN_LABEL_SHARE
 
 
 def test_threat_by_manager_nl(df):
-    ax = figures.threat_by_manager(df, lang="nl")
+    ax = drawn(figures.threat_by_manager, df, lang="nl")
     assert ytick_texts(ax) == ["leidinggevenden", "medewerkers"]
     assert [c.get_label() for c in ax.containers] == list(codebook.value_labels("threat", "nl").values())
 
 
 def test_keep_up_by_age_group(df):
-    ax = figures.keep_up_by_age_group(df)
+    ax = drawn(figures.keep_up_by_age_group, df)
     assert_lowercase_labels(ax)
     present = set(codebook.age_group(df["age"]).dropna())
     order = [g for g in codebook.AGE_GROUPS if g[0] in present]
@@ -157,23 +170,24 @@ def test_keep_up_by_age_group(df):
     got = stacked_widths(ax)
     for row, g in zip(got, order):
         np.testing.assert_allclose(row, valid_percent(df.loc[groups == g[0], "keep_up"], range(1, 6)))
-    ax_nl = figures.keep_up_by_age_group(df, lang="nl")
+    ax_nl = drawn(figures.keep_up_by_age_group, df, lang="nl")
     assert ytick_texts(ax_nl) == [g[3] for g in order]
 
 
 def test_keep_up_by_gender(df):
     for lang in ("en", "nl"):
-        ax = figures.keep_up_by_gender(df, lang=lang)
+        ax = drawn(figures.keep_up_by_gender, df, lang=lang)
         assert_lowercase_labels(ax)
         assert ytick_texts(ax) == list(codebook.value_labels("gender", lang).values())
         got = stacked_widths(ax)
         for row, key in zip(got, [1, 2]):
-            np.testing.assert_allclose(row, valid_percent(df.loc[df["gender"] == key, "keep_up"], range(1, 6)))
+            expected = valid_percent(df.loc[df["gender"] == key, "keep_up"], range(1, 6))
+            np.testing.assert_allclose(row, expected)
 
 
 @pytest.mark.parametrize("key", ["25-34", "25–34"])  # a group key or its label
 def test_suppression_draws_marked_bar(df, key):
-    ax = figures.keep_up_by_age_group(df, suppress={key})
+    ax = drawn(figures.keep_up_by_age_group, df, suppress={key})
     marked = [p for p in ax.patches if p.get_gid() == "suppressed"]
     assert len(marked) == 1
     assert marked[0].get_hatch()
@@ -183,12 +197,12 @@ def test_suppression_draws_marked_bar(df, key):
     got = stacked_widths(ax)
     assert got[0].sum() == 0.0
     np.testing.assert_allclose(got[1:].sum(axis=1), 100.0)
-    ax_nl = figures.keep_up_by_gender(df, lang="nl", suppress={"vrouw"})
+    ax_nl = drawn(figures.keep_up_by_gender, df, lang="nl", suppress={"vrouw"})
     assert any(t.get_text() == "onderdrukt (n < 10)" for t in ax_nl.texts)
 
 
 def test_segment_labels_fit(df):
-    ax = figures.threat_by_manager(df)
+    ax = drawn(figures.threat_by_manager, df)
     r = ax.figure.canvas.get_renderer()
     boxes = [t.get_window_extent(r) for t in ax.texts]
     for i, a in enumerate(boxes):
@@ -198,7 +212,7 @@ def test_segment_labels_fit(df):
 
 def test_coefficient_plot(df):
     res = models.fit(df, "threat")
-    ax = figures.coefficient_plot(res)
+    ax = drawn(figures.coefficient_plot, res)
     assert_lowercase_labels(ax)
     # English labels are short enough not to be wrapped
     assert ytick_texts(ax) == [models.term_label(t) for t in res["term"]]
@@ -217,20 +231,98 @@ def test_coefficient_plot(df):
 
 def test_coefficient_plot_variants(df):
     res = {"OLS": models.fit(df, "threat"), "HC3": models.fit(df, "threat", cov_type="HC3")}
-    ax = figures.coefficient_plot(res, lang="nl")
+    ax = drawn(figures.coefficient_plot, res, lang="nl")
     gids = {c.get_gid() for c in ax.collections if c.get_gid()}
     assert {"significant:OLS", "significant:HC3"} <= gids
     legend = [t.get_text() for t in ax.get_legend().get_texts()]
     assert legend[:2] == ["OLS", "HC3"]
     # dodged: the two variants of a term sit at different heights
-    y_ols = np.concatenate([c.get_offsets()[:, 1] for c in ax.collections if str(c.get_gid()).endswith(":OLS")])
-    y_hc3 = np.concatenate([c.get_offsets()[:, 1] for c in ax.collections if str(c.get_gid()).endswith(":HC3")])
+    def heights(variant):
+        return np.concatenate([c.get_offsets()[:, 1] for c in ax.collections
+                               if str(c.get_gid()).endswith(f":{variant}")])
+
+    y_ols, y_hc3 = heights("OLS"), heights("HC3")
     assert not set(np.round(y_ols, 6)) & set(np.round(y_hc3, 6))
 
 
 def test_given_axes_is_used(df):
     fig, axs = plt.subplots(1, 2)
-    assert figures.threat_distribution(df, ax=axs[1]) is axs[1]
+    assert figures.threat_distribution(df, ax=axs[1]) is None
+    assert plt.get_fignums() == [fig.number]  # no new figure
+    assert len(axs[1].patches) == 5 and not axs[0].patches
+    assert ytick_texts(axs[1]) == list(codebook.value_labels("threat").values())
+
+
+#: Public functions of werk.display.figures that draw nothing: axis_label returns a label, savefig
+#: writes a file (and returns None, tested with every figure below).
+NOT_FIGURES = {"axis_label", "savefig"}
+
+
+@pytest.fixture(scope="module")
+def fits(df):
+    return stats_robust.model_variants(df, "threat", ["employability", "expertise", "age"])
+
+
+def figure_calls(df, fits) -> dict:
+    """name -> a call, with a given ``ax`` or None, of every public figure function of
+    werk.display.figures (some in two ways) and of werk.display.robust.plot."""
+    res = models.fit(df, "threat")
+    small = df.dropna(subset=["threat", "employability", "expertise"]).head(12)
+    refused = models.standardized_ols(small, "threat", ["employability", "expertise"])
+    assert refused.attrs["df_resid"] == 9
+    return {
+        "threat_distribution": lambda ax: figures.threat_distribution(df, ax=ax),
+        "threat_by_manager": lambda ax: figures.threat_by_manager(df, ax=ax),
+        "keep_up_distribution": lambda ax: figures.keep_up_distribution(df, ax=ax, lang="nl", check=True),
+        "keep_up_by_age_group": lambda ax: figures.keep_up_by_age_group(df, ax=ax),
+        "keep_up_by_gender": lambda ax: figures.keep_up_by_gender(df, ax=ax, check=True),
+        "distribution": lambda ax: figures.distribution(df, "threat", ax=ax, suppress={1}),
+        "stacked_shares": lambda ax: figures.stacked_shares(df, "threat", "sector", ax=ax),
+        "coefficient_plot": lambda ax: figures.coefficient_plot({"OLS": res, "HC3": res}, ax=ax, lang="nl"),
+        "coefficient_plot (refused)": lambda ax: figures.coefficient_plot(refused, ax=ax, check=True),
+        "robust.plot": lambda ax: robust_view.plot(fits, ax=ax, check=True, df=df),
+        "robust.plot (refused)": lambda ax: robust_view.plot(
+            stats_robust.model_variants(small, "threat", ["employability", "expertise"]), ax=ax, check=True),
+    }
+
+
+def test_every_public_figure_function_is_called_by_the_none_test(df, fits):
+    public = {name for name in figures.__all__ if callable(getattr(figures, name))} - NOT_FIGURES
+    called = {name.split(" ")[0] for name in figure_calls(df, fits)}
+    assert called == public | {"robust.plot"}
+
+
+@pytest.mark.parametrize("given_ax", [False, True], ids=["new figure", "given ax"])
+def test_every_figure_function_returns_none(df, fits, given_ax, tmp_path):
+    """Nothing for a notebook to hide (nbval#194): each draws on ``ax`` or on one new figure."""
+    for name, call in figure_calls(df, fits).items():
+        if given_ax:
+            fig, ax = plt.subplots()
+            assert call(ax) is None, name
+            assert plt.get_fignums() == [fig.number], f"{name} drew a new figure"
+            assert ax.patches or ax.collections or ax.texts, f"{name} drew nothing on the given ax"
+        else:
+            ax = drawn(call, None)
+            assert ax.patches or ax.collections or ax.texts, f"{name} drew nothing"
+        if "(refused)" in name:
+            assert not ax.collections and any(t.get_gid() == "suppressed" for t in ax.texts), name
+        assert figures.savefig(ax, tmp_path / "figure.png") is None
+        assert figures.savefig(ax.figure, tmp_path / "figure.svg") is None
+        assert (tmp_path / "figure.png").stat().st_size and (tmp_path / "figure.svg").stat().st_size
+        plt.close("all")
+
+
+@pytest.mark.parametrize("given_ax", [False, True], ids=["new figure", "given ax"])
+def test_robust_plot_labels_its_axis(fits, given_ax):
+    if given_ax:
+        fig, ax = plt.subplots()
+        robust_view.plot(fits, ax=ax, lang="nl")
+    else:
+        ax = drawn(robust_view.plot, fits)
+    gids = {c.get_gid() for c in ax.collections if c.get_gid()}
+    for label in stats_robust.LABELS["nl" if given_ax else "en"].values():
+        assert f"significant:{label}" in gids or f"not significant:{label}" in gids
+    assert ("SD van het antwoord" if given_ax else "SD of the answer") in ax.get_xlabel()
 
 
 def test_no_backend_or_output_at_import():
@@ -249,23 +341,24 @@ def test_no_backend_or_output_at_import():
 def test_save_is_deterministic_and_writes_pngs(df, tmp_path):
     """Same figure saved twice gives the same bytes; also writes every figure for inspection."""
     os.makedirs(FIG_DIR, exist_ok=True)
-    ax = figures.threat_by_manager(df)
+    ax = drawn(figures.threat_by_manager, df)
     a, b = tmp_path / "a.png", tmp_path / "b.png"
     figures.savefig(ax, a)
     ax.figure.savefig(b, dpi=150, metadata={"Software": None})
     assert a.read_bytes() == b.read_bytes()
-    again = figures.threat_by_manager(df)
+    again = drawn(figures.threat_by_manager, df)
     figures.savefig(again, tmp_path / "c.png")
     assert (tmp_path / "c.png").read_bytes() == a.read_bytes()
     svg1, svg2 = tmp_path / "a.svg", tmp_path / "b.svg"
     figures.savefig(ax, svg1)
-    figures.savefig(figures.threat_by_manager(df), svg2)
+    figures.savefig(drawn(figures.threat_by_manager, df), svg2)
     assert svg1.read_bytes() == svg2.read_bytes()
     for lang in ("en", "nl"):
         for name in ["threat_distribution", "threat_by_manager", "keep_up_distribution",
                      "keep_up_by_age_group", "keep_up_by_gender"]:
-            figures.savefig(getattr(figures, name)(df, lang=lang), f"{FIG_DIR}/{name}_{lang}.png")
-        figures.savefig(figures.coefficient_plot(models.fit(df, "keep_up"), lang=lang), f"{FIG_DIR}/coef_{lang}.png")
+            figures.savefig(drawn(getattr(figures, name), df, lang=lang), f"{FIG_DIR}/{name}_{lang}.png")
+        figures.savefig(drawn(figures.coefficient_plot, models.fit(df, "keep_up"), lang=lang),
+                        f"{FIG_DIR}/coef_{lang}.png")
         plt.close("all")
 
 
@@ -338,7 +431,8 @@ def test_formatting_edges():
 
 
 def test_correlation_table(df):
-    rows = [models.correlation(df, "hrm_leadership", "employability"), models.correlation(df, "age", "expertise")]
+    rows = [models.correlation(df, "hrm_leadership", "employability"),
+            models.correlation(df, "age", "expertise")]
     t = tables.correlation_table(rows)
     assert list(t.columns) == ["variable", "with", "r", "95% CI", "p", "sig.", "n"]
     assert t.iloc[0, 0] == "HRM and leadership"

@@ -1,9 +1,12 @@
-"""The article's figures, one function per figure, each returning its Axes.
+"""The article's figures, one function per figure, each drawing on ``ax`` or on a new figure.
 
 Every function takes the canonical analysis file, an optional ``ax`` and ``lang``
 ("en" or "nl") and draws percentages of valid (non-missing) answers, answer
 categories in codebook order with the codebook's labels. No titles: captions are
-MyST figure metadata in the book. Nothing here selects a backend or changes global
+MyST figure metadata in the book. The figure functions (and :func:`savefig`) return None, so a
+notebook cell that draws a figure shows the figure and nothing else, no trailing ``;`` needed; a
+caller that needs the axes passes its own ``ax``, or takes the new figure with
+:func:`matplotlib.pyplot.gcf`. Nothing here selects a backend or changes global
 matplotlib state; styling is applied with :func:`matplotlib.pyplot.rc_context`
 around each drawing, so a notebook's own settings survive.
 
@@ -59,7 +62,8 @@ __all__ = [
 
 #: Five-point answers, lowest to highest: light to dark. Sampled over the whole
 #: colormap (``color_palette("crest", 5)`` leaves out the ends) for more contrast.
-ANSWER_PALETTE = [tuple(float(v) for v in c[:3]) for c in sns.color_palette("crest", as_cmap=True)(np.linspace(0.0, 1.0, 5))]
+ANSWER_PALETTE = [tuple(float(v) for v in c[:3])
+                  for c in sns.color_palette("crest", as_cmap=True)(np.linspace(0.0, 1.0, 5))]
 #: Model variants side by side in the coefficient plot.
 VARIANT_PALETTE = sns.color_palette("colorblind")
 #: Colour of the single series of the coefficient plot (the darkest answer colour).
@@ -228,7 +232,7 @@ def _check_arg(check) -> str:
 
 
 def distribution(df: pd.DataFrame, variable: str, ax=None, lang: str = "en", weighted: bool = False,
-                 suppress: Iterable | None = None, check: bool | str = False):
+                 suppress: Iterable | None = None, check: bool | str = False) -> None:
     """Horizontal bars of the answer shares of one five-point question.
 
     Parameters
@@ -252,9 +256,10 @@ def distribution(df: pd.DataFrame, variable: str, ax=None, lang: str = "en", wei
 
     Returns
     -------
-    matplotlib Axes
-        One bar per answer in codebook order (first on top); bar widths are percentages. Suppressed
-        answers have a zero-width bar and a hatched patch with gid ``"suppressed"``.
+    None
+        The figure is drawn on ``ax``, or on a new figure. It has one bar per answer in codebook
+        order (first on top); bar widths are percentages. Suppressed answers have a zero-width bar
+        and a hatched patch with gid ``"suppressed"``.
     """
     t = _text(lang)
     shares = category_shares(df, variable, weighted=weighted)
@@ -293,19 +298,24 @@ def distribution(df: pd.DataFrame, variable: str, ax=None, lang: str = "en", wei
         ax.set_ylabel(textwrap.fill(axis_label(variable, lang), 28))
         ax.tick_params(axis="y", length=0)
         _finish(ax, created)
-    return ax
 
 
 def threat_distribution(df: pd.DataFrame, ax=None, lang: str = "en", weighted: bool = False,
-                        check: bool | str = False):
-    """Figure 1: how far technology is seen as a threat to keeping one's job."""
-    return distribution(df, "threat", ax=ax, lang=lang, weighted=weighted, check=check)
+                        check: bool | str = False) -> None:
+    """Figure 1: how far technology is seen as a threat to keeping one's job.
+
+    :func:`distribution` of ``"threat"``, drawn on ``ax`` or on a new figure; returns None.
+    """
+    distribution(df, "threat", ax=ax, lang=lang, weighted=weighted, check=check)
 
 
 def keep_up_distribution(df: pd.DataFrame, ax=None, lang: str = "en", weighted: bool = False,
-                         check: bool | str = False):
-    """Figure 3: how well respondents keep up with technological change at work."""
-    return distribution(df, "keep_up", ax=ax, lang=lang, weighted=weighted, check=check)
+                         check: bool | str = False) -> None:
+    """Figure 3: how well respondents keep up with technological change at work.
+
+    :func:`distribution` of ``"keep_up"``, drawn on ``ax`` or on a new figure; returns None.
+    """
+    distribution(df, "keep_up", ax=ax, lang=lang, weighted=weighted, check=check)
 
 
 # ---------------------------------------------------------------------------
@@ -325,7 +335,7 @@ def stacked_shares(
     suppress_cells: Iterable[tuple] | None = None,
     flagged: Iterable | None = None,
     check: bool | str = False,
-):
+) -> None:
     """100 % stacked horizontal bars of ``variable``'s answers per group of ``by``.
 
     Parameters
@@ -360,10 +370,11 @@ def stacked_shares(
 
     Returns
     -------
-    matplotlib Axes
-        ``ax.containers`` holds one BarContainer per answer (label = answer label),
-        with one patch per group; suppressed groups and segments have zero width, and
-        patches with gid ``"suppressed"`` mark them (a whole bar, or the merged segment).
+    None
+        The figure is drawn on ``ax``, or on a new figure. Its ``ax.containers`` holds one
+        BarContainer per answer (label = answer label), with one patch per group;
+        suppressed groups and segments have zero width, and patches with gid
+        ``"suppressed"`` mark them (a whole bar, or the merged segment).
         Segments of at least :data:`MIN_LABEL_SHARE` percent are labelled with their
         percentage when the text fits.
     """
@@ -387,7 +398,7 @@ def stacked_shares(
     by_values = frame.values(df, by)
 
     table = {}
-    for key, glabel in groups:
+    for key, _glabel in groups:
         part = df[by_values == key]
         table[key] = category_shares(part, variable, weighted=weighted, codes=codes)["percent"].fillna(0)
     hidden = [key for key, glabel in groups if key in suppress or glabel in suppress]
@@ -449,32 +460,40 @@ def stacked_shares(
             legend_labels.append(t["flagged"])
         _legend_below(ax, handles, legend_labels, title=axis_label(variable, lang), created=created)
         _drop_labels_that_do_not_fit(ax, segment_labels)
-    return ax
 
 
 def threat_by_manager(df: pd.DataFrame, ax=None, lang: str = "en", suppress=None, weighted: bool = False,
-                      check: bool | str = False):
-    """Figure 2: technology as a threat, managers versus employees (stacked bars)."""
+                      check: bool | str = False) -> None:
+    """Figure 2: technology as a threat, managers versus employees (stacked bars).
+
+    :func:`stacked_shares` of ``"threat"`` by ``"manager"``, drawn on ``ax`` or on a new figure; returns None.
+    """
     t = _text(lang)
     groups = [(1, t["managers"]), (0, t["employees"])]
-    return stacked_shares(df, "threat", "manager", groups, ax=ax, lang=lang, suppress=suppress,
+    stacked_shares(df, "threat", "manager", groups, ax=ax, lang=lang, suppress=suppress,
                           weighted=weighted, ylabel=t["manager"], check=check)
 
 
 def keep_up_by_age_group(df: pd.DataFrame, ax=None, lang: str = "en", suppress=None, weighted: bool = False,
-                         check: bool | str = False):
-    """Figure 4: keeping up with technological change by the age groups of Table 1 present in the data."""
+                         check: bool | str = False) -> None:
+    """Figure 4: keeping up with technological change by the age groups of Table 1 present in the data.
 
+    :func:`stacked_shares` of ``"keep_up"`` by ``"age_group"``, drawn on ``ax`` or on a new figure; returns
+    None.
+    """
     present = set(frame.values(df, "age_group").dropna())
     groups = list(category_labels("age_group", lang, present).items())
-    return stacked_shares(df, "keep_up", "age_group", groups, ax=ax, lang=lang, suppress=suppress,
+    stacked_shares(df, "keep_up", "age_group", groups, ax=ax, lang=lang, suppress=suppress,
                           weighted=weighted, ylabel=_text(lang)["age_group"], check=check)
 
 
 def keep_up_by_gender(df: pd.DataFrame, ax=None, lang: str = "en", suppress=None, weighted: bool = False,
-                      check: bool | str = False):
-    """Figure 5: keeping up with technological change by gender."""
-    return stacked_shares(df, "keep_up", "gender", ax=ax, lang=lang, suppress=suppress, weighted=weighted,
+                      check: bool | str = False) -> None:
+    """Figure 5: keeping up with technological change by gender.
+
+    :func:`stacked_shares` of ``"keep_up"`` by ``"gender"``, drawn on ``ax`` or on a new figure; returns None.
+    """
+    stacked_shares(df, "keep_up", "gender", ax=ax, lang=lang, suppress=suppress, weighted=weighted,
                           check=check)
 
 
@@ -490,7 +509,8 @@ def coefficient_plot(
     wrap: int = 38,
     check: bool | str = False,
     df: pd.DataFrame | None = None,
-):
+    xlabel: str | None = None,
+) -> None:
     """Dot-and-whisker plot of standardized betas with their confidence intervals.
 
     Parameters
@@ -512,13 +532,17 @@ def coefficient_plot(
         a flagged binary predictor gets a dagger. A string also records the check under that name.
     df : DataFrame, optional
         The data the model was fitted on (for the check of binary predictors).
+    xlabel : str, optional
+        Label of the x axis; by default "standardized beta (95% confidence interval)" in ``lang``.
+        A refused model's axes have no label (there are no numbers).
 
     Returns
     -------
-    matplotlib Axes
-        Markers are PathCollections with gid ``"significant"`` or ``"not significant"``
-        (suffixed ``":<variant>"`` when several variants are drawn). A refused model leaves
-        a text with gid ``"suppressed"`` and no markers.
+    None
+        The figure is drawn on ``ax``, or on a new figure. Markers are PathCollections with
+        gid ``"significant"`` or ``"not significant"`` (suffixed ``":<variant>"`` when several
+        variants are drawn). A refused model leaves a text with gid ``"suppressed"`` and no
+        markers.
     """
     t = _text(lang)
     variants = {"": results} if isinstance(results, pd.DataFrame) else dict(results)
@@ -545,7 +569,7 @@ def coefficient_plot(
                 for side in ("left", "bottom"):
                     ax.spines[side].set_visible(False)
                 _finish(ax, created)
-            return ax
+            return
         variants = kept
     terms: list[str] = []
     for frame in variants.values():
@@ -587,20 +611,19 @@ def coefficient_plot(
             labels.append(text)
         ax.set_yticks(np.arange(len(terms)), ticklabels)
         ax.set_ylim(len(terms) - 0.5, -0.5)
-        ax.set_xlabel(t["beta"])
+        ax.set_xlabel(t["beta"] if xlabel is None else xlabel)
         ax.set_ylabel(t["term"])
         ax.tick_params(axis="y", length=0)
         ax.grid(axis="y", color="0.92", linewidth=0.8, zorder=0)
         ax.set_axisbelow(True)
         _legend_below(ax, handles, labels, created=created)
-    return ax
 
 
 # ---------------------------------------------------------------------------
 # saving
 
 
-def savefig(fig_or_ax, path, dpi: int = 150, **kwargs):
+def savefig(fig_or_ax, path, dpi: int = 150, **kwargs) -> None:
     """Save a figure so that the same figure gives the same bytes every time.
 
     PNG and PDF metadata that vary (software version, creation date) are
@@ -615,8 +638,14 @@ def savefig(fig_or_ax, path, dpi: int = 150, **kwargs):
         Resolution of raster formats.
     **kwargs
         Passed to :meth:`matplotlib.figure.Figure.savefig`.
+
+    Returns
+    -------
+    None
+        The file is written to ``path``.
     """
-    fig = fig_or_ax.figure if hasattr(fig_or_ax, "get_figure") and not hasattr(fig_or_ax, "savefig") else fig_or_ax
+    is_axes = hasattr(fig_or_ax, "get_figure") and not hasattr(fig_or_ax, "savefig")
+    fig = fig_or_ax.figure if is_axes else fig_or_ax
     suffix = str(path).rsplit(".", 1)[-1].lower()
     metadata = {
         "png": {"Software": None},
@@ -627,4 +656,3 @@ def savefig(fig_or_ax, path, dpi: int = 150, **kwargs):
         kwargs.setdefault("metadata", metadata)
     with plt.rc_context({"svg.hashsalt": "werk"}):
         fig.savefig(path, dpi=dpi, **kwargs)
-    return path

@@ -110,8 +110,8 @@ def failures_text(conc: pd.DataFrame) -> str:
             where = "fails " + _join([labels[k] for k in failing])
         else:
             where = "cannot be judged " + _join([labels[k] for k in missing])
-        items.append(f"{_term_text(row['term'], 'en')} in the {outcome.get(row['model'], row['model'])} model "
-                     f"({row['claimed']}) {where}")
+        model = outcome.get(row["model"], row["model"])
+        items.append(f"{_term_text(row['term'], 'en')} in the {model} model ({row['claimed']}) {where}")
     if not items:
         return "None of them fails under any variant."
     return "The exceptions: " + "; ".join(items) + "."
@@ -162,12 +162,14 @@ def highlights(
         out["weighted_max_shift_term"] = models.term_label(shifts.idxmax())
     out["hc3_max_se_ratio"] = max(float((predictors(f["hc3"])["se"] / predictors(f["ols"])["se"]).max())
                                   for f in fits.values())
-    out["ologit_max_gap"] = max(float((predictors(f["ologit"])["estimate"]
-                                       - predictors(f["ols"])["estimate"]).abs().max()) for f in fits.values())
+    out["ologit_max_gap"] = max(
+        float((predictors(f["ologit"])["estimate"] - predictors(f["ols"])["estimate"]).abs().max())
+        for f in fits.values())
     failed = [name.replace("_", "-") for name, f in fits.items() if not f["ologit"].attrs["converged"]]
     out["ologit_note"] = (
         "The ordered logit converged for both models." if not failed else
-        f"The ordered logit did not converge for the {_join(failed)} model on these data; its column reads n/a."
+        f"The ordered logit did not converge for the {_join(failed)} model on these data; "
+        "its column reads n/a."
     )
 
     vt = vifs["threat"].set_index("term")
@@ -233,7 +235,7 @@ def vif_table(vifs: Mapping[str, pd.DataFrame], lang: str = "en", decimals: int 
 
 
 def plot(results: Mapping[str, pd.DataFrame], ax=None, lang: str = "en", sectors: bool = False,
-         check: bool | str = False, df: pd.DataFrame | None = None):
+         check: bool | str = False, df: pd.DataFrame | None = None) -> None:
     """Side-by-side coefficient plot of the variants of one model (werk.display.figures.coefficient_plot).
 
     All variants are on one scale: SDs of the answer per SD of the predictor (the standardized beta
@@ -244,6 +246,12 @@ def plot(results: Mapping[str, pd.DataFrame], ax=None, lang: str = "en", sectors
     the fits) a variant with fewer than 10 residual degrees of freedom is not drawn, a figure whose
     every variant fails says why instead, and a binary predictor with a small group gets a dagger
     (as :func:`werk.display.figures.coefficient_plot` draws them). A string records the check under that name.
+
+    Returns
+    -------
+    None
+        The figure is drawn on ``ax``, or on a new figure (sized and laid out as
+        :func:`werk.display.figures.coefficient_plot` does).
     """
     shown = robust.plotted(results, sectors)
     refused = False
@@ -255,9 +263,8 @@ def plot(results: Mapping[str, pd.DataFrame], ax=None, lang: str = "en", sectors
     frames = {LABELS[lang].get(key, key): f.rename(columns={"estimate": "beta"}) for key, f in shown.items()}
     # coefficient_plot runs the same check_model on each variant: it leaves out the refused ones and
     # draws the daggers, or the note when none is left (then no axis label: there are no numbers).
-    ax = figures.coefficient_plot(frames, ax=ax, lang=lang, check=bool(check), df=df)
-    if refused:
-        return ax
-    ax.set_xlabel("effect in SD of the answer per SD of the predictor (95% CI)" if lang == "en"
-                  else "effect in SD van het antwoord per SD van de voorspeller (95%-BI)")
-    return ax
+    # The label is passed in, not set afterwards, so that the new figure is laid out with it.
+    xlabel = None if refused else (
+        "effect in SD of the answer per SD of the predictor (95% CI)" if lang == "en"
+        else "effect in SD van het antwoord per SD van de voorspeller (95%-BI)")
+    figures.coefficient_plot(frames, ax=ax, lang=lang, check=bool(check), df=df, xlabel=xlabel)
