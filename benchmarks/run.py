@@ -59,7 +59,7 @@ def say(msg: str) -> None:
 # ------------------------------------------------------------------------------------------------ werk
 def werk_build(env: dict, root: Path, data: Path, **kw) -> dict:
     """One ``build.build`` in a child process; seconds and how many notebooks ran or were reused."""
-    code = ("import json, sys; from pathlib import Path; from werk import build; "
+    code = ("import json, sys; from pathlib import Path; from werk.build import pipeline as build; "
             "a = json.loads(sys.argv[1]); a['root'] = Path(a['root']); "
             "sys.path.insert(0, a.pop('bench_dir')); import run; "
             "a.pop('short_circuit', False) and run.short_circuit(build); "
@@ -82,12 +82,10 @@ def werk_build(env: dict, root: Path, data: Path, **kw) -> dict:
 
 
 def short_circuit(build) -> None:
-    """The two changes proposed for build.py, patched in (a prototype, for the benchmark only).
+    """The change proposed for build.py, patched in (a prototype, for the benchmark only).
 
-    1. Jupyter Book runs only when the staged sources differ from those the current book was compiled
-       from (werk.build.cache.stage_digest, recorded in the book by werk.build.cache.mark_book).
-    2. The output-check report is computed only when the data frame, the edition or werk changed
-       (werk.build.cache.frame_key, werk.build.cache.produce), and copied beside the HTML.
+    Jupyter Book runs only when the staged sources differ from those the current book was compiled
+    from (werk.build.cache.stage_digest, recorded in the book by werk.build.cache.mark_book).
     """
     original = build.compile_book
 
@@ -103,26 +101,12 @@ def short_circuit(build) -> None:
         return final
 
     build.compile_book = compile_book
-    try:
-        from werk.disclosure import rules as outputcheck
-    except ImportError:  # a tree from before the output check
-        return
-    write_report = outputcheck.write_report
-
-    def cached_report(df, path, edition="all"):
-        path = Path(path)
-        saved = path.parent.with_name(path.parent.name + ".checks") / path.name
-        cache.produce(saved, cache.frame_key(df, edition=edition), lambda tmp: write_report(df, tmp, edition))
-        shutil.copy2(saved, path)
-        return path
-
-    outputcheck.write_report = cached_report
 
 
 def build_py_short_circuits(snap: Path) -> bool:
-    """Whether build.py itself already skips compiling an unchanged book and recomputing the output check."""
-    text = (snap / "src" / "werk" / "build.py").read_text()
-    return "book_is_current" in text and ("frame_key" in text or "outputcheck" not in text)
+    """Whether the build itself already skips compiling an unchanged book."""
+    text = (snap / "src" / "werk" / "build" / "pipeline.py").read_text()
+    return "book_is_current" in text
 
 
 #: What the frozen copy leaves out: history, the environment, build output, caches.
