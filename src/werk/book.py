@@ -272,7 +272,8 @@ def page_records(edition: str = "all", pages=None, summaries: bool = True, but=(
     except FileNotFoundError as exc:
         raise WerkError(
             f"{exc}: this page summarizes what the other pages recorded when they were executed; "
-            f"build them first with `werk build{'' if edition in (None, '', 'all') else ' --edition ' + edition}`"
+            "build them first with `werk build"
+            f"{'' if edition in (None, '', 'all') else ' --edition ' + edition}`"
         ) from None
 
 
@@ -330,9 +331,13 @@ def codebook_table(lang: str = "en") -> pd.DataFrame:
     rows = []
     for v in codebook.VARIABLES.values():
         if v.codes:
-            codes = "; ".join(f"{k} {nl} ({en})" if nl != en else f"{k} {nl}" for k, (nl, en) in v.codes.items())
+            codes = "; ".join(
+                f"{k} {nl} ({en})" if nl != en else f"{k} {nl}" for k, (nl, en) in v.codes.items()
+            )
         else:
             codes = ""
         span = "" if v.low is None else f"{v.low:g} to {v.high:g}" if v.high is not None else f"≥ {v.low:g}"
-        rows.append({"variable": f"`{v.name}`", "Dutch": v.nl, "English": v.en, "codes": codes, "range": span})
+        rows.append(
+            {"variable": f"`{v.name}`", "Dutch": v.nl, "English": v.en, "codes": codes, "range": span}
+        )
     return pd.DataFrame(rows)

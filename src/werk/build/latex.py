@@ -43,7 +43,8 @@ FILL = 0.85
 
 
 def _lines(length: int, width: float) -> int:
-    """Lines a cell of ``length`` characters takes in a column ``width`` characters wide (padding included)."""
+    """Lines a cell of ``length`` characters takes in a column ``width`` characters wide
+    (padding included)."""
     return max(1, math.ceil(length / max(1.0, (width - COLUMN_PAD) * FILL))) if length else 1
 
 
@@ -91,7 +92,9 @@ def column_widths(rows: list[list[str]], line: int = LINE_CHARS,
     lines = [[_lines(row[j], width[j]) for j in range(ncols)] for row in lengths]
 
     def height_with(j: int, w: int) -> int:
-        return sum(max(max(ln[:j] + ln[j + 1:], default=1), _lines(row[j], w)) for ln, row in zip(lines, lengths))
+        return sum(
+            max(max(ln[:j] + ln[j + 1:], default=1), _lines(row[j], w)) for ln, row in zip(lines, lengths)
+        )
 
     while spare > 0:
         now = sum(max(ln) for ln in lines)

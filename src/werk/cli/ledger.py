@@ -21,7 +21,9 @@ from werk.stats import ledger as ledger_
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--data", type=Path, default=None, help="data file (default: the synthetic twin)")
-    parser.add_argument("--mapping", type=Path, help="mapping of a real file's names and codes onto the codebook")
+    parser.add_argument(
+        "--mapping", type=Path, help="mapping of a real file's names and codes onto the codebook"
+    )
     parser.add_argument("--edition", help="one sector (name or code): filter the data to it")
     parser.add_argument("--format", choices=("table", "csv", "json"), default="table")
 
@@ -29,7 +31,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def _load(path: Path | None, mapping: Path | None) -> pd.DataFrame:
     path = path or paths.TWIN
     if not Path(path).is_file():
-        raise DataError(f"no data file at {path}" + (" (run `werk synth` to make the twin)" if path == paths.TWIN else ""))
+        raise DataError(
+            f"no data file at {path}" + (" (run `werk synth` to make the twin)" if path == paths.TWIN else "")
+        )
     return data.load(path, mapping)
 
 

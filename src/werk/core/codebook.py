@@ -124,7 +124,9 @@ SCALES: dict[str, tuple[str, str, int]] = {
 }
 
 _VARS = [
-    Variable("respondent_id", "respondentnummer", "respondent id", "id", required=True, nullable=False, low=0),
+    Variable(
+        "respondent_id", "respondentnummer", "respondent id", "id", required=True, nullable=False, low=0
+    ),
     Variable("weight", "weegfactor", "survey weight", "weight", required=False, low=0),
     Variable("sector", "overheidsorgaan", "sector", "category", SECTORS, 1, 7, nullable=False),
     Variable("age", "leeftijd in jaren", "age (years)", "count", low=15, high=75),
@@ -140,11 +142,23 @@ _VARS = [
     Variable("permanent_contract", "vast dienstverband", "permanent contract", "binary", _YES_NO, 0, 1),
     Variable("manager", "leidinggevende functie", "manager", "binary", _YES_NO, 0, 1),
     Variable("multiple_jobs", "twee of meer banen", "two or more jobs", "binary", _YES_NO, 0, 1),
-    Variable("contract_hours", "aanstelling in uren per week", "contract hours per week", "scale", low=0, high=80),
-    Variable("years_in_government", "jaren in dienst bij de overheid", "years in government", "scale", low=0, high=60),
-    Variable("years_in_function", "jaren in de huidige functie", "years in function", "scale", low=0, high=60),
-    Variable("threat", THREAT_QUESTION, "technology as a threat to keeping one's job", "ordinal", THREAT_CODES, 1, 5),
-    Variable("keep_up", KEEP_UP_QUESTION, "keeping up with technological change", "ordinal", KEEP_UP_CODES, 1, 5),
+    Variable(
+        "contract_hours", "aanstelling in uren per week", "contract hours per week", "scale", low=0, high=80
+    ),
+    Variable(
+        "years_in_government", "jaren in dienst bij de overheid", "years in government", "scale",
+        low=0, high=60,
+    ),
+    Variable(
+        "years_in_function", "jaren in de huidige functie", "years in function", "scale", low=0, high=60
+    ),
+    Variable(
+        "threat", THREAT_QUESTION, "technology as a threat to keeping one's job", "ordinal", THREAT_CODES,
+        1, 5,
+    ),
+    Variable(
+        "keep_up", KEEP_UP_QUESTION, "keeping up with technological change", "ordinal", KEEP_UP_CODES, 1, 5
+    ),
 ] + [Variable(name, nl, en, "scale", low=1, high=5) for name, (nl, en, _) in SCALES.items()]
 
 VARIABLES: dict[str, Variable] = {v.name: v for v in _VARS}
@@ -200,14 +214,14 @@ ASSUMPTIONS: dict[str, str] = {
     ),
     "contract_hours": (
         "The article prints a mean of 35 contract hours with a standard deviation of 20. A working week "
-        "bounded at about 40 hours cannot have that spread (at most about 13 hours); the twin reproduces both "
-        "numbers only with about 15% of implausibly long weeks (70 to 80 hours) on top of a working week of up "
-        "to 40 hours. The audit appendix asks about it."
+        "bounded at about 40 hours cannot have that spread (at most about 13 hours); the twin reproduces "
+        "both numbers only with about 15% of implausibly long weeks (70 to 80 hours) on top of a working "
+        "week of up to 40 hours. The audit appendix asks about it."
     ),
     "tenure_and_age": (
         "In real data, tenure follows age closely. With tenure as collinear as that, the printed p-values of "
-        "the two tenure betas in the threat model cannot both be reached at this sample size, so the twin makes "
-        "tenure and age less related (correlation about .3) than they probably are."
+        "the two tenure betas in the threat model cannot both be reached at this sample size, so the twin "
+        "makes tenure and age less related (correlation about .3) than they probably are."
     ),
     "significance": (
         "Where the article says a factor plays 'geen rol', we read a claim of no effect at the 5% level."

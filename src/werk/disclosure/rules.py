@@ -237,7 +237,8 @@ class Check:
         """A check read back from its record (:meth:`to_dict`); the cell keys are not kept."""
         return cls(output=d["output"], kind=d["kind"], rules=list(d.get("rules", [])), n=d.get("n"),
                    status=d.get("status", PASS), suppressed=[dict(s) for s in d.get("suppressed", [])],
-                   flagged=[dict(f) for f in d.get("flagged", [])], note=d.get("note", ""), page=d.get("page"))
+                   flagged=[dict(f) for f in d.get("flagged", [])], note=d.get("note", ""),
+                   page=d.get("page"))
 
     def to_dict(self) -> dict:
         """The record as it goes into the report (JSON-ready, no count below 10)."""
@@ -393,8 +394,9 @@ def check_crosstab(df: pd.DataFrame, variable: str, by: str, groups: Iterable[tu
                    output: str = "", kind: str = "figure", margins: bool = True) -> Check:
     """Check the answers of ``variable`` per group of ``by`` (a stacked-bar figure).
 
-    ``groups`` are (key, label) pairs as :func:`werk.display.figures.stacked_shares` takes them; ``hidden`` holds
-    ``(group key, code)`` pairs and ``("row", group key)`` for a group hidden as a whole.
+    ``groups`` are (key, label) pairs as :func:`werk.display.figures.stacked_shares` takes them;
+    ``hidden`` holds ``(group key, code)`` pairs and ``("row", group key)`` for a group hidden as a
+    whole.
     """
     if groups is None:
         groups = list(category_labels(by, "en").items())

@@ -579,8 +579,8 @@ def _describe(cases, canonical, not_numbers, order, m, extra) -> list[tuple[int,
         elif kind == "function>government":
             pairs = [f"{_fmt(values[i])} > {_fmt(canonical['years_in_government'][i])}" for i in rows]
             text = (
-                f"{count_text(n)} {'has' if n == 1 else 'have'} more years in the function than in government "
-                f"({_rows(rows, pairs)}); years_in_function may not exceed years_in_government"
+                f"{count_text(n)} {'has' if n == 1 else 'have'} more years in the function than in "
+                f"government ({_rows(rows, pairs)}); years_in_function may not exceed years_in_government"
             )
         elif kind == "government>age-15":
             pairs = [f"{_fmt(values[i])} at age {_fmt(canonical['age'][i])}" for i in rows]

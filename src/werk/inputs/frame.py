@@ -21,7 +21,17 @@ import pandas as pd
 from werk.core import codebook, paths
 from werk.core.errors import WerkError
 
-__all__ = ["MIN_EDITION_N", "edition_info", "check_edition_size", "edition_frame", "age_groups", "with_derived", "values", "category_labels", "category_shares"]
+__all__ = [
+    "MIN_EDITION_N",
+    "edition_info",
+    "check_edition_size",
+    "edition_frame",
+    "age_groups",
+    "with_derived",
+    "values",
+    "category_labels",
+    "category_shares",
+]
 
 
 #: Below this many respondents an edition is refused: with CBS's threshold of 10 per cell

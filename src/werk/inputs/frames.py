@@ -48,7 +48,8 @@ def _frame_file(path, mapping, folder: Path) -> Path:
 
 
 def validated_frame(path, mapping=None, folder: Path | None = None, keep: bool = True):
-    """``werk.inputs.data.load(path, mapping)``, kept in ``folder`` for the next build that reads the same bytes.
+    """``werk.inputs.data.load(path, mapping)``, kept in ``folder`` for the next build that reads the
+    same bytes.
 
     Reading and validating the twin takes a few tenths of a second, and a build did it once, and
     then once more in each of its notebooks. The validated frame is pickled under a key of the data

@@ -140,7 +140,9 @@ def r_finding(claim: dict, n: int = N) -> dict:
         f"N = {n:,}, df = {df}: p < {format_alpha(p_max)} needs |t| > {t_crit:.3f}, i.e. |r| > "
         f"{t_crit:.3f}/sqrt({df} + {t_crit:.3f}²) = {r_min:.4f}; printed |r| = {format_coef(abs(r), prec)}"
     )
-    return {"id": claim["id"], "question": f"Is r = {format_coef(r, prec)} significant at p < {format_alpha(p_max)} with N = {n:,}?",
+    return {"id": claim["id"],
+            "question": f"Is r = {format_coef(r, prec)} significant at p < {format_alpha(p_max)} "
+                        f"with N = {n:,}?",
             "arithmetic": arithmetic, "verdict": "consistent" if ok else "question"}
 
 
@@ -154,8 +156,9 @@ def share_finding(claim: dict, n: int = N) -> dict:
     step = 100 / n
     resolution = 10 ** (-prec)
     if counts and step < resolution:
-        arithmetic_note = (f"; the step is smaller than the printed resolution {resolution:g}, so at N = {n:,} "
-                           "every printed percent has a matching count: the check cannot fail here")
+        arithmetic_note = (f"; the step is smaller than the printed resolution {resolution:g}, "
+                           f"so at N = {n:,} every printed percent has a matching count: "
+                           "the check cannot fail here")
     else:
         arithmetic_note = ""
     if counts:
@@ -208,8 +211,8 @@ def table_findings(claims: list[dict]) -> list[dict]:
             "id": "figure:1",
             "question": "Do the threat answers (30.9%, 49.7%, 'bijna 20%') add up to 100%?",
             "arithmetic": (f"100 - {t1['value']:g} - {t2['value']:g} = {implied:.1f} "
-                           f"(between {implied - h:.1f} and {implied + h:.1f} given rounding) for answers 3-5, "
-                           f"which fits 'bijna 20%' read as {above:g} to {below:g}%"),
+                           f"(between {implied - h:.1f} and {implied + h:.1f} given rounding) "
+                           f"for answers 3-5, which fits 'bijna 20%' read as {above:g} to {below:g}%"),
             "verdict": "consistent" if ok else "question",
         })
     k4, k5, low55 = by.get("share:keep_up=4"), by.get("share:keep_up=5"), by.get("bound:keep_up=2-3|age>=55")
@@ -218,21 +221,26 @@ def table_findings(claims: list[dict]) -> list[dict]:
         arithmetic = f"100 - {k4['value']:g} - {k5['value']:g} = {rest_share:.1f}% for answers 1-3"
         ok = rest_share >= 0
         if low55:
-            old = sum(by[f"share:age_group={g}"]["value"] for g in ("55-64", "65+") if f"share:age_group={g}" in by)
+            old = sum(
+                by[f"share:age_group={g}"]["value"] for g in ("55-64", "65+") if f"share:age_group={g}" in by
+            )
             floor = low55["spec"]["above"]
             younger = (rest_share - old / 100 * floor) / (1 - old / 100)
             arithmetic += (
-                f"; with {old:g}% of respondents 55 or over and more than {floor:.1f}% of them at answers 2-3, "
-                f"the under-55s can have at most {younger:.1f}% at answers 1-3"
+                f"; with {old:g}% of respondents 55 or over and more than {floor:.1f}% of them at "
+                f"answers 2-3, the under-55s can have at most {younger:.1f}% at answers 1-3"
             )
             ok = ok and younger >= 0
         out.append({"id": "figure:3",
-                    "question": "Do the keep-up shares leave room for the rest of the answers and for Figure 4?",
+                    "question": "Do the keep-up shares leave room for the rest of the answers "
+                                "and for Figure 4?",
                     "arithmetic": arithmetic, "verdict": "consistent" if ok else "question"})
     return out
 
 
-def spread_finding(variable: str, mean: float, sd: float, mean_prec: int = 0, sd_prec: int = 0) -> dict | None:
+def spread_finding(
+    variable: str, mean: float, sd: float, mean_prec: int = 0, sd_prec: int = 0
+) -> dict | None:
     """Bhatia–Davis: is an SD possible for this mean within :data:`RANGES`?"""
     if variable not in RANGES:
         return None
@@ -252,8 +260,8 @@ def spread_finding(variable: str, mean: float, sd: float, mean_prec: int = 0, sd
         + ("" if ok else f"; mean {mean:g} with SD {sd:g} needs values up to at least {hi_needed:.1f}")
     )
     return {"id": f"sd:{variable}",
-            "question": f"Can a mean of {mean:g} have an SD of {sd:g} when {variable.replace('_', ' ')} lies in "
-                        f"[{lo:g}, {hi:g}]?",
+            "question": f"Can a mean of {mean:g} have an SD of {sd:g} "
+                        f"when {variable.replace('_', ' ')} lies in [{lo:g}, {hi:g}]?",
             "arithmetic": arithmetic, "verdict": "consistent" if ok else "question"}
 
 

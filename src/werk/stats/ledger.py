@@ -306,7 +306,9 @@ def _do_bound(row, c, ctx):
         gmin = min(shares, key=lambda g: shares[g][0])
         x, _ = shares[gmin]
         n = sum(v[1] for v in shares.values())
-        row.update(value=float(x), n=int(n), reproduced=f"lowest {x:.{dec}f}% ({by.replace('_', ' ')} {gmin})")
+        row.update(
+            value=float(x), n=int(n), reproduced=f"lowest {x:.{dec}f}% ({by.replace('_', ' ')} {gmin})"
+        )
         failing = [f"{g}: {v[0]:.1f}%" for g, v in shares.items() if not (above < v[0] < below)]
         row["status"] = DEVIATES if failing else MATCH
         if failing:
@@ -339,7 +341,8 @@ def _do_beta(row, c, ctx):
     # k: the predictors actually in this fit (dropped constant terms excluded).
     f = _audit.beta_finding(c, n=int(hit["n"]), k=len(tidy), r2=tidy.attrs.get("r2"))
     lead = (f"at N = {int(hit['n']):,} it would need R² > {f['r2_needed']:.2f} even with uncorrelated "
-            f"predictors (this fit: R² = {tidy.attrs.get('r2', math.nan):.2f}); " if f["r2_needed"] > 0 else "")
+            f"predictors (this fit: R² = {tidy.attrs.get('r2', math.nan):.2f}); "
+            if f["r2_needed"] > 0 else "")
     _check_p(row, c, f"{lead}audit: {f['arithmetic']}")
 
 
@@ -391,7 +394,8 @@ def _do_diff(row, c, ctx):
         raise _NotReproducible(f"{by} has no group {higher} in these data")
     first, second = g["groups"]
     lower = second if higher == first else first
-    # U counts the first group's wins: the claimed group has the higher mean rank when its side of U is larger.
+    # U counts the first group's wins: the claimed group has the higher mean rank when its side of U is
+    # larger.
     half = g["n"][first] * g["n"][second] / 2
     mean_rank_higher = g["U"] > half if higher == first else g["U"] < half
     d = g["d"] if higher == second else -g["d"]
@@ -432,7 +436,9 @@ def _do_trend(row, c, ctx):
     if spec["x"] == "age_group":
         order = {g[0]: i for i, g in enumerate(codebook.AGE_GROUPS)}
         x = x.map(lambda v: order.get(str(v), np.nan) if v is not None else np.nan)
-    d = pd.DataFrame({"x": pd.to_numeric(x, errors="coerce"), "y": pd.to_numeric(ctx.df[spec["y"]], errors="coerce")})
+    d = pd.DataFrame(
+        {"x": pd.to_numeric(x, errors="coerce"), "y": pd.to_numeric(ctx.df[spec["y"]], errors="coerce")}
+    )
     d = d.dropna()
     if d["x"].nunique() < 2 or d["y"].nunique() < 2:
         raise _NotReproducible(f"{spec['x']} or {spec['y']} is constant in these data")

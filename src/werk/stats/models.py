@@ -87,7 +87,9 @@ def design(
     sector present but the lowest; and the columns dropped because they are constant in the data.
     Raises KeyError naming missing columns, ValueError when there are too few cases.
     """
-    cols = [outcome] + list(predictors) + (["sector"] if sector_dummies else []) + (["weight"] if weight else [])
+    cols = (
+        [outcome] + list(predictors) + (["sector"] if sector_dummies else []) + (["weight"] if weight else [])
+    )
     missing = [c for c in cols if c not in df.columns]
     if missing:
         raise KeyError(f"model of {outcome} needs columns that the data lack: {', '.join(missing)}")
@@ -161,7 +163,8 @@ def standardized_ols(
     )
     out = out[out["term"] != "const"].reset_index(drop=True)
     out.attrs.update(
-        r2=float(res.rsquared), df_resid=float(res.df_resid), n=int(res.nobs), dropped=dropped, outcome=outcome
+        r2=float(res.rsquared), df_resid=float(res.df_resid), n=int(res.nobs), dropped=dropped,
+        outcome=outcome,
     )
     return out
 
@@ -194,7 +197,10 @@ def correlation(df: pd.DataFrame, x: str, y: str, weighted: bool = False) -> dic
     t = r * np.sqrt((n - 2) / max(1e-300, 1 - r**2))
     p = float(2 * stats.t.sf(abs(t), n - 2))
     z, half = np.arctanh(r), 1.959963984540054 / np.sqrt(n - 3)
-    return {"x": x, "y": y, "r": r, "p": p, "n": n, "ci_low": float(np.tanh(z - half)), "ci_high": float(np.tanh(z + half))}
+    return {
+        "x": x, "y": y, "r": r, "p": p, "n": n,
+        "ci_low": float(np.tanh(z - half)), "ci_high": float(np.tanh(z + half)),
+    }
 
 
 def sector_test(df: pd.DataFrame, name: str, weighted: bool = False) -> dict | None:
