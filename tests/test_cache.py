@@ -1,4 +1,5 @@
-"""The execution cache (werk.build.cache): what invalidates a cached run, what a prose edit reuses, the book stamp.
+"""The execution cache (werk.build.cache): what invalidates a cached run, what a prose edit reuses, the book
+stamp.
 
 Unit tests use the real notebooks of notebooks/, copied to a temporary folder. A cached run is made
 the way papermill makes one (its own ``parameterize_notebook`` injects the parameters cell) with a
@@ -138,17 +139,17 @@ def package_copy(tmp_path, monkeypatch):
 
 def test_werk_source_change_invalidates(project, package_copy):
     k = cache.key(project["src"], project["params"], [project["data"]])
-    models = package_copy / "models.py"
+    models = package_copy / "stats" / "models.py"
     models.write_text(models.read_text() + "\n# a changed line in werk\n")
     assert cache.key(project["src"], project["params"], [project["data"]]) != k
 
 
 def test_new_werk_module_invalidates_but_bytecode_does_not(project, package_copy):
     k = cache.key(project["src"], project["params"], [project["data"]])
-    (package_copy / "__pycache__").mkdir()
-    (package_copy / "__pycache__" / "models.cpython-311.pyc").write_bytes(b"\0bytecode")
+    (package_copy / "stats" / "__pycache__").mkdir()
+    (package_copy / "stats" / "__pycache__" / "models.cpython-311.pyc").write_bytes(b"\0bytecode")
     assert cache.key(project["src"], project["params"], [project["data"]]) == k
-    (package_copy / "newmodule.py").write_text("X = 1\n")
+    (package_copy / "stats" / "newmodule.py").write_text("X = 1\n")
     assert cache.key(project["src"], project["params"], [project["data"]]) != k
 
 
@@ -363,7 +364,8 @@ def test_force_runs_a_cached_notebook(project):
             fake_run(Path(src), Path(out), parameters)
 
     job = {"src": str(project["src"]), "out": str(project["out"]), "name": NOTEBOOK, "slug": "all",
-           "parameters": project["params"], "key": project["key"], "force": False}
+           "parameters": project["params"], "key": project["key"], "force": False, "reads_records": False,
+           "records": str(project["dir"] / "records")}
     assert build._execute_one(job, FakeKernel())["cached"] is True
     assert calls == []
     assert build._execute_one({**job, "force": True}, FakeKernel())["cached"] is False
@@ -385,7 +387,8 @@ def test_frame_key_follows_the_data_and_the_parameters(canonical_frame):
 
 def test_frame_key_follows_the_werk_source(canonical_frame, package_copy):
     k = cache.frame_key(canonical_frame)
-    (package_copy / "outputcheck.py").write_text("# a different output check\n")
+    rules = package_copy / "disclosure" / "rules.py"
+    rules.write_text(rules.read_text() + "\n# a different output check\n")
     assert cache.frame_key(canonical_frame) != k
 
 
@@ -466,10 +469,11 @@ def test_builder_is_part_of_the_digest(staged):
 
 
 def test_a_werk_change_makes_the_book_outdated(staged, package_copy):
-    """build.py stages and compiles the book: a change there must recompile it, even from the same stage."""
+    """build/pipeline.py stages and compiles the book: a change there must recompile it, even from the same
+    stage."""
     st, html = staged
     cache.mark_book(html, cache.stage_digest(st))
-    b = package_copy / "build.py"
+    b = package_copy / "build" / "pipeline.py"
     b.write_text(b.read_text() + "\n# compiled differently now\n")
     assert not cache.book_is_current(html, cache.stage_digest(st))
 
@@ -526,14 +530,16 @@ def test_validated_frame_is_validated_once_per_content(tmp_path, counted_loads):
     changed = cache.validated_frame(src, None, frames)
     assert counted_loads == ["twin.csv", "twin.csv"], "changed bytes are validated again"
     assert not changed.equals(first_)
-    assert cache.validated_frame(src, None, None) is not None and len(counted_loads) == 3, "no folder: no keeping"
+    assert cache.validated_frame(src, None, None) is not None
+    assert len(counted_loads) == 3, "no folder: no keeping"
 
 
 def test_validated_frame_follows_the_werk_source(tmp_path, counted_loads, package_copy):
     src = tmp_path / "twin.csv"
     shutil.copy(paths.TWIN, src)
     cache.validated_frame(src, None, tmp_path / "frames")
-    (package_copy / "data.py").write_text((package_copy / "data.py").read_text() + "\n# a changed rule\n")
+    rules = package_copy / "inputs" / "data.py"
+    rules.write_text(rules.read_text() + "\n# a changed rule\n")
     cache.validated_frame(src, None, tmp_path / "frames")
     assert len(counted_loads) == 2
 
