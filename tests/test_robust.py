@@ -1,4 +1,5 @@
-"""Tests of werk.stats.robust: the model variants, the VIFs and the conclusion-by-conclusion verdicts.
+"""Tests of werk.stats.robust: the model variants, the VIFs and the conclusion-by-conclusion verdicts; their
+tables and figure (werk.display.robust) and output checks (werk.disclosure.robust).
 
 Most tests build a frame with a known structure: a five-point answer cut from a latent
 ``y* = 0.5 x1 + logistic noise`` (scale 0.5, so the true log-odds slope is 1), ``x2``
@@ -15,6 +16,8 @@ from statsmodels.miscmodels.ordinal_model import OrderedModel
 from statsmodels.stats.outliers_influence import variance_inflation_factor
 from statsmodels.tools.numdiff import approx_fprime, approx_hess
 
+from werk.disclosure import robust as robust_checks
+from werk.display import robust as robust_view
 from werk.stats import models, robust
 
 CUTS = [-1.0, -0.2, 0.5, 1.2]
@@ -39,6 +42,18 @@ def make_frame(n: int = 3000, seed: int = 7, b1: float = 0.5, b2: float = 0.0, x
 
 def _z(x):
     return (x - x.mean()) / x.std(ddof=1)
+
+
+def _plot(*args, **kw):
+    """werk.display.robust.plot on axes of a new figure; returns the axes."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    _, ax = plt.subplots()
+    robust_view.plot(*args, ax=ax, **kw)
+    return ax
 
 
 @pytest.fixture(scope="module")
@@ -263,7 +278,7 @@ def test_the_sector_claim_is_the_joint_test_of_the_sector_dummies():
 
 
 def test_conclusions_table_reads_each_verdict_with_its_estimate(toy):
-    table = robust.conclusions_table(robust.conclusions(toy, CLAIMS, SPECS))
+    table = robust_view.conclusions_table(robust.conclusions(toy, CLAIMS, SPECS))
     assert list(table.columns) == ["outcome", "predictor", "claimed", "article (OLS)", "survey-weighted",
                                    "HC3 standard errors", "ordered logit (AME)", "every variant"]
     cell = table.iloc[0]["article (OLS)"]
@@ -287,7 +302,7 @@ def test_plot_draws_every_variant_on_one_axis(toy_variants):
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    ax = robust.plot(toy_variants)
+    ax = _plot(toy_variants)
     gids = {c.get_gid() for c in ax.collections if c.get_gid()}
     for label in robust.LABELS["en"].values():
         assert f"significant:{label}" in gids
@@ -315,12 +330,14 @@ def test_the_threat_model_on_the_twin_is_the_articles_model_and_its_sector_test(
 
 
 def test_failures_text_names_the_claims_that_fail_and_where(toy):
-    assert robust.failures_text(robust.conclusions(toy, CLAIMS, SPECS)) == "None of them fails under any variant."
+    assert (robust_view.failures_text(robust.conclusions(toy, CLAIMS, SPECS))
+            == "None of them fails under any variant.")
     fits = {"toy": robust.model_variants(toy, "y", ["x1", "x2"])}
     fits["toy"]["ologit"] = fits["toy"]["ologit"].assign(p=0.5)
-    text = robust.failures_text(robust.conclusions(toy, CLAIMS, SPECS, fits=fits))
-    assert text.startswith("The exceptions: x1 in the toy model (positive, p < .001) fails in the ordered logit")
-    absent = robust.failures_text(robust.conclusions(make_frame(b1=0.0), CLAIMS, SPECS))
+    text = robust_view.failures_text(robust.conclusions(toy, CLAIMS, SPECS, fits=fits))
+    assert text.startswith(
+        "The exceptions: x1 in the toy model (positive, p < .001) fails in the ordered logit")
+    absent = robust_view.failures_text(robust.conclusions(make_frame(b1=0.0), CLAIMS, SPECS))
     assert "fails under every variant, the article's own model included" in absent
 
 
@@ -329,12 +346,11 @@ def test_failures_text_names_the_claims_that_fail_and_where(toy):
 
 @pytest.fixture
 def log():
-    """The output-check log of this process, empty before and after the test."""
-    from werk.disclosure import rules as outputcheck
+    """A new recorder (as a notebook run starts one), left behind by a new one after the test."""
+    from werk.disclosure import record
 
-    outputcheck.reset()
-    yield outputcheck
-    outputcheck.reset()
+    yield record.start("test")
+    record.start()
 
 
 def small_frame(n: int, seed: int = 1) -> pd.DataFrame:
@@ -363,27 +379,27 @@ def test_an_ordered_logit_of_9_residual_degrees_of_freedom_is_not_shown_with_10_
     assert refused["ologit"].attrs["df_resid"] == 9 and refused["ols"].attrs["df_resid"] == 12
     assert shown["ologit"].attrs["df_resid"] == 10
 
-    ax = robust.plot(refused, check="fig-small")
+    ax = _plot(refused, check="fig-small")
     gids = {c.get_gid() for c in ax.collections if c.get_gid()}
     assert not any("ordered logit" in g for g in gids) and any("article (OLS)" in g for g in gids)
-    chk = log.records()[-1]
+    chk = log.checks[-1]
     assert (chk.output, chk.status) == ("fig-small", "suppressed")
     assert chk.suppressed == [{"cell": "ordered logit (AME)", "rule": "dof"}]
     plt.close(ax.figure)
-    ax = robust.plot(shown, check=True)
+    ax = _plot(shown, check=True)
     assert any("ordered logit" in c.get_gid() for c in ax.collections if c.get_gid())
     plt.close(ax.figure)
 
     frame = small_frame(15)
     claims = [dict(CLAIMS[0], p_max=0.5)]
     conc = robust.conclusions(frame, claims, SPECS, fits={"toy": refused})
-    table = robust.conclusions_table(conc, check=True, fits={"toy": refused}, df=frame)
+    table = robust_view.conclusions_table(conc, check=True, fits={"toy": refused}, df=frame)
     assert table["ordered logit (AME)"].iloc[0] == "suppressed"
     assert table["every variant"].iloc[0] == "suppressed"
     assert table["article (OLS)"].iloc[0] != "suppressed"
     assert table.attrs["outputcheck"].status == "suppressed"
     conc = robust.conclusions(frame, claims, SPECS, fits={"toy": shown})
-    table = robust.conclusions_table(conc, check=True, fits={"toy": shown}, df=frame)
+    table = robust_view.conclusions_table(conc, check=True, fits={"toy": shown}, df=frame)
     assert "suppressed" not in table.to_numpy() and table.attrs["outputcheck"].status == "pass"
 
 
@@ -395,20 +411,20 @@ def test_a_model_of_9_residual_degrees_of_freedom_is_refused_in_every_output(log
 
     fits = robust.model_variants(small_frame(12), "y", ["x1", "x2"])
     assert fits["ols"].attrs["df_resid"] == 9
-    ax = robust.plot(fits, check=True)
+    ax = _plot(fits, check=True)
     assert not ax.collections and ax.get_xlabel() == ""
     assert any(t.get_gid() == "suppressed" and "not shown" in t.get_text() for t in ax.texts)
     plt.close(ax.figure)
-    chk = robust.check_variants({"toy": fits}, "m")
+    chk = robust_checks.check_variants({"toy": fits}, "m")
     assert chk.status == "refused" and len(chk.suppressed) == 3
     # The VIFs' auxiliary regressions: 11 respondents, two terms -> 9 residual degrees of freedom.
     vifs = {"threat": robust.design_vif(small_frame(11), "y", ["x1", "x2"]),
             "keep_up": robust.design_vif(small_frame(12), "y", ["x1", "x2"])}
-    table = robust.vif_table(vifs, check=True)
+    table = robust_view.vif_table(vifs, check=True)
     assert list(table["threat model"]) == ["suppressed"] * 2
     assert "suppressed" not in list(table["keep-up model"])
     assert table.attrs["outputcheck"].suppressed == [{"cell": "threat model", "rule": "dof"}]
-    assert log.records() == []  # check=True checks without recording
+    assert log.checks == []  # check=True checks without recording
 
 
 @pytest.mark.parametrize("small, flagged", [(9, True), (10, False)])
@@ -421,14 +437,14 @@ def test_a_binary_predictor_with_a_small_group_is_flagged_in_the_figure_and_the_
     frame = make_frame(n=400, seed=5)
     frame["x2"] = np.r_[np.ones(small), np.zeros(len(frame) - small)]
     fits = {"toy": robust.model_variants(frame, "y", ["x1", "x2"])}
-    chk = robust.check_variants(fits, "t", "table", df=frame)
+    chk = robust_checks.check_variants(fits, "t", "table", df=frame)
     assert (chk.status == "review") is flagged
     assert chk.flagged == ([{"cell": "x2", "rule": "dummy"}] if flagged else [])
     conc = robust.conclusions(frame, CLAIMS, SPECS, fits=fits)
-    table = robust.conclusions_table(conc, check=True, fits=fits, df=frame)
+    table = robust_view.conclusions_table(conc, check=True, fits=fits, df=frame)
     assert list(table["predictor"]) == ["x1", "x2 †" if flagged else "x2"]
-    ax = robust.plot(fits["toy"], check=True, df=frame)
+    ax = _plot(fits["toy"], check=True, df=frame)
     assert [t.get_text() for t in ax.get_yticklabels()].count("x2 †") == int(flagged)
     plt.close(ax.figure)
     # Without the data there is nothing to flag.
-    assert robust.check_variants(fits).status == "pass"
+    assert robust_checks.check_variants(fits).status == "pass"
