@@ -176,7 +176,8 @@ def pasted_texts(html: str) -> list[str]:
 
 
 def _unsmart(text: str) -> str:
-    for fancy, plain in (("‘", "'"), ("’", "'"), ("“", '"'), ("”", '"'), ("—", "---"), ("–", "--"), ("…", "...")):
+    for fancy, plain in (("‘", "'"), ("’", "'"), ("“", '"'), ("”", '"'), ("—", "---"), ("–", "--"),
+                         ("…", "...")):
         text = text.replace(fancy, plain)
     return text
 
@@ -185,7 +186,8 @@ def glue_mismatches(page: Path, expected: list[Expected], shown: list[str]) -> l
     """Differences between what a page shows and what it must show (empty when they agree)."""
     problems = []
     if len(shown) != len(expected):
-        problems.append(f"{page}: {len(shown)} glued spans in the HTML, {len(expected)} glue roles in the source")
+        problems.append(f"{page}: {len(shown)} glued spans in the HTML, "
+                        f"{len(expected)} glue roles in the source")
     for i, (e, s) in enumerate(zip(expected, shown)):
         if e.source == "published" and e.key.endswith("_p"):
             ok = s.startswith("< ") and float(s[2:]) == float(e.text[2:])
@@ -194,7 +196,8 @@ def glue_mismatches(page: Path, expected: list[Expected], shown: list[str]) -> l
         else:
             ok = s == e.text
         if not ok:
-            problems.append(f"{page}: glue #{i + 1} {e.key}: the page shows {s!r}, the {e.source} says {e.text!r}")
+            problems.append(f"{page}: glue #{i + 1} {e.key}: the page shows {s!r}, "
+                            f"the {e.source} says {e.text!r}")
     return problems
 
 
@@ -295,7 +298,8 @@ def test_a_second_dataset_shows_other_numbers(built_book, other_book):
 def test_the_footer_names_the_data(built_book, other_book):
     """The landing page tells readers to look at the footer to learn which data the book was built on."""
     def footer(root):
-        soup = BeautifulSoup((root / "_build" / "html" / "intro.html").read_text(encoding="utf-8"), "html.parser")
+        intro = root / "_build" / "html" / "intro.html"
+        soup = BeautifulSoup(intro.read_text(encoding="utf-8"), "html.parser")
         return " ".join(f.get_text(" ", strip=True) for f in soup.select("footer"))
 
     assert "synthetic twin" in footer(built_book), footer(built_book)
@@ -309,7 +313,8 @@ def test_a_failing_notebook_fails_the_build_and_keeps_the_previous_book(built_bo
     nb_path = root / "notebooks" / "03_keep_up.ipynb"
     nb = nbformat.read(nb_path, as_version=4)
     setup = next(i for i, c in enumerate(nb.cells) if c.cell_type == "code" and "book.setup()" in c.source)
-    nb.cells.insert(setup + 1, nbformat.v4.new_code_cell('raise RuntimeError("injected failure for the test")'))
+    failing = nbformat.v4.new_code_cell('raise RuntimeError("injected failure for the test")')
+    nb.cells.insert(setup + 1, failing)
     nbformat.write(nb, nb_path)
 
     with pytest.raises(build.BuildError) as err:
@@ -324,8 +329,8 @@ def test_a_failing_notebook_fails_the_build_and_keeps_the_previous_book(built_bo
 _EXTERNAL = re.compile(r"^\s*(?:https?:)?//", re.I)
 _CSS_URL = re.compile(r"""(?:url\(\s*['"]?|@import\s+['"])\s*((?:https?:)?//[^'")\s]+)""", re.I)
 #: <link rel=...> kinds that make the browser fetch the target (unlike "next", "prev", "canonical").
-_FETCHING_RELS = {"stylesheet", "preload", "modulepreload", "prefetch", "icon", "shortcut", "apple-touch-icon",
-                  "manifest", "preconnect", "dns-prefetch"}
+_FETCHING_RELS = {"stylesheet", "preload", "modulepreload", "prefetch", "icon", "shortcut",
+                  "apple-touch-icon", "manifest", "preconnect", "dns-prefetch"}
 
 
 def external_loads(html_root: Path) -> list[str]:

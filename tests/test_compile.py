@@ -210,6 +210,7 @@ def test_compile_workers_give_the_commands_bytes_book_after_book(built_book, tmp
     assert [r.returncode for r in runs] == [0, 0, 0]
     for i in range(3):
         worker = tmp_path / f"worker-{i}" / "_build" / "html"
-        assert _same_files(tmp_path / "command" / "_build" / "html", worker) == [], f"book {i + 1} of the worker"
+        same = _same_files(tmp_path / "command" / "_build" / "html", worker)
+        assert same == [], f"book {i + 1} of the worker"
     assert failed.returncode != 0 and "no-such-label" in failed.stdout + failed.stderr
 

@@ -1,4 +1,5 @@
-"""werk.inputs.data: every awkward-but-valid format gives the same frame; every bad input one clear message."""
+"""werk.inputs.data: every awkward-but-valid format gives the same frame; every bad input one clear
+message."""
 
 from __future__ import annotations
 
@@ -88,7 +89,7 @@ def cbs_file(canonical: pd.DataFrame) -> pd.DataFrame:
     raw = canonical.copy()
     for name, table in mapping["recode"].items():  # invert the recodes
         inverse = {new: old for old, new in table.items()}
-        raw[name] = raw[name].map(lambda x: inverse.get(x, x))
+        raw[name] = raw[name].map(lambda x, inverse=inverse: inverse.get(x, x))
     raw["threat"] = raw["threat"].fillna(6)  # weet niet
     raw["age"] = raw["age"].fillna(-1)  # niet ingevuld (missing: all)
     raw = raw.rename(columns={new: old for old, new in mapping["rename"].items()})

@@ -271,7 +271,8 @@ def test_tables_fit_the_page_width(book_pdf, built_book):
 @pytest.mark.slow
 @needs_poppler
 def test_words_outside_catches_an_overflowing_table(tmp_path):
-    """The check above can fail: a longtable of l columns (the ledger before werk.build.latex) runs off the page."""
+    """The check above can fail: a longtable of l columns (the ledger before werk.build.latex) runs off the
+    page."""
     if shutil.which("pdflatex") is None:
         pytest.skip("pdflatex not installed")
     cells = " & ".join(["a claimed absence of effect"] * 4)

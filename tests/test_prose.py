@@ -34,7 +34,8 @@ _COMMENT = re.compile(r"<!--.*?-->", re.S)
 _LINK_TARGET = re.compile(r"\]\([^)\s]*\)")
 _AUTOLINK = re.compile(r"<[a-z]+://[^>\s]*>")
 _URL = re.compile(r"\b(?:https?|ftp)://\S+|\bwww\.\S+")
-_PATH = re.compile(r"(?<![\w/])(?:\.{0,2}/)?[A-Za-z_][\w.-]*/(?:[\w.-]+/)*[\w.-]+")  # data/twin.csv, notebooks/01_design.ipynb
+# data/twin.csv, notebooks/01_design.ipynb
+_PATH = re.compile(r"(?<![\w/])(?:\.{0,2}/)?[A-Za-z_][\w.-]*/(?:[\w.-]+/)*[\w.-]+")
 _FILE = re.compile(r"\b[\w-]+\.(?:ipynb|md|csv|yml|yaml|py|sav|parquet|bib|txt)\b")
 _LIST_MARKER = re.compile(r"^[ \t]*\d+[.)](?=[ \t])", re.M)
 _DIRECTIVE_OPTION = re.compile(r"^[ \t]*:[\w-]+:.*$", re.M)
@@ -87,7 +88,8 @@ def typed_numbers(text: str) -> list[tuple[str, str]]:
     t = _blank(t, _DIRECTIVE_OPTION)
     t = _blank(t, _ROLE)
     # An unknown role ({sub}`2`): its name and backticks go, its content is scanned as prose.
-    t = _blank(t, _OTHER_ROLE, keep=lambda m: " " * (len(m.group(0)) - len(m.group(1)) - 1) + m.group(1) + " ")
+    t = _blank(t, _OTHER_ROLE,
+               keep=lambda m: " " * (len(m.group(0)) - len(m.group(1)) - 1) + m.group(1) + " ")
     t = _blank(t, _CODE_SPAN)
     t = _blank(t, _LABEL)
     t = _blank(t, _LINK_TARGET, keep=lambda m: "]" + " " * (len(m.group(0)) - 1))
@@ -105,7 +107,8 @@ def typed_numbers(text: str) -> list[tuple[str, str]]:
             continue
         line_start = text.rfind("\n", 0, m.start()) + 1
         line_end = text.find("\n", m.end())
-        found.append((text[m.start():m.end()].strip(), text[line_start: line_end if line_end >= 0 else None].strip()))
+        line = text[line_start: line_end if line_end >= 0 else None]
+        found.append((text[m.start():m.end()].strip(), line.strip()))
     return found
 
 
@@ -118,7 +121,7 @@ def book_pages(root: Path = paths.ROOT) -> list[Path]:
 
 def markdown_chunks(root: Path = paths.ROOT):
     """(file, where, markdown) for every markdown cell of every notebook and every Markdown page."""
-    files = {p for p in book_pages(root)} | {p.relative_to(root) for p in (root / "notebooks").glob("*.ipynb")}
+    files = set(book_pages(root)) | {p.relative_to(root) for p in (root / "notebooks").glob("*.ipynb")}
     files |= {Path("intro.md")}
     for rel in sorted(files):
         path = root / rel
@@ -212,7 +215,9 @@ def test_scanner_reports_file_cell_and_text(tmp_path):
     (root / "intro.md").write_text("# Intro\n\nNothing typed here, {glue:text}`n_total`.\n")
     (root / "notebooks").mkdir()
     nb = nbformat.v4.new_notebook()
-    nb.cells = [nbformat.v4.new_markdown_cell("# Page"), nbformat.v4.new_markdown_cell("Here 30.9% is typed.")]
+    nb.cells = [nbformat.v4.new_markdown_cell("# Page"),
+                nbformat.v4.new_markdown_cell("Here 30.9% is typed.")]
     nbformat.write(nb, root / "notebooks" / "01_design.ipynb")
-    hits = [(name, where, n, line) for name, where, text in markdown_chunks(root) for n, line in typed_numbers(text)]
+    hits = [(name, where, n, line) for name, where, text in markdown_chunks(root)
+            for n, line in typed_numbers(text)]
     assert hits == [("notebooks/01_design.ipynb", "cell 1", "30.9%", "Here 30.9% is typed.")]

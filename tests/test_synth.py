@@ -54,7 +54,8 @@ def test_other_seed_other_twin(fresh):
 
 
 def test_committed_twin_equals_fresh_run(fresh):
-    assert paths.TWIN.read_bytes() == synth.to_csv(fresh).encode("utf-8"), "run `make data` and commit data/twin.csv"
+    assert paths.TWIN.read_bytes() == synth.to_csv(fresh).encode("utf-8"), \
+        "run `make data` and commit data/twin.csv"
 
 
 def test_layout(twin):
@@ -131,7 +132,8 @@ def test_over_a_third_of_55_plus_keep_up_poorly(twin):
 
 
 def test_majority_sees_no_threat_in_every_age_group(twin):
-    shares = twin.dropna(subset=["threat"]).groupby("age_group")["threat"].apply(lambda s: s.isin([1, 2]).mean())
+    answered = twin.dropna(subset=["threat"])
+    shares = answered.groupby("age_group")["threat"].apply(lambda s: s.isin([1, 2]).mean())
     assert (shares > 0.5).all()
 
 
@@ -147,7 +149,8 @@ def test_older_age_groups_keep_up_less(twin):
 def test_women_keep_up_slightly_less(twin):
     men = twin.loc[twin["gender"] == 1, "keep_up"].dropna()
     women = twin.loc[twin["gender"] == 2, "keep_up"].dropna()
-    pooled = np.sqrt(((len(men) - 1) * men.var() + (len(women) - 1) * women.var()) / (len(men) + len(women) - 2))
+    pooled = np.sqrt(((len(men) - 1) * men.var() + (len(women) - 1) * women.var())
+                     / (len(men) + len(women) - 2))
     d = (men.mean() - women.mean()) / pooled
     assert 0 < d < 0.3
 
@@ -199,7 +202,7 @@ def test_params_take_published_numbers_by_reference():
     assert params["models"]["threat"]["employability"] == CLAIMS["beta:threat~employability"]["value"]
 
 
-# ------------------------------------------------------------------------------------------------ real-data route
+# -------------------------------------------------------------------------------------------- real-data route
 
 
 def known_data(n=4000, seed=11):
@@ -224,7 +227,8 @@ def known_data(n=4000, seed=11):
     ez = (df["employability"] - df["employability"].mean()) / df["employability"].std()
     latent = 0.22 * ez - 0.15 * (df["age"] - 45) / 11 + rng.standard_normal(n)
     df["threat"] = pd.qcut(latent, 5, labels=False).astype(float) + 1
-    df["keep_up"] = pd.qcut(0.3 * z[:, 2] + rng.standard_normal(n), [0, .1, .3, .6, .85, 1], labels=False) + 1.0
+    df["keep_up"] = pd.qcut(0.3 * z[:, 2] + rng.standard_normal(n), [0, .1, .3, .6, .85, 1],
+                            labels=False) + 1.0
     for col in ["threat", "keep_up", "employability", "education"]:
         df.loc[rng.random(n) < 0.03, col] = np.nan
     return df[list(codebook.VARIABLES)]
