@@ -43,11 +43,12 @@ editions: $(STAMP)  ## build the full book and all seven sector editions (two at
 
 test: $(STAMP)  ## run the whole suite: unit tests, nbval on the notebooks, book and browser tests
 	@# Both suites run even when the first fails, so one CI log shows every failure; the exit status is kept.
-	@# nbval runs the kernel of this venv (--nbval-current-env), not a user-level "python3" kernelspec, and
-	@# with -p werk.build.bless it runs cells with history as Jupyter does, so a trailing ";" hides a result (nbval#194).
+	@# nbval runs the kernel of this venv (--nbval-current-env), not a user-level "python3" kernelspec. It is
+	@# nbval's own command, no project plugin: the figure functions return None, so no cell needs a trailing
+	@# ";" to hide a result, which nbval would not honour (it runs cells without history, nbval#194).
 	@status=0; \
 	$(BIN)/python -m pytest tests || status=$$?; \
-	$(BIN)/python -m pytest -p werk.build.bless --nbval notebooks --nbval-current-env \
+	$(BIN)/python -m pytest --nbval notebooks --nbval-current-env \
 	  --nbval-sanitize-with tests/nbval_sanitize.cfg -p no:cacheprovider || status=$$?; \
 	exit $$status
 

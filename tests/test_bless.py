@@ -1,4 +1,4 @@
-"""The notebooks' stored outputs are nbval's reference: current, complete, deterministic, and they catch a change.
+"""The notebooks' stored outputs, nbval's reference, are current, complete, deterministic and catch a change.
 
 `make bless` (python -m werk.build.bless) writes them; `make test` runs
 ``pytest --nbval notebooks --nbval-sanitize-with tests/nbval_sanitize.cfg`` against them.
@@ -37,6 +37,17 @@ def test_stored_outputs_are_a_usable_reference(path):
     assert not found, "\n  ".join(found + [ADVICE])
 
 
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_no_cell_relies_on_a_trailing_semicolon(path):
+    """nbval runs cells without history, so a trailing ";" hides nothing there (nbval#194): a result a
+    notebook would hide must not exist (the figure functions return None)."""
+    nb = nbformat.read(path, as_version=4)
+    ending = [i for i, c in enumerate(nb.cells)
+              if c.cell_type == "code" and c.source.rstrip().splitlines()
+              and c.source.rstrip().splitlines()[-1].rstrip().endswith(";")]
+    assert not ending, f"notebooks/{path.name}: cells {ending} end with ';'"
+
+
 def test_glue_outputs_carry_the_numbers():
     """nbval compares every mime type but images, so the glued numbers are part of the comparison."""
     glued = 0
@@ -63,7 +74,8 @@ def test_a_code_change_makes_the_check_fail(tmp_path):
     "output, what",
     [
         (nbformat.v4.new_output("stream", name="stderr", text="FutureWarning: x"), "stderr"),
-        (nbformat.v4.new_output("stream", name="stdout", text="read /work/main/data/twin.csv"), "absolute path"),
+        (nbformat.v4.new_output("stream", name="stdout", text="read /work/main/data/twin.csv"),
+         "absolute path"),
         (nbformat.v4.new_output("display_data", data={"text/plain": "<object at 0x7f3a2b1c9d80>"}),
          "memory address"),
         (nbformat.v4.new_output("stream", name="stdout", text="Date: 2026-11-29 02:30:01"), "timestamp"),
@@ -78,8 +90,8 @@ def test_volatile_outputs_are_refused(output, what):
 
 
 def _nbval(*args, cwd) -> subprocess.CompletedProcess:
-    # As `make test` runs it: this venv's kernel, cells run with history (werk.build.bless's plugin).
-    return subprocess.run([sys.executable, "-m", "pytest", "-p", "werk.build.bless", "--nbval", *args,
+    # As `make test` runs it: nbval's own command (no project plugin), with this venv's kernel.
+    return subprocess.run([sys.executable, "-m", "pytest", "--nbval", *args,
                            "--nbval-current-env", "--nbval-sanitize-with", str(SANITIZE),
                            "-p", "no:cacheprovider", "-q", "--color=no"],
                           capture_output=True, text=True, cwd=cwd, timeout=900)

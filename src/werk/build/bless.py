@@ -1,4 +1,4 @@
-"""``python -m werk.build.bless`` (``make bless``): store the reviewed outputs of the default run in ``notebooks/``.
+"""``python -m werk.build.bless`` (``make bless``): store the default run's reviewed outputs in notebooks/.
 
 nbval compares a fresh run of each notebook in ``notebooks/`` with the outputs stored in it, so
 the stored outputs are the reference: every code cell must have run, and the outputs must be
@@ -13,8 +13,10 @@ It refuses to store outputs that would make nbval flaky or leak the machine: any
 to stderr (a warning), absolute paths, memory addresses, timestamps and random ids. Fix the
 notebook or the package (STYLE.md rule 7), don't sanitize.
 
-As a pytest plugin (``pytest -p werk.build.bless --nbval``, as ``make test`` runs it) it makes nbval
-execute cells as Jupyter does; see :func:`pytest_configure`.
+The pages that summarize others (the ledger, the output-check appendix: notebook metadata
+``werk.reads_records``) read the page records a build writes, so when one of them is blessed the
+default edition is built first (:func:`werk.build.pipeline.build`, cached: fast when nothing
+changed); ``--no-build`` uses the records of the last build as they are.
 
 It records a digest of the notebook's code cells in ``metadata.werk.code_sha256``; the test
 suite fails, with the advice to run ``make bless``, when the code no longer matches it.
@@ -42,7 +44,8 @@ __all__ = ["code_digest", "problems", "stale", "bless", "main"]
 
 #: What varies from run to run or from machine to machine; none of it may be stored.
 _VOLATILE = [
-    (re.compile(r"(?<![\w.])/(?:tmp|home|root|work|Users|var/folders|private)/[^\s'\"<>]*"), "an absolute path"),
+    (re.compile(r"(?<![\w.])/(?:tmp|home|root|work|Users|var/folders|private)/[^\s'\"<>]*"),
+     "an absolute path"),
     (re.compile(r"\b0x[0-9a-fA-F]{6,}\b"), "a memory address"),
     (re.compile(r"\b\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}(?::\d{2})?"), "a timestamp"),
     (re.compile(r"\b(?:Date|Time):\s+\S"), "a statsmodels Date/Time line (print summary().tables[1])"),
@@ -128,8 +131,8 @@ def _execute(path: Path, timeout: int):
                                 progress_bar=False, log_output=False, cwd=str(path.parent),
                                 execution_timeout=timeout)
         except PapermillExecutionError as exc:
-            raise WerkError(f"{path.name}, cell {exc.exec_count or exc.cell_index}: {exc.ename}: {exc.evalue}") \
-                from None
+            cell = exc.exec_count or exc.cell_index
+            raise WerkError(f"{path.name}, cell {cell}: {exc.ename}: {exc.evalue}") from None
         return nbformat.read(out, as_version=4)
 
 
@@ -170,20 +173,39 @@ def bless_one(path: Path, timeout: int = 600) -> dict:
     if found:
         return {"nb": name, "problems": found}
     if path.read_bytes() != before:
-        return {"nb": name, "problems": [f"{name} was edited while it ran; left alone, run `make bless` again"]}
+        return {"nb": name,
+                "problems": [f"{name} was edited while it ran; left alone, run `make bless` again"]}
     nbformat.validate(source)
     nbformat.write(source, path)
     return {"nb": name, "seconds": time.perf_counter() - t0, "changed": changed,
             "outputs": sum(len(c.get("outputs", [])) for c in src_code)}
 
 
-def bless(notebooks: list[Path] | None = None, jobs: int | None = None, timeout: int = 600) -> list[dict]:
-    """Bless the given notebooks (default: every ``notebooks/*.ipynb``); raise if any was refused."""
+def _build_records(notebooks: list[Path]) -> None:
+    """Build the default edition when a notebook to bless reads the page records a build writes."""
+    # lazy: the pipeline loads the build machinery, needed only to bless a page that reads records
+    from werk.build import pipeline
+
+    readers = [p.name for p in notebooks if pipeline.reads_records(p)]
+    if readers:
+        log(f"{', '.join(readers)} read the pages' records: building the default edition first")
+        pipeline.build()
+
+
+def bless(notebooks: list[Path] | None = None, jobs: int | None = None, timeout: int = 600,
+          build: bool = True) -> list[dict]:
+    """Bless the given notebooks (default: every ``notebooks/*.ipynb``); raise if any was refused.
+
+    With ``build`` (the default) the default edition is built first when one of them reads the
+    page records a build writes (see the module's description).
+    """
     import os
 
     notebooks = [Path(p).resolve() for p in (notebooks or sorted(paths.NOTEBOOKS.glob("*.ipynb")))]
     if not notebooks:
         raise WerkError(f"no notebooks in {paths.NOTEBOOKS}")
+    if build:
+        _build_records(notebooks)
     jobs = max(1, min(jobs or min(2, os.cpu_count() or 1), len(notebooks)))
     results, refused = [], []
     # Threads are enough: each papermill run drives its own kernel process.
@@ -199,8 +221,8 @@ def bless(notebooks: list[Path] | None = None, jobs: int | None = None, timeout:
                         else "outputs unchanged")
                 log(f"{head}: {res['outputs']} outputs in {res['seconds']:.1f} s; {what}")
     if refused:
-        raise WerkError("outputs not stored (fix the notebook or the package, then run `make bless` again):\n  "
-                        + "\n  ".join(refused))
+        raise WerkError("outputs not stored (fix the notebook or the package, then run `make bless` "
+                        "again):\n  " + "\n  ".join(refused))
     return results
 
 
@@ -218,35 +240,14 @@ def check(notebooks: list[Path] | None = None) -> list[str]:
     return found
 
 
-def pytest_configure(config) -> None:
-    """Used as a pytest plugin (``pytest -p werk.build.bless --nbval ...``): nbval runs cells as Jupyter does.
-
-    nbval >= 0.10 sends each cell with ``store_history=False``; IPython then ignores a trailing ``;``
-    (ipython/ipython#14162), so ``figures.threat_distribution(df);`` gains an ``<Axes: ...>`` result
-    that Jupyter, papermill and so the blessed reference don't have, and every figure cell fails
-    (computationalmodelling/nbval#194, open). Executing with history, as a notebook does, removes
-    that difference and nothing else: nbval compares no execution counts.
-    """
-    if not getattr(config.option, "nbval", False):
-        return
-    from nbval.kernel import RunningKernel
-
-    if not hasattr(RunningKernel, "execute_cell_input"):  # nbval changed: fail loudly, never silently
-        raise RuntimeError("werk.build.bless: nbval.kernel.RunningKernel.execute_cell_input is gone; revisit the "
-                           "store_history work-around (nbval#194)")
-
-    def execute_cell_input(self, cell_input, allow_stdin=None):
-        return self.kc.execute(cell_input, store_history=True, allow_stdin=allow_stdin, stop_on_error=False)
-
-    RunningKernel.execute_cell_input = execute_cell_input
-
-
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m werk.build.bless", description=__doc__.splitlines()[0])
     p.add_argument("notebooks", nargs="*", type=Path, help="notebooks to bless (default: notebooks/*.ipynb)")
     p.add_argument("--jobs", type=int, default=None, help="notebooks run at once (default: 2)")
     p.add_argument("--timeout", type=int, default=600, help="seconds a cell may take")
     p.add_argument("--check", action="store_true", help="only check that the stored outputs are current")
+    p.add_argument("--no-build", action="store_true",
+                   help="do not build first; pages that read the page records use the last build's")
     args = p.parse_args(argv)
     try:
         if args.check:
@@ -255,7 +256,7 @@ def main(argv: list[str] | None = None) -> int:
                 print("\n".join(found + ["run `make bless`"]), file=sys.stderr)
                 return 1
             return 0
-        bless(args.notebooks or None, jobs=args.jobs, timeout=args.timeout)
+        bless(args.notebooks or None, jobs=args.jobs, timeout=args.timeout, build=not args.no_build)
     except WerkError as exc:
         print(f"werk bless: error: {exc}", file=sys.stderr)
         return exc.exit_code
