@@ -21,7 +21,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--seed", type=int, default=None, help=f"random seed (default {synth.DEFAULT_SEED})")
     parser.add_argument("--n", type=int, default=None, help=f"respondents (default {synth.DEFAULT_N} or the params' n)")
     parser.add_argument("--out", default=None,
-                        help=f"output file (default {paths.TWIN.relative_to(paths.ROOT)}; with fit: the params YAML)")
+                        help="output file (default data/twin.csv; with fit: the params YAML)")
     parser.add_argument("--params", default=None, help="parameter file (default data/twin_params.yml)")
     parser.add_argument("--mapping", default=None, help="mapping of a real file onto the codebook (with fit)")
     parser.add_argument("--report", action="store_true", help="print target beside achieved")

@@ -9,8 +9,8 @@ from werk.inputs import data
 def add_arguments(parser) -> None:
     """Arguments of ``werk validate``."""
     parser.add_argument(
-        "file", nargs="?", default=str(paths.TWIN),
-        help="CSV, Dutch CSV export, parquet or SPSS .sav (default: the synthetic twin)",
+        "file", nargs="?", default=None,
+        help="CSV, Dutch CSV export, parquet or SPSS .sav (default: the synthetic twin, data/twin.csv)",
     )
     parser.add_argument(
         "--mapping", "-m", help="YAML mapping of the file's names and codes (see data/mapping.example.yml)"
@@ -19,6 +19,7 @@ def add_arguments(parser) -> None:
 
 def main(args) -> int:
     """``werk validate``: print a one-line summary and return 0, or raise DataError."""
+    args.file = args.file or str(paths.TWIN)  # the project's twin, found when the command runs
     frame = data.load(args.file, args.mapping)
     print(f"{args.file}: {data.count_text(len(frame), 'respondents')}, {frame.shape[1]} columns, valid")
     return 0

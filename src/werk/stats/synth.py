@@ -41,7 +41,7 @@ from werk.inputs import claims
 from werk.stats import models
 
 __all__ = [
-    "PARAMS",
+    "params_path",  # and PARAMS, computed on access (__getattr__)
     "COLUMNS",
     "DEFAULT_SEED",
     "DEFAULT_N",
@@ -57,7 +57,6 @@ __all__ = [
     "report",
 ]
 
-PARAMS = paths.DATA / "twin_params.yml"
 COLUMNS = list(codebook.VARIABLES)
 DEFAULT_SEED = 20190101
 DEFAULT_N = 5391
@@ -113,9 +112,21 @@ def resolve_params(raw: dict) -> dict:
     return walk(raw, "params")
 
 
+def params_path() -> Path:
+    """The project's twin parameters: ``data/twin_params.yml`` below :func:`werk.core.paths.root`."""
+    return paths.DATA / "twin_params.yml"
+
+
+def __getattr__(name: str):
+    # PARAMS follows the project root, as werk.core.paths does: computed on access, never at import.
+    if name == "PARAMS":
+        return params_path()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
 def load_params(path: str | Path | None = None) -> dict:
     """Read a parameter file (default :data:`PARAMS`), resolve it and check it discloses no small cell."""
-    path = Path(path) if path is not None else PARAMS
+    path = Path(path) if path is not None else params_path()
     try:
         with open(path, encoding="utf-8") as fh:
             raw = yaml.safe_load(fh)
