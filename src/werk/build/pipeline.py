@@ -240,7 +240,9 @@ def execute_editions(
     workers = max(1, min(jobs or os.cpu_count() or 1, len(job_list)))
     # The notebooks read the data through the frames the build validated (werk.book.load).
     # and the pages that summarize others read those pages' records (werk.book.page_records).
-    env = {"WERK_FRAME_CACHE": str(frames_dir(root)), "WERK_RECORDS": str(records_root(root))}
+    # and every path a notebook finds (werk.core.paths: data/published.yml, ...) is below this root.
+    env = {"WERK_FRAME_CACHE": str(frames_dir(root)), "WERK_RECORDS": str(records_root(root)),
+           paths.ENV: str(Path(root).resolve())}
     kernels.run_jobs(job_list, _execute_one, workers, roots=folders, done=report, env=env)
     failed = {e: "a notebook failed, the previous book is left in place:\n  " + "\n  ".join(errs)
               for e, errs in errors.items()}
@@ -763,18 +765,21 @@ def build(
 
     ``edition`` is ``all`` or a sector by its Dutch or English name; an unknown name, a file that
     fails validation or an edition below :data:`werk.book.MIN_EDITION_N` respondents stops the build
-    with a :class:`werk.core.errors.WerkError` before anything is written.
+    with a :class:`werk.core.errors.WerkError` before anything is written. ``root`` (default: the project
+    found by :func:`werk.core.paths.root`) is the project for the whole build, here and in the kernels:
+    its ``data/twin.csv`` is the default data, its ``data/published.yml`` the published numbers.
     """
-    root = root or paths.ROOT
-    edition = edition_name(edition)
-    t0 = time.perf_counter()
-    frame, data, mapping = _load(data, mapping, root)
-    info, parameters = _prepare(frame, edition, data, mapping, weighted, lang)
-    with locked(root, [edition_slug(edition)]):
-        cache.keep_frame(frame, data, mapping, frames_dir(root))
-        ran = execute(parameters, edition, force=force, jobs=jobs, root=root)
-        result = _finish(frame, edition, info, pdf, force, root, fresh=ran > 0)
-    log(f"[{edition_slug(edition)}] done in {time.perf_counter() - t0:.1f} s")
+    root = Path(root).resolve() if root else paths.ROOT
+    with paths.rooted(root):
+        edition = edition_name(edition)
+        t0 = time.perf_counter()
+        frame, data, mapping = _load(data, mapping, root)
+        info, parameters = _prepare(frame, edition, data, mapping, weighted, lang)
+        with locked(root, [edition_slug(edition)]):
+            cache.keep_frame(frame, data, mapping, frames_dir(root))
+            ran = execute(parameters, edition, force=force, jobs=jobs, root=root)
+            result = _finish(frame, edition, info, pdf, force, root, fresh=ran > 0)
+        log(f"[{edition_slug(edition)}] done in {time.perf_counter() - t0:.1f} s")
     return result
 
 
@@ -792,10 +797,16 @@ def build_all(
     ``_build/sphinx/<slug>``, ``_build/tmp/<slug>-<builder>``, its HTML and PDF), so two editions
     never touch the same file. Every edition is attempted; if any failed (too few respondents,
     a notebook error, a failed compile), :class:`BuildError` lists them all, with what was built.
+    ``root`` is the project for the whole build, as in :func:`build`.
     """
+    root = Path(root).resolve() if root else paths.ROOT
+    with paths.rooted(root):
+        return _build_all(data, mapping, force, pdf, root, workers, weighted, lang)
+
+
+def _build_all(data, mapping, force, pdf, root: Path, workers, weighted, lang) -> list[Path]:
     from concurrent.futures import ThreadPoolExecutor
 
-    root = root or paths.ROOT
     names = editions()
     workers = workers or max(1, os.cpu_count() or 1)
     t0 = time.perf_counter()
