@@ -67,11 +67,16 @@ def canonical_frame() -> pd.DataFrame:
 # Building the book takes half a minute, so it is built once per test session, into a copy of the project
 # in a temporary folder: tests never touch the developer's own _build.
 
-PROJECT_FILES = ["_config.yml", "_toc.yml", "intro.md", "references.md", "references.bib", "_static", "notebooks"]
+PROJECT_FILES = ["_config.yml", "_toc.yml", "intro.md", "references.md", "references.bib", "_static",
+                 "notebooks", "data"]
 
 
 def copy_project(dest):
-    """Copy the book sources (not _build, not .venv) into ``dest``; return it."""
+    """Copy the book sources and data (not _build, not .venv) into ``dest``; return it.
+
+    A build of the copy reads the copy's own files (werk.core.paths finds the project from its root):
+    its notebooks, and its ``data/`` (the twin, published.yml).
+    """
     import shutil
     from pathlib import Path
 
