@@ -182,7 +182,8 @@ def _jobs(parameters: dict, edition: str, force: bool, root: Path) -> list[dict]
             "force": force, "slug": slug,
         })
     for i, job in enumerate(jobs):
-        job["after"] = ([k for k, other in enumerate(jobs) if k != i and (not other["reads_records"] or k < i)]
+        job["after"] = ([k for k, other in enumerate(jobs)
+                         if k != i and (not other["reads_records"] or k < i)]
                         if job["reads_records"] else [])
         job["reads"] = [Path(jobs[k]["src"]).stem for k in job["after"]]
     return jobs

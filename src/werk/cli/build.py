@@ -28,7 +28,8 @@ def main(args) -> int:
         for r in results:
             print(r)
         return 0
-    result = pipeline.build(args.data, args.mapping, args.edition, pdf=args.pdf, force=args.force, jobs=args.jobs,
+    result = pipeline.build(args.data, args.mapping, args.edition, pdf=args.pdf, force=args.force,
+                            jobs=args.jobs,
                    weighted=args.weighted, lang=args.lang)
     print(result)
     return 0

@@ -16,10 +16,12 @@ from werk.stats import ledger, synth
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("action", nargs="?", choices=["fit"],
-                        help="'fit FILE': estimate the twin's parameters from a real file instead of generating")
+                        help="'fit FILE': estimate the twin's parameters from a real file "
+                             "instead of generating")
     parser.add_argument("file", nargs="?", help="the real data file (with 'fit')")
     parser.add_argument("--seed", type=int, default=None, help=f"random seed (default {synth.DEFAULT_SEED})")
-    parser.add_argument("--n", type=int, default=None, help=f"respondents (default {synth.DEFAULT_N} or the params' n)")
+    parser.add_argument("--n", type=int, default=None,
+                        help=f"respondents (default {synth.DEFAULT_N} or the params' n)")
     parser.add_argument("--out", default=None,
                         help="output file (default data/twin.csv; with fit: the params YAML)")
     parser.add_argument("--params", default=None, help="parameter file (default data/twin_params.yml)")
@@ -36,7 +38,8 @@ def main(args) -> int:
         params = synth.fit(real)
         Path(args.out).write_text(
             "# Twin parameters fitted by `werk synth fit`: aggregates only, each resting on at least "
-            f"{synth.MIN_CELL} respondents.\n" + yaml.safe_dump(synth.plain(params), sort_keys=False, allow_unicode=True),
+            f"{synth.MIN_CELL} respondents.\n"
+            + yaml.safe_dump(synth.plain(params), sort_keys=False, allow_unicode=True),
             encoding="utf-8",
         )
         synth.progress(f"wrote {args.out}")

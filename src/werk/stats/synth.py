@@ -20,8 +20,8 @@ the realized sample*):
 
 For N above :data:`CALIBRATION_ROWS` the iterations of steps 3 and 4 fit on the first
 :data:`CALIBRATION_ROWS` rows (rows are exchangeable draws, so this is a random subsample) and the converged
-parameters are then applied to every row: the sampling error of a beta at 50,000 rows is about 0.005, well inside
-the ±0.015 tolerance, and the iterations then cost the same at 100,000 or 1,000,000 rows.
+parameters are then applied to every row: the sampling error of a beta at 50,000 rows is about 0.005,
+well inside the ±0.015 tolerance, and the iterations then cost the same at 100,000 or 1,000,000 rows.
 """
 
 from __future__ import annotations
@@ -276,7 +276,8 @@ def _scale_targets(params: dict, df: pd.DataFrame) -> list[tuple[str, str, float
     return [(a, b, r) for (a, b), r in targets.items()]
 
 
-def _scales(rng, df: pd.DataFrame, params: dict, observed: dict, n_cal: int, quiet: bool) -> tuple[dict, list]:
+def _scales(rng, df: pd.DataFrame, params: dict, observed: dict, n_cal: int, quiet: bool
+            ) -> tuple[dict, list]:
     """Scale scores on the quarter grid, calibrated to the target correlations."""
     n = len(df)
     spec = params["scales"]
@@ -350,8 +351,8 @@ def _outcome(rng, df: pd.DataFrame, name: str, params: dict, observed: dict, n_c
     """Ordinal outcome calibrated so that werk.stats.models.fit returns the target betas.
 
     The latent predictor is ``z @ c + noise`` with fixed noise; the ordinal is its cut at the target shares.
-    Only the outcome changes between rounds, so the standardized betas on the complete cases are a fixed linear
-    map of the standardized outcome (the same numbers ``models.fit`` returns); Newton steps with a
+    Only the outcome changes between rounds, so the standardized betas on the complete cases are a fixed
+    linear map of the standardized outcome (the same numbers ``models.fit`` returns); Newton steps with a
     finite-difference Jacobian solve achieved = target.
     """
     n = len(df)
@@ -428,7 +429,7 @@ def _polish(y, eta, rows, proj, live, target, name, quiet, pool=300, steps=2000)
         lo = lo[np.argsort(-e[lo])[:pool]]  # highest latent among those answering k
         hi = hi[np.argsort(e[hi])[:pool]]  # lowest latent among those answering k + 1
         cands.append((lo, hi))
-    for step in range(steps):
+    for step in range(steps):  # noqa: B007 - the progress line after the loop reports it
         if np.abs(gap).max() < _TOL / 2:
             break
         best = None
@@ -496,8 +497,10 @@ def generate(params: dict | str | Path | None = None, seed: int = DEFAULT_SEED, 
     hours = _contract_hours(rng, int(_mask(observed, "contract_hours", n).sum()), mom["contract_hours"])
     df["contract_hours"] = _by_rank(lat["contract_hours"], hours, _mask(observed, "contract_hours", n))
     room = df["age"].to_numpy() - 15.0
-    gov = _fit_on(room, lat["gov_share"], _mask(observed, "years_in_government", n), mom["years_in_government"])
-    fun = _fit_on(gov, lat["function_share"], _mask(observed, "years_in_function", n), mom["years_in_function"])
+    gov = _fit_on(room, lat["gov_share"], _mask(observed, "years_in_government", n),
+                  mom["years_in_government"])
+    fun = _fit_on(gov, lat["function_share"], _mask(observed, "years_in_function", n),
+                  mom["years_in_function"])
     df["years_in_government"] = np.floor(gov + 0.5)
     df["years_in_function"] = np.floor(fun + 0.5)
     progress(f"demographics and tenure ({time.perf_counter() - t0:.2f} s)", quiet)
@@ -545,7 +548,7 @@ def write(df: pd.DataFrame, path: str | Path) -> Path:
     return path
 
 
-# ---------------------------------------------------------------------------------------------- fit (real data)
+# ----------------------------------------------------------------------------------------- fit (real data)
 
 
 def _code(k):
@@ -672,7 +675,8 @@ def _achieved(df: pd.DataFrame, params: dict) -> list[tuple[str, str, float, flo
     for var, shares in params["marginals"].items():
         valid = d[var].dropna()
         for code, share in shares.items():
-            rows.append((f"share:{var}={code}", "share %", float(share), float(100 * (valid == code).mean()), ""))
+            rows.append((f"share:{var}={code}", "share %", float(share),
+                         float(100 * (valid == code).mean()), ""))
     for var, spec in params["moments"].items():
         m, s = _mean_sd(d[var].to_numpy(float))
         rows += [(f"mean:{var}", "mean", spec["mean"], m, ""), (f"sd:{var}", "sd", spec["sd"], s, "")]
@@ -685,7 +689,8 @@ def _achieved(df: pd.DataFrame, params: dict) -> list[tuple[str, str, float, flo
             rows.append((f"beta:{name}~{term}", "beta", float(b), float(res.loc[term, "beta"]),
                          f"p={res.loc[term, 'p']:.2g}"))
     for item, rate in (params.get("nonresponse") or {}).get("items", {}).items():
-        rows.append((f"nonresponse:{item}", "share %", 100 * float(rate), 100 * float(d[item].isna().mean()), ""))
+        rows.append((f"nonresponse:{item}", "share %", 100 * float(rate),
+                     100 * float(d[item].isna().mean()), ""))
     return rows
 
 
