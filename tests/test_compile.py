@@ -99,6 +99,41 @@ def test_an_unchanged_stage_is_not_compiled(staged):
     assert staged["seen"] == ["fresh"]
 
 
+def _ran(monkeypatch, root: Path) -> int:
+    """What execute_editions counts for ``fresh`` when the pages come from the cache and only the pages
+    that summarize others run (as after a retitle, which changes the titles their records hold)."""
+    from werk.core import paths
+
+    def run_jobs(jobs, run, workers, roots=(), done=None, env=None):
+        for j in jobs:
+            res = {"nb": j["name"], "slug": j["slug"], "seconds": 0.0, "cached": not j["reads_records"]}
+            if j["reads_records"]:
+                res.update(summarizes=True, quoted=j["quoted"])
+            done(res)
+
+    monkeypatch.setattr(build.kernels, "run_jobs", run_jobs)
+    parameters = {"data_path": str(paths.TWIN), "mapping_path": None, "edition": "all"}
+    errors, ran = build.execute_editions({"all": parameters}, root=root)
+    assert errors == {}
+    return ran["all"]
+
+
+def test_a_summary_that_ran_starts_the_compile_over_only_when_a_page_quotes_it(monkeypatch, tmp_path):
+    import conftest
+
+    root = conftest.copy_project(tmp_path / "book")
+    jobs = {Path(j["name"]).stem: j for j in build._jobs({"data_path": __file__}, "all", False, root)}
+    assert jobs["01_design"]["quoted"] and jobs["02_threat"]["quoted"]  # intro.md quotes their numbers
+    assert jobs["05_ledger"]["reads_records"] and not jobs["05_ledger"]["quoted"]
+    assert jobs["08_output_check"]["reads_records"] and not jobs["08_output_check"]["quoted"]
+    assert _ran(monkeypatch, root) == 0  # Sphinx may reuse its environment
+    # A page that shows a number of the appendix: the appendix that ran makes the compile start over.
+    intro = root / "intro.md"
+    quote = "\n{glue:text}`notebooks/08_output_check.ipynb::oc_outputs:s` outputs.\n"
+    intro.write_text(intro.read_text(encoding="utf-8") + quote, encoding="utf-8")
+    assert _ran(monkeypatch, root) == 1
+
+
 # ------------------------------------------------------------------------------------- the real book
 def _same_files(a: Path, b: Path) -> list[str]:
     """Files that differ or exist on one side only (the book's stamp and output check aside)."""

@@ -152,7 +152,8 @@ def _execute_one(job: dict, kernel) -> dict:
                 "error": f"{job['name']}: {type(exc).__name__}: {exc}"}
     cache.store(tmp, out, key)
     record.write_page_record(out, job["records"])
-    return {"nb": job["name"], "slug": job["slug"], "seconds": time.perf_counter() - t0, "cached": False}
+    return {"nb": job["name"], "slug": job["slug"], "seconds": time.perf_counter() - t0, "cached": False,
+            "summarizes": job["reads_records"], "quoted": job.get("quoted", True)}
 
 
 def records_root(root: Path | None = None) -> Path:
@@ -186,6 +187,10 @@ def _jobs(parameters: dict, edition: str, force: bool, root: Path) -> list[dict]
                          if k != i and (not other["reads_records"] or k < i)]
                         if job["reads_records"] else [])
         job["reads"] = [Path(jobs[k]["src"]).stem for k in job["after"]]
+    # Whether another page shows a notebook's outputs: its glue, quoted as `path/to/page.ipynb::key`.
+    sources = "\n".join((root / p).read_text(encoding="utf-8") for p in toc_pages(root, strict=False))
+    for job in jobs:
+        job["quoted"] = f"{Path(job['name']).name}::" in sources
     return jobs
 
 
@@ -199,7 +204,10 @@ def execute_editions(
     each with a warm kernel (:mod:`werk.build.kernels`). ``when_done(edition, ran)`` is called as soon as
     the last notebook of an edition finished without error, so its book can be compiled while
     the next edition runs. Returns the errors, by edition (empty when all ran), and the number of
-    notebooks each edition executed (rather than took from the cache).
+    notebooks each edition executed (rather than took from the cache) that make its compile start
+    over (:func:`compile_book`'s ``fresh``): a page that summarizes others and whose outputs no page
+    quotes does not count. It runs again when a title the records hold changes (a prose edit), and
+    Sphinx reads it again as a changed page.
     """
     root = root or paths.ROOT
     by_edition = {e: _jobs(p, e, force, root) for e, p in runs.items()}
@@ -230,7 +238,8 @@ def execute_editions(
             how = "prose re-rendered from cached outputs" if res.get("prose") else "unchanged, cached"
             log(f"{step} {res['nb']}: {how}")
         else:
-            ran[edition_of[slug]] += 1
+            if not res.get("summarizes") or res.get("quoted", True):
+                ran[edition_of[slug]] += 1
             log(f"{step} {res['nb']}: executed in {res['seconds']:.1f} s")
         if left[slug] == 0 and edition_of[slug] not in errors and when_done:
             when_done(edition_of[slug], ran[edition_of[slug]])
