@@ -37,6 +37,7 @@ from werk.core.digest import environment_digest
 from werk.core.digest import file_digest as _file_digest
 from werk.core.digest import installed as _installed  # noqa: F401 - the key's parts, for tests
 from werk.core.digest import package_digest as _package_digest
+from werk.core.files import write_atomic as _write_atomic
 from werk.inputs.frames import FRAMES_KEPT, keep_frame, validated_frame  # noqa: F401 - the build's frames
 
 __all__ = ["key", "reuse", "store", "frame_key", "produce", "validated_frame", "keep_frame", "tree_manifest",
@@ -102,17 +103,6 @@ def key(nb_path: Path, parameters: dict, data_files: list, extra: str = "") -> s
 # ------------------------------------------------------------------------------------- executed notebooks
 def _key_file(out: Path) -> Path:
     return Path(out).with_suffix(".key")
-
-
-def _write_atomic(path: Path, write) -> None:
-    """Write through a temporary file in the same folder and rename it: readers see old or new, never half."""
-    path = Path(path)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}-{threading.get_ident()}.tmp")
-    try:
-        write(tmp)
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
 
 
 def _render(source, executed):

@@ -22,6 +22,7 @@ from pathlib import Path
 
 import nbformat
 
+from werk.core.files import write_atomic
 from werk.disclosure.rules import Check
 
 __all__ = [
@@ -149,9 +150,7 @@ def write_page_record(nb_path, folder) -> Path | None:
     text = json.dumps(rec, ensure_ascii=False, indent=1, sort_keys=True) + "\n"
     if target.exists() and target.read_text(encoding="utf-8") == text:
         return target  # unchanged: keep its time stamp
-    tmp = target.with_suffix(".json.tmp")
-    tmp.write_text(text, encoding="utf-8")
-    tmp.replace(target)
+    write_atomic(target, lambda tmp: tmp.write_text(text, encoding="utf-8"))
     return target
 
 

@@ -10,6 +10,7 @@ import json
 from collections.abc import Iterable
 from pathlib import Path
 
+from werk.core.files import write_atomic
 from werk.disclosure.record import checks_of
 from werk.disclosure.rules import (
     DOF_THRESHOLD,
@@ -62,8 +63,6 @@ def write_report(records: dict[str, dict], path, edition: str | None = "all",
     """Write :func:`report` as JSON to ``path`` (same records, same bytes), replacing it whole."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(json.dumps(report(records, edition, respondents), ensure_ascii=False, indent=1) + "\n",
-                   encoding="utf-8")
-    tmp.replace(path)
+    text = json.dumps(report(records, edition, respondents), ensure_ascii=False, indent=1) + "\n"
+    write_atomic(path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
     return path

@@ -9,27 +9,16 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import pickle
-import threading
 from pathlib import Path
 
 import pandas as pd
 
 from werk.core.digest import environment_digest, file_digest, package_digest
+from werk.core.files import write_atomic
 from werk.inputs import data
 
 __all__ = ["FRAMES_KEPT", "validated_frame", "keep_frame"]
-
-
-def _write_atomic(path: Path, write) -> None:
-    """Write through ``write(tmp)`` beside ``path``, then rename: a reader never sees half a file."""
-    tmp = path.with_name(f".{path.name}.{os.getpid()}-{threading.get_ident()}.tmp")
-    try:
-        write(tmp)
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
 
 
 #: How many validated frames :func:`validated_frame` keeps in its folder (the newest).
@@ -78,7 +67,7 @@ def keep_frame(frame, path, mapping, folder: Path) -> None:
     if saved.is_file():
         return
     saved.parent.mkdir(parents=True, exist_ok=True)
-    _write_atomic(saved, frame.to_pickle)
+    write_atomic(saved, frame.to_pickle)
     kept = []
     for f in saved.parent.glob("*.pkl"):
         try:
