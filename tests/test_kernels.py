@@ -96,7 +96,8 @@ import matplotlib as mpl
 import numpy as np
 import pandas as pd
 import helper
-from werk.disclosure import rules as outputcheck
+from werk.disclosure import record
+from werk.disclosure.rules import Check
 
 helper.STATE.append("from the first notebook")
 secret = 42
@@ -107,7 +108,7 @@ warnings.simplefilter("error")
 os.environ["WERK_LEAK"] = "1"
 sys.path.insert(0, "/nowhere")
 os.chdir("/")
-outputcheck.record(outputcheck.Check(output="leak", kind="number"))
+record.record(Check(output="leak", kind="number"))
 print(os.getpid())
 """
 
@@ -117,7 +118,7 @@ import matplotlib as mpl
 import numpy as np
 import pandas as pd
 import helper
-from werk.disclosure import rules as outputcheck
+from werk.disclosure import record
 
 state = {
     "secret": "secret" in globals(),
@@ -130,7 +131,7 @@ state = {
     "env": os.environ.get("WERK_LEAK"),
     "path": "/nowhere" in sys.path,
     "cwd": os.getcwd(),
-    "checks": len(outputcheck.records()),
+    "checks": len(record.current().checks),
     "in": len(In),
 }
 print(json.dumps(state, sort_keys=True))
