@@ -41,13 +41,17 @@ pdf: $(STAMP)  ## build the HTML and the PDF (pdflatex) into _build/pdf/book.pdf
 editions: $(STAMP)  ## build the full book and all seven sector editions (two at a time) into _build/editions/
 	$(BIN)/werk build --all-editions $(if $(DATA),--data $(DATA)) $(if $(MAPPING),--mapping $(MAPPING))
 
-test: $(STAMP)  ## run the whole suite: unit tests, nbval on the notebooks, book and browser tests
-	@# Both suites run even when the first fails, so one CI log shows every failure; the exit status is kept.
+test: $(STAMP)  ## run the whole suite: lint, unit tests, nbval on the notebooks, book and browser tests
+	@# Every step runs even when one before it fails, so one CI log shows every failure; the status is kept.
+	@# The ledger and the output-check notebooks read the records the other pages keep when the book is
+	@# built, so the book is built (or found current) before nbval runs the notebooks.
 	@# nbval runs the kernel of this venv (--nbval-current-env), not a user-level "python3" kernelspec. It is
 	@# nbval's own command, no project plugin: the figure functions return None, so no cell needs a trailing
 	@# ";" to hide a result, which nbval would not honour (it runs cells without history, nbval#194).
 	@status=0; \
+	$(BIN)/ruff check src tests benchmarks notebooks || status=$$?; \
 	$(BIN)/python -m pytest tests || status=$$?; \
+	$(BIN)/werk build || status=$$?; \
 	$(BIN)/python -m pytest --nbval notebooks --nbval-current-env \
 	  --nbval-sanitize-with tests/nbval_sanitize.cfg -p no:cacheprovider || status=$$?; \
 	exit $$status
