@@ -143,3 +143,31 @@ def test_a_changed_page_reruns_the_pages_that_summarize_it(tmp_path, capsys):
     pipeline.build(root=root)
     log = capsys.readouterr().err
     assert "executed" not in log
+
+
+# ------------------------------------------------------------------------------------------- werk ledger
+def test_werk_ledger_withholds_what_a_page_withheld_and_what_fails_its_own_checks(tmp_path, monkeypatch):
+    from werk.cli import ledger as cli_ledger
+    from werk.inputs import data
+    from werk.stats import ledger
+
+    df = data.load(pipeline.paths.TWIN)
+    table = ledger.ledger(df)
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / "published.yml").write_bytes(pipeline.paths.PUBLISHED.read_bytes())
+    monkeypatch.setenv("WERK_ROOT", str(tmp_path))
+    # No build here: the ledger's own checks alone, and the full twin fails none.
+    assert "suppressed" not in set(cli_ledger._checked(table, df, None)["status"])
+    # A build whose page withheld the share of men: the ledger withholds it too, and says where.
+    chk = Check("share_male", "prose", n=5391)
+    chk.suppress("value", "share", "secondary")
+    page = _executed(tmp_path, "01_design", [chk, Check("n_total", "prose", n=5391)])
+    record.write_page_record(page, tmp_path / "_build" / "records" / "all")
+    out = cli_ledger._checked(table, df, None).set_index("id")
+    assert out.loc["share:male", "status"] == out.loc["share:male", "reproduced"] == "suppressed"
+    assert "01_design" in out.loc["share:male", "reason"]
+    assert (out["status"] == "suppressed").sum() == 1
+    # A small edition fails the ledger's own checks, build or not.
+    judiciary = df[df["sector"] == 7]
+    small = cli_ledger._checked(ledger.ledger(judiciary, edition=7), judiciary, 7)
+    assert (small["status"] == "suppressed").sum() >= 1

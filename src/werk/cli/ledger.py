@@ -14,6 +14,8 @@ import pandas as pd
 
 from werk.core import codebook, paths
 from werk.core.errors import DataError
+from werk.disclosure import claims as claim_checks
+from werk.disclosure import record
 from werk.inputs import data
 from werk.inputs.claims import claims
 from werk.stats import ledger as ledger_
@@ -60,11 +62,29 @@ def main(args: argparse.Namespace) -> int:
             raise DataError(f"no respondents in sector {codebook.SECTORS[sector][0]}")
     items = claims()
     table = ledger_.ledger(df, items, edition=sector)
+    table = _checked(table, df, sector)
     try:
         _write(table, items, args.format)
     except BrokenPipeError:  # `werk ledger | head`: the reader left; not an error of ours
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
     return 0
+
+
+def _checked(table: pd.DataFrame, df: pd.DataFrame, sector: int | None) -> pd.DataFrame:
+    """The ledger with CBS's output rules applied, as the book's ledger page applies them.
+
+    Every number that fails a rule reads "suppressed". After a build of this edition, a claim that its
+    page withheld when it showed it is withheld here too: the pages' records say which
+    (``_build/records/<edition>``); without a build, the ledger's own checks decide alone.
+    """
+    edition = "all" if sector is None else codebook.SECTORS[sector][0]
+    folder = paths.BUILD / "records" / codebook.edition_slug(edition)
+    try:
+        withheld = record.withheld_outputs(record.read_records(folder, summaries=False))
+    except FileNotFoundError:
+        withheld = None
+    checked, _ = claim_checks.suppress_ledger(table, df, withheld=withheld)
+    return checked
 
 
 def _write(table: pd.DataFrame, items: list[dict], fmt: str) -> None:

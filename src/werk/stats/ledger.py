@@ -516,10 +516,11 @@ def ledger(df: pd.DataFrame, claims: list[dict] | None = None, edition=None) -> 
 
 
 def summary(table: pd.DataFrame) -> str:
-    """One line: "62 match, 4 deviate, 2 not reproducible"."""
+    """One line: "62 match, 4 deviate, 2 not reproducible" (and ", 3 suppressed" when any are)."""
     counts = table["status"].value_counts()
-    return (f"{counts.get(MATCH, 0)} match, {counts.get(DEVIATES, 0)} deviate, "
+    line = (f"{counts.get(MATCH, 0)} match, {counts.get(DEVIATES, 0)} deviate, "
             f"{counts.get(NOT_REPRODUCIBLE, 0)} not reproducible")
+    return line + (f", {counts['suppressed']} suppressed" if counts.get("suppressed", 0) else "")
 
 
 def to_text(table: pd.DataFrame, claims_list: list[dict] | None = None, width: int = 70) -> str:
