@@ -138,7 +138,8 @@ def new_project(snap: Path, base: Path, name: str) -> tuple[Path, Path]:
     root = base / name
     if root.exists():
         shutil.rmtree(root)
-    shutil.copytree(snap, root, ignore=shutil.ignore_patterns("src", "tests", "benchmarks", "data"))
+    shutil.copytree(snap, root, ignore=shutil.ignore_patterns("src", "tests", "benchmarks", "twin.csv"))
+    # The project's data/ (the claims, the mapping example) comes along: a build reads its own project's.
     data = root / "data.csv"
     shutil.copy(snap / "data" / "twin.csv", data)
     return root, data
