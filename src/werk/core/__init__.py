@@ -1,1 +1,4 @@
-"""core"""
+"""The foundation: paths, errors, the codebook, the one number formatter, digests and safe writes.
+
+Nothing here imports another werk layer.
+"""
