@@ -10,7 +10,13 @@ the first few row numbers and their values, and what the codebook allows.
 Row numbers in messages count data rows from 1 (the header is not a row): in a CSV,
 row N is line N + 1; in an SPSS file, row N is case N.
 
-``werk validate FILE [--mapping M]`` is the command-line face of :func:`load`.
+A file is read and validated :data:`CHUNK_ROWS` rows at a time, and a CSV column that holds only
+numbers is converted by pandas' C parser, not cell by cell: ``werk validate`` of a million rows takes
+seconds and about twice the file's size in memory (:func:`check` keeps no frame at all). The messages
+are those of validating the whole file at once: each problem's count and first rows are summed over
+the chunks, and ids are checked for duplicates across the whole file.
+
+``werk validate FILE [--mapping M]`` is the command-line face of :func:`check`.
 
 pandas, pandera, pyarrow and pyreadstat are imported inside functions, so that
 ``werk --help`` stays fast.
@@ -20,6 +26,7 @@ from __future__ import annotations
 
 import difflib
 import functools
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -30,10 +37,17 @@ if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
     import pandera.pandas as pa
 
-__all__ = ["load", "read_raw", "read_mapping", "validate", "schema", "INT_COLUMNS"]
+__all__ = ["load", "check", "check_file", "read_raw", "read_mapping", "validate", "schema", "INT_COLUMNS",
+           "CHUNK_ROWS"]
 
 #: Columns returned as int64 (they may never be missing); every other column is float64.
 INT_COLUMNS = ("respondent_id", "sector")
+
+#: Whole numbers up to this one are the same as int64 or float64 (2**53 - 1).
+_EXACT = 2**53 - 1
+
+#: How many rows are converted and validated at a time (memory is bounded by a chunk, not the file).
+CHUNK_ROWS = 100_000
 
 #: How many row numbers and values a message shows per problem.
 SHOW = 5
@@ -51,8 +65,39 @@ _NOTE_ROWS = "row numbers count data rows from 1"
 # --------------------------------------------------------------------------- reading
 
 
+def check_file(path: str | Path, what: str = "file") -> Path:
+    """Refuse a path that is not a readable file, with a message naming it; return it as a Path.
+
+    ``what`` names the file in the messages: ``"file"`` (a data file) or ``"mapping file"``. The file
+    is opened and one byte read, so that a file without read permission is found here, before
+    anything hashes or parses it.
+
+    Raises
+    ------
+    DataError
+        ``<path>: <what> not found``, ``<path>: is a directory, not a <what>``, or
+        ``<path>: cannot be read (<reason>)``.
+    """
+    path = Path(path)
+    try:
+        is_dir = path.is_dir()
+        exists = is_dir or path.exists()
+    except OSError as exc:  # e.g. a folder on the way that may not be entered
+        raise DataError(f"{path}: cannot be read ({exc.strerror or exc})") from None
+    if not exists:
+        raise DataError(f"{path}: {what} not found")
+    if is_dir:
+        raise DataError(f"{path}: is a directory, not a {'data file' if what == 'file' else what}")
+    try:
+        with path.open("rb") as fh:
+            fh.read(1)
+    except OSError as exc:
+        raise DataError(f"{path}: cannot be read ({exc.strerror or exc})") from None
+    return path
+
+
 def read_raw(path: str | Path) -> tuple[pd.DataFrame, str]:
-    """Read a file as it is: its own column names, CSV cells as text.
+    """Read a file as it is: its own column names; a CSV column as numbers if pandas reads it so, else text.
 
     The format is recognised by the file's first bytes (parquet ``PAR1``, SPSS ``$FL2``/``$FL3``)
     and otherwise read as delimited text, with the separator sniffed from the header line
@@ -75,11 +120,21 @@ def read_raw(path: str | Path) -> tuple[pd.DataFrame, str]:
     DataError
         The file is missing, empty, binary garbage, corrupt, or of an unsupported kind.
     """
-    path = Path(path)
-    if not path.exists():
-        raise DataError(f"{path}: file not found")
-    if path.is_dir():
-        raise DataError(f"{path}: is a directory, not a data file")
+    import pandas as pd
+
+    chunks, note = _read_chunks(path)
+    frames = list(chunks)
+    return (frames[0] if len(frames) == 1 else pd.concat(frames)).reset_index(drop=True), note
+
+
+def _read_chunks(path: str | Path, rows: int | None = None) -> tuple[Iterator[pd.DataFrame], str]:
+    """The file's rows, ``rows`` (default :data:`CHUNK_ROWS`) at a time (see :func:`read_raw`), and the
+    note on row numbers.
+
+    Everything that can be told from the file's start is checked here, before the first chunk.
+    """
+    path = check_file(path)
+    rows = rows or CHUNK_ROWS
     try:
         with path.open("rb") as fh:
             head = fh.read(8192)
@@ -90,9 +145,9 @@ def read_raw(path: str | Path) -> tuple[pd.DataFrame, str]:
 
     suffix = path.suffix.lower()
     if head.startswith(b"PAR1"):
-        return _read_parquet(path), _NOTE_ROWS
+        return _slices(_read_parquet(path), rows), _NOTE_ROWS
     if head.startswith((b"$FL2", b"$FL3")):
-        return _read_sav(path), _NOTE_SAV
+        return _slices(_read_sav(path), rows), _NOTE_SAV
     if suffix in _PARQUET_SUFFIXES:
         raise DataError(f"{path}: not a valid parquet file (it does not start with the parquet signature)")
     if suffix in _SAV_SUFFIXES:
@@ -109,36 +164,111 @@ def read_raw(path: str | Path) -> tuple[pd.DataFrame, str]:
             f"{path}: unsupported file type {suffix or '(no extension)'!r}; "
             "use CSV (.csv), parquet (.parquet) or SPSS (.sav)"
         )
-    return _read_csv(path), _NOTE_CSV
+    return _read_csv(path, rows), _NOTE_CSV
 
 
-def _read_csv(path: Path) -> pd.DataFrame:
-    import io
+def _slices(frame: pd.DataFrame, rows: int) -> Iterator[pd.DataFrame]:
+    """A frame read whole (parquet, SPSS), ``rows`` at a time."""
+    if frame.empty:
+        yield frame
+    for start in range(0, len(frame), rows):
+        yield frame.iloc[start:start + rows]
 
+
+def _is_utf8(path: Path) -> bool:
+    """Whether the whole file is valid UTF-8, read a megabyte at a time."""
+    import codecs
+
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    try:
+        with path.open("rb") as fh:
+            while block := fh.read(1 << 20):
+                decoder.decode(block)
+        decoder.decode(b"", final=True)
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def _header_line(path: Path, encoding: str) -> str:
+    """The first line that is not blank ('' if none), decoding no more of the file than it takes."""
+    size = 1 << 16
+    total = path.stat().st_size
+    while True:
+        with path.open("rb") as fh:
+            lines = fh.read(size).decode(encoding, errors="replace").splitlines()
+        whole = size >= total
+        found = next((line for line in (lines if whole else lines[:-1]) if line.strip()), None)
+        if found is not None or whole:
+            return found or ""
+        size *= 4
+
+
+def _read_csv(path: Path, rows: int) -> Iterator[pd.DataFrame]:
+    """A delimited text file, ``rows`` rows at a time; its encoding, separator and header are checked now.
+
+    pandas' C parser converts a column of plain numbers itself (``;`` files: with the decimal comma of
+    the Dutch export), as fast as it reads; any other column comes as text, which :func:`_to_numbers`
+    converts. A chunk the parser read otherwise than as numbers or text (``True``/``FALSE`` as booleans,
+    integers beyond 2**53) is read again as text, so that the messages show what the file says.
+    """
     import pandas as pd
 
-    raw = path.read_bytes()
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        # Excel on Dutch Windows writes cp1252; latin-1 accepts every byte, so it never fails.
-        text = raw.decode("cp1252", errors="replace")
-    header = next((line for line in text.splitlines() if line.strip()), "")
+    # Excel on Dutch Windows writes cp1252; with errors replaced, every byte decodes.
+    encoding = "utf-8-sig" if _is_utf8(path) else "cp1252"
+    header = _header_line(path, encoding)
     if not header:
         raise DataError(f"{path}: the file is empty (no header line)")
     # The separator is the candidate that splits the header most; a decimal comma never
     # occurs in a header, so this also tells the Dutch export (';') from plain CSV.
     sep = max([",", ";", "\t"], key=header.count)
-    try:
-        frame = pd.read_csv(
-            io.StringIO(text), sep=sep, dtype=str, skip_blank_lines=False, skipinitialspace=True
-        )
-    except pd.errors.EmptyDataError:
-        raise DataError(f"{path}: the file is empty (no header line)") from None
-    except (pd.errors.ParserError, ValueError) as exc:
-        raise DataError(f"{path}: cannot be read as CSV (separator {sep!r}): {exc}") from None
-    frame.columns = [str(c).strip() for c in frame.columns]
-    return frame
+    options = dict(sep=sep, skip_blank_lines=False, skipinitialspace=True, encoding=encoding,
+                   encoding_errors="replace", chunksize=rows)
+
+    def failed(exc) -> DataError:
+        if isinstance(exc, pd.errors.EmptyDataError):
+            return DataError(f"{path}: the file is empty (no header line)")
+        return DataError(f"{path}: cannot be read as CSV (separator {sep!r}): {exc}")
+
+    def reader(**kw):
+        try:
+            return pd.read_csv(path, **options, **kw)
+        except (pd.errors.ParserError, ValueError) as exc:  # EmptyDataError is a ValueError
+            raise failed(exc) from None
+
+    def chunks(typed):
+        text, text_read, i = None, 0, 0
+        while True:
+            try:
+                chunk = next(typed)
+            except StopIteration:
+                return
+            except (pd.errors.ParserError, ValueError) as exc:
+                raise failed(exc) from None
+            if not all(_read_exactly(chunk.iloc[:, j]) for j in range(chunk.shape[1])):
+                text = text or reader(dtype=str)
+                while text_read <= i:  # the text reader's chunks hold the same rows as the typed reader's
+                    chunk = next(text)
+                    text_read += 1
+            chunk.columns = [str(c).strip() for c in chunk.columns]
+            yield chunk
+            i += 1
+
+    return chunks(reader(decimal="," if sep == ";" else "."))
+
+
+def _read_exactly(column: pd.Series) -> bool:
+    """Whether a column the C parser typed holds what converting its text would give (see _read_csv)."""
+    from pandas.api.types import infer_dtype, is_string_dtype
+
+    kind = column.dtype.kind
+    if kind == "f":
+        return True
+    if kind == "i":  # whole numbers up to 2**53 are the same as int64 or as float64
+        return column.empty or (column.min() >= -_EXACT and column.max() <= _EXACT)
+    if is_string_dtype(column.dtype) and column.dtype != object:
+        return True
+    return kind == "O" and infer_dtype(column, skipna=True) in ("string", "empty")
 
 
 def _read_parquet(path: Path) -> pd.DataFrame:
@@ -186,9 +316,7 @@ def read_mapping(mapping: str | Path | dict | None) -> dict:
         import yaml
 
         where = str(mapping)
-        path = Path(mapping)
-        if not path.is_file():
-            raise DataError(f"{where}: mapping file not found")
+        path = check_file(mapping, "mapping file")
         try:
             mapping = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
         except (yaml.YAMLError, UnicodeDecodeError) as exc:
@@ -292,7 +420,10 @@ def _frame_checks() -> list[tuple[str, str, pa.Check]]:
     ]
 
 
-@functools.cache
+#: The other columns a frame-wide check's message shows beside the blamed one.
+_PAIRED = {"function>government": "years_in_government", "government>age-15": "age"}
+
+
 def schema() -> pa.DataFrameSchema:
     """The pandera schema of the canonical frame, built from :data:`werk.core.codebook.VARIABLES`.
 
@@ -300,6 +431,12 @@ def schema() -> pa.DataFrameSchema:
     what is not a number itself); ``respondent_id`` is unique; columns marked not nullable
     may not be missing; the impossible combinations are frame-wide checks.
     """
+    return _schema(unique=True)
+
+
+@functools.cache
+def _schema(unique: bool) -> pa.DataFrameSchema:
+    """The schema; without ``unique``, for one chunk of a file (ids are compared across the file)."""
     import pandera.pandas as pa
 
     columns = {
@@ -307,7 +444,7 @@ def schema() -> pa.DataFrameSchema:
             "float64",
             checks=[check for _, check in _column_checks(v)],
             nullable=v.nullable,
-            unique=v.kind == "id",
+            unique=unique and v.kind == "id",
             required=v.required,
         )
         for v in VARIABLES.values()
@@ -372,22 +509,34 @@ def _span(v: Variable) -> str:
     return f"{_fmt(v.low)}–{_fmt(v.high)}"
 
 
-def _blank(frame: pd.DataFrame) -> pd.DataFrame:
-    """True where a cell holds nothing (NaN, or text of only spaces)."""
+def _blank_rows(frame: pd.DataFrame):
+    """True for each row that holds nothing (every cell NaN, or text of only spaces), as a numpy array.
+
+    A row stops being a candidate at its first filled cell, so the text of a column is looked at only
+    in rows still blank in every column before it (numbers first: they are quick to judge).
+    """
+    import numpy as np
     from pandas.api.types import is_numeric_dtype
 
-    return frame.apply(
-        lambda s: s.isna() if is_numeric_dtype(s) else s.isna() | s.astype("str").str.strip().eq("")
-    )
+    blank = np.ones(len(frame), dtype=bool)
+    columns = [frame.iloc[:, j] for j in range(frame.shape[1])]
+    for column in sorted(columns, key=lambda s: not is_numeric_dtype(s)):
+        rows = np.flatnonzero(blank)
+        if not len(rows):
+            break
+        cells = column.iloc[rows]
+        if is_numeric_dtype(cells):
+            empty = cells.isna()
+        else:
+            empty = cells.isna() | cells.astype("str").str.strip().eq("")
+        blank[rows] = empty.to_numpy(dtype=bool)
+    return blank
 
 
-def _to_numbers(column: pd.Series) -> tuple[pd.Series, pd.Series]:
-    """Numbers from a column (accepting a decimal comma), and the text of cells that are not numbers."""
+def _cells_to_numbers(column: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """:func:`_to_numbers` cell by cell: for text that is not a plain number, and for mixed objects."""
     import pandas as pd
-    from pandas.api.types import is_bool_dtype, is_numeric_dtype
 
-    if is_numeric_dtype(column) or is_bool_dtype(column):
-        return column.astype("float64"), column.iloc[:0]
     text = column.map(lambda x: x.strip() if isinstance(x, str) else x, na_action="ignore")
     # A Dutch export writes 3,5; a cell with both '.' and ',' (1.234,5) is left for the
     # person to fix rather than guessed at.
@@ -400,6 +549,275 @@ def _to_numbers(column: pd.Series) -> tuple[pd.Series, pd.Series]:
     return numbers, text[bad]
 
 
+def _to_numbers(column: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """Numbers from a column (accepting a decimal comma), and the text of cells that are not numbers.
+
+    Text is converted by ``pd.to_numeric`` at once; only the cells that are not plain numbers as they
+    stand (a decimal comma, spaces it does not skip, words) go through :func:`_cells_to_numbers`, which
+    is the rule: a cell ``pd.to_numeric`` reads as it stands reads the same stripped of spaces.
+    """
+    import numpy as np
+    import pandas as pd
+    from pandas.api.types import infer_dtype, is_bool_dtype, is_numeric_dtype, is_string_dtype
+
+    if is_numeric_dtype(column) or is_bool_dtype(column):
+        return column.astype("float64"), column.iloc[:0]
+    text = is_string_dtype(column.dtype) and (
+        column.dtype != object or infer_dtype(column, skipna=True) in ("string", "empty")
+    )
+    if not text:
+        return _cells_to_numbers(column)
+    numbers = pd.to_numeric(column, errors="coerce").astype("float64").to_numpy(copy=True)
+    unsure = np.isnan(numbers) & column.notna().to_numpy(dtype=bool)
+    if not unsure.any():
+        return pd.Series(numbers, index=column.index), column.iloc[:0]
+    fixed, bad = _cells_to_numbers(column[unsure])
+    numbers[unsure] = fixed.to_numpy()
+    return pd.Series(numbers, index=column.index), bad
+
+
+class _Tally:
+    """One problem (a column, and what is wrong with it) summed over the chunks of a file."""
+
+    __slots__ = ("n", "rows", "shown", "paired", "whole", "ids")
+
+    def __init__(self):
+        self.n, self.rows, self.shown, self.paired, self.whole, self.ids = 0, [], [], [], True, 0
+
+    def add(self, rows, values=None, paired=None, whole=True) -> None:
+        """Count ``rows`` (numpy, ascending) and keep the first few with ``values`` (and ``paired``) there."""
+        room = SHOW - len(self.rows)
+        self.n += len(rows)
+        self.whole = self.whole and bool(whole)
+        if room > 0:
+            self.rows += [int(r) for r in rows[:room]]
+            if values is not None:
+                self.shown += [_fmt(x) for x in values[:room]]
+            if paired is not None:
+                self.paired += [_fmt(x) for x in paired[:room]]
+
+
+class _Validation:
+    """Validate a frame, or a file chunk by chunk, collecting every problem into one message."""
+
+    def __init__(self, mapping, source: str, note: str, keep: bool):
+        self.m = read_mapping(mapping)
+        self.source, self.note, self.keep = source, note, keep
+        self.order = {name: i for i, name in enumerate(VARIABLES)}
+        self.kinds = {name: [kind for kind, _ in _column_checks(v)] for name, v in VARIABLES.items()}
+        self.frame_kinds = [(column, kind) for column, kind, _ in _frame_checks()]
+        # (column, kind) -> _Tally, where kind is "not a number", a pandera check's kind, or a frame check's
+        self.tallies: dict[tuple[str, str], _Tally] = {}
+        self.rank: dict[tuple[str, str], tuple[float, int]] = {}
+        self.rows = 0
+        self.columns: list[str] | None = None
+        self.ids = []
+        self.kept = []
+
+    def tally(self, column: str, kind: str, rank: tuple[float, int]) -> _Tally:
+        key = (column, kind)
+        if key not in self.tallies:
+            self.tallies[key], self.rank[key] = _Tally(), rank
+        return self.tallies[key]
+
+    def run(self, chunks: Iterable[pd.DataFrame]):
+        """Validate every chunk (its index: row numbers), then raise or return (frame or None, columns)."""
+        import pandas as pd
+
+        start = 1
+        for raw in chunks:
+            chunk = raw.set_axis(pd.RangeIndex(start, start + len(raw)), axis=0)
+            start += len(raw)
+            chunk.columns = [str(c) for c in chunk.columns]
+            self.chunk(chunk)
+        if not self.rows:
+            raise DataError(f"{self.source}: no data rows (the file has a header but no respondents)")
+        self.duplicates()
+        problems = self.problems()
+        if problems:
+            lines = [f"{self.source}: {text}" for text in problems]
+            if any(" (row" in line for line in lines):
+                lines.append(f"({self.note})")
+            raise DataError("\n".join(lines))
+        columns = [name for name in VARIABLES if name in self.columns or name == "weight"]
+        if not self.keep:
+            return None, columns
+        canonical = pd.concat(self.kept) if len(self.kept) > 1 else self.kept[0]
+        self.kept = []
+        if "weight" not in canonical:
+            canonical["weight"] = 1.0
+        canonical = canonical[columns]
+        canonical = canonical.astype({name: "int64" for name in INT_COLUMNS})
+        return canonical.reset_index(drop=True), columns
+
+    def chunk(self, frame: pd.DataFrame) -> None:
+        import pandas as pd
+        import pandera.pandas as pa
+
+        # Rows with no value at all (Excel's ';;;;' lines, blank lines) are not respondents.
+        blank = _blank_rows(frame)
+        if blank.any():
+            frame = frame[~blank]
+        frame = frame.rename(columns=self.m["rename"])
+        if self.columns is None:
+            self.columns = list(frame.columns)
+            self.doubled = sorted({c for c in self.columns if self.columns.count(c) > 1} & set(VARIABLES))
+        if frame.empty:
+            return
+        if self.doubled:
+            raise DataError(f"{self.source}: column {self.doubled[0]!r} occurs twice (after renaming with "
+                            "the mapping); keep one")
+        self.rows += len(frame)
+        present = [name for name in VARIABLES if name in frame.columns]
+        data, not_numbers = {}, {}
+        for name in present:
+            numbers, bad = _to_numbers(frame[name])
+            if len(bad):
+                not_numbers[name] = bad.index.to_numpy()
+                self.tally(name, "not a number", (self.order[name], 0)).add(bad.index, list(bad))
+            codes = self.m["missing"].get(name, [])
+            if name not in ("respondent_id", "weight"):
+                codes = codes + self.m["missing"].get("all", [])
+            if codes:
+                numbers = numbers.mask(numbers.isin(codes))
+            if name in self.m["recode"]:
+                table = self.m["recode"][name]
+                recoded = numbers.map(table).astype("float64")
+                numbers = recoded.where(numbers.isin(list(table)), numbers)
+            data[name] = numbers
+        canonical = pd.DataFrame(data, index=frame.index)
+        if "respondent_id" in canonical:
+            self.ids.append(canonical["respondent_id"].copy())  # a view would keep the chunk alive
+        try:
+            _schema(unique=False).validate(canonical, lazy=True)
+        except pa.errors.SchemaErrors as exc:
+            self.failures(exc.failure_cases, canonical, not_numbers)
+        if self.keep and not self.tallies:
+            self.kept.append(canonical)
+        else:
+            self.kept = []  # a file with problems returns no frame: keep nothing more
+
+    def failures(self, cases, canonical, not_numbers) -> None:
+        """Tally pandera's failure cases of one chunk, one tally per (column, check)."""
+        import numpy as np
+
+        rest = cases[cases["check"] != "column_in_dataframe"]  # missing columns: see problems()
+        for (context, column, check, number), group in rest.groupby(
+            ["schema_context", "column", "check", "check_number"], dropna=False, sort=False
+        ):
+            rows = np.unique(group["index"].dropna().to_numpy(dtype="int64"))
+            if context == "DataFrameSchema":
+                blame, kind = self.frame_kinds[int(number)]
+                if column != blame:
+                    continue  # pandera lists every column of a failing row; report it once
+                rank = (self.order[blame] + 0.5, int(number))
+            else:
+                blame = column
+                if check == "not_nullable":
+                    kind, rank = "missing", (self.order[blame], 1)
+                elif number == number and number is not None:
+                    kind, rank = self.kinds[column][int(number)], (self.order[blame], 3 + int(number))
+                else:
+                    kind, rank = f"other {check}", (self.order[blame], 2)
+            if kind == "missing":
+                rows = np.setdiff1d(rows, not_numbers.get(blame, []))  # reported as not a number already
+                if not len(rows):
+                    continue
+            first = rows[:SHOW]
+            values = canonical.loc[first, blame].to_numpy()
+            paired = canonical.loc[first, _PAIRED[kind]].to_numpy() if kind in _PAIRED else None
+            whole = True
+            if kind == "codes":
+                failing = canonical.loc[rows, blame].to_numpy()
+                whole = bool(np.all(np.isfinite(failing) & (np.floor(failing) == failing)))
+            self.tally(blame, kind, rank).add(rows, values, paired, whole)
+
+    def duplicates(self) -> None:
+        """Ids that occur more than once in the whole file (each chunk's were checked without the others)."""
+        import pandas as pd
+
+        if not self.ids:
+            return
+        ids = pd.concat(self.ids) if len(self.ids) > 1 else self.ids[0]
+        self.ids = []
+        ids = ids[ids.notna()]
+        twice = ids[ids.duplicated(keep=False)]
+        if len(twice):
+            tally = self.tally("respondent_id", "duplicate", (self.order["respondent_id"], 2))
+            tally.add(twice.index.to_numpy(), twice.to_numpy())
+            tally.ids = int(twice.nunique())
+
+    def problems(self) -> list[str]:
+        """The messages, in codebook order; within a column, as pandera checks: empty, unique, checks."""
+        out = []
+        missing = [v.name for v in VARIABLES.values() if v.required and v.name not in self.columns]
+        if missing:
+            out.append(self.missing_columns(missing))
+        for key in sorted(self.tallies, key=lambda k: self.rank[k]):
+            out.append(f"column {key[0]!r}: {self.text(*key, self.tallies[key])}")
+        return out
+
+    def missing_columns(self, missing: list[str]) -> str:
+        extra = [c for c in self.columns if c not in VARIABLES]
+        renamed_from = {target: source for source, target in self.m["rename"].items()}
+        parts = []
+        for name in missing:
+            hint = ""
+            if name in renamed_from:
+                hint = f" (the mapping expects it as {renamed_from[name]!r})"
+            else:
+                close = difflib.get_close_matches(name, extra, n=1, cutoff=0.6) or [
+                    c for c in extra if c.lower() == name.lower()
+                ]
+                if close:
+                    hint = f" (is {close[0]!r} meant?)"
+            parts.append(f"{name!r}{hint}")
+        what = "column" if len(parts) == 1 else "columns"
+        advice = (
+            "; if the file uses other names, pass a mapping (see data/mapping.example.yml)"
+            if not self.m["rename"] else ""
+        )
+        return f"required {what} missing: {', '.join(parts)}{advice}"
+
+    def text(self, blame: str, kind: str, t: _Tally) -> str:
+        v = VARIABLES[blame]
+        n, rows, shown = t.n, t.rows, t.shown
+        if kind == "not a number":
+            return (f"{count_text(n)} {'is not a number' if n == 1 else 'are not numbers'} "
+                    f"({_rows(rows, shown)}); {_allowed(v)}")
+        if kind == "missing":
+            return (f"{count_text(n)} {'is' if n == 1 else 'are'} empty ({_rows(rows)}); "
+                    f"{blame} must be filled in for every respondent")
+        if kind == "duplicate":
+            return (f"{count_text(n)} share {count_text(t.ids, 'ids')} ({_rows(rows, shown)}); "
+                    "every respondent needs a unique id")
+        if kind == "codes":
+            contiguous = sorted(v.codes) == list(range(min(v.codes), max(v.codes) + 1))
+            what = "values not among the codes"
+            if contiguous and t.whole:
+                what = f"values outside {min(v.codes)}–{max(v.codes)}"
+            return f"{_has(n, what)} ({_rows(rows, shown)}); {_allowed(v)}"
+        if kind == "range":
+            span = _span(v) if v.high is not None else f"{_fmt(v.low)} and up"
+            return f"{_has(n, 'values outside ' + span)} ({_rows(rows, shown)}); {_allowed(v)}"
+        if kind == "positive":
+            return f"{_has(n, 'weights of 0 or less')} ({_rows(rows, shown)}); {_allowed(v)}"
+        if kind == "whole":
+            return (f"{count_text(n)} {'is not a whole number' if n == 1 else 'are not whole numbers'} "
+                    f"({_rows(rows, shown)}); {_allowed(v)}")
+        if kind == "function>government":
+            pairs = [f"{a} > {b}" for a, b in zip(shown, t.paired)]
+            return (f"{count_text(n)} {'has' if n == 1 else 'have'} more years in the function than in "
+                    f"government ({_rows(rows, pairs)}); "
+                    "years_in_function may not exceed years_in_government")
+        if kind == "government>age-15":
+            pairs = [f"{a} at age {b}" for a, b in zip(shown, t.paired)]
+            return (f"{count_text(n)} {'has' if n == 1 else 'have'} more years in government than age − 15 "
+                    f"({_rows(rows, pairs)}); nobody works in government before the age of 15")
+        # a pandera check this module did not foresee: still one readable line
+        return f"{count_text(n)} fail pandera check {kind.removeprefix('other ')} ({_rows(rows, shown)})"
+
+
 def validate(
     frame: pd.DataFrame,
     mapping: str | Path | dict | None = None,
@@ -410,7 +828,8 @@ def validate(
     """Turn a raw frame into the canonical analysis frame, or raise one DataError listing every problem.
 
     Steps: rename (mapping), keep the codebook columns, text to numbers (reporting what is not a
-    number), extra missing codes, recode, then the pandera :func:`schema` with lazy validation.
+    number), extra missing codes, recode, then the pandera :func:`schema` with lazy validation,
+    :data:`CHUNK_ROWS` rows at a time.
 
     Parameters
     ----------
@@ -429,170 +848,8 @@ def validate(
         Codebook columns in codebook order, ``weight`` 1.0 when absent, ``respondent_id`` and
         ``sector`` int64, everything else float64, missing values NaN, a fresh RangeIndex.
     """
-    import pandas as pd
-    import pandera.pandas as pa
-
-    m = read_mapping(mapping)
-    frame = frame.copy()
-    frame.index = pd.RangeIndex(1, len(frame) + 1)
-    frame.columns = [str(c) for c in frame.columns]
-    # Rows with no value at all (Excel's ';;;;' lines, blank lines) are not respondents.
-    frame = frame[~_blank(frame).all(axis=1)]
-    if frame.empty:
-        raise DataError(f"{source}: no data rows (the file has a header but no respondents)")
-
-    frame = frame.rename(columns=m["rename"])
-    doubled = sorted({c for c in frame.columns if list(frame.columns).count(c) > 1} & set(VARIABLES))
-    if doubled:
-        raise DataError(
-            f"{source}: column {doubled[0]!r} occurs twice (after renaming with the mapping); keep one"
-        )
-    present = [name for name in VARIABLES if name in frame.columns]
-    extra = [c for c in frame.columns if c not in VARIABLES]
-
-    # (codebook position, message): the message lists problems in codebook order
-    problems: list[tuple[float, str]] = []
-    order = {name: i for i, name in enumerate(VARIABLES)}
-    data = {}
-    not_numbers: dict[str, pd.Index] = {}
-    for name in present:
-        numbers, bad = _to_numbers(frame[name])
-        if len(bad):
-            not_numbers[name] = bad.index
-            problems.append((order[name], (
-                f"column {name!r}: {count_text(len(bad))} "
-                f"{'is not a number' if len(bad) == 1 else 'are not numbers'} "
-                f"({_rows(bad.index, [_fmt(x) for x in bad])}); {_allowed(VARIABLES[name])}"
-            )))
-        codes = m["missing"].get(name, [])
-        if name not in ("respondent_id", "weight"):
-            codes = codes + m["missing"].get("all", [])
-        if codes:
-            numbers = numbers.mask(numbers.isin(codes))
-        if name in m["recode"]:
-            table = m["recode"][name]
-            recoded = numbers.map(table).astype("float64")
-            numbers = recoded.where(numbers.isin(list(table)), numbers)
-        data[name] = numbers
-    canonical = pd.DataFrame(data, index=frame.index)
-
-    try:
-        schema().validate(canonical, lazy=True)
-    except pa.errors.SchemaErrors as exc:
-        problems += _describe(exc.failure_cases, canonical, not_numbers, order, m, extra)
-
-    if problems:
-        lines = [f"{source}: {text}" for _, text in sorted(problems, key=lambda p: p[0])]
-        if any(" (row" in line for line in lines):
-            lines.append(f"({note})")
-        raise DataError("\n".join(lines))
-
-    if "weight" not in canonical:
-        canonical["weight"] = 1.0
-    canonical = canonical[[name for name in VARIABLES if name in canonical]]
-    canonical = canonical.astype({name: "int64" for name in INT_COLUMNS})
-    return canonical.reset_index(drop=True)
-
-
-def _describe(cases, canonical, not_numbers, order, m, extra) -> list[tuple[int, str]]:
-    """Messages from pandera's failure cases, one per (column, check)."""
-    column_kinds = {name: [kind for kind, _ in _column_checks(v)] for name, v in VARIABLES.items()}
-    frame_kinds = [(column, kind) for column, kind, _ in _frame_checks()]
-    out = []
-
-    missing = [c for c in cases.loc[cases["check"] == "column_in_dataframe", "failure_case"]]
-    if missing:
-        renamed_from = {target: source for source, target in m["rename"].items()}
-        parts = []
-        for name in sorted(missing, key=lambda c: order.get(c, 99)):
-            hint = ""
-            if name in renamed_from:
-                hint = f" (the mapping expects it as {renamed_from[name]!r})"
-            else:
-                close = difflib.get_close_matches(name, extra, n=1, cutoff=0.6) or [
-                    c for c in extra if c.lower() == name.lower()
-                ]
-                if close:
-                    hint = f" (is {close[0]!r} meant?)"
-            parts.append(f"{name!r}{hint}")
-        what = "column" if len(parts) == 1 else "columns"
-        advice = (
-            "; if the file uses other names, pass a mapping (see data/mapping.example.yml)"
-            if not m["rename"] else ""
-        )
-        out.append((-1, f"required {what} missing: {', '.join(parts)}{advice}"))
-
-    rest = cases[cases["check"] != "column_in_dataframe"]
-    for (context, column, check, number), group in rest.groupby(
-        ["schema_context", "column", "check", "check_number"], dropna=False, sort=False
-    ):
-        rows = sorted({int(i) for i in group["index"].dropna()})
-        if context == "DataFrameSchema":
-            blame, kind = frame_kinds[int(number)]
-            if column != blame:
-                continue  # pandera lists every column of a failing row; report it once
-        else:
-            blame = column
-            if check == "not_nullable":
-                kind = "missing"
-            elif check == "field_uniqueness":
-                kind = "duplicate"
-            elif number == number and number is not None:
-                kind = column_kinds[column][int(number)]
-            else:
-                kind = "other"
-        v = VARIABLES[blame]
-        values = canonical[blame]
-        shown = [_fmt(values[i]) for i in rows[:SHOW]]
-        n = len(rows)
-        if kind == "missing":
-            rows = [r for r in rows if r not in set(not_numbers.get(blame, []))]
-            if not rows:
-                continue  # already reported as not a number
-            text = (
-                f"{count_text(len(rows))} {'is' if len(rows) == 1 else 'are'} empty ({_rows(rows)}); "
-                f"{blame} must be filled in for every respondent"
-            )
-        elif kind == "duplicate":
-            ids = {values[i] for i in rows}
-            text = (
-                f"{count_text(n)} share {count_text(len(ids), 'ids')} ({_rows(rows, shown)}); "
-                "every respondent needs a unique id"
-            )
-        elif kind == "codes":
-            contiguous = sorted(v.codes) == list(range(min(v.codes), max(v.codes) + 1))
-            whole = all(float(values[i]).is_integer() for i in rows)
-            what = "values not among the codes"
-            if contiguous and whole:
-                what = f"values outside {min(v.codes)}–{max(v.codes)}"
-            text = f"{_has(n, what)} ({_rows(rows, shown)}); {_allowed(v)}"
-        elif kind == "range":
-            span = _span(v) if v.high is not None else f"{_fmt(v.low)} and up"
-            text = f"{_has(n, 'values outside ' + span)} ({_rows(rows, shown)}); {_allowed(v)}"
-        elif kind == "positive":
-            text = f"{_has(n, 'weights of 0 or less')} ({_rows(rows, shown)}); {_allowed(v)}"
-        elif kind == "whole":
-            text = (
-                f"{count_text(n)} {'is not a whole number' if n == 1 else 'are not whole numbers'} "
-                f"({_rows(rows, shown)}); {_allowed(v)}"
-            )
-        elif kind == "function>government":
-            pairs = [f"{_fmt(values[i])} > {_fmt(canonical['years_in_government'][i])}" for i in rows]
-            text = (
-                f"{count_text(n)} {'has' if n == 1 else 'have'} more years in the function than in "
-                f"government ({_rows(rows, pairs)}); years_in_function may not exceed years_in_government"
-            )
-        elif kind == "government>age-15":
-            pairs = [f"{_fmt(values[i])} at age {_fmt(canonical['age'][i])}" for i in rows]
-            text = (
-                f"{count_text(n)} {'has' if n == 1 else 'have'} more years in government than age − 15 "
-                f"({_rows(rows, pairs)}); nobody works in government before the age of 15"
-            )
-        else:  # a pandera check this module did not foresee: still one readable line
-            text = f"{count_text(n)} fail pandera check {check} ({_rows(rows, shown)})"
-        position = order[blame] + (0.5 if context == "DataFrameSchema" else 0)
-        out.append((position, f"column {blame!r}: {text}"))
-    return out
+    canonical, _ = _Validation(mapping, source, note, keep=True).run(_slices(frame, CHUNK_ROWS))
+    return canonical
 
 
 def load(path: str | Path, mapping: str | Path | dict | None = None) -> pd.DataFrame:
@@ -617,5 +874,17 @@ def load(path: str | Path, mapping: str | Path | dict | None = None) -> pd.DataF
     DataError
         The file cannot be read or does not fit the codebook; the message lists every problem.
     """
-    raw, note = read_raw(path)
-    return validate(raw, mapping, source=str(path), note=note)
+    chunks, note = _read_chunks(path)
+    canonical, _ = _Validation(mapping, str(path), note, keep=True).run(chunks)
+    return canonical
+
+
+def check(path: str | Path, mapping: str | Path | dict | None = None) -> tuple[int, int]:
+    """Validate a data file as :func:`load` does, keeping no frame; return (respondents, columns).
+
+    Memory stays at a chunk of :data:`CHUNK_ROWS` rows and the ids, whatever the file's size.
+    """
+    chunks, note = _read_chunks(path)
+    validation = _Validation(mapping, str(path), note, keep=False)
+    _, columns = validation.run(chunks)
+    return validation.rows, len(columns)
