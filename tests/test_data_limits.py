@@ -1,5 +1,5 @@
-"""werk.inputs.data at its limits: a file validated a chunk at a time, with its numbers converted by pandas'
-C parser, gives what the whole file cell by cell gives."""
+"""werk.inputs.data at its limits: values the analysis cannot take are refused, and a file validated a chunk
+at a time, with its numbers converted by pandas' C parser, gives what the whole file cell by cell gives."""
 
 from __future__ import annotations
 
@@ -21,6 +21,67 @@ def problem(path) -> str:
     with pytest.raises(DataError) as info:
         data.load(path)
     return str(info.value)
+
+
+# --------------------------------------------------------------------------- what the analysis cannot use
+
+
+@pytest.mark.parametrize("weights, expected", [
+    (["inf"], "1 row has a weight above 1000000 (row 3: inf)"),
+    (["1e308"], "1 row has a weight above 1000000 (row 3: 1e+308)"),
+    (["inf", "1e7"], "2 rows have weights above 1000000 (rows 3, 4: inf, 10000000)"),
+])
+def test_weights_must_be_finite_and_believable(canonical_frame, tmp_path, weights, expected):
+    bad = canonical_frame.astype({"weight": "object"})
+    bad.loc[range(2, 2 + len(weights)), "weight"] = weights
+    message = problem(write_csv(bad, tmp_path / "x.csv"))
+    assert f"column 'weight': {expected}; allowed: numbers greater than 0 and at most 1000000" in message
+
+
+def test_the_largest_weight_and_an_empty_one_are_fine(canonical_frame, tmp_path):
+    ok = canonical_frame.copy()
+    ok.loc[0, "weight"] = data.WEIGHT_MAX
+    ok.loc[1, "weight"] = np.nan  # a respondent without a weight drops out of the weighted models
+    loaded = data.load(write_csv(ok, tmp_path / "x.csv"))
+    assert loaded.loc[0, "weight"] == data.WEIGHT_MAX and np.isnan(loaded.loc[1, "weight"])
+
+
+def test_ids_that_lose_digits_are_refused(canonical_frame, tmp_path):
+    """1e20 and 2e20 both became -9223372036854775808: two respondents with one id."""
+    bad = canonical_frame.astype({"respondent_id": "object"})
+    bad.loc[[3, 7], "respondent_id"] = ["1e20", "2e20"]
+    bad.loc[9, "respondent_id"] = str(2**53)  # 9007199254740993 reads as this too
+    bad.loc[11, "respondent_id"] = "1e400"  # beyond float64: inf
+    message = problem(write_csv(bad, tmp_path / "x.csv"))
+    assert (
+        "column 'respondent_id': 4 rows have values outside 0–9007199254740991 "
+        "(rows 4, 8, 10, 12: 1e+20, 2e+20, 9007199254740992, inf); "
+        "allowed: whole numbers from 0 to 9007199254740991"
+    ) in message
+    assert "share" not in message
+
+
+def test_parquet_ids_beyond_float64_are_refused(canonical_frame, tmp_path):
+    bad = canonical_frame.copy()
+    bad.loc[4, "respondent_id"] = 2**60  # an int64 the file holds exactly, but a float64 does not
+    bad.to_parquet(tmp_path / "x.parquet")
+    assert "column 'respondent_id': 1 row has a value outside 0–9007199254740991 (row 5: " in problem(
+        tmp_path / "x.parquet")
+
+
+def test_the_largest_id_is_kept_exactly(canonical_frame, tmp_path):
+    ok = canonical_frame.copy()
+    ok.loc[0, "respondent_id"] = data.ID_MAX
+    loaded = data.load(write_csv(ok, tmp_path / "x.csv"))
+    assert loaded["respondent_id"].dtype == "int64" and int(loaded.loc[0, "respondent_id"]) == 2**53 - 1
+
+
+def test_every_column_has_an_upper_bound():
+    """Nothing infinite passes any column: each has a codebook range, or the id's or the weight's."""
+    for v in data.VARIABLES.values():
+        kinds = [kind for kind, _ in data._column_checks(v)]
+        assert {"codes", "range", "weight_max"} & set(kinds), v.name
+        assert v.codes or v.kind == "weight" or data._high(v) is not None, v.name
 
 
 # --------------------------------------------------------------------------- chunks and the C parser

@@ -12,7 +12,7 @@ row N is line N + 1; in an SPSS file, row N is case N.
 
 A file is read and validated :data:`CHUNK_ROWS` rows at a time, and a CSV column that holds only
 numbers is converted by pandas' C parser, not cell by cell: ``werk validate`` of a million rows takes
-seconds and about twice the file's size in memory (:func:`check` keeps no frame at all). The messages
+seconds and under three times the file's size in memory (:func:`check` keeps no frame). The messages
 are those of validating the whole file at once: each problem's count and first rows are summed over
 the chunks, and ids are checked for duplicates across the whole file.
 
@@ -38,13 +38,20 @@ if TYPE_CHECKING:  # pragma: no cover
     import pandera.pandas as pa
 
 __all__ = ["load", "check", "check_file", "read_raw", "read_mapping", "validate", "schema", "INT_COLUMNS",
-           "CHUNK_ROWS"]
+           "ID_MAX", "WEIGHT_MAX", "CHUNK_ROWS"]
 
 #: Columns returned as int64 (they may never be missing); every other column is float64.
 INT_COLUMNS = ("respondent_id", "sector")
 
-#: Whole numbers up to this one are the same as int64 or float64 (2**53 - 1).
-_EXACT = 2**53 - 1
+#: The largest respondent id. Ids are read as numbers (float64, like every column): every whole number up
+#: to 2**53 - 1 survives that exactly, larger ones lose digits (1e20 and 2e20 both became the int64
+#: -9223372036854775808, one id for two respondents).
+ID_MAX = 2**53 - 1
+
+#: The largest survey weight: a weight is how many people one respondent stands for, and the Dutch public
+#: sector employs about a million. Larger weights (1e308, inf) are typing or export errors, and they
+#: overflow the weighted sums of the models.
+WEIGHT_MAX = 1_000_000
 
 #: How many rows are converted and validated at a time (memory is bounded by a chunk, not the file).
 CHUNK_ROWS = 100_000
@@ -265,7 +272,7 @@ def _read_exactly(column: pd.Series) -> bool:
     if kind == "f":
         return True
     if kind == "i":  # whole numbers up to 2**53 are the same as int64 or as float64
-        return column.empty or (column.min() >= -_EXACT and column.max() <= _EXACT)
+        return column.empty or (column.min() >= -ID_MAX and column.max() <= ID_MAX)
     if is_string_dtype(column.dtype) and column.dtype != object:
         return True
     return kind == "O" and infer_dtype(column, skipna=True) in ("string", "empty")
@@ -373,17 +380,28 @@ def read_mapping(mapping: str | Path | dict | None) -> dict:
 # --------------------------------------------------------------------------- schema
 
 
+def _high(v: Variable) -> float | None:
+    """The largest value a variable may take: the codebook's, else what its type holds exactly."""
+    return ID_MAX if v.kind == "id" and v.high is None else v.high
+
+
 def _column_checks(v: Variable) -> list[tuple[str, pa.Check]]:
-    """(kind, check) pairs for one codebook variable; the kind drives the message."""
+    """(kind, check) pairs for one codebook variable; the kind drives the message.
+
+    Every column has an upper bound, so that nothing infinite or beyond its type gets through: the
+    codebook's range, :data:`ID_MAX` for the id, :data:`WEIGHT_MAX` for the weight.
+    """
     import pandera.pandas as pa
 
     checks = []
+    high = _high(v)
     if v.codes:
         checks.append(("codes", pa.Check.isin(sorted(float(c) for c in v.codes))))
     elif v.kind == "weight":
         checks.append(("positive", pa.Check.gt(0)))
-    elif v.low is not None and v.high is not None:
-        checks.append(("range", pa.Check.in_range(v.low, v.high)))
+        checks.append(("weight_max", pa.Check.le(WEIGHT_MAX)))
+    elif v.low is not None and high is not None:
+        checks.append(("range", pa.Check.in_range(v.low, high)))
     elif v.low is not None:
         checks.append(("range", pa.Check.ge(v.low)))
     if v.kind in ("id", "count"):
@@ -456,7 +474,7 @@ def _schema(unique: bool) -> pa.DataFrameSchema:
 
 
 def _fmt(value) -> str:
-    """A value as a person typed it: 3 not 3.0, text quoted."""
+    """A value as a person typed it: 3 not 3.0, text quoted, a huge number as 1e+20."""
     if isinstance(value, str):
         return repr(value)
     try:
@@ -465,7 +483,7 @@ def _fmt(value) -> str:
         return repr(value)
     if x != x:
         return "empty"
-    return str(int(x)) if x.is_integer() else repr(x)
+    return str(int(x)) if x.is_integer() and abs(x) < 1e16 else repr(x)
 
 
 def _rows(index, values=None) -> str:
@@ -497,7 +515,11 @@ def _allowed(v: Variable) -> str:
         return f"allowed codes: {shown}"
     whole = "whole numbers" if v.kind in ("id", "count") else "numbers"
     if v.kind == "weight":
-        return "allowed: numbers greater than 0"
+        return (f"allowed: numbers greater than 0 and at most {_fmt(WEIGHT_MAX)} (a weight is how many "
+                "people one respondent stands for; the public sector employs about a million)")
+    if v.kind == "id" and v.high is None:
+        return (f"allowed: whole numbers from {_fmt(v.low)} to {_fmt(ID_MAX)} (2^53 − 1: a larger id "
+                "loses digits when it is read as a number)")
     if v.low is not None and v.high is not None:
         return f"allowed: {whole} from {_fmt(v.low)} to {_fmt(v.high)}"
     if v.low is not None:
@@ -506,7 +528,7 @@ def _allowed(v: Variable) -> str:
 
 
 def _span(v: Variable) -> str:
-    return f"{_fmt(v.low)}–{_fmt(v.high)}"
+    return f"{_fmt(v.low)}–{_fmt(_high(v))}"
 
 
 def _blank_rows(frame: pd.DataFrame):
@@ -798,10 +820,12 @@ class _Validation:
                 what = f"values outside {min(v.codes)}–{max(v.codes)}"
             return f"{_has(n, what)} ({_rows(rows, shown)}); {_allowed(v)}"
         if kind == "range":
-            span = _span(v) if v.high is not None else f"{_fmt(v.low)} and up"
+            span = _span(v) if _high(v) is not None else f"{_fmt(v.low)} and up"
             return f"{_has(n, 'values outside ' + span)} ({_rows(rows, shown)}); {_allowed(v)}"
         if kind == "positive":
             return f"{_has(n, 'weights of 0 or less')} ({_rows(rows, shown)}); {_allowed(v)}"
+        if kind == "weight_max":
+            return f"{_has(n, 'weights above ' + _fmt(WEIGHT_MAX))} ({_rows(rows, shown)}); {_allowed(v)}"
         if kind == "whole":
             return (f"{count_text(n)} {'is not a whole number' if n == 1 else 'are not whole numbers'} "
                     f"({_rows(rows, shown)}); {_allowed(v)}")
