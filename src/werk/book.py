@@ -7,6 +7,7 @@ would otherwise repeat lives here. Nothing here prints at import time.
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 import matplotlib as mpl
@@ -166,11 +167,16 @@ def share(df: pd.DataFrame, variable: str, codes) -> float:
     return float(100 * col.isin(list(codes)).mean())
 
 
+#: The '<' that opens an HTML tag, comment or declaration; '< .001' and '<25' stay as they are.
+_HTML_TAG = re.compile(r"<(?=[A-Za-z/!?])")
+
+
 def markdown_table(table: pd.DataFrame, caption: str | None = None, name: str | None = None, align=None):
     """Show a formatted table as MyST markdown, so HTML and PDF both get a real table.
 
     ``table`` holds display strings (see :mod:`werk.display.tables`); ``caption`` and ``name`` make it a
-    numbered table that the prose can reference with ``{numref}``.
+    numbered table that the prose can reference with ``{numref}``. A cell's markdown is kept; an HTML
+    tag in a cell is shown as text, not passed to the page.
 
     Output checking: a column or row label naming a minimum or maximum is refused (its values read
     "suppressed"); a table that carries a check (``attrs["outputcheck"]``, from a table function called
@@ -197,7 +203,9 @@ def markdown_table(table: pd.DataFrame, caption: str | None = None, name: str | 
 
     def cell(x) -> str:
         s = "" if x is None or (isinstance(x, float) and pd.isna(x)) else str(x)
-        return s.replace("|", "\\|").replace("\n", " ")
+        # A cell may carry markdown on purpose (code, links, roles), never HTML: a tag's '<' becomes
+        # '&lt;', which the page shows as '<' (a file name or label from outside cannot add a tag).
+        return _HTML_TAG.sub("&lt;", s.replace("|", "\\|").replace("\n", " "))
 
     cols = [str(c) for c in table.columns]
     align = align or ["---" if i == 0 else "--:" for i in range(len(cols))]

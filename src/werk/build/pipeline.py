@@ -33,6 +33,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from html import unescape
 from pathlib import Path
 
 import yaml
@@ -293,7 +294,7 @@ def stage(executed: Path, edition: str, info: dict, root: Path | None = None) ->
     cfg = yaml.safe_load((st / "_config.yml").read_text())
     if slug != "all":
         cfg["title"] = f"{cfg['title']}: {info['edition_label']} edition"
-    cfg["html"]["extra_footer"] = info.get("footer", cfg["html"].get("extra_footer", ""))
+    cfg["html"]["extra_footer"] = info.get("footer_html", cfg["html"].get("extra_footer", ""))  # HTML
     # Jupyter Book copies html.extra_footer into html_theme_options, but a html_theme_options under
     # sphinx.config replaces that dict whole, and the footer went missing: set it there as well.
     theme = cfg.get("sphinx", {}).get("config", {}).get("html_theme_options")
@@ -501,9 +502,9 @@ def stage_pdf(stage_dir: Path) -> Path:
     (st / f"{PDF_ROOT}.md").write_text("\n".join(root) + "\n")
     pdf_toc = {"format": "jb-book", "root": PDF_ROOT, "chapters": chapters}
     (st / "_toc.yml").write_text(yaml.safe_dump(pdf_toc, sort_keys=False, allow_unicode=True))
-    # The title page names the edition and its source, as the HTML footer does.
+    # The title page names the edition and its source, as the HTML footer does (which is HTML: unescaped).
     elements = cfg.setdefault("sphinx", {}).setdefault("config", {}).setdefault("latex_elements", {})
-    edition_line = latex_escape(cfg.get("html", {}).get("extra_footer", ""))
+    edition_line = latex_escape(unescape(cfg.get("html", {}).get("extra_footer", "")))
     edition_cmd = f"\\renewcommand{{\\WerkEdition}}{{{edition_line}}}\n"
     elements["preamble"] = elements.get("preamble", "") + edition_cmd
     cfg["sphinx"].setdefault("extra_extensions", []).append("werk.build.latex")

@@ -12,6 +12,7 @@ variables are made in one place:
 
 from __future__ import annotations
 
+import html
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -40,7 +41,12 @@ MIN_EDITION_N = 50
 
 
 def edition_info(df: pd.DataFrame, edition: str, data_path) -> dict:
-    """Who an edition covers: its label, the number of respondents, whether it is the twin."""
+    """Who an edition covers: its label, the number of respondents, whether it is the twin.
+
+    ``footer`` is the sentence as text; ``footer_html`` is the same sentence escaped for HTML, which is
+    what the theme's footer prints as it is: the data file's name comes from outside, and a file named
+    ``t<img src=x onerror=...>.csv`` must show as that name, not run on every page.
+    """
     data_path = Path(data_path).resolve()
     is_twin = data_path == paths.TWIN.resolve()
     if edition in (None, "", "all"):
@@ -50,6 +56,7 @@ def edition_info(df: pd.DataFrame, edition: str, data_path) -> dict:
         nl, en = codebook.SECTORS[code]
         label_en, label_nl, n = en, nl, int((df["sector"] == code).sum())
     source = "the synthetic twin" if is_twin else f"the data file {data_path.name}"
+    footer = f"Edition: {label_en} ({n} respondents), computed from {source}."
     return {
         "edition": edition or "all",
         "sector": code,
@@ -58,7 +65,8 @@ def edition_info(df: pd.DataFrame, edition: str, data_path) -> dict:
         "n": n,
         "is_twin": is_twin,
         "source": source,
-        "footer": f"Edition: {label_en} ({n} respondents), computed from {source}.",
+        "footer": footer,
+        "footer_html": html.escape(footer),
     }
 
 
