@@ -44,6 +44,7 @@ from werk.core.codebook import edition_name, edition_slug
 from werk.core.errors import WerkError
 from werk.disclosure import record, report
 from werk.inputs import frame as analysis_frame
+from werk.inputs.data import check_file
 
 __all__ = ["build", "build_all", "notebooks_in_toc", "editions", "edition_name", "edition_slug", "html_dir",
            "pdf_path", "stage", "stage_pdf", "compile_book"]
@@ -756,6 +757,10 @@ def _load(data, mapping, root: Path) -> tuple:
     """The validated frame and the resolved paths of the data file and the mapping."""
     data = Path(data or paths.TWIN).resolve()
     mapping = Path(mapping).resolve() if mapping else None
+    # A missing, unreadable or folder path is one clear error here, before the frame cache hashes it.
+    check_file(data)
+    if mapping:
+        check_file(mapping, "mapping file")
     log(f"validating {data}")
     # Kept for the notebooks once the editions passed their checks (nothing is written before).
     return cache.validated_frame(data, mapping, frames_dir(root), keep=False), data, mapping

@@ -2,7 +2,9 @@
 
 Each subcommand lives in its own module, which offers ``add_arguments(parser)``
 and ``main(args) -> int``. Errors meant for people (:class:`werk.core.errors.WerkError`)
-are printed without a traceback and exit with status 2.
+are printed without a traceback and exit with status 2, and so is a file-system error (``OSError``:
+a read-only or full ``_build``, a file that cannot be written), as one line naming the path and the
+problem.
 
 The project is the nearest folder at or above the working directory with a ``_config.yml`` next to a
 ``_toc.yml`` (see :func:`werk.core.paths.root`); ``--root DIR``, before or after the subcommand, names
@@ -72,6 +74,13 @@ def use_root(folder: str) -> Path:
     return path
 
 
+def os_error(exc: OSError) -> str:
+    """One line for a file-system error: the path (or paths) and the operating system's reason."""
+    where = " -> ".join(str(f) for f in (exc.filename, exc.filename2) if f is not None)
+    reason = exc.strerror or str(exc)
+    return f"{where}: {reason}" if where else reason
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
     command = _command(argv)
@@ -83,6 +92,9 @@ def main(argv: list[str] | None = None) -> int:
     except WerkError as exc:
         print(f"werk {args.command}: error: {exc}", file=sys.stderr)
         return exc.exit_code
+    except OSError as exc:  # the disk, not the code: a read-only or full _build, a folder that is gone
+        print(f"werk {args.command}: error: {os_error(exc)}", file=sys.stderr)
+        return WerkError.exit_code
     except KeyboardInterrupt:
         print("werk: interrupted", file=sys.stderr)
         return 130

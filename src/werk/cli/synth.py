@@ -29,7 +29,23 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--report", action="store_true", help="print target beside achieved")
 
 
+def _out_file(out: str) -> Path:
+    """The --out path, refused up front (before minutes of work) if it cannot be a file to write."""
+    path = Path(out)
+    if path.is_dir():
+        raise WerkError(f"--out {out}: is a directory; name the file to write, e.g. {path / 'twin.csv'}")
+    if not path.parent.is_dir():
+        raise WerkError(f"--out {out}: folder {path.parent} does not exist")
+    return path
+
+
 def main(args) -> int:
+    if args.seed is not None and args.seed < 0:
+        raise WerkError(f"--seed {args.seed}: a seed is a whole number from 0 up")
+    if args.n is not None and args.n < 1:
+        raise WerkError(f"--n {args.n}: the twin needs at least 1 respondent")
+    if args.out:
+        _out_file(args.out)
     if args.action == "fit":
         if not args.file or not args.out:
             raise WerkError("usage: werk synth fit FILE [--mapping M] --out params.yml")
