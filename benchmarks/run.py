@@ -16,7 +16,10 @@ repetitions interleaved so that a burst of load on a shared machine hits every r
   cold build it is compared with;
 * jupyter-book #1633: drop one respondent from the data file and rebuild with werk and with Jupyter
   Book's cache mode -- which re-executes, and which book shows the new N;
-* ``werk synth`` at N = 5,391, 100,000 and 1,000,000: wall time, peak memory, time per row.
+* ``werk synth`` at N = 5,391, 100,000 and 1,000,000: wall time, peak memory, time per row;
+* ``werk validate`` of the twin and of a 1,000,000-row twin (``--quick``: 100,000): wall time, peak
+  memory, and peak memory over the file's size (``--only validate`` measures these rows alone and
+  replaces their section of ``results.md``).
 
 The table goes to stdout and to ``benchmarks/results.md``.
 """
@@ -225,9 +228,11 @@ def jb_build(env: dict, root: Path) -> dict:
 
 
 # ------------------------------------------------------------------------------------------------- synth
-def synth(env: dict, n: int, out: Path) -> dict:
-    """``werk synth --n N``: wall time and the child's own peak RSS (os.wait4 gives that child's rusage)."""
-    cmd = [str(Path(PY).parent / "werk"), "synth", "--n", str(n), "--out", str(out)]
+WERK = str(Path(PY).parent / "werk")
+
+
+def measured(cmd: list[str], env: dict, what: str) -> tuple[float, float]:
+    """Run ``cmd``: its wall seconds and its own peak RSS in MB (os.wait4 gives that child's rusage)."""
     t0 = time.perf_counter()
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
     _, status, usage = os.wait4(proc.pid, 0)
@@ -236,8 +241,72 @@ def synth(env: dict, n: int, out: Path) -> dict:
     err = proc.stderr.read().decode()
     proc.stderr.close()
     if proc.returncode != 0:
-        raise SystemExit(f"werk synth --n {n} failed:\n{err[-2000:]}")
-    return {"seconds": seconds, "peak_mb": usage.ru_maxrss / 1024, "size_mb": out.stat().st_size / 1e6}
+        raise SystemExit(f"{what} failed:\n{err[-2000:]}")
+    return seconds, usage.ru_maxrss / 1024
+
+
+def synth(env: dict, n: int, out: Path) -> dict:
+    """``werk synth --n N``: wall time and the child's own peak RSS."""
+    seconds, peak = measured([WERK, "synth", "--n", str(n), "--out", str(out)], env, f"werk synth --n {n}")
+    return {"seconds": seconds, "peak_mb": peak, "size_mb": out.stat().st_size / 1e6}
+
+
+# ---------------------------------------------------------------------------------------------- validate
+#: The validation goal (issue 18): a million rows in at most this many seconds and times the file's size.
+VALIDATE_GOAL = (10.0, 3.0)
+
+
+def werk_validate(env: dict, path: Path) -> dict:
+    """``werk validate FILE``: wall time and the child's own peak RSS."""
+    seconds, peak = measured([WERK, "validate", str(path)], env, f"werk validate {path}")
+    return {"seconds": seconds, "peak_mb": peak, "size_mb": path.stat().st_size / 1e6}
+
+
+def validation(env: dict, snap: Path, base: Path, reps: int, big: int = 1_000_000) -> list[dict]:
+    """``werk validate`` of the twin and of a ``big``-row twin (the scaling rows' file, if they made it)."""
+    big_file = base / f"synth-{big}.csv"
+    if not big_file.exists():
+        say(f"werk synth --n {big} (a file to validate)")
+        synth(env, big, big_file)
+    twin = snap / "data" / "twin.csv"
+    rows = []
+    for path in (twin, big_file):
+        n = sum(1 for _ in open(path, "rb")) - 1
+        runs = []
+        for _ in range(reps):
+            say(f"werk validate ({n:,} rows)")
+            runs.append(werk_validate(env, path))
+            say(f"  {runs[-1]['seconds']:.1f} s, {runs[-1]['peak_mb']:.0f} MB")
+        rows.append({"n": n, "runs": len(runs), "seconds": med(runs),
+                     "peak_mb": max(r["peak_mb"] for r in runs), "size_mb": runs[-1]["size_mb"]})
+    return rows
+
+
+VALIDATION_HEADING = "## Validation (`werk validate`)"
+
+
+def validation_section(rows: list[dict]) -> list[str]:
+    """The validation table in results.md, with its goal."""
+    lines = [VALIDATION_HEADING, "",
+             "| rows | file MB | runs | wall s (median) | peak MB | peak ÷ file size |",
+             "|---:|---:|---:|---:|---:|---:|"]
+    for r in rows:
+        lines.append(f"| {r['n']:,} | {r['size_mb']:.1f} | {r['runs']} | {r['seconds']:.1f} | "
+                     f"{r['peak_mb']:.0f} | {r['peak_mb'] / r['size_mb']:.1f} |")
+    seconds, times = VALIDATE_GOAL
+    big = rows[-1]
+    ratio = big["peak_mb"] / big["size_mb"]
+    met = big["seconds"] <= seconds and ratio <= times
+    lines += [
+        "",
+        f"- {big['n']:,} rows validate in ≤ {seconds:g} s and ≤ {times:g} × the file's size in memory: "
+        f"{big['seconds']:.1f} s, {ratio:.1f} × — **{'met' if met else 'not met'}**",
+        "",
+        "Peak memory as above. At the twin's size it is the interpreter and its imports (pandas, pandera): "
+        "the ratio only means something for the large file.",
+        "",
+    ]
+    return lines
 
 
 # ------------------------------------------------------------------------------------------------- main
@@ -328,14 +397,38 @@ def run(args) -> str:
                     say(f"  {runs[-1]['seconds']:.1f} s, {runs[-1]['peak_mb']:.0f} MB")
                 scaling.append({"n": n, "runs": len(runs), "seconds": med(runs),
                                 "peak_mb": max(r["peak_mb"] for r in runs), "size_mb": runs[-1]["size_mb"]})
+        validated = [] if args.skip_validate else validation(
+            env, snap, base, reps, big=100_000 if args.quick else 1_000_000)
     finally:
         shutil.rmtree(base, ignore_errors=True)
     args.raw = {"rows": rows, "demo": demo, "scaling": scaling, "reps": reps, "notebooks": nbs, "code": code,
-                "load_start": args.load_start}
-    return report(rows, demo, scaling, reps, nbs, code, args.load_start)
+                "load_start": args.load_start, "validation": validated}
+    return report(rows, demo, scaling, reps, nbs, code, args.load_start, validated)
 
 
-def report(rows, demo, scaling, reps, nbs, code, load_start=(0.0, 0.0, 0.0)) -> str:
+def run_validation(args) -> None:
+    """``--only validate``: measure the validation rows alone and put their section into ``args.out``."""
+    reps = 1 if args.quick else args.reps
+    base = Path(tempfile.mkdtemp(prefix="werk-bench-"))
+    try:
+        snap = freeze(base)
+        say(f"measuring werk validate on a frozen copy of the tree ({provenance()}), in {base}")
+        rows = validation(child_env(snap), snap, base, reps, big=100_000 if args.quick else 1_000_000)
+    finally:
+        shutil.rmtree(base, ignore_errors=True)
+    section = "\n".join(validation_section(rows))
+    print(section)
+    old = args.out.read_text() if args.out.exists() else "# Build benchmarks\n"
+    kept = re.sub(re.escape(VALIDATION_HEADING) + r"\n.*?(?=^## |\Z)", "", old, flags=re.S | re.M).rstrip()
+    args.out.write_text(kept + "\n\n" + section)
+    raw_file = args.out.with_suffix(".json")
+    raw = json.loads(raw_file.read_text()) if raw_file.exists() else {}
+    raw["validation"] = rows
+    raw_file.write_text(json.dumps(raw, indent=1, default=str) + "\n")
+    say(f"written to {args.out}")
+
+
+def report(rows, demo, scaling, reps, nbs, code, load_start=(0.0, 0.0, 0.0), validated=()) -> str:
     cold = med(rows["cold"])
     goals = {
         "nochange": ("no-change rebuild ≤ 10 % of the cold build", 0.10),
@@ -448,6 +541,7 @@ def report(rows, demo, scaling, reps, nbs, code, load_start=(0.0, 0.0, 0.0)) -> 
         "",
         "Peak memory is the child process's own maximum resident set (`os.wait4`), the largest of the runs.",
         "",
+        *(validation_section(list(validated)) if validated else []),
     ])
     return md
 
@@ -458,9 +552,15 @@ def main(argv=None) -> int:
     p.add_argument("--reps", type=int, default=3, help="repetitions per row (default 3)")
     p.add_argument("--skip-editions", action="store_true", help="leave out the all-editions row")
     p.add_argument("--skip-synth", action="store_true", help="leave out the twin generator scaling")
+    p.add_argument("--skip-validate", action="store_true", help="leave out the werk validate rows")
+    p.add_argument("--only", choices=["validate"],
+                   help="measure only these rows and replace their section of --out (the rest stays)")
     p.add_argument("--out", type=Path, default=HERE / "results.md",
                    help="where to write the table (the raw timings go beside it, as .json)")
     args = p.parse_args(argv)
+    if args.only == "validate":
+        run_validation(args)
+        return 0
     md = run(args)
     print(md)
     args.out.write_text(md)
