@@ -35,7 +35,6 @@ import nbformat
 
 from werk.core.digest import environment_digest
 from werk.core.digest import file_digest as _file_digest
-from werk.core.digest import installed as _installed  # noqa: F401 - the key's parts, for tests
 from werk.core.digest import package_digest as _package_digest
 from werk.core.files import write_atomic as _write_atomic
 from werk.inputs.frames import FRAMES_KEPT, keep_frame, validated_frame  # noqa: F401 - the build's frames

@@ -599,5 +599,3 @@ def as_prose(chk: Check, output: str) -> Check:
         out.suppress("value", what, chk.suppressed[0]["rule"] if chk.suppressed else "dof")
     return out
 
-
-_prose = as_prose
