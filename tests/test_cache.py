@@ -302,15 +302,50 @@ def test_missing_key_file_is_a_miss(project):
     assert cache.reuse(project["src"], project["out"], project["key"]) is None
 
 
-def test_corrupt_cached_notebook_is_a_miss(project):
+def test_corrupt_cached_notebook_is_caught_by_its_digest(project):
     project["out"].write_text("{ not json")
-    assert cache.reuse(project["src"], project["out"], project["key"]) is None
+    assert cache.reuse(project["src"], project["out"], project["key"]) == "corrupt"
 
 
-def test_cached_notebook_out_of_line_with_the_source_is_a_miss(project):
+def test_truncated_cached_notebook_is_caught_by_its_digest(project):
+    raw = project["out"].read_bytes()
+    project["out"].write_bytes(raw[: len(raw) // 2])
+    assert cache.reuse(project["src"], project["out"], project["key"]) == "corrupt"
+
+
+def test_cached_output_changed_but_still_valid_is_not_served(project):
+    # Valid JSON, same code cells, one printed number changed: only the stored digest can tell.
+    def change_a_number(nb):
+        for cell in nb.cells:
+            for out in cell.get("outputs", []):
+                text = out.get("text") or out.get("data", {}).get("text/plain")
+                if text and any(ch.isdigit() for ch in text):
+                    digit = next(ch for ch in text if ch.isdigit())
+                    swapped = text.replace(digit, "9" if digit != "9" else "8", 1)
+                    if "text" in out:
+                        out["text"] = swapped
+                    else:
+                        out["data"]["text/plain"] = swapped
+                    return
+        raise AssertionError("the cached run printed no number")
+
+    edit(project["out"], change_a_number)
+    assert cache.reuse(project["src"], project["out"], project["key"]) == "corrupt"
+
+
+def test_cached_notebook_out_of_line_with_the_source_is_not_served(project):
     # The key matches but the cached run holds other code (a hand-edited or foreign file): run again.
     edit(project["out"], lambda nb: nb.cells.append(nbformat.v4.new_code_cell("print('stray')")))
-    assert cache.reuse(project["src"], project["out"], project["key"]) is None
+    assert cache.reuse(project["src"], project["out"], project["key"]) == "corrupt"
+
+
+def test_a_prose_rewrite_records_the_new_digest(project):
+    nb = nbformat.read(project["src"], as_version=4)
+    nb.cells.insert(0, nbformat.v4.new_markdown_cell("A new paragraph."))
+    nbformat.write(nb, project["src"])
+    assert cache.reuse(project["src"], project["out"], project["key"]) == "prose"
+    assert cache.entry_state(project["out"], project["key"]) == "hit"
+    assert cache.reuse(project["src"], project["out"], project["key"]) == "unchanged"
 
 
 def test_interrupted_store_leaves_a_miss_not_a_stale_pair(project, monkeypatch):
@@ -498,6 +533,42 @@ def test_pdf_stamp_sits_beside_the_pdf(staged, tmp_path):
     assert not cache.book_is_current(pdf, digest)
 
 
+def test_the_stamp_covers_the_books_outputs(staged):
+    st, html = staged
+    (html / "page.html").write_text("<html><body>" + "x" * 1000 + "</body></html>")
+    digest = cache.stage_digest(st)
+    cache.mark_book(html, digest)
+    assert cache.book_state(html, digest) == "current"
+    page = html / "page.html"
+    page.write_bytes(page.read_bytes()[:100])  # cut short after the build
+    assert cache.book_state(html, digest) == "corrupt"
+    assert not cache.book_is_current(html, digest)
+    cache.mark_book(html, digest)
+    (html / "stray.html").write_text("added by hand")
+    assert cache.book_state(html, digest) == "corrupt"
+    (html / "stray.html").unlink()
+    assert cache.book_state(html, digest) == "current"
+    (html / "page.html").unlink()
+    assert cache.book_state(html, digest) == "corrupt"
+
+
+def test_an_old_stamp_without_outputs_is_not_trusted(staged):
+    st, html = staged
+    digest = cache.stage_digest(st)
+    (html / cache.BOOK_STAMP).write_text(digest + "\n")  # the sources only, as werk-cache-2 wrote
+    assert cache.book_state(html, digest) == "corrupt"
+
+
+def test_a_changed_pdf_is_not_current(staged, tmp_path):
+    st, _ = staged
+    pdf = tmp_path / "book.pdf"
+    pdf.write_bytes(b"%PDF-1.5 whole")
+    digest = cache.stage_digest(st, "pdflatex")
+    cache.mark_book(pdf, digest)
+    pdf.write_bytes(b"%PDF-1.5 wh")
+    assert cache.book_state(pdf, digest) == "corrupt"
+
+
 # ------------------------------------------------------------------------------------- validated frames
 @pytest.fixture
 def counted_loads(monkeypatch):
@@ -607,3 +678,32 @@ def test_build_twice_then_prose_then_data(tmp_path, monkeypatch):
     change_one_value(data)
     build.build(data=data, root=root)
     assert sorted(runs) == sorted(p.name for p in build.notebooks_in_toc(root))
+
+
+@pytest.mark.parametrize("damage", ["truncate", "flip", "no-digest", "garbage"])
+def test_a_corrupt_kept_frame_is_replaced(tmp_path, counted_loads, damage):
+    import pandas as pd
+
+    src = tmp_path / "twin.csv"
+    shutil.copy(paths.TWIN, src)
+    frames = tmp_path / "frames"
+    good = cache.validated_frame(src, None, frames)
+    (kept,) = frames.glob("*.pkl")
+    raw = kept.read_bytes()
+    if damage == "truncate":
+        kept.write_bytes(raw[: len(raw) // 2])
+    elif damage == "flip":  # still unpickles, to other values: only the digest tells
+        i = len(raw) // 2
+        kept.write_bytes(raw[:i] + bytes([raw[i] ^ 1]) + raw[i + 1:])
+    elif damage == "no-digest":
+        kept.with_suffix(".sha256").unlink()
+    else:
+        kept.write_bytes(b"not a pickle")
+    told = []
+    again = cache.validated_frame(src, None, frames, on_corrupt=told.append)
+    pd.testing.assert_frame_equal(again, good)
+    assert counted_loads == ["twin.csv", "twin.csv"], "the damaged frame is not used"
+    assert len(told) == 1 and str(kept) in told[0]
+    assert kept.read_bytes() == raw, "the kept frame is replaced, whole"
+    cache.validated_frame(src, None, frames, on_corrupt=told.append)
+    assert counted_loads == ["twin.csv", "twin.csv"] and len(told) == 1, "and used from then on"

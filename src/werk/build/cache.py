@@ -20,6 +20,11 @@ from the cached run, so a prose edit re-executes nothing and the book is never s
 The second half stamps a compiled book with a digest of the sources it was compiled from
 (:func:`stage_digest`, :func:`book_is_current`, :func:`mark_book`), so that a rebuild in which
 nothing changed can skip Jupyter Book altogether.
+
+Nothing is served unverified. Every cached file is stored with the sha256 of its own bytes (in its
+key file, or in the book's stamp for every file of a compiled book) and checked before it is used:
+a file changed or cut short after it was written is a miss, and is made again
+(:func:`entry_state`, :func:`book_state` say which).
 """
 
 from __future__ import annotations
@@ -40,10 +45,10 @@ from werk.core.files import write_atomic as _write_atomic
 from werk.inputs.frames import FRAMES_KEPT, keep_frame, validated_frame  # noqa: F401 - the build's frames
 
 __all__ = ["key", "reuse", "store", "frame_key", "produce", "validated_frame", "keep_frame", "tree_manifest",
-           "tree_digest", "stage_digest", "book_is_current", "mark_book"]
+           "tree_digest", "stage_digest", "book_is_current", "book_state", "entry_state", "mark_book"]
 
 #: Bump when the key's recipe or the cache layout changes: every old entry becomes a miss.
-VERSION = "werk-cache-2"
+VERSION = "werk-cache-3"
 
 #: Cell tags that change what papermill/nbclient execute; all other tags only change the page.
 EXECUTION_TAGS = frozenset({"parameters", "injected-parameters", "raises-exception", "skip-execution"})
@@ -102,6 +107,31 @@ def key(nb_path: Path, parameters: dict, data_files: list, extra: str = "") -> s
 # ------------------------------------------------------------------------------------- executed notebooks
 def _key_file(out: Path) -> Path:
     return Path(out).with_suffix(".key")
+
+
+def _write_key(out: Path, k: str) -> None:
+    """Record that ``out`` (already in place) was made under key ``k``, with the digest of its bytes."""
+    digest = _file_digest(out)
+    _write_atomic(_key_file(out), lambda p: p.write_text(f"{k}\nsha256 {digest}\n"))
+
+
+def entry_state(out: Path, k: str) -> str:
+    """What the cache holds at ``out`` for key ``k``: ``"hit"``, ``"miss"`` (nothing, or another key)
+    or ``"corrupt"`` (the key matches, the file's bytes do not match the digest stored with it)."""
+    out = Path(out)
+    if not out.is_file():
+        return "miss"
+    try:
+        lines = _key_file(out).read_text().split("\n")
+    except OSError:
+        return "miss"
+    if lines[0].strip() != k:
+        return "miss"
+    stored = lines[1].removeprefix("sha256 ").strip() if len(lines) > 1 else ""
+    try:
+        return "hit" if stored and _file_digest(out) == stored else "corrupt"
+    except OSError:
+        return "corrupt"
 
 
 def _render(source, executed):
@@ -163,14 +193,16 @@ def reuse(src: Path, out: Path, k: str) -> str | None:
 
     Returns ``"unchanged"`` when nothing changed, ``"prose"`` when only the page changed (markdown,
     raw cells, display metadata: the cached notebook is rebuilt from the source around its cached
-    outputs, and rewritten atomically), ``None`` on a miss: no cached run, a key file without its
-    notebook or the reverse, a different key, or a cached notebook that is unreadable or does not
+    outputs, and rewritten atomically), ``"corrupt"`` when the cached notebook's bytes are not the
+    ones stored (changed or cut short since: run it again), ``None`` on a miss: no cached run, a key
+    file without its notebook or the reverse, a different key, or a cached notebook that does not
     match the source's code cells.
     """
-    out, kf = Path(out), _key_file(out)
+    out = Path(out)
+    state = entry_state(out, k)
+    if state != "hit":
+        return "corrupt" if state == "corrupt" else None
     try:
-        if not out.is_file() or kf.read_text().strip() != k:
-            return None
         source = nbformat.read(src, as_version=4)
         executed = nbformat.read(out, as_version=4)
     except (OSError, ValueError, nbformat.reader.NotJSONError):
@@ -180,20 +212,23 @@ def reuse(src: Path, out: Path, k: str) -> str | None:
         return None
     if _page(rendered) == _page(executed):
         return "unchanged"
+    # The notebook first, then its digest: an interruption between leaves a mismatch, a miss.
     _write_atomic(out, lambda tmp: nbformat.write(rendered, tmp))
+    _write_key(out, k)
     return "prose"
 
 
 def store(tmp: Path, out: Path, k: str) -> None:
     """Move a fresh run into place and record its key.
 
-    The old key goes first and the new one is written last, so a build interrupted in between
-    leaves a miss, never a notebook paired with the key of other inputs.
+    The old key goes first and the new one (with the digest of the file's bytes) is written last,
+    so a build interrupted in between leaves a miss, never a notebook paired with the key of other
+    inputs.
     """
-    out, kf = Path(out), _key_file(out)
-    kf.unlink(missing_ok=True)
+    out = Path(out)
+    _key_file(out).unlink(missing_ok=True)
     os.replace(tmp, out)
-    _write_atomic(kf, lambda p: p.write_text(k + "\n"))
+    _write_key(out, k)
 
 
 # ------------------------------------------------------------------------------- other derived files
@@ -224,8 +259,7 @@ def produce(out: Path, k: str, write, force: bool = False) -> bool:
     interrupted or failed ``write`` leaves the previous file, or none, never a half-written one.
     """
     out = Path(out)
-    kf = _key_file(out)
-    if not force and out.is_file() and kf.is_file() and kf.read_text().strip() == k:
+    if not force and entry_state(out, k) == "hit":
         return False
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_name(f".{out.name}.{os.getpid()}-{threading.get_ident()}.running{out.suffix}")
@@ -268,19 +302,50 @@ def _stamp(product: Path) -> Path:
     return product / BOOK_STAMP if product.is_dir() else product.with_name(product.name + BOOK_STAMP)
 
 
-def book_is_current(product: Path, digest: str) -> bool:
-    """True when ``product`` (an HTML folder or a PDF) was compiled from sources with this digest."""
+def _outputs_digest(product: Path) -> str:
+    """The digest of what a compiled book is: every file of an HTML folder but its stamp, or a PDF's bytes."""
     product = Path(product)
-    if product.is_dir() and not (product / "index.html").is_file():
-        return False
-    if not product.exists():
-        return False
+    if product.is_dir():
+        manifest = tree_manifest(product)
+        manifest.pop(BOOK_STAMP, None)
+        return tree_digest(product, manifest)
+    return _file_digest(product)
+
+
+def book_state(product: Path, digest: str) -> str:
+    """Whether ``product`` (an HTML folder or a PDF) is the book of sources with this ``digest``.
+
+    ``"current"``: compiled from those sources, and every file is as it was written;
+    ``"stale"``: missing, or compiled from other sources; ``"corrupt"``: from those sources, but a
+    file was changed, removed or cut short since (the stamp holds the digest of the outputs too).
+    """
+    product = Path(product)
+    if not product.exists() or (product.is_dir() and not (product / "index.html").is_file()):
+        return "stale"
     try:
-        return _stamp(product).read_text().strip() == digest
+        lines = _stamp(product).read_text().split("\n")
     except OSError:
-        return False
+        return "stale"
+    if lines[0].strip() != digest:
+        return "stale"
+    stored = lines[1].removeprefix("outputs ").strip() if len(lines) > 1 else ""
+    try:
+        return "current" if stored and _outputs_digest(product) == stored else "corrupt"
+    except OSError:
+        return "corrupt"
+
+
+def book_is_current(product: Path, digest: str) -> bool:
+    """True when ``product`` (an HTML folder or a PDF) was compiled from sources with this digest and
+    is whole (:func:`book_state`)."""
+    return book_state(product, digest) == "current"
 
 
 def mark_book(product: Path, digest: str) -> None:
-    """Record that ``product`` was compiled from sources with this digest (call it after the swap)."""
-    _write_atomic(_stamp(product), lambda p: p.write_text(digest + "\n"))
+    """Record that ``product`` was compiled from sources with this digest, and what it holds now.
+
+    Call it on the finished book: for an HTML folder before it is swapped in, so that the stamp
+    arrives with the book.
+    """
+    outputs = _outputs_digest(product)
+    _write_atomic(_stamp(product), lambda p: p.write_text(f"{digest}\noutputs {outputs}\n"))

@@ -39,6 +39,8 @@ import threading
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
+from werk.build import procs
+
 __all__ = ["ENGINE", "RESET", "Kernel", "reset_code", "run_jobs"]
 
 #: The papermill engine name under which :class:`WarmEngine` is registered.
@@ -184,7 +186,8 @@ class Kernel:
                 _engine()
                 _REGISTERED = True
         self.km = AsyncKernelManager(kernel_name=self.kernel_name)
-        run_sync(self.km.start_kernel)(cwd=str(cwd), env={**os.environ, **self.env})
+        # The kernel dies with the build and holds its lock until it has (werk.build.procs).
+        run_sync(self.km.start_kernel)(cwd=str(cwd), env={**os.environ, **self.env}, **procs.child_kwargs())
         self.kc = self.km.client()
         self.kc.start_channels()
         run_sync(self.kc.wait_for_ready)(timeout=60)

@@ -25,6 +25,8 @@ An edition is ``all`` or one of the seven sectors of the codebook, by its Dutch 
 from __future__ import annotations
 
 import contextlib
+import errno
+import hashlib
 import json
 import os
 import re
@@ -38,7 +40,7 @@ from pathlib import Path
 
 import yaml
 
-from werk.build import cache, kernels
+from werk.build import cache, kernels, procs
 from werk.core import codebook, paths
 from werk.core.codebook import edition_name, edition_slug
 from werk.core.errors import WerkError
@@ -131,6 +133,10 @@ def _execute_one(job: dict, kernel) -> dict:
         key = cache.key(src, job["parameters"], job["data_files"],
                         extra=record.records_digest(job["records"], job["reads"]))
     reused = None if job["force"] else cache.reuse(src, out, key)
+    if reused == "corrupt":
+        log(f"[{job['slug']}] {job['name']}: the cached run was changed or cut short since it was stored: "
+            "executing it again")
+        reused = None
     if reused:
         record.write_page_record(out, job["records"])
         return {"nb": job["name"], "slug": job["slug"], "seconds": 0.0, "cached": True,
@@ -359,8 +365,9 @@ def _jupyter_book(stage_dir: Path, out: Path, builder: str, epoch: str | None = 
                   ) -> subprocess.CompletedProcess:
     exe = Path(sys.executable).parent / "jupyter-book"
     env = dict(os.environ, PYDEVD_DISABLE_FILE_VALIDATION="1", **_date_env(epoch))
+    # It dies with this process and holds its build lock until it has (werk.build.procs).
     return subprocess.run([str(exe), "build", *_jb_args(stage_dir, out, builder)], capture_output=True,
-                          text=True, env=env)
+                          text=True, env=env, **procs.child_kwargs())
 
 
 def _jupyter_book_here(stage_dir: Path, out: Path, builder: str, epoch: str | None = None
@@ -412,8 +419,11 @@ class CompilePool:
         import multiprocessing
         from concurrent.futures import ProcessPoolExecutor
 
-        # Spawned, not forked: this process runs threads (the kernels' clients).
-        self._pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"))
+        # Spawned, not forked: this process runs threads (the kernels' clients). Each worker holds
+        # this process's build locks and ends with it (werk.build.procs).
+        self._pool = ProcessPoolExecutor(
+            max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
+            initializer=procs.worker_init, initargs=(tuple(procs.inherit(fd) for fd in procs.held()),))
 
     def run(self, stage_dir: Path, out: Path, builder: str, epoch: str | None = None
             ) -> subprocess.CompletedProcess:
@@ -563,7 +573,7 @@ def _incremental(old: dict | None, new: dict) -> bool:
 
 def compile_book(
     stage_dir: Path, edition: str, builder: str = "html", root: Path | None = None, force: bool = False,
-    fresh: bool = True, runner=None,
+    fresh: bool = True, runner=None, extras: dict[str, bytes] | None = None,
 ) -> Path:
     """Run Jupyter Book on the staged sources; swap the result in on success.
 
@@ -578,17 +588,31 @@ def compile_book(
     show of them changed (:mod:`werk.build.sphinx_ext`). Otherwise, or after a failure, it starts over:
     a notebook that ran may have changed numbers other pages quote. ``runner`` runs Jupyter Book
     (default :func:`_jupyter_book`, a subprocess; :func:`build_all` passes a :class:`CompilePool`'s).
+
+    ``extras`` (HTML only): files to add to the book (name -> bytes), such as ``output-check.json``.
+    They go into the new tree with its stamp before the swap, so a book is published with them or
+    not at all, and they are part of what makes it current.
     """
     root = root or paths.ROOT
     slug = edition_slug(edition)
+    extras = dict(extras or {}) if builder == "html" else {}
     # An unchanged book is not compiled at all: the book records the digest of the sources it was
-    # compiled from, and is kept when they match.
+    # compiled from (and of every file it holds), and is kept when both match.
     target = html_dir(edition, root) if builder == "html" else pdf_path(edition, root)
+    _recover(target)
     manifest = cache.tree_manifest(stage_dir)
     digest = cache.stage_digest(stage_dir, builder, manifest)
-    if not force and cache.book_is_current(target, digest):
+    if extras:
+        digest = hashlib.sha256("\n".join(
+            [digest, *(f"{name} {hashlib.sha256(data).hexdigest()}" for name, data in sorted(extras.items()))]
+        ).encode()).hexdigest()
+    state = "stale" if force else cache.book_state(target, digest)
+    if state == "current":
         log(f"[{slug}] staged sources unchanged since the last {builder} build: kept {target}")
         return target
+    if state == "corrupt":
+        log(f"[{slug}] a file of {target} was changed, removed or cut short since it was built: "
+            "building it again")
     tmp = root / "_build" / "tmp" / f"{slug}-{builder}"
     if tmp.exists():
         shutil.rmtree(tmp)
@@ -628,9 +652,14 @@ def compile_book(
     log(f"[{slug}] compiled in {time.perf_counter() - t0:.1f} s")
     if builder == "html":
         final = html_dir(edition, root)
-        # A copy goes in, not Sphinx's own folder: the next compile writes there.
-        shutil.copytree(work / "_build" / "html", tmp / "html")
-        _swap(tmp / "html", final)
+        # A copy goes in, not Sphinx's own folder: the next compile writes there. What the build adds
+        # (the output check) and the stamp go into the copy before the swap: published whole or not.
+        new = tmp / "html"
+        shutil.copytree(work / "_build" / "html", new)
+        for name, data in extras.items():
+            (new / name).write_bytes(data)
+        cache.mark_book(new, digest)
+        _swap(new, final)
         (work / MANIFEST).write_text(json.dumps(manifest, indent=0) + "\n")
     else:
         # The LaTeX sources and log stay in _build/latex/<slug> for inspection; the PDF moves to _build/pdf.
@@ -646,8 +675,10 @@ def compile_book(
         for box in overfull_boxes(pdfs[0].with_suffix(".log").read_text(errors="replace")):
             log(f"[{slug}] PDF: {box} (see {pdfs[0].with_suffix('.log')})")
         final = pdf_path(edition, root)
+        # The stamp sits beside a PDF, so it follows the swap: a kill between leaves a stale stamp,
+        # and the next build compiles the PDF again.
         _swap(pdfs[0], final)
-    cache.mark_book(final, digest)
+        cache.mark_book(final, digest)
     shutil.rmtree(tmp, ignore_errors=True)
     return final
 
@@ -656,16 +687,17 @@ def compile_book(
 MANIFEST = "werk-stage.json"
 
 
-def _output_check_report(edition: str, info: dict, html: Path, root: Path) -> Path:
-    """Write what CBS's output checker needs, every check of the book, to ``<html>/output-check.json``.
+def _output_check_report(edition: str, info: dict, root: Path) -> bytes:
+    """What CBS's output checker needs, every check of the book: the bytes of ``output-check.json``.
 
     The report is a summary of what each page recorded when it was executed (its records file), in
-    book order: nothing is recomputed, so an output an analyst adds to a page is in it.
+    book order: nothing is recomputed, so an output an analyst adds to a page is in it. It is
+    published inside the book (:func:`compile_book`'s ``extras``).
     """
     folder = records_root(root) / edition_slug(edition)
     pages = [nb.stem for nb in notebooks_in_toc(root) if (folder / f"{nb.stem}.json").is_file()]
     records = record.read_records(folder, pages)
-    return report.write_report(records, html / "output-check.json", edition=edition, respondents=info["n"])
+    return report.report_text(records, edition=edition, respondents=info["n"]).encode("utf-8")
 
 
 def pdf_path(edition: str = "all", root: Path | None = None) -> Path:
@@ -674,15 +706,49 @@ def pdf_path(edition: str = "all", root: Path | None = None) -> Path:
     return (root or paths.ROOT) / "_build" / "pdf" / f"{'book' if slug == 'all' else slug}.pdf"
 
 
+def _exchange(a: Path, b: Path) -> bool:
+    """Swap two paths in one step (Linux ``renameat2(RENAME_EXCHANGE)``); False where it is not supported."""
+    import ctypes
+
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        renameat2 = libc.renameat2
+    except (OSError, AttributeError):
+        return False
+    at_fdcwd, rename_exchange = -100, 2
+    if renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), rename_exchange) == 0:
+        return True
+    err = ctypes.get_errno()
+    if err in (errno.ENOSYS, errno.EINVAL, errno.ENOTSUP):
+        return False
+    raise OSError(err, os.strerror(err), str(a), None, str(b))
+
+
+def _recover(final: Path) -> None:
+    """Put back a book that a build killed between the two renames of :func:`_swap`'s fallback left aside."""
+    old = final.with_name(final.name + ".old")
+    if old.exists() and not final.exists():
+        old.rename(final)
+        log(f"a build was stopped while it replaced {final}: put the previous book back")
+
+
 def _swap(new: Path, final: Path) -> None:
-    """Replace ``final`` by ``new`` with renames, so a reader never meets a half-written book."""
+    """Replace ``final`` by ``new`` so that a reader (or a kill) meets the old book or the new one, whole.
+
+    On Linux the two trade places in one ``renameat2`` call, and the old one is then removed from
+    where ``new`` was. Elsewhere: two renames, with the old book kept aside as ``<final>.old`` in
+    between, which the next build puts back if the second never happened (:func:`_recover`).
+    """
     final.parent.mkdir(parents=True, exist_ok=True)
+    if final.exists() and _exchange(new, final):
+        shutil.rmtree(new) if new.is_dir() else new.unlink()
+        return
     old = final.with_name(final.name + ".old")
     if old.exists():
         shutil.rmtree(old) if old.is_dir() else old.unlink()
     if final.exists():
         final.rename(old)
-    shutil.move(str(new), str(final))
+    new.rename(final)
     if old.exists():
         shutil.rmtree(old) if old.is_dir() else old.unlink()
 
@@ -711,8 +777,8 @@ def _finish(frame, edition: str, info: dict, pdf: bool, force: bool, root: Path,
     (see :func:`compile_book`).
     """
     st = stage(root / "_build" / "executed" / edition_slug(edition), edition, info, root)
-    out = compile_book(st, edition, "html", root, force=force, fresh=fresh, runner=runner)
-    _output_check_report(edition, info, out, root)
+    checks = {"output-check.json": _output_check_report(edition, info, root)}
+    out = compile_book(st, edition, "html", root, force=force, fresh=fresh, runner=runner, extras=checks)
     result = out / "index.html"
     if pdf:
         result = compile_book(st, edition, "pdflatex", root, force=force, runner=runner)
@@ -742,9 +808,12 @@ def locked(root: Path, slugs) -> Iterator[None]:
             except BlockingIOError:
                 log(f"[{slug}] another build of this edition is running in {root}: waiting for it to finish")
                 fcntl.flock(f, fcntl.LOCK_EX)
+            # Children started from here on keep the lock while they live (werk.build.procs).
+            procs.hold(f.fileno())
         yield
     finally:
         for f in held:
+            procs.release(f.fileno())
             f.close()
 
 
@@ -763,7 +832,8 @@ def _load(data, mapping, root: Path) -> tuple:
         check_file(mapping, "mapping file")
     log(f"validating {data}")
     # Kept for the notebooks once the editions passed their checks (nothing is written before).
-    return cache.validated_frame(data, mapping, frames_dir(root), keep=False), data, mapping
+    return (cache.validated_frame(data, mapping, frames_dir(root), keep=False, on_corrupt=log),
+            data, mapping)
 
 
 def build(

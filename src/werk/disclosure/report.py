@@ -26,7 +26,7 @@ from werk.disclosure.rules import (
     public_n,
 )
 
-__all__ = ["summary", "report", "write_report"]
+__all__ = ["summary", "report", "report_text", "write_report"]
 
 
 def summary(checks: Iterable[Check]) -> dict:
@@ -58,11 +58,16 @@ def report(records: dict[str, dict], edition: str | None = "all", respondents: i
     }
 
 
+def report_text(records: dict[str, dict], edition: str | None = "all", respondents: int | None = None) -> str:
+    """:func:`report` as the JSON text of ``output-check.json`` (same records, same text)."""
+    return json.dumps(report(records, edition, respondents), ensure_ascii=False, indent=1) + "\n"
+
+
 def write_report(records: dict[str, dict], path, edition: str | None = "all",
                  respondents: int | None = None) -> Path:
     """Write :func:`report` as JSON to ``path`` (same records, same bytes), replacing it whole."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    text = json.dumps(report(records, edition, respondents), ensure_ascii=False, indent=1) + "\n"
+    text = report_text(records, edition, respondents)
     write_atomic(path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
     return path
