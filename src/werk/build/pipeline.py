@@ -423,7 +423,8 @@ class CompilePool:
         # this process's build locks and ends with it (werk.build.procs).
         self._pool = ProcessPoolExecutor(
             max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
-            initializer=procs.worker_init, initargs=(tuple(procs.inherit(fd) for fd in procs.held()),))
+            initializer=procs.worker_init,
+            initargs=(os.getpid(), tuple(procs.inherit(fd) for fd in procs.held())))
 
     def run(self, stage_dir: Path, out: Path, builder: str, epoch: str | None = None
             ) -> subprocess.CompletedProcess:
@@ -600,6 +601,9 @@ def compile_book(
     # compiled from (and of every file it holds), and is kept when both match.
     target = html_dir(edition, root) if builder == "html" else pdf_path(edition, root)
     _recover(target)
+    # What a killed build left in its scratch folder (an old book swapped out, a half copy) goes.
+    tmp = root / "_build" / "tmp" / f"{slug}-{builder}"
+    shutil.rmtree(tmp, ignore_errors=True)
     manifest = cache.tree_manifest(stage_dir)
     digest = cache.stage_digest(stage_dir, builder, manifest)
     if extras:
@@ -613,9 +617,8 @@ def compile_book(
     if state == "corrupt":
         log(f"[{slug}] a file of {target} was changed, removed or cut short since it was built: "
             "building it again")
-    tmp = root / "_build" / "tmp" / f"{slug}-{builder}"
-    if tmp.exists():
-        shutil.rmtree(tmp)
+        # From scratch: Sphinx's kept environment would see nothing to write.
+        force = True
     tmp.mkdir(parents=True)
     if builder == "html":
         work = root / "_build" / "sphinx" / slug

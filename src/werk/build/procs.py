@@ -103,14 +103,17 @@ def _watch(parent: int, interval: float) -> None:
     os._exit(1)
 
 
-def worker_init(fds=(), interval: float = 0.2) -> None:
-    """Initializer of a pool worker: keep the inherited lock descriptors open, and end with the parent.
+def worker_init(parent: int, fds=(), interval: float = 0.2) -> None:
+    """Initializer of a pool worker: keep the inherited lock descriptors open, and end with ``parent``.
 
-    ``fds`` are the descriptors :class:`inherit` passed; the worker only keeps them open (they
-    close when it ends). A daemon thread ends the worker within ``interval`` seconds of its parent.
+    ``parent`` is the pid of the process that made the pool (it may have died while the worker was
+    starting: then the worker ends here); ``fds`` are the descriptors :class:`inherit` passed, which
+    the worker only keeps open (they close when it ends). A daemon thread ends the worker within
+    ``interval`` seconds of its parent.
     """
+    if os.getppid() != parent:
+        os._exit(1)
     for fd in fds:
         hold(fd)
-    parent = os.getppid()
     watch = threading.Thread(target=_watch, args=(parent, interval), daemon=True, name="werk-parent-watch")
     watch.start()
