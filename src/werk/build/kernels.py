@@ -41,7 +41,7 @@ from pathlib import Path
 
 from werk.build import procs
 
-__all__ = ["ENGINE", "RESET", "Kernel", "reset_code", "run_jobs"]
+__all__ = ["ENGINE", "RESET", "Kernel", "KernelPool", "reset_code", "run_jobs"]
 
 #: The papermill engine name under which :class:`WarmEngine` is registered.
 ENGINE = "werk-warm"
@@ -168,7 +168,9 @@ class Kernel:
         Variables set in the kernel's environment, over this process's.
     """
 
-    def __init__(self, roots: Iterable[Path] = (), kernel_name: str = "python3", env: dict | None = None):
+    def __init__(self, roots: Iterable[Path] = (), kernel_name: str = "python3", env: dict | None = None,
+                 keep_locks: bool = True):
+        self.keep_locks = keep_locks
         self.roots = [str(Path(r).resolve()) for r in roots]
         self.kernel_name = kernel_name
         self.env = dict(env or {})
@@ -186,8 +188,12 @@ class Kernel:
                 _engine()
                 _REGISTERED = True
         self.km = AsyncKernelManager(kernel_name=self.kernel_name)
-        # The kernel dies with the build and holds its lock until it has (werk.build.procs).
-        run_sync(self.km.start_kernel)(cwd=str(cwd), env={**os.environ, **self.env}, **procs.child_kwargs())
+        # The kernel dies with the build and holds its lock until it has (werk.build.procs); a kernel
+        # kept warm for later builds (KernelPool) must not hold this build's lock.
+        spawn = procs.child_kwargs()
+        if not self.keep_locks:
+            spawn["pass_fds"] = ()
+        run_sync(self.km.start_kernel)(cwd=str(cwd), env={**os.environ, **self.env}, **spawn)
         self.kc = self.km.client()
         self.kc.start_channels()
         run_sync(self.kc.wait_for_ready)(timeout=60)
@@ -226,8 +232,66 @@ class Kernel:
         run_sync(km.shutdown_kernel)(now=False)
 
 
+class KernelPool:
+    """Threads that each keep one :class:`Kernel` warm from one build to the next (``werk serve``).
+
+    :func:`run_jobs` given a pool runs its jobs on the pool's threads and kernels instead of starting
+    its own, and leaves the kernels running; :meth:`close` shuts them down. Use as a context manager.
+    """
+
+    def __init__(self, workers: int, roots: Iterable[Path] = (), env: dict | None = None):
+        self.roots = [str(Path(r).resolve()) for r in roots]
+        self.env = dict(env or {})
+        self._work: list[queue.Queue] = [queue.Queue() for _ in range(max(1, workers))]
+        self._threads = [threading.Thread(target=self._serve, args=(q,), name=f"werk-warm-{k}", daemon=True)
+                         for k, q in enumerate(self._work)]
+        for t in self._threads:
+            t.start()
+
+    @property
+    def workers(self) -> int:
+        return len(self._work)
+
+    def _serve(self, work: queue.Queue) -> None:
+        kernel = Kernel(self.roots, env=self.env, keep_locks=False)
+        try:
+            while True:
+                item = work.get()
+                if item is None:
+                    return
+                fn, finished = item
+                try:
+                    fn(kernel)
+                finally:
+                    finished.set()
+        finally:
+            kernel.close()
+
+    def run_on_all(self, fn: Callable, count: int) -> None:
+        """Run ``fn(kernel)`` on ``count`` of the pool's threads at once, and wait for all of them."""
+        events = []
+        for q in self._work[:max(1, count)]:
+            ev = threading.Event()
+            q.put((fn, ev))
+            events.append(ev)
+        for ev in events:
+            ev.wait()
+
+    def close(self) -> None:
+        for q in self._work:
+            q.put(None)
+        for t in self._threads:
+            t.join(timeout=30)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+
 def run_jobs(jobs: list, run: Callable, workers: int, roots: Iterable[Path] = (),
-             done: Callable | None = None, env: dict | None = None) -> list:
+             done: Callable | None = None, env: dict | None = None, pool: KernelPool | None = None) -> list:
     """Run ``run(job, kernel)`` for every job on ``workers`` threads, each with its own warm :class:`Kernel`.
 
     Jobs are taken in order as threads come free, but a job whose ``after`` (positions in ``jobs``)
@@ -235,7 +299,8 @@ def run_jobs(jobs: list, run: Callable, workers: int, roots: Iterable[Path] = ()
     an ``error``) is not run, and its result says so. A kernel starts only when its thread first
     executes a notebook (a fully cached build starts none). ``done(result)`` is called, in the
     caller's thread, as each job finishes; ``env`` goes to every kernel's environment. Returns the
-    results in job order.
+    results in job order. With a ``pool`` the jobs run on its threads and warm kernels (``workers``,
+    ``roots`` and ``env`` are then the pool's), which stay up for the next call.
     """
     pending = list(range(len(jobs)))
     results: list = [None] * len(jobs)
@@ -264,36 +329,44 @@ def run_jobs(jobs: list, run: Callable, workers: int, roots: Iterable[Path] = ()
             (failed if res is None or (isinstance(res, dict) and "error" in res) else finished_ok).add(i)
             lock.notify_all()
 
+    def work(kernel):
+        while True:
+            got = take()
+            if got is None:
+                return
+            i, blocked = got
+            job = jobs[i]
+            if blocked:
+                names = ", ".join(str(jobs[a].get("name", a)) for a in blocked)
+                res = {"nb": job.get("name"), "slug": job.get("slug"),
+                       "error": f"{job.get('name')}: not run, since {names} failed"}
+                settle(i, res)
+                finished.put((i, res, None))
+                continue
+            try:
+                res = run(job, kernel)
+            except BaseException as exc:  # handed to the caller, who re-raises it
+                stop.set()
+                settle(i, None)
+                finished.put((i, None, exc))
+                continue
+            settle(i, res)
+            finished.put((i, res, None))
+
     def worker():
         kernel = Kernel(roots, env=env)
         try:
-            while True:
-                got = take()
-                if got is None:
-                    return
-                i, blocked = got
-                job = jobs[i]
-                if blocked:
-                    names = ", ".join(str(jobs[a].get("name", a)) for a in blocked)
-                    res = {"nb": job.get("name"), "slug": job.get("slug"),
-                           "error": f"{job.get('name')}: not run, since {names} failed"}
-                    settle(i, res)
-                    finished.put((i, res, None))
-                    continue
-                try:
-                    res = run(job, kernel)
-                except BaseException as exc:  # handed to the caller, who re-raises it
-                    stop.set()
-                    settle(i, None)
-                    finished.put((i, None, exc))
-                    continue
-                settle(i, res)
-                finished.put((i, res, None))
+            work(kernel)
         finally:
             kernel.close()
 
-    threads = [threading.Thread(target=worker, name=f"werk-kernel-{k}", daemon=True)
-               for k in range(max(1, min(workers, len(jobs))))]
+    if pool is not None:
+        count = max(1, min(pool.workers, len(jobs)))
+        threads = [threading.Thread(target=pool.run_on_all, args=(work, count), name="werk-warm-jobs",
+                                    daemon=True)]
+    else:
+        threads = [threading.Thread(target=worker, name=f"werk-kernel-{k}", daemon=True)
+                   for k in range(max(1, min(workers, len(jobs))))]
     for t in threads:
         t.start()
     for _ in jobs:

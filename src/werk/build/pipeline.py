@@ -204,7 +204,7 @@ def _jobs(parameters: dict, edition: str, force: bool, root: Path) -> list[dict]
 
 def execute_editions(
     runs: dict[str, dict], force: bool = False, jobs: int | None = None, root: Path | None = None,
-    when_done=None,
+    when_done=None, pool: kernels.KernelPool | None = None,
 ) -> tuple[dict[str, str], dict[str, int]]:
     """Execute every notebook of several editions (``runs``: edition -> parameters) on one set of kernels.
 
@@ -259,19 +259,25 @@ def execute_editions(
     # The notebooks read the data through the frames the build validated (werk.book.load).
     # and the pages that summarize others read those pages' records (werk.book.page_records).
     # and every path a notebook finds (werk.core.paths: data/published.yml, ...) is below this root.
-    env = {"WERK_FRAME_CACHE": str(frames_dir(root)), "WERK_RECORDS": str(records_root(root)),
-           paths.ENV: str(Path(root).resolve())}
-    kernels.run_jobs(job_list, _execute_one, workers, roots=folders, done=report, env=env)
+    env = kernel_env(root)
+    kernels.run_jobs(job_list, _execute_one, workers, roots=folders, done=report, env=env, pool=pool)
     failed = {e: "a notebook failed, the previous book is left in place:\n  " + "\n  ".join(errs)
               for e, errs in errors.items()}
     return failed, ran
 
 
+def kernel_env(root: Path) -> dict[str, str]:
+    """What the kernels of a build of ``root`` need in their environment (see :func:`execute_editions`)."""
+    return {"WERK_FRAME_CACHE": str(frames_dir(root)), "WERK_RECORDS": str(records_root(root)),
+            paths.ENV: str(Path(root).resolve())}
+
+
 def execute(
-    parameters: dict, edition: str, force: bool = False, jobs: int | None = None, root: Path | None = None
+    parameters: dict, edition: str, force: bool = False, jobs: int | None = None, root: Path | None = None,
+    pool: kernels.KernelPool | None = None,
 ) -> Path:
     """Execute every notebook for one edition (into ``_build/executed/<slug>``); return how many ran."""
-    errors, ran = execute_editions({edition: parameters}, force=force, jobs=jobs, root=root)
+    errors, ran = execute_editions({edition: parameters}, force=force, jobs=jobs, root=root, pool=pool)
     if errors:
         raise BuildError(errors[edition])
     return ran[edition]
@@ -415,16 +421,18 @@ class CompilePool:
     until its book is compiled (call it from several threads to compile several at once).
     """
 
-    def __init__(self, workers: int):
+    def __init__(self, workers: int, keep_locks: bool = True):
         import multiprocessing
         from concurrent.futures import ProcessPoolExecutor
 
+        # A pool kept for later builds (werk serve) must not hold this build's locks.
+        locks = procs.held() if keep_locks else ()
         # Spawned, not forked: this process runs threads (the kernels' clients). Each worker holds
         # this process's build locks and ends with it (werk.build.procs).
         self._pool = ProcessPoolExecutor(
             max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
             initializer=procs.worker_init,
-            initargs=(os.getpid(), tuple(procs.inherit(fd) for fd in procs.held())))
+            initargs=(os.getpid(), tuple(procs.inherit(fd) for fd in locks)))
 
     def run(self, stage_dir: Path, out: Path, builder: str, epoch: str | None = None
             ) -> subprocess.CompletedProcess:
@@ -849,6 +857,8 @@ def build(
     weighted: bool = False,
     lang: str = "en",
     root: Path | None = None,
+    pool: kernels.KernelPool | None = None,
+    runner=None,
 ) -> Path:
     """Build one edition of the book; return the path of its ``index.html``, or with ``pdf`` of its PDF.
 
@@ -857,6 +867,8 @@ def build(
     with a :class:`werk.core.errors.WerkError` before anything is written. ``root`` (default: the project
     found by :func:`werk.core.paths.root`) is the project for the whole build, here and in the kernels:
     its ``data/twin.csv`` is the default data, its ``data/published.yml`` the published numbers.
+    ``pool`` (warm kernels) and ``runner`` (a warm compiler, :class:`CompilePool`'s ``run``) are kept
+    from one build to the next by ``werk serve``.
     """
     root = Path(root).resolve() if root else paths.ROOT
     with paths.rooted(root):
@@ -866,8 +878,8 @@ def build(
         info, parameters = _prepare(frame, edition, data, mapping, weighted, lang)
         with locked(root, [edition_slug(edition)]):
             cache.keep_frame(frame, data, mapping, frames_dir(root))
-            ran = execute(parameters, edition, force=force, jobs=jobs, root=root)
-            result = _finish(frame, edition, info, pdf, force, root, fresh=ran > 0)
+            ran = execute(parameters, edition, force=force, jobs=jobs, root=root, pool=pool)
+            result = _finish(frame, edition, info, pdf, force, root, fresh=ran > 0, runner=runner)
         log(f"[{edition_slug(edition)}] done in {time.perf_counter() - t0:.1f} s")
     return result
 
