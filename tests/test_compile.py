@@ -104,7 +104,7 @@ def _ran(monkeypatch, root: Path) -> int:
     that summarize others run (as after a retitle, which changes the titles their records hold)."""
     from werk.core import paths
 
-    def run_jobs(jobs, run, workers, roots=(), done=None, env=None):
+    def run_jobs(jobs, run, workers, roots=(), done=None, env=None, pool=None):
         for j in jobs:
             res = {"nb": j["name"], "slug": j["slug"], "seconds": 0.0, "cached": not j["reads_records"]}
             if j["reads_records"]:

@@ -136,7 +136,7 @@ def test_the_build_gives_its_kernels_the_root(tmp_path, no_root_env, monkeypatch
     project = make_project(tmp_path / "book")
     seen = {}
 
-    def run_jobs(jobs, run, workers, roots=(), done=None, env=None):
+    def run_jobs(jobs, run, workers, roots=(), done=None, env=None, pool=None):
         seen.update(env or {})
         return []
 
