@@ -145,6 +145,7 @@ def _execute_one(job: dict, kernel) -> dict:
 
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_suffix(".running.ipynb")
+    glued_before = _glue_digest(out)
     t0 = time.perf_counter()
     try:
         kernel.execute(src, tmp, job["parameters"], cwd=src.parent)
@@ -158,10 +159,24 @@ def _execute_one(job: dict, kernel) -> dict:
         tmp.unlink(missing_ok=True)
         return {"nb": job["name"], "slug": job["slug"],
                 "error": f"{job['name']}: {type(exc).__name__}: {exc}"}
+    seconds = time.perf_counter() - t0
     cache.store(tmp, out, key)
     record.write_page_record(out, job["records"])
-    return {"nb": job["name"], "slug": job["slug"], "seconds": time.perf_counter() - t0, "cached": False,
-            "summarizes": job["reads_records"], "quoted": job.get("quoted", True)}
+    return {"nb": job["name"], "slug": job["slug"], "seconds": seconds, "cached": False,
+            "summarizes": job["reads_records"], "quoted": job.get("quoted", True),
+            "glue_changed": glued_before is None or _glue_digest(out) != glued_before}
+
+
+def _glue_digest(nb_path: Path) -> str | None:
+    """A digest of the values a notebook glues (what other pages can quote); None without a notebook."""
+    try:
+        nb = json.loads(Path(nb_path).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    glued = [[o["metadata"]["scrapbook"].get("name"), o.get("data")]
+             for c in nb.get("cells", []) for o in c.get("outputs", [])
+             if isinstance(o.get("metadata"), dict) and "scrapbook" in o["metadata"]]
+    return hashlib.sha256(json.dumps(glued, sort_keys=True).encode()).hexdigest()
 
 
 def records_root(root: Path | None = None) -> Path:
@@ -213,9 +228,10 @@ def execute_editions(
     the last notebook of an edition finished without error, so its book can be compiled while
     the next edition runs. Returns the errors, by edition (empty when all ran), and the number of
     notebooks each edition executed (rather than took from the cache) that make its compile start
-    over (:func:`compile_book`'s ``fresh``): a page that summarizes others and whose outputs no page
-    quotes does not count. It runs again when a title the records hold changes (a prose edit), and
-    Sphinx reads it again as a changed page.
+    over (:func:`compile_book`'s ``fresh``): a notebook whose glued values no other page quotes, or
+    whose quoted values came out the same (a code edit that changes only its own page), does not
+    count: Sphinx reads it again as a changed page. A summarizing page runs again when a title the
+    records hold changes (a prose edit), and is read again the same way.
     """
     root = root or paths.ROOT
     by_edition = {e: _jobs(p, e, force, root) for e, p in runs.items()}
@@ -246,7 +262,9 @@ def execute_editions(
             how = "prose re-rendered from cached outputs" if res.get("prose") else "unchanged, cached"
             log(f"{step} {res['nb']}: {how}")
         else:
-            if not res.get("summarizes") or res.get("quoted", True):
+            # Sphinx may reuse its environment unless another page quotes what ran, and that changed:
+            # the page that ran is read again as a changed page either way.
+            if res.get("quoted", True) and res.get("glue_changed", True):
                 ran[edition_of[slug]] += 1
             log(f"{step} {res['nb']}: executed in {res['seconds']:.1f} s")
         if left[slug] == 0 and edition_of[slug] not in errors and when_done:
@@ -283,28 +301,65 @@ def execute(
     return ran[edition]
 
 
+def _same_file(src: Path, dst: Path) -> bool:
+    """True when ``dst`` is a copy (``copy2``) of ``src`` as it is now: same size and time stamp."""
+    try:
+        a, b = src.stat(), dst.stat()
+    except FileNotFoundError:
+        return False
+    return a.st_mtime_ns == b.st_mtime_ns and a.st_size == b.st_size
+
+
 def stage(executed: Path, edition: str, info: dict, root: Path | None = None) -> Path:
-    """Copy the book sources and the executed notebooks into a staging folder."""
+    """Bring the staging folder up to date: the book sources and the executed notebooks.
+
+    Only what changed is copied again (a file's size and time stamp tell), and what is no longer a
+    source is removed, so a prose edit stages one notebook, not the whole book (the local MathJax
+    alone is hundreds of files). The staged files keep their sources' time stamps: Sphinx reads a
+    page again when its source is newer than its last reading.
+    """
     root = root or paths.ROOT
     slug = edition_slug(edition)
     st = root / "_build" / "stage" / slug
-    if st.exists():
-        shutil.rmtree(st)
-    st.mkdir(parents=True)
+    st.mkdir(parents=True, exist_ok=True)
+    keep: set[Path] = set()
+
+    def sync(src: Path, dst: Path) -> None:
+        keep.add(dst)
+        if not _same_file(src, dst):
+            dst.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(src, dst)
+
     for name in BOOK_FILES:
-        if (root / name).is_dir():
-            shutil.copytree(root / name, st / name)
+        src = root / name
+        if name == "_config.yml":
+            continue  # written below, per edition
+        if src.is_dir():
+            for f in sorted(src.rglob("*")):
+                if f.is_file() and ".ipynb_checkpoints" not in f.parts:
+                    sync(f, st / name / f.relative_to(src))
         else:
-            shutil.copy2(root / name, st / name)
-    shutil.copytree(executed, st, dirs_exist_ok=True,
-                    ignore=shutil.ignore_patterns("*.key", "*.running.ipynb"))
-    for nb_path in st.rglob("*.ipynb"):
-        # Keep the executed notebook's time stamp: Sphinx reads a page again when its source is newer
-        # than its last reading, and an unchanged page should not be (see compile_book).
-        when = nb_path.stat()
-        _hide_injected_parameters(nb_path)
-        os.utime(nb_path, ns=(when.st_atime_ns, when.st_mtime_ns))
-    cfg = yaml.safe_load((st / "_config.yml").read_text())
+            sync(src, st / name)
+    for f in sorted(executed.rglob("*")):
+        if not f.is_file() or f.name.endswith((".key", ".running.ipynb")):
+            continue
+        dst = st / f.relative_to(executed)
+        keep.add(dst)
+        if f.suffix != ".ipynb":
+            sync(f, dst)
+            continue
+        # A staged notebook has the executed one's time stamp (set below), not its bytes.
+        try:
+            if dst.stat().st_mtime_ns == f.stat().st_mtime_ns:
+                continue
+        except FileNotFoundError:
+            pass
+        dst.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(f, dst)
+        when = f.stat()
+        _hide_injected_parameters(dst)
+        os.utime(dst, ns=(when.st_atime_ns, when.st_mtime_ns))
+    cfg = yaml.safe_load((root / "_config.yml").read_text())
     if slug != "all":
         cfg["title"] = f"{cfg['title']}: {info['edition_label']} edition"
     cfg["html"]["extra_footer"] = info.get("footer_html", cfg["html"].get("extra_footer", ""))  # HTML
@@ -313,7 +368,16 @@ def stage(executed: Path, edition: str, info: dict, root: Path | None = None) ->
     theme = cfg.get("sphinx", {}).get("config", {}).get("html_theme_options")
     if isinstance(theme, dict):
         theme["extra_footer"] = cfg["html"]["extra_footer"]
-    (st / "_config.yml").write_text(yaml.safe_dump(cfg, sort_keys=False, allow_unicode=True))
+    text = yaml.safe_dump(cfg, sort_keys=False, allow_unicode=True)
+    conf = st / "_config.yml"
+    keep.add(conf)
+    if not conf.is_file() or conf.read_text() != text:
+        conf.write_text(text)
+    for f in sorted(st.rglob("*"), reverse=True):  # deepest first, so emptied folders go too
+        if f.is_file() and f not in keep:
+            f.unlink()
+        elif f.is_dir() and not any(f.iterdir()):
+            f.rmdir()
     return st
 
 
@@ -614,6 +678,9 @@ def compile_book(
     shutil.rmtree(tmp, ignore_errors=True)
     manifest = cache.tree_manifest(stage_dir)
     digest = cache.stage_digest(stage_dir, builder, manifest)
+    # Sphinx's kept environment was made by this werk (its Sphinx extension) and these packages: a
+    # change there starts the compile over (:func:`_incremental` compares every non-page entry).
+    manifest[" werk and packages"] = cache.stage_digest(stage_dir.parent / ".none", builder, {})
     if extras:
         digest = hashlib.sha256("\n".join(
             [digest, *(f"{name} {hashlib.sha256(data).hexdigest()}" for name, data in sorted(extras.items()))]
