@@ -60,7 +60,7 @@ RELOAD_JS = """\
       else if (s.generation !== seen && !s.error) { location.reload(); return; }
       banner(s.error);
       seen = s.generation;
-    }).catch(function () {}).then(function () { setTimeout(poll, 300); });
+    }).catch(function () {}).then(function () { setTimeout(poll, 150); });
   }
   poll();
 })();
@@ -162,7 +162,7 @@ class Server:
 
         stop = stop or threading.Event()
         for changes in watchfiles.watch(*watched(self.root), watch_filter=lambda _c, p: not ignored(p),
-                                        stop_event=stop, debounce=300, step=50, raise_interrupt=True):
+                                        stop_event=stop, debounce=100, step=30, raise_interrupt=True):
             names = sorted({os.path.relpath(p, self.root) for _c, p in changes})
             self.rebuild("changed: " + ", ".join(names[:5]) + (" ..." if len(names) > 5 else ""))
 
