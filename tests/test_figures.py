@@ -86,7 +86,7 @@ def assert_lowercase_labels(ax):
 
 def stacked_widths(ax) -> np.ndarray:
     """Groups x answers matrix of segment widths, read back from the bar containers."""
-    conts = [c for c in ax.containers if not any(p.get_gid() == "suppressed" for p in c.patches)]
+    conts = [c for c in ax.containers if not any(str(p.get_gid()).startswith("suppressed") for p in c.patches)]
     return np.array([[p.get_width() for p in c.patches] for c in conts]).T
 
 
@@ -132,14 +132,20 @@ def test_dutch_labels_are_dutch(df):
     assert "bedreiging" in ax.get_ylabel()
 
 
+THREAT_GROUPS = [[1], [2], [3, 4, 5]]
+THREAT_LABELS = ["not at all", "hardly", "to a fair extent or more"]
+
+
 def test_threat_by_manager(df):
     ax = drawn(figures.threat_by_manager, df)
     assert_lowercase_labels(ax)
     assert ytick_texts(ax) == ["managers", "employees"]
-    assert [c.get_label() for c in ax.containers] == list(codebook.value_labels("threat").values())
+    # the article's grouping: the top three answers ("in redelijke, grote of zeer grote mate") as one
+    assert [c.get_label() for c in ax.containers] == THREAT_LABELS
     got = stacked_widths(ax)
     for row, key in zip(got, [1, 0]):
-        np.testing.assert_allclose(row, valid_percent(df.loc[df["manager"] == key, "threat"], range(1, 6)))
+        part = df.loc[df["manager"] == key, "threat"]
+        np.testing.assert_allclose(row, [valid_percent(part, codes).sum() for codes in THREAT_GROUPS])
     np.testing.assert_allclose(got.sum(axis=1), 100.0)
     # legend lies below the axes, never on the bars
     fig = ax.figure
@@ -147,7 +153,7 @@ def test_threat_by_manager(df):
     leg = ax.get_legend().get_window_extent(r)
     assert leg.y1 <= ax.get_window_extent(r).y0
     legend = [t.get_text() for t in ax.get_legend().get_texts()]
-    assert legend == list(codebook.value_labels("threat").values())
+    assert legend == THREAT_LABELS
     # segment labels only on segments of at least 4 %
     for text in ax.texts:
         assert float(text.get_text()) >= figures.MIN_LABEL_SHARE
@@ -156,22 +162,102 @@ def test_threat_by_manager(df):
 def test_threat_by_manager_nl(df):
     ax = drawn(figures.threat_by_manager, df, lang="nl")
     assert ytick_texts(ax) == ["leidinggevenden", "medewerkers"]
-    assert [c.get_label() for c in ax.containers] == list(codebook.value_labels("threat", "nl").values())
+    assert [c.get_label() for c in ax.containers] == ["helemaal niet", "nauwelijks",
+                                                      "in redelijke, grote of zeer grote mate"]
+
+
+def _with_few_managers_at_the_top(df):
+    """The twin's pattern (issue 13): 4 managers answer 'to a very large extent', 48 employees do."""
+    d = df.copy()
+    d.loc[(d["manager"] == 1) & (d["threat"] == 5), "threat"] = 4
+    top = d.index[d["manager"] == 1][:4]
+    d.loc[top, "threat"] = 5
+    return d
+
+
+def test_threat_by_manager_withholds_no_large_group():
+    """A handful of managers at the top answer must not take thousands of employees' answers with it.
+
+    On main the employees' top two answers (about 4,400 people on the twin) were hatched "n < 10"."""
+    d = _with_few_managers_at_the_top(make_frame(3000, seed=11))
+    ax = drawn(figures.threat_by_manager, d, check=True)
+    assert not [p for p in ax.patches if str(p.get_gid()).startswith("suppressed")]
+    np.testing.assert_allclose(stacked_widths(ax).sum(axis=1), 100.0)
+    legend = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert not any("withheld" in t or "suppressed" in t for t in legend)
 
 
 def test_keep_up_by_age_group(df):
     ax = drawn(figures.keep_up_by_age_group, df)
     assert_lowercase_labels(ax)
     present = set(codebook.age_group(df["age"]).dropna())
-    order = [g for g in codebook.AGE_GROUPS if g[0] in present]
-    assert ytick_texts(ax) == [g[4] for g in order]
+    order = [g for g in codebook.AGE_GROUPS if g[0] in present and g[0] not in ("55-64", "65+")]
+    assert ytick_texts(ax) == [g[4] for g in order] + ["55 and over"]
     assert "under 25" not in ytick_texts(ax)
     groups = codebook.age_group(df["age"]).set_axis(df.index)
     got = stacked_widths(ax)
-    for row, g in zip(got, order):
-        np.testing.assert_allclose(row, valid_percent(df.loc[groups == g[0], "keep_up"], range(1, 6)))
+    answers = [[1, 2, 3], [4], [5]]
+    keys = [[g[0]] for g in order] + [["55-64", "65+"]]
+    for row, g in zip(got, keys):
+        part = df.loc[groups.isin(g), "keep_up"]
+        np.testing.assert_allclose(row, [valid_percent(part, codes).sum() for codes in answers])
     ax_nl = drawn(figures.keep_up_by_age_group, df, lang="nl")
-    assert ytick_texts(ax_nl) == [g[3] for g in order]
+    assert ytick_texts(ax_nl) == [g[3] for g in order] + ["55 jaar en ouder"]
+
+
+def test_keep_up_by_age_withholds_nothing_on_the_twins_pattern():
+    """Few 65+ and few young 'very poorly' answers are merged away, as the article groups them."""
+    d = make_frame(3000, seed=5)
+    young = d.index[(d["age"] < 35)]
+    d.loc[young, "keep_up"] = d.loc[young, "keep_up"].where(d.loc[young, "keep_up"] > 2, 3)
+    d.loc[young[:1], "keep_up"] = 2  # one young respondent answers "poorly"
+    ax = drawn(figures.keep_up_by_age_group, d, check=True)
+    assert not [p for p in ax.patches if str(p.get_gid()).startswith("suppressed")]
+
+
+def test_withheld_segment_is_drawn_in_its_own_place(df):
+    """A withheld middle answer is hatched where that answer is, not at the end of the bar.
+
+    On main, the hatched segment was drawn at the end of the bar whatever its category."""
+    ax = drawn(figures.stacked_shares, df, "keep_up", "gender", suppress_cells={(1, 2), (1, 4)})
+    marks = sorted((p for p in ax.patches if str(p.get_gid()).startswith("suppressed")), key=lambda p: p.get_x())
+    assert len(marks) == 2
+    men = df.loc[df["gender"] == 1, "keep_up"]
+    pct = valid_percent(men, range(1, 6))
+    hidden = pct[1] + pct[3]
+    # answer 2 starts after answer 1; answer 4 after answers 1, 2 (drawn withheld, half the hidden width), 3
+    np.testing.assert_allclose(marks[0].get_x(), pct[0])
+    np.testing.assert_allclose(marks[1].get_x(), pct[0] + hidden / 2 + pct[2])
+    # their single widths do not show: they share the combined width
+    np.testing.assert_allclose([m.get_width() for m in marks], [hidden / 2, hidden / 2])
+    shown = [p for c in ax.containers for p in c.patches if p.get_gid() is None and p.get_width() > 0]
+    assert max(p.get_x() + p.get_width() for p in shown) == pytest.approx(100.0)
+
+
+def test_legend_tells_small_cells_from_secondary_and_shows_only_what_is_drawn():
+    d = make_frame(2000, seed=3)
+    men = d.index[d["gender"] == 1]
+    d.loc[men, "keep_up"] = d.loc[men, "keep_up"].replace(1, 2)
+    d.loc[men[:4], "keep_up"] = 1  # 4 men answer "very poorly": primary; another men's cell: secondary
+    women = d.index[d["gender"] == 2]
+    d.loc[women, "keep_up"] = d.loc[women, "keep_up"].replace(1, 2)
+    d.loc[women[:30], "keep_up"] = 1
+    ax = drawn(figures.keep_up_by_gender, d, check=True)
+    rules_drawn = {p.get_gid() for p in ax.patches if str(p.get_gid()).startswith("suppressed")}
+    assert "suppressed:threshold" in rules_drawn and "suppressed:secondary" in rules_drawn
+    legend = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert "withheld: fewer than 10 respondents" in legend
+    assert "withheld so that another number cannot be derived" in legend
+    assert "suppressed (n < 10)" not in legend
+    # and with nothing withheld, no withheld entry
+    ax2 = drawn(figures.keep_up_by_gender, make_frame(2000, seed=3), check=True)
+    if not [p for p in ax2.patches if str(p.get_gid()).startswith("suppressed")]:
+        assert not any("withheld" in t.get_text() for t in ax2.get_legend().get_texts())
+    # an answer drawn nowhere is not in the legend
+    d3 = make_frame(600, seed=2)
+    d3["keep_up"] = d3["keep_up"].replace(1, 2)
+    ax3 = drawn(figures.keep_up_by_gender, d3)
+    assert "very poorly" not in [t.get_text() for t in ax3.get_legend().get_texts()]
 
 
 def test_keep_up_by_gender(df):
@@ -188,17 +274,17 @@ def test_keep_up_by_gender(df):
 @pytest.mark.parametrize("key", ["25-34", "25–34"])  # a group key or its label
 def test_suppression_draws_marked_bar(df, key):
     ax = drawn(figures.keep_up_by_age_group, df, suppress={key})
-    marked = [p for p in ax.patches if p.get_gid() == "suppressed"]
+    marked = [p for p in ax.patches if str(p.get_gid()).startswith("suppressed")]
     assert len(marked) == 1
     assert marked[0].get_hatch()
     assert marked[0].get_width() == 100.0
-    assert any(t.get_text() == "suppressed (n < 10)" for t in ax.texts)
+    assert any(t.get_text() == "suppressed" for t in ax.texts)
     # the suppressed group shows no shares, the others still do
     got = stacked_widths(ax)
     assert got[0].sum() == 0.0
     np.testing.assert_allclose(got[1:].sum(axis=1), 100.0)
     ax_nl = drawn(figures.keep_up_by_gender, df, lang="nl", suppress={"vrouw"})
-    assert any(t.get_text() == "onderdrukt (n < 10)" for t in ax_nl.texts)
+    assert any(t.get_text() == "onderdrukt" for t in ax_nl.texts)
 
 
 def test_segment_labels_fit(df):
@@ -255,7 +341,7 @@ def test_given_axes_is_used(df):
 
 #: Public functions of werk.display.figures that draw nothing: axis_label returns a label, savefig
 #: writes a file (and returns None, tested with every figure below).
-NOT_FIGURES = {"axis_label", "savefig"}
+NOT_FIGURES = {"axis_label", "savefig", "age_groups_55"}
 
 
 @pytest.fixture(scope="module")
