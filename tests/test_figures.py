@@ -14,6 +14,7 @@ import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
 
 from werk.core import codebook  # noqa: E402
+from werk.inputs import claims  # noqa: E402
 from werk.display import figures, tables  # noqa: E402
 from werk.display import robust as robust_view  # noqa: E402
 from werk.stats import models  # noqa: E402
@@ -312,7 +313,42 @@ def test_coefficient_plot(df):
     # the zero line
     assert any(np.allclose(line.get_xdata(), 0) for line in ax.get_lines())
     legend = [t.get_text() for t in ax.get_legend().get_texts()]
-    assert legend == ["p < .05", "p ≥ .05"]
+    assert legend == ["p < .05", "p ≥ .05", "β printed in the article", "β only these data give"]
+
+
+def test_coefficient_plot_tells_printed_betas_from_the_rest(df):
+    """The article prints the threat model's betas of tenure, employability, ...; not the manager's."""
+    res = models.fit(df, "threat")
+    printed = figures.printed_terms("threat")
+    assert "years_in_government" in printed and "manager" not in printed
+    ax = drawn(figures.coefficient_plot, res)
+    colours = {t.get_text(): t.get_color() for t in ax.get_yticklabels()}
+    assert colours[models.term_label("manager")] != colours[models.term_label("years_in_government")]
+    # every marker of an unprinted term is grey, of a printed one the main colour
+    for c in (c for c in ax.collections if c.get_gid()):
+        for (x, y), face in zip(c.get_offsets(), c.get_edgecolors()):
+            term = res["term"].iloc[int(round(y))]
+            want = figures.MAIN_COLOR if term in printed else figures.UNPRINTED_COLOR
+            np.testing.assert_allclose(face[:3], want, atol=1e-6)
+
+
+def test_source_line_is_in_the_image(df):
+    """A screenshot circulates alone: the figure itself says synthetic (with the seed) or CBS."""
+    from werk.inputs import frame
+
+    twin = df.copy()
+    twin.attrs[frame.SOURCE_ATTR] = {"en": frame.source_line({"is_twin": True}), "is_twin": True}
+    real = df.copy()
+    real.attrs[frame.SOURCE_ATTR] = {"en": frame.source_line({"is_twin": False}), "is_twin": False}
+    for func in (figures.threat_distribution, figures.threat_by_manager):
+        texts = [t.get_text() for t in drawn(func, twin).figure.texts if t.get_gid() == "source"]
+        assert len(texts) == 1 and "not CBS microdata" in texts[0] and str(frame.twin_seed()) in texts[0]
+        texts = [t.get_text() for t in drawn(func, real).figure.texts if t.get_gid() == "source"]
+        assert len(texts) == 1 and "non-public microdata from Statistics Netherlands" in texts[0]
+    ax = drawn(figures.coefficient_plot, models.fit(df, "threat"), df=twin)
+    assert any("invented" in t.get_text() for t in ax.get_legend().get_texts())
+    ax = drawn(figures.coefficient_plot, models.fit(df, "threat"), df=real)
+    assert not any("invented" in t.get_text() for t in ax.get_legend().get_texts())
 
 
 def test_coefficient_plot_variants(df):
@@ -341,7 +377,7 @@ def test_given_axes_is_used(df):
 
 #: Public functions of werk.display.figures that draw nothing: axis_label returns a label, savefig
 #: writes a file (and returns None, tested with every figure below).
-NOT_FIGURES = {"axis_label", "savefig", "age_groups_55"}
+NOT_FIGURES = {"axis_label", "savefig", "age_groups_55", "source_text", "printed_terms"}
 
 
 @pytest.fixture(scope="module")
@@ -485,8 +521,13 @@ def test_shares_table_valid_answers_only(df):
 def test_model_table(df):
     res = models.fit(df, "threat")
     t = tables.model_table(res)
-    assert list(t.columns) == ["term", "β", "95% CI", "p", "sig."]
+    assert list(t.columns) == ["term", "β", "β article", "95% CI", "p", "sig."]
     assert list(t["term"]) == [models.term_label(x) for x in res["term"]]
+    # the article's printed betas beside ours; empty where it prints none (issue 13)
+    printed = {x: f"{c['value']:.2f}".replace("-", "−") for c in claims.claims()
+               if c["id"].startswith("beta:threat~") for x in [c["id"].split("~")[1]]}
+    assert list(t["β article"]) == [printed.get(x, "") for x in res["term"]]
+    assert "reference sector: municipality" in t.attrs["note"] and "1 man, 2 woman" in t.attrs["note"]
     for cell, beta in zip(t["β"], res["beta"]):
         assert cell == f"{beta:.2f}".replace("-", "−") or (cell == "0.00" and abs(beta) < 0.005)
         assert "-" not in cell

@@ -80,6 +80,10 @@ def load(data_path=None, mapping_path=None, edition: str = "all", page: str | No
     if info["sector"] is not None:
         df = df[df["sector"] == info["sector"]].reset_index(drop=True)
     df["age_group"] = frame.age_groups(df["age"])
+    # Every figure drawn from this frame prints where its numbers come from (synthetic or CBS).
+    df.attrs[frame.SOURCE_ATTR] = {**{lang: frame.source_line(info, lang) for lang in ("en", "nl")},
+                                   "is_twin": bool(info["is_twin"])}
+    _PAGE.start(info)
     return df, info
 
 
@@ -112,6 +116,25 @@ class _PageFits:
 
 
 _FITS = _PageFits()
+
+
+class _PageSource:
+    """The source line of the data a notebook run loaded, for the tables it shows (a figure reads it
+    from its frame's attrs). Tied to the run's recorder, so a stale line is never shown."""
+
+    def __init__(self):
+        self.info, self.recorder = None, None
+
+    def start(self, info: dict) -> None:
+        self.info, self.recorder = info, record.current()
+
+    def line(self, lang: str = "en") -> str | None:
+        if self.info is None or self.recorder is not record.current():
+            return None
+        return frame.source_line(self.info, lang)
+
+
+_PAGE = _PageSource()
 
 
 def glue_claim(claim_id: str, value: float, p: float | None = None, df: pd.DataFrame | None = None) -> str:
@@ -215,8 +238,17 @@ def markdown_table(table: pd.DataFrame, caption: str | None = None, name: str | 
     if caption:
         opts = f":name: {name}\n" if name else ""
         body = f":::{{table}} {caption}\n{opts}:align: center\n\n{body}\n:::"
+    notes = []
+    if table.attrs.get("note"):
+        # The stars legend, the coding of the terms, valid and missing answers; stars are not emphasis.
+        notes.append(cell(table.attrs["note"]).replace("*", "\\*"))
     if chk is not None and (chk.status != outputcheck.PASS):
-        body += "\n\n" + _check_note(chk)
+        notes.append(_check_note(chk))
+    source = _PAGE.line()
+    if source:
+        notes.append(f"*{source}*")  # every table says where its numbers come from (STYLE.md rule 14)
+    if notes:
+        body += "\n\n" + "\n\n".join(notes)
     return Markdown(body)
 
 

@@ -38,8 +38,9 @@ from werk.core.codebook import term_label
 from werk.core.fmt import format_alpha, format_percent
 from werk.disclosure import record
 from werk.disclosure import rules as outputcheck
+from werk.inputs import claims as published_claims
 from werk.inputs import frame
-from werk.inputs.frame import category_labels, category_shares
+from werk.inputs.frame import SOURCE_ATTR, category_labels, category_shares
 
 __all__ = [
     "ANSWER_PALETTE",
@@ -49,6 +50,8 @@ __all__ = [
     "FIGSIZE",
     "RC",
     "axis_label",
+    "printed_terms",
+    "source_text",
     "threat_distribution",
     "threat_by_manager",
     "keep_up_distribution",
@@ -70,6 +73,8 @@ ANSWER_PALETTE = [tuple(float(v) for v in c[:3])
 VARIANT_PALETTE = sns.color_palette("colorblind")
 #: Colour of the single series of the coefficient plot (the darkest answer colour).
 MAIN_COLOR = ANSWER_PALETTE[-1]
+#: Betas the article does not print (the twin invents them): a grey that reads on light and dark.
+UNPRINTED_COLOR = (0.62, 0.62, 0.62)
 SUPPRESSED_COLOR = "0.85"
 #: How a withheld segment is drawn, by the rule that withheld it: fewer than 10 respondents
 #: ("threshold"), or withheld so that such a number cannot be derived from the others ("secondary").
@@ -113,6 +118,9 @@ _TEXT = {
         "term": "predictor",
         "sig": "p < {a}",
         "nonsig": "p ≥ {a}",
+        "printed": "β printed in the article",
+        "unprinted": "β only these data give",
+        "invented": " (on the twin: invented)",
     },
     "nl": {
         "percent": "procent van geldige antwoorden",
@@ -130,6 +138,9 @@ _TEXT = {
         "term": "voorspeller",
         "sig": "p < {a}",
         "nonsig": "p ≥ {a}",
+        "printed": "β gedrukt in het artikel",
+        "unprinted": "β alleen uit deze data",
+        "invented": " (bij de tweeling: verzonnen)",
     },
 }
 
@@ -214,6 +225,43 @@ def _legend_below(ax, handles, labels, title=None, created=True):
 def _finish(ax, created):
     if created:
         ax.figure.tight_layout()
+
+
+def source_text(df: pd.DataFrame | None, lang: str = "en") -> str | None:
+    """The source line a loaded frame carries (:func:`werk.book.load`), in ``lang``; None without one."""
+    if df is None:
+        return None
+    lines = df.attrs.get(frame.SOURCE_ATTR)
+    return lines.get(lang) if isinstance(lines, Mapping) else None
+
+
+def _source_line(ax, df, lang: str, created: bool) -> None:
+    """Print the data's source line in the image itself, under everything else, left-aligned.
+
+    A screenshot of a figure circulates on its own: it must say whether its numbers are synthetic. The
+    text (gid ``"source"``) lies below the drawing; the saved and shown image (``bbox_inches="tight"``)
+    takes it in.
+    """
+    text = source_text(df, lang)
+    if not text or not created:
+        return
+    fig = ax.figure
+    renderer = _renderer(fig)
+    bottom, left = 0.0, 0.0
+    if renderer is not None:
+        box = fig.get_tightbbox(renderer)  # inches
+        bottom, left = box.y0 / fig.get_figheight(), max(0.0, box.x0 / fig.get_figwidth())
+    note = fig.text(left, bottom - 0.02, textwrap.fill(text, 110), ha="left", va="top", fontsize=7.5,
+                    color="0.35", style="italic")
+    note.set_gid("source")
+
+
+def printed_terms(outcome: str | None) -> set[str]:
+    """The terms of the model of ``outcome`` whose beta the article prints (``beta:<outcome>~<term>``)."""
+    if not outcome:
+        return set()
+    prefix = f"beta:{outcome}~"
+    return {c["id"][len(prefix):] for c in published_claims.claims() if c["id"].startswith(prefix)}
 
 
 def _luminance(color) -> float:
@@ -310,6 +358,7 @@ def distribution(df: pd.DataFrame, variable: str, ax=None, lang: str = "en", wei
         ax.set_ylabel(textwrap.fill(axis_label(variable, lang), 28))
         ax.tick_params(axis="y", length=0)
         _finish(ax, created)
+        _source_line(ax, df, lang, created)
 
 
 def threat_distribution(df: pd.DataFrame, ax=None, lang: str = "en", weighted: bool = False,
@@ -525,6 +574,7 @@ def stacked_shares(
             legend_labels.append(t["flagged"])
         _legend_below(ax, handles, legend_labels, title=axis_label(variable, lang), created=created)
         _drop_labels_that_do_not_fit(ax, segment_labels)
+        _source_line(ax, df, lang, created)
 
 
 #: The answers as the article groups them in its text: the threat answers "in redelijke, grote of zeer
@@ -661,6 +711,7 @@ def coefficient_plot(
                 for side in ("left", "bottom"):
                     ax.spines[side].set_visible(False)
                 _finish(ax, created)
+                _source_line(ax, df, lang, created)
             return
         variants = kept
     terms: list[str] = []
@@ -678,19 +729,29 @@ def coefficient_plot(
         ax, created = _new_axes(ax, (FIGSIZE[0], max(FIGSIZE[1], 1.3 + row_height * len(terms))))
         ax.axvline(0, color="0.35", linewidth=0.9, linestyle="--", zorder=1)
         handles, labels = [], []
+        printed = printed_terms(next(iter(variants.values())).attrs.get("outcome")) if k == 1 else set()
         for j, (name, frame) in enumerate(variants.items()):
             color = MAIN_COLOR if k == 1 else VARIANT_PALETTE[j % len(VARIANT_PALETTE)]
+            if printed:
+                # What the article printed is told apart from what only these data give (issue 13).
+                color = [MAIN_COLOR if term in printed else UNPRINTED_COLOR for term in frame["term"]]
             y = np.array([row[term] for term in frame["term"]], dtype=float) + offsets[j]
             beta = frame["beta"].to_numpy(dtype=float)
             lo, hi = frame["ci_low"].to_numpy(dtype=float), frame["ci_high"].to_numpy(dtype=float)
-            ax.errorbar(beta, y, xerr=[beta - lo, hi - beta], fmt="none", ecolor=color, elinewidth=1.4,
-                        capsize=0, zorder=2)
+            colors = np.array([color] * len(beta) if not isinstance(color, list) else color, dtype=object)
+            for c in dict.fromkeys(map(tuple, colors)) if isinstance(color, list) else [None]:
+                pick = np.ones(len(beta), bool) if c is None else np.array([tuple(x) == c for x in colors])
+                ax.errorbar(beta[pick], y[pick], xerr=[(beta - lo)[pick], (hi - beta)[pick]], fmt="none",
+                            ecolor=color if c is None else c, elinewidth=1.4, capsize=0, zorder=2)
             sig = frame["p"].to_numpy(dtype=float) < alpha
             suffix = f":{name}" if k > 1 else ""
-            filled = ax.scatter(beta[sig], y[sig], s=34, marker="o", facecolors=[color], edgecolors=[color],
-                                linewidths=1.3, zorder=3)
-            hollow = ax.scatter(beta[~sig], y[~sig], s=34, marker="o", facecolors="white", edgecolors=[color],
-                                linewidths=1.3, zorder=3)
+            col = list(colors) if isinstance(color, list) else [color]
+            filled = ax.scatter(beta[sig], y[sig], s=34, marker="o", facecolors=[c for c, s_ in zip(col, sig) if s_]
+                                if isinstance(color, list) else col, edgecolors=[c for c, s_ in zip(col, sig) if s_]
+                                if isinstance(color, list) else col, linewidths=1.3, zorder=3)
+            hollow = ax.scatter(beta[~sig], y[~sig], s=34, marker="o", facecolors="white",
+                                edgecolors=[c for c, s_ in zip(col, sig) if not s_] if isinstance(color, list)
+                                else col, linewidths=1.3, zorder=3)
             filled.set_gid("significant" + suffix)
             hollow.set_gid("not significant" + suffix)
             if k > 1:
@@ -701,7 +762,17 @@ def coefficient_plot(
             handles.append(Line2D([], [], linestyle="none", marker="o", markersize=6, markerfacecolor=face,
                                   markeredgecolor="0.2", markeredgewidth=1.3))
             labels.append(text)
+        if printed:
+            twin = df is not None and bool(df.attrs.get(SOURCE_ATTR, {}).get("is_twin"))
+            unprinted = t["unprinted"] + (t["invented"] if twin else "")
+            for face, text in ((MAIN_COLOR, t["printed"]), (UNPRINTED_COLOR, unprinted)):
+                handles.append(Line2D([], [], color=face, marker="o", linewidth=1.4, markersize=5.5))
+                labels.append(text)
         ax.set_yticks(np.arange(len(terms)), ticklabels)
+        if printed:
+            for tick, term in zip(ax.get_yticklabels(), terms):
+                if term not in printed:
+                    tick.set_color("0.4")
         ax.set_ylim(len(terms) - 0.5, -0.5)
         ax.set_xlabel(t["beta"] if xlabel is None else xlabel)
         ax.set_ylabel(t["term"])
@@ -709,6 +780,7 @@ def coefficient_plot(
         ax.grid(axis="y", color="0.92", linewidth=0.8, zorder=0)
         ax.set_axisbelow(True)
         _legend_below(ax, handles, labels, created=created)
+        _source_line(ax, df, lang, created)
 
 
 # ---------------------------------------------------------------------------
