@@ -572,3 +572,24 @@ def test_correlation_table(df):
 def test_styled_has_no_index(df):
     html = tables.styled(tables.shares_table(df, "sector")).to_html()
     assert "municipality" in html and "valid answers" in html
+
+
+def test_design_ledger_shows_labels_units_and_separators():
+    """Table 1 of the book read `share:sector=1` and "largest: 1 (40%)"; now words, a unit, "5,391"."""
+    from werk import book
+
+    df = make_frame(1500, seed=4)
+    df["age_group"] = codebook.age_group(df["age"]).to_numpy()
+    t = book.ledger_table(df, section="design", links=False)
+    assert list(t.columns) == ["claim", "unit", "article", "here", "status"]
+    assert not any("`" in c or ":sector=" in c for c in t["claim"])
+    assert "share: municipality" in list(t["claim"])
+    row = t[t["claim"] == "respondents"].iloc[0]
+    assert row["article"] == "5,391" and row["here"] == "1,500" and row["unit"] == "respondents"
+    largest = t[t["claim"] == "largest sector"].iloc[0]
+    assert largest["article"] == "largest: municipality"
+    top = codebook.value_labels("sector")[int(df["sector"].value_counts().idxmax())]
+    assert largest["here"].startswith(f"largest: {top} (")
+    units = dict(zip(t["claim"], t["unit"]))
+    assert units["mean: contract hours per week"] == "hours a week"
+    assert units["mean: years in government"] == "years"

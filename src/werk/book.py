@@ -354,7 +354,12 @@ def ledger_table(df: pd.DataFrame, edition: str = "all", section: str | None = N
         if links and r.section in SECTION_PAGES:
             target, title = SECTION_PAGES[r.section]
             where = f"[{title}]({target})"
-        row = {"claim": f"`{r.id}`", "article": r.published, "here": r.reproduced, "status": status}
+        claim = claims.by_id(r.id)
+        row = {"claim": claim_label(claim)}
+        if section:  # one page's claims mix counts, hours, years and shares; the whole ledger keeps narrow
+            row["unit"] = claim_unit(claim)
+        row.update({"article": _ledger_number(claim, r.published), "here": _ledger_number(claim, r.reproduced),
+                    "status": status})
         if links:
             row["shown in"] = where
         if not section:
@@ -364,6 +369,61 @@ def ledger_table(df: pd.DataFrame, edition: str = "all", section: str | None = N
     if chk is not None:
         out.attrs["outputcheck"] = chk
     return out
+
+
+def claim_label(claim: dict) -> str:
+    """What a claim is about, in words: "share: municipality", "mean: contract hours per week"."""
+    spec, kind = claim.get("spec", {}), claim["kind"]
+    var = spec.get("variable")
+    name = codebook.label(var) if var in codebook.VARIABLES else (var or "")
+    if var == "age_group":
+        name = "age group"
+    codes = spec.get("codes")
+    if kind == "n":
+        return "respondents"
+    if kind in ("share",) and codes is not None and var:
+        labels = frame.category_labels(var, "en")
+        cats = [str(labels.get(c, c)) for c in codes]
+        if set(labels) == {0, 1} and list(codes) == [1]:
+            return f"share: {name}"
+        if var == "gender":
+            return "share: " + " or ".join("men" if c == "man" else "women" if c == "woman" else c for c in cats)
+        return f"share: {name} {' or '.join(cats)}" if var not in ("sector", "age_group") else \
+            f"share: {' or '.join(cats)}"
+    if kind == "bound" and "largest" in spec:
+        return f"largest {name}"
+    if kind in ("mean", "sd") and var:
+        return f"{'mean' if kind == 'mean' else 'standard deviation'}: {name}"
+    if kind in ("beta", "r") and "~" in claim["id"]:
+        left, right = claim["id"].split(":", 1)[1].split("~", 1)
+        a, b = codebook.term_label(left), codebook.term_label(right)
+        return f"β of {b} on {a}" if kind == "beta" else f"r of {a} with {b}"
+    return f"`{claim['id']}`"
+
+
+def claim_unit(claim: dict) -> str:
+    """The unit of a claim's number, where units differ within one table."""
+    kind, var = claim["kind"], claim.get("spec", {}).get("variable", "")
+    if kind == "n":
+        return "respondents"
+    if kind in ("share", "bound"):
+        return "% of respondents"
+    if kind in ("mean", "sd"):
+        return "hours a week" if var == "contract_hours" else "years" if str(var).startswith("years") else ""
+    if kind in ("beta",):
+        return "standardized β"
+    if kind == "r":
+        return "Pearson r"
+    return ""
+
+
+def _ledger_number(claim: dict, value) -> str:
+    """A count in the ledger with its thousands separator ("5,391"), as everywhere in the book."""
+    if claim["kind"] == "n" and str(value).isdigit():
+        return fmt.format_count(int(value))
+    if claim["kind"] in ("beta", "r") and isinstance(value, (int, float)):
+        return claims.format_value(claim, value)  # as the article prints it: ".04", "−.13"
+    return value
 
 
 def codebook_table(lang: str = "en") -> pd.DataFrame:
