@@ -62,6 +62,38 @@ def setup() -> None:
         }
     )
     pd.set_option("display.precision", 3)
+    _figure_formatter()
+
+
+def _png(fig):
+    """A figure as a 2x PNG (sharp on high-density screens) shown at 1x, its alt text inside it.
+
+    The alt text (:data:`werk.display.figures.ALT_ATTR`, written from the data) goes into the PNG's
+    ``Description``; the book's Sphinx extension (:mod:`werk.build.sphinx_ext`) makes it the image's
+    ``alt``. No software version or date goes in, so the same figure gives the same bytes.
+    """
+    from IPython.core.pylabtools import retina_figure
+
+    from werk.display.figures import ALT_ATTR
+
+    meta = {"Software": None}
+    alt = getattr(fig, ALT_ATTR, None)
+    if alt:
+        meta["Description"] = alt
+    return retina_figure(fig, base64=True, bbox_inches="tight", metadata=meta)
+
+
+def _figure_formatter() -> None:
+    try:
+        from IPython import get_ipython
+    except ImportError:  # pragma: no cover - IPython is a dependency of the book
+        return
+    shell = get_ipython()
+    if shell is None:
+        return
+    from matplotlib.figure import Figure
+
+    shell.display_formatter.formatters["image/png"].for_type(Figure, _png)
 
 
 def load(data_path=None, mapping_path=None, edition: str = "all", page: str | None = None

@@ -35,7 +35,7 @@ from matplotlib.patches import Patch
 
 from werk.core import codebook
 from werk.core.codebook import term_label
-from werk.core.fmt import format_alpha, format_percent
+from werk.core.fmt import format_alpha, format_count, format_number, format_percent
 from werk.disclosure import record
 from werk.disclosure import rules as outputcheck
 from werk.inputs import claims as published_claims
@@ -264,6 +264,23 @@ def printed_terms(outcome: str | None) -> set[str]:
     return {c["id"][len(prefix):] for c in published_claims.claims() if c["id"].startswith(prefix)}
 
 
+#: The attribute of a drawn figure that holds its alt text (written from its data), which
+#: :func:`werk.book.setup`'s PNG formatter puts into the image and the book's Sphinx extension into ``alt``.
+ALT_ATTR = "werk_alt"
+
+
+def _describe(ax, created: bool, text: str, df=None, lang: str = "en") -> None:
+    """Give a new figure its alt text: what it shows and its main numbers, then its source."""
+    if not created:
+        return
+    source = source_text(df, lang)
+    setattr(ax.figure, ALT_ATTR, " ".join(x for x in (text, source) if x))
+
+
+def _pct(x: float, lang: str) -> str:
+    return f"{format_percent(x, lang)}%"
+
+
 def _luminance(color) -> float:
     r, g, b = (np.asarray(color[:3], dtype=float) ** 2.2)
     return 0.2126 * r + 0.7152 * g + 0.0722 * b
@@ -359,6 +376,10 @@ def distribution(df: pd.DataFrame, variable: str, ax=None, lang: str = "en", wei
         ax.tick_params(axis="y", length=0)
         _finish(ax, created)
         _source_line(ax, df, lang, created)
+        parts = [f"{labels[c]} {t['suppressed_short'] if c in hidden else _pct(v, lang)}"
+                 for c, v in zip(shares.index, pct)]
+        _describe(ax, created, f"Bar chart, {axis_label(variable, lang)} ({t['percent']}, "
+                  f"n = {format_count(int(shares['n'].sum()), lang)}): " + "; ".join(parts) + ".", df, lang)
 
 
 def threat_distribution(df: pd.DataFrame, ax=None, lang: str = "en", weighted: bool = False,
@@ -575,6 +596,18 @@ def stacked_shares(
         _legend_below(ax, handles, legend_labels, title=axis_label(variable, lang), created=created)
         _drop_labels_that_do_not_fit(ax, segment_labels)
         _source_line(ax, df, lang, created)
+        bars_text = []
+        for key, glabel in groups:
+            if key in hidden:
+                bars_text.append(f"{glabel}: {t['suppressed_short']}")
+                continue
+            cells_ = [f"{answer_labels[a]} {t['suppressed_short'] if a in cut[key] else _pct(table[key][a], lang)}"
+                      for a in keys]
+            bars_text.append(f"{glabel}: " + ", ".join(cells_))
+        n_all = int(sum(sum(row) for row in counts))
+        _describe(ax, created, f"Stacked bars, {axis_label(variable, lang)} by "
+                  f"{(ylabel or axis_label(by, lang))} ({t['percent']}, n = {format_count(n_all, lang)}): "
+                  + "; ".join(bars_text) + ".", df, lang)
 
 
 #: The answers as the article groups them in its text: the threat answers "in redelijke, grote of zeer
@@ -781,6 +814,15 @@ def coefficient_plot(
         ax.set_axisbelow(True)
         _legend_below(ax, handles, labels, created=created)
         _source_line(ax, df, lang, created)
+        first = next(iter(variants.values()))
+        order = first.sort_values("beta")
+        lo_t, hi_t = order.iloc[0], order.iloc[-1]
+        n_sig = int((first["p"] < alpha).sum())
+        _describe(ax, created, f"Dot-and-whisker plot of {len(terms)} standardized betas with 95% confidence "
+                  f"intervals (n = {format_count(int(first.attrs.get('n', 0)), lang)}); {n_sig} significant at "
+                  f"p < {format_alpha(alpha)}; largest {term_label(hi_t['term'], lang)} "
+                  f"{format_number(hi_t['beta'], 2)}, smallest {term_label(lo_t['term'], lang)} "
+                  f"{format_number(lo_t['beta'], 2)}.", df, lang)
 
 
 # ---------------------------------------------------------------------------
