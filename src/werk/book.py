@@ -74,13 +74,18 @@ def _png(fig):
     """
     from IPython.core.pylabtools import retina_figure
 
-    from werk.display.figures import ALT_ATTR
+    from werk.display.figures import ALT_ATTR, CSV_ATTR
 
     meta = {"Software": None}
     alt = getattr(fig, ALT_ATTR, None)
     if alt:
         meta["Description"] = alt
-    return retina_figure(fig, base64=True, bbox_inches="tight", metadata=meta)
+    result = retina_figure(fig, base64=True, bbox_inches="tight", metadata=meta)
+    csv = getattr(fig, CSV_ATTR, None)
+    if result is not None and csv:
+        data, size = result
+        return data, {**size, DOWNLOAD_KEY: csv}  # the build writes it beside the page
+    return result
 
 
 def _figure_formatter() -> None:
@@ -279,9 +284,39 @@ def markdown_table(table: pd.DataFrame, caption: str | None = None, name: str | 
     source = _PAGE.line()
     if source:
         notes.append(f"*{source}*")  # every table says where its numbers come from (STYLE.md rule 14)
+    meta = None
+    if name:
+        # A CSV beside the table (only what passed the output check; a withheld cell is empty and flagged),
+        # carried in the output's metadata; the build writes it beside the page (werk.build.downloads).
+        notes.append(f"{{download}}`Download this table as CSV <{DOWNLOADS}/{name}.csv>`")
+        meta = {DOWNLOAD_KEY: {"name": f"{name}.csv", "text": table_csv(table)}}
     if notes:
         body += "\n\n" + "\n\n".join(notes)
-    return Markdown(body)
+    return Markdown(body, metadata=meta)
+
+
+#: Output metadata key of a download, and the folder beside the page the build writes it to.
+DOWNLOAD_KEY = "werk_download"
+DOWNLOADS = "downloads"
+
+
+def table_csv(table: pd.DataFrame) -> str:
+    """A shown table as CSV: its cells as shown, a withheld cell empty, and a ``withheld`` column naming them.
+
+    Markdown marks (``**``, backticks, a dagger stays) are dropped; numbers keep the book's style.
+    """
+    rows = []
+    for _, row in table.iterrows():
+        out, withheld = {}, []
+        for col, value in row.items():
+            text = "" if value is None or (isinstance(value, float) and pd.isna(value)) else str(value)
+            if text in (outputcheck.MARK, "onderdrukt"):
+                withheld.append(str(col))
+                text = ""
+            out[str(col)] = re.sub(r"\[([^\]]*)\]\{[^}]*\}|`", lambda m: m.group(1) or "", text)
+        out["withheld"] = "; ".join(withheld)
+        rows.append(out)
+    return pd.DataFrame(rows).to_csv(index=False, lineterminator="\n")
 
 
 def _check_note(chk) -> str:

@@ -38,7 +38,7 @@ from pathlib import Path
 
 import yaml
 
-from werk.build import cache, kernels
+from werk.build import cache, downloads, kernels
 from werk.core import codebook, paths
 from werk.core.codebook import edition_name, edition_slug
 from werk.core.errors import WerkError
@@ -291,6 +291,7 @@ def stage(executed: Path, edition: str, info: dict, root: Path | None = None) ->
         # than its last reading, and an unchanged page should not be (see compile_book).
         when = nb_path.stat()
         _hide_injected_parameters(nb_path)
+        downloads.write(nb_path)  # the CSV files its tables and figures link (werk.build.downloads)
         os.utime(nb_path, ns=(when.st_atime_ns, when.st_mtime_ns))
     cfg = yaml.safe_load((st / "_config.yml").read_text())
     if slug != "all":

@@ -277,6 +277,18 @@ def _describe(ax, created: bool, text: str, df=None, lang: str = "en") -> None:
     setattr(ax.figure, ALT_ATTR, " ".join(x for x in (text, source) if x))
 
 
+#: The attribute of a drawn figure that holds its numbers as CSV (``{"name", "text"}``), for the download
+#: beside it: only what passed the output check, a withheld cell empty and flagged.
+CSV_ATTR = "werk_csv"
+
+
+def _attach_csv(ax, created: bool, check, rows: list[dict]) -> None:
+    if not created or not isinstance(check, str) or not check:
+        return
+    text = pd.DataFrame(rows).to_csv(index=False, lineterminator="\n")
+    setattr(ax.figure, CSV_ATTR, {"name": f"{check}.csv", "text": text})
+
+
 def _pct(x: float, lang: str) -> str:
     return f"{format_percent(x, lang)}%"
 
@@ -378,6 +390,10 @@ def distribution(df: pd.DataFrame, variable: str, ax=None, lang: str = "en", wei
         _source_line(ax, df, lang, created)
         parts = [f"{labels[c]} {t['suppressed_short'] if c in hidden else _pct(v, lang)}"
                  for c, v in zip(shares.index, pct)]
+        _attach_csv(ax, created, check, [
+            {"answer": labels[c], "n": "" if c in hidden else int(nv),
+             "percent": "" if c in hidden else round(float(v), 1), "withheld": "withheld" if c in hidden else ""}
+            for c, v, nv in zip(shares.index, pct, shares["n"].to_numpy())])
         _describe(ax, created, f"Bar chart, {axis_label(variable, lang)} ({t['percent']}, "
                   f"n = {format_count(int(shares['n'].sum()), lang)}): " + "; ".join(parts) + ".", df, lang)
 
@@ -605,6 +621,16 @@ def stacked_shares(
                       for a in keys]
             bars_text.append(f"{glabel}: " + ", ".join(cells_))
         n_all = int(sum(sum(row) for row in counts))
+        csv_rows = []
+        for (key, glabel), row_n in zip(groups, counts):
+            for a, nv in zip(keys, row_n):
+                gone = key in hidden or a in cut[key]
+                rule = (reason(key) if key in hidden else reason(key, a)) if gone else ""
+                csv_rows.append({"group": glabel, "answer": answer_labels[a], "n": "" if gone else int(nv),
+                                 "percent": "" if gone else round(float(table[key][a]), 1),
+                                 "withheld": {"threshold": "fewer than 10 respondents",
+                                              "secondary": "so that another cell cannot be derived"}.get(rule, "")})
+        _attach_csv(ax, created, check, csv_rows)
         _describe(ax, created, f"Stacked bars, {axis_label(variable, lang)} by "
                   f"{(ylabel or axis_label(by, lang))} ({t['percent']}, n = {format_count(n_all, lang)}): "
                   + "; ".join(bars_text) + ".", df, lang)
@@ -815,6 +841,11 @@ def coefficient_plot(
         _legend_below(ax, handles, labels, created=created)
         _source_line(ax, df, lang, created)
         first = next(iter(variants.values()))
+        _attach_csv(ax, created, check, [
+            {"variant": name, "term": term_label(r.term, lang), "beta": round(float(r.beta), 4),
+             "ci_low": round(float(r.ci_low), 4), "ci_high": round(float(r.ci_high), 4),
+             "p": float(f"{float(r.p):.4g}"), "printed_in_article": "yes" if r.term in printed else "no"}
+            for name, fr in variants.items() for r in fr.itertuples(index=False)])
         order = first.sort_values("beta")
         lo_t, hi_t = order.iloc[0], order.iloc[-1]
         n_sig = int((first["p"] < alpha).sum())
