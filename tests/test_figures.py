@@ -593,3 +593,86 @@ def test_design_ledger_shows_labels_units_and_separators():
     units = dict(zip(t["claim"], t["unit"]))
     assert units["mean: contract hours per week"] == "hours a week"
     assert units["mean: years in government"] == "years"
+
+
+def test_downloads_hold_only_what_passed_and_reach_the_page(tmp_path):
+    """A CSV beside each table and figure: withheld cells empty and flagged; the build writes it out."""
+    import json
+
+    from werk import book
+    from werk.build import downloads
+    from werk.inputs import frame as fr
+
+    assert downloads.KEY == book.DOWNLOAD_KEY and downloads.FOLDER == book.DOWNLOADS
+    d = make_frame(70, seed=9)
+    d["age_group"] = codebook.age_group(d["age"]).to_numpy()
+    t = tables.shares_table(d, "age_group", check=True)
+    shown = book.markdown_table(t, caption="c", name="tab-x")
+    item = shown.metadata[book.DOWNLOAD_KEY]
+    assert item["name"] == "tab-x.csv" and "{download}`" in shown.data and "downloads/tab-x.csv" in shown.data
+    csv = pd.read_csv(__import__("io").StringIO(item["text"]), dtype=str, keep_default_na=False)
+    withheld = t["n"] == "suppressed"
+    assert withheld.any(), "the test frame must have a withheld cell"
+    assert (csv.loc[withheld.to_numpy(), "n"] == "").all() and (csv.loc[withheld.to_numpy(), "withheld"] != "").all()
+    assert (csv.loc[~withheld.to_numpy(), "n"] == t.loc[~withheld, "n"]).all()
+    # a figure's CSV: no number where a segment is withheld
+    figures.keep_up_by_age_group(d, check="fig-x")
+    fig_csv = getattr(plt.gcf(), figures.CSV_ATTR)
+    rows = pd.read_csv(__import__("io").StringIO(fig_csv["text"]), dtype=str, keep_default_na=False)
+    assert set(rows["group"]) == {g[1] for g in figures.age_groups_55(d)}
+    gone = rows["withheld"] != ""
+    assert gone.any() and (rows.loc[gone, ["n", "percent"]] == "").all().all()
+    assert (rows.loc[~gone, "n"].astype(int) >= 10).all()
+    # the build writes what an executed notebook's outputs carry beside the page
+    nb = {"cells": [{"cell_type": "code", "outputs": [
+        {"output_type": "display_data", "data": {}, "metadata": {"text/markdown": {book.DOWNLOAD_KEY: item}}},
+        {"output_type": "display_data", "data": {},
+         "metadata": {"image/png": {"width": 10, book.DOWNLOAD_KEY: {"name": "../evil/fig-x.csv",
+                                                                       "text": fig_csv["text"]}}}}]}]}
+    path = tmp_path / "page.ipynb"
+    path.write_text(json.dumps(nb))
+    written = downloads.write(path)
+    assert sorted(p.name for p in written) == ["fig-x.csv", "tab-x.csv"]
+    assert all(p.parent == tmp_path / "downloads" for p in written)  # a name, never a path
+    assert (tmp_path / "downloads" / "tab-x.csv").read_text() == item["text"]
+    assert fr.SOURCE_ATTR  # the frame attribute the figures read exists
+
+
+def test_png_formatter_puts_alt_text_in_a_2x_image():
+    """Figures are 2x PNG shown at 1x, with the alt text written from data inside the image."""
+    import base64
+    import io
+
+    from PIL import Image
+
+    from werk import book
+
+    d = make_frame(600, seed=1)
+    figures.threat_by_manager(d, check="fig-y")
+    fig = plt.gcf()
+    data, meta = book._png(fig)
+    raw = base64.b64decode(data)
+    with Image.open(io.BytesIO(raw)) as im:
+        assert im.size[0] // 2 == meta["width"]
+        alt = im.text["Description"]
+        assert "Software" not in im.text
+    part = d.loc[d["manager"] == 1, "threat"]
+    assert f"managers: not at all {valid_percent(part, [1])[0]:.1f}%" in alt
+    assert meta[book.DOWNLOAD_KEY]["name"] == "fig-y.csv"
+    assert book._png(fig)[0] == data  # same figure, same bytes
+
+
+def test_every_table_says_its_source_and_model_tables_their_stars(monkeypatch):
+    """Under every table: its notes (the stars legend) and where its numbers come from."""
+    from werk import book
+
+    df, info = book.load()
+    res = models.fit(df, "keep_up")
+    body = book.markdown_table(tables.model_table(res, check=True, df=df), caption="c", name="tab-z").data
+    assert r"\* p < .05, \*\* p < .01, \*\*\* p < .001" in body
+    assert "reference sector: municipality" in body
+    assert "not CBS microdata" in body and "seed" in body
+    monkeypatch.setitem(info, "is_twin", False)
+    book._PAGE.start(info)
+    body = book.markdown_table(tables.model_table(res), caption="c", name="tab-z").data
+    assert "non-public microdata from Statistics Netherlands" in body and "not CBS microdata" not in body
