@@ -74,7 +74,7 @@ def _png(fig):
     """
     from IPython.core.pylabtools import retina_figure
 
-    from werk.display.figures import ALT_ATTR, CSV_ATTR
+    from werk.display.figures import ALT_ATTR, CSV_ATTR  # lazy: seaborn loads slowly, only to draw
 
     meta = {"Software": None}
     alt = getattr(fig, ALT_ATTR, None)
