@@ -14,9 +14,9 @@ import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
 
 from werk.core import codebook  # noqa: E402
-from werk.inputs import claims  # noqa: E402
 from werk.display import figures, tables  # noqa: E402
 from werk.display import robust as robust_view  # noqa: E402
+from werk.inputs import claims  # noqa: E402
 from werk.stats import models  # noqa: E402
 from werk.stats import robust as stats_robust  # noqa: E402
 
@@ -87,7 +87,8 @@ def assert_lowercase_labels(ax):
 
 def stacked_widths(ax) -> np.ndarray:
     """Groups x answers matrix of segment widths, read back from the bar containers."""
-    conts = [c for c in ax.containers if not any(str(p.get_gid()).startswith("suppressed") for p in c.patches)]
+    conts = [c for c in ax.containers
+             if not any(str(p.get_gid()).startswith("suppressed") for p in c.patches)]
     return np.array([[p.get_width() for p in c.patches] for c in conts]).T
 
 
@@ -221,7 +222,8 @@ def test_withheld_segment_is_drawn_in_its_own_place(df):
 
     On main, the hatched segment was drawn at the end of the bar whatever its category."""
     ax = drawn(figures.stacked_shares, df, "keep_up", "gender", suppress_cells={(1, 2), (1, 4)})
-    marks = sorted((p for p in ax.patches if str(p.get_gid()).startswith("suppressed")), key=lambda p: p.get_x())
+    marks = sorted((p for p in ax.patches if str(p.get_gid()).startswith("suppressed")),
+                   key=lambda p: p.get_x())
     assert len(marks) == 2
     men = df.loc[df["gender"] == 1, "keep_up"]
     pct = valid_percent(men, range(1, 6))
@@ -326,7 +328,7 @@ def test_coefficient_plot_tells_printed_betas_from_the_rest(df):
     assert colours[models.term_label("manager")] != colours[models.term_label("years_in_government")]
     # every marker of an unprinted term is grey, of a printed one the main colour
     for c in (c for c in ax.collections if c.get_gid()):
-        for (x, y), face in zip(c.get_offsets(), c.get_edgecolors()):
+        for (_x, y), face in zip(c.get_offsets(), c.get_edgecolors()):
             term = res["term"].iloc[int(round(y))]
             want = figures.MAIN_COLOR if term in printed else figures.UNPRINTED_COLOR
             np.testing.assert_allclose(face[:3], want, atol=1e-6)
@@ -613,7 +615,8 @@ def test_downloads_hold_only_what_passed_and_reach_the_page(tmp_path):
     csv = pd.read_csv(__import__("io").StringIO(item["text"]), dtype=str, keep_default_na=False)
     withheld = t["n"] == "suppressed"
     assert withheld.any(), "the test frame must have a withheld cell"
-    assert (csv.loc[withheld.to_numpy(), "n"] == "").all() and (csv.loc[withheld.to_numpy(), "withheld"] != "").all()
+    gone = withheld.to_numpy()
+    assert (csv.loc[gone, "n"] == "").all() and (csv.loc[gone, "withheld"] != "").all()
     assert (csv.loc[~withheld.to_numpy(), "n"] == t.loc[~withheld, "n"]).all()
     # a figure's CSV: no number where a segment is withheld
     figures.keep_up_by_age_group(d, check="fig-x")

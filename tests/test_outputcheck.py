@@ -302,7 +302,8 @@ def test_judiciary_shares_table_and_stacked_figure_show_suppressions(judiciary):
     assert hatched and all(p.get_hatch() for p in hatched)
     assert any("suppressed" in t.get_text() for t in ax.texts)
     ax = drawn(figures.threat_by_manager, judiciary, check="fig-threat-manager")
-    assert any(str(p.get_gid()).startswith("suppressed") and p.get_width() == 100.0 for p in ax.patches)  # 8 managers
+    # 8 managers
+    assert any(str(p.get_gid()).startswith("suppressed") and p.get_width() == 100.0 for p in ax.patches)
     # No suppressed share is drawn: every visible segment rests on a cell that passed.
     chk = outputcheck.check_crosstab(judiciary, "keep_up", "age_group",
                                      list(frame.category_labels("age_group", "en",

@@ -425,7 +425,8 @@ def ledger_table(df: pd.DataFrame, edition: str = "all", section: str | None = N
         row = {"claim": claim_label(claim)}
         if section:  # one page's claims mix counts, hours, years and shares; the whole ledger keeps narrow
             row["unit"] = claim_unit(claim)
-        row.update({"article": _ledger_number(claim, r.published), "here": _ledger_number(claim, r.reproduced),
+        row.update({"article": _ledger_number(claim, r.published),
+                    "here": _ledger_number(claim, r.reproduced),
                     "status": status})
         if links:
             row["shown in"] = where
@@ -454,7 +455,8 @@ def claim_label(claim: dict) -> str:
         if set(labels) == {0, 1} and list(codes) == [1]:
             return f"share: {name}"
         if var == "gender":
-            return "share: " + " or ".join("men" if c == "man" else "women" if c == "woman" else c for c in cats)
+            words = {"man": "men", "woman": "women"}
+            return "share: " + " or ".join(words.get(c, c) for c in cats)
         return f"share: {name} {' or '.join(cats)}" if var not in ("sector", "age_group") else \
             f"share: {' or '.join(cats)}"
     if kind == "bound" and "largest" in spec:

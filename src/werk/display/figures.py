@@ -277,6 +277,7 @@ def _describe(ax, created: bool, text: str, df=None, lang: str = "en") -> None:
     setattr(ax.figure, ALT_ATTR, " ".join(x for x in (text, source) if x))
 
 
+_CSV_WHY = {"threshold": "fewer than 10 respondents", "secondary": "so that another cell cannot be derived"}
 #: The attribute of a drawn figure that holds its numbers as CSV (``{"name", "text"}``), for the download
 #: beside it: only what passed the output check, a withheld cell empty and flagged.
 CSV_ATTR = "werk_csv"
@@ -392,7 +393,8 @@ def distribution(df: pd.DataFrame, variable: str, ax=None, lang: str = "en", wei
                  for c, v in zip(shares.index, pct)]
         _attach_csv(ax, created, check, [
             {"answer": labels[c], "n": "" if c in hidden else int(nv),
-             "percent": "" if c in hidden else round(float(v), 1), "withheld": "withheld" if c in hidden else ""}
+             "percent": "" if c in hidden else round(float(v), 1),
+             "withheld": "withheld" if c in hidden else ""}
             for c, v, nv in zip(shares.index, pct, shares["n"].to_numpy())])
         _describe(ax, created, f"Bar chart, {axis_label(variable, lang)} ({t['percent']}, "
                   f"n = {format_count(int(shares['n'].sum()), lang)}): " + "; ".join(parts) + ".", df, lang)
@@ -617,8 +619,8 @@ def stacked_shares(
             if key in hidden:
                 bars_text.append(f"{glabel}: {t['suppressed_short']}")
                 continue
-            cells_ = [f"{answer_labels[a]} {t['suppressed_short'] if a in cut[key] else _pct(table[key][a], lang)}"
-                      for a in keys]
+            cells_ = [answer_labels[a] + " "
+                      + (t["suppressed_short"] if a in cut[key] else _pct(table[key][a], lang)) for a in keys]
             bars_text.append(f"{glabel}: " + ", ".join(cells_))
         n_all = int(sum(sum(row) for row in counts))
         csv_rows = []
@@ -628,8 +630,7 @@ def stacked_shares(
                 rule = (reason(key) if key in hidden else reason(key, a)) if gone else ""
                 csv_rows.append({"group": glabel, "answer": answer_labels[a], "n": "" if gone else int(nv),
                                  "percent": "" if gone else round(float(table[key][a]), 1),
-                                 "withheld": {"threshold": "fewer than 10 respondents",
-                                              "secondary": "so that another cell cannot be derived"}.get(rule, "")})
+                                 "withheld": _CSV_WHY.get(rule, "")})
         _attach_csv(ax, created, check, csv_rows)
         _describe(ax, created, f"Stacked bars, {axis_label(variable, lang)} by "
                   f"{(ylabel or axis_label(by, lang))} ({t['percent']}, n = {format_count(n_all, lang)}): "
@@ -805,9 +806,9 @@ def coefficient_plot(
             sig = frame["p"].to_numpy(dtype=float) < alpha
             suffix = f":{name}" if k > 1 else ""
             col = list(colors) if isinstance(color, list) else [color]
-            filled = ax.scatter(beta[sig], y[sig], s=34, marker="o", facecolors=[c for c, s_ in zip(col, sig) if s_]
-                                if isinstance(color, list) else col, edgecolors=[c for c, s_ in zip(col, sig) if s_]
-                                if isinstance(color, list) else col, linewidths=1.3, zorder=3)
+            on = [c for c, s_ in zip(col, sig) if s_] if isinstance(color, list) else col
+            filled = ax.scatter(beta[sig], y[sig], s=34, marker="o", facecolors=on, edgecolors=on,
+                                linewidths=1.3, zorder=3)
             hollow = ax.scatter(beta[~sig], y[~sig], s=34, marker="o", facecolors="white",
                                 edgecolors=[c for c, s_ in zip(col, sig) if not s_] if isinstance(color, list)
                                 else col, linewidths=1.3, zorder=3)
@@ -850,7 +851,8 @@ def coefficient_plot(
         lo_t, hi_t = order.iloc[0], order.iloc[-1]
         n_sig = int((first["p"] < alpha).sum())
         _describe(ax, created, f"Dot-and-whisker plot of {len(terms)} standardized betas with 95% confidence "
-                  f"intervals (n = {format_count(int(first.attrs.get('n', 0)), lang)}); {n_sig} significant at "
+                  f"intervals (n = {format_count(int(first.attrs.get('n', 0)), lang)}); {n_sig} significant "
+                  "at "
                   f"p < {format_alpha(alpha)}; largest {term_label(hi_t['term'], lang)} "
                   f"{format_number(hi_t['beta'], 2)}, smallest {term_label(lo_t['term'], lang)} "
                   f"{format_number(lo_t['beta'], 2)}.", df, lang)

@@ -308,12 +308,14 @@ def model_table(results: pd.DataFrame, lang: str = "en", decimals: int = 2, chec
         }
     )
     outcome = results.attrs.get("outcome")
-    printed = {c["id"]: c for c in published_claims.claims() if outcome and c["id"].startswith(f"beta:{outcome}~")}
+    printed = {c["id"]: c for c in published_claims.claims()
+               if outcome and c["id"].startswith(f"beta:{outcome}~")}
     notes = [star_note(lang)]
     if printed:
         # What the article printed is told apart from what only these data give (issue 13).
         out.insert(2, t["article"], [format_number(printed[f"beta:{outcome}~{term}"]["value"], decimals)
-                                     if f"beta:{outcome}~{term}" in printed else "" for term in results["term"]])
+                                     if f"beta:{outcome}~{term}" in printed else ""
+                                     for term in results["term"]])
         notes.append(t["article_note"])
     notes.append(_coding_note(results["term"], lang))
     n = results.attrs.get("n", int(results["n"].iloc[0]) if len(results) else 0)
@@ -340,7 +342,8 @@ def _coding_note(terms, lang: str = "en") -> str:
         name = codebook.SECTORS[ref][0 if nl else 1]
         parts.append(f"referentiesector: {name}" if nl else f"reference sector: {name}")
     if "gender" in terms:
-        parts.append("geslacht: 1 man, 2 vrouw" if nl else "gender: 1 man, 2 woman (a negative β: women lower)")
+        parts.append("geslacht: 1 man, 2 vrouw" if nl
+                     else "gender: 1 man, 2 woman (a negative β: women lower)")
     binary = [x for x in ("manager", "permanent_contract", "multiple_jobs") if x in terms]
     if binary:
         names = ", ".join(term_label(x, lang) for x in binary)

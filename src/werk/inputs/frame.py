@@ -103,7 +103,8 @@ def source_line(info: dict, lang: str = "en") -> str:
                     "alle getallen zijn verzonnen.")
         return f"Synthetic data (werk twin{seed_text}), not CBS microdata: every number is invented."
     if lang == "nl":
-        return "Bron: eigen berekeningen op basis van niet-openbare microdata van het CBS (WERKonderzoek 2019)."
+        return ("Bron: eigen berekeningen op basis van niet-openbare microdata van het CBS "
+                "(WERKonderzoek 2019).")
     return ("Source: own calculations, based on non-public microdata from Statistics Netherlands "
             "(CBS, WERKonderzoek 2019).")
 
