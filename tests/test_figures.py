@@ -679,3 +679,17 @@ def test_every_table_says_its_source_and_model_tables_their_stars(monkeypatch):
     book._PAGE.start(info)
     body = book.markdown_table(tables.model_table(res), caption="c", name="tab-z").data
     assert "non-public microdata from Statistics Netherlands" in body and "not CBS microdata" not in body
+
+
+def test_p_values_in_prose_read_p_equals(monkeypatch):
+    """The prose read "p .018" (no "="); a glued p now carries its own "p = " or "p < "."""
+    from werk import book
+
+    glued = {}
+    monkeypatch.setattr(book, "_glue", lambda key, value, display=False: glued.__setitem__(key, value))
+    book.glue_claim("beta:threat~years_in_government", 0.04, p=0.018)
+    assert glued["beta_threat_years_in_government_p"] == "p = .018"
+    book.glue_claim("beta:threat~years_in_government", 0.04, p=0.0001)
+    assert glued["beta_threat_years_in_government_p"] == "p <\u00a0.001"
+    book.glue_published("beta:threat~years_in_government")
+    assert glued["pub_beta_threat_years_in_government_p"].startswith("p < .")

@@ -177,14 +177,15 @@ _PAGE = _PageSource()
 def glue_claim(claim_id: str, value: float, p: float | None = None, df: pd.DataFrame | None = None) -> str:
     """Glue a reproduced number of a published claim, formatted as the ledger formats it.
 
-    With ``p``, the p-value is glued too, under ``<key>_p`` (e.g. "< .001"). With ``df`` (the
+    With ``p``, the p-value is glued too, under ``<key>_p``, as running text states it ("p = .018",
+    "p < .001"). With ``df`` (the
     edition's data) the claim is output-checked first (:func:`werk.disclosure.claims.check_claim`): a
     number resting on fewer than 10 respondents, or on a model with fewer than 10 residual degrees of
     freedom, is glued as "suppressed", and so is its p-value.
     """
     claim = claims.by_id(claim_id)
     text = claims.format_value(claim, value)
-    p_text = fmt.format_p(p) if p is not None else None
+    p_text = fmt.format_p_text(p) if p is not None else None  # "p = .018", "p < .001": one style
     if df is not None:
         chk = record.record(claim_checks.check_claim(df, claim, fits=_FITS.get(df)))
         if chk.withheld:
@@ -209,13 +210,13 @@ def glue_outputcheck(page: str) -> str:
 def glue_published(claim_id: str) -> str:
     """Glue the article's printed value of a claim (key ``pub_<id>``), to quote it as printed.
 
-    A printed threshold is glued under ``pub_<id>_p`` ("< .001").
+    A printed threshold is glued under ``pub_<id>_p`` ("p < .001").
     """
     claim = claims.by_id(claim_id)
     text = claims.format_value(claim, claim["value"]) if claim.get("value") is not None else ""
     glue("pub:" + claim_id, text)
     if claim.get("p_max") is not None:
-        glue("pub:" + claim_id + ":p", "< " + fmt.format_alpha(claim["p_max"]))
+        glue("pub:" + claim_id + ":p", "p < " + fmt.format_alpha(claim["p_max"]))
     return text
 
 
