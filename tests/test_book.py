@@ -40,7 +40,6 @@ from werk import book
 from werk.build import cache
 from werk.build import pipeline as build
 from werk.core import fmt, paths
-from werk.display import tables
 from werk.stats import ledger
 
 pytestmark = pytest.mark.slow
