@@ -39,8 +39,7 @@ from bs4 import BeautifulSoup
 from werk import book
 from werk.build import cache
 from werk.build import pipeline as build
-from werk.core import paths
-from werk.display import tables
+from werk.core import fmt, paths
 from werk.stats import ledger
 
 pytestmark = pytest.mark.slow
@@ -116,7 +115,10 @@ def glue_roles(root: Path, page: Path) -> list[tuple[Path, str, str]]:
     """The glue roles of a page in order, as (notebook the key lives in, key, format spec)."""
     if page.suffix == ".ipynb":
         nb = nbformat.read(root / "_build" / "executed" / "all" / page, as_version=4)
-        text = "\n".join(c.source for c in nb.cells if c.cell_type == "markdown")
+        # The prose and, where a figure stands, its caption (which glues the figure's n), in page order.
+        text = "\n".join(c.source if c.cell_type == "markdown"
+                         else c.metadata.get("mystnb", {}).get("figure", {}).get("caption", "")
+                         for c in nb.cells)
     else:
         text = (root / page).read_text(encoding="utf-8")
     roles = []
@@ -155,7 +157,8 @@ def expected_glue(root: Path, page: Path, data: str | Path = paths.TWIN) -> list
         elif key.endswith("_p") and key[:-2] in claims:
             c = claims[key[:-2]]
             p = records[c["id"]]["p"]
-            out.append(Expected(key, tables.format_p(np.nan if p is None else p), "ledger"))
+            # Glued as running text states it: "p = .018", "p < .001".
+            out.append(Expected(key, fmt.format_p_text(np.nan if p is None else p), "ledger"))
         elif key.startswith("pub_") and key.endswith("_p") and key[4:-2] in claims:
             c = claims[key[4:-2]]
             out.append(Expected(key, f"< {c['p_max']}", "published"))  # compared by value, see below
@@ -190,7 +193,7 @@ def glue_mismatches(page: Path, expected: list[Expected], shown: list[str]) -> l
                         f"{len(expected)} glue roles in the source")
     for i, (e, s) in enumerate(zip(expected, shown)):
         if e.source == "published" and e.key.endswith("_p"):
-            ok = s.startswith("< ") and float(s[2:]) == float(e.text[2:])
+            ok = s.startswith("p < ") and float(s[4:]) == float(e.text[2:])
         elif e.source == "notebook":  # glued prose: Sphinx's smartquotes turn ' into ’ and -- into –
             ok = _unsmart(s) == _unsmart(e.text)
         else:

@@ -16,6 +16,7 @@ import pytest  # noqa: E402
 from werk.core import codebook  # noqa: E402
 from werk.display import figures, tables  # noqa: E402
 from werk.display import robust as robust_view  # noqa: E402
+from werk.inputs import claims  # noqa: E402
 from werk.stats import models  # noqa: E402
 from werk.stats import robust as stats_robust  # noqa: E402
 
@@ -86,7 +87,8 @@ def assert_lowercase_labels(ax):
 
 def stacked_widths(ax) -> np.ndarray:
     """Groups x answers matrix of segment widths, read back from the bar containers."""
-    conts = [c for c in ax.containers if not any(p.get_gid() == "suppressed" for p in c.patches)]
+    conts = [c for c in ax.containers
+             if not any(str(p.get_gid()).startswith("suppressed") for p in c.patches)]
     return np.array([[p.get_width() for p in c.patches] for c in conts]).T
 
 
@@ -132,14 +134,20 @@ def test_dutch_labels_are_dutch(df):
     assert "bedreiging" in ax.get_ylabel()
 
 
+THREAT_GROUPS = [[1], [2], [3, 4, 5]]
+THREAT_LABELS = ["not at all", "hardly", "to a fair extent or more"]
+
+
 def test_threat_by_manager(df):
     ax = drawn(figures.threat_by_manager, df)
     assert_lowercase_labels(ax)
     assert ytick_texts(ax) == ["managers", "employees"]
-    assert [c.get_label() for c in ax.containers] == list(codebook.value_labels("threat").values())
+    # the article's grouping: the top three answers ("in redelijke, grote of zeer grote mate") as one
+    assert [c.get_label() for c in ax.containers] == THREAT_LABELS
     got = stacked_widths(ax)
     for row, key in zip(got, [1, 0]):
-        np.testing.assert_allclose(row, valid_percent(df.loc[df["manager"] == key, "threat"], range(1, 6)))
+        part = df.loc[df["manager"] == key, "threat"]
+        np.testing.assert_allclose(row, [valid_percent(part, codes).sum() for codes in THREAT_GROUPS])
     np.testing.assert_allclose(got.sum(axis=1), 100.0)
     # legend lies below the axes, never on the bars
     fig = ax.figure
@@ -147,7 +155,7 @@ def test_threat_by_manager(df):
     leg = ax.get_legend().get_window_extent(r)
     assert leg.y1 <= ax.get_window_extent(r).y0
     legend = [t.get_text() for t in ax.get_legend().get_texts()]
-    assert legend == list(codebook.value_labels("threat").values())
+    assert legend == THREAT_LABELS
     # segment labels only on segments of at least 4 %
     for text in ax.texts:
         assert float(text.get_text()) >= figures.MIN_LABEL_SHARE
@@ -156,22 +164,103 @@ def test_threat_by_manager(df):
 def test_threat_by_manager_nl(df):
     ax = drawn(figures.threat_by_manager, df, lang="nl")
     assert ytick_texts(ax) == ["leidinggevenden", "medewerkers"]
-    assert [c.get_label() for c in ax.containers] == list(codebook.value_labels("threat", "nl").values())
+    assert [c.get_label() for c in ax.containers] == ["helemaal niet", "nauwelijks",
+                                                      "in redelijke, grote of zeer grote mate"]
+
+
+def _with_few_managers_at_the_top(df):
+    """The twin's pattern (issue 13): 4 managers answer 'to a very large extent', 48 employees do."""
+    d = df.copy()
+    d.loc[(d["manager"] == 1) & (d["threat"] == 5), "threat"] = 4
+    top = d.index[d["manager"] == 1][:4]
+    d.loc[top, "threat"] = 5
+    return d
+
+
+def test_threat_by_manager_withholds_no_large_group():
+    """A handful of managers at the top answer must not take thousands of employees' answers with it.
+
+    On main the employees' top two answers (about 4,400 people on the twin) were hatched "n < 10"."""
+    d = _with_few_managers_at_the_top(make_frame(3000, seed=11))
+    ax = drawn(figures.threat_by_manager, d, check=True)
+    assert not [p for p in ax.patches if str(p.get_gid()).startswith("suppressed")]
+    np.testing.assert_allclose(stacked_widths(ax).sum(axis=1), 100.0)
+    legend = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert not any("withheld" in t or "suppressed" in t for t in legend)
 
 
 def test_keep_up_by_age_group(df):
     ax = drawn(figures.keep_up_by_age_group, df)
     assert_lowercase_labels(ax)
     present = set(codebook.age_group(df["age"]).dropna())
-    order = [g for g in codebook.AGE_GROUPS if g[0] in present]
-    assert ytick_texts(ax) == [g[4] for g in order]
+    order = [g for g in codebook.AGE_GROUPS if g[0] in present and g[0] not in ("55-64", "65+")]
+    assert ytick_texts(ax) == [g[4] for g in order] + ["55 and over"]
     assert "under 25" not in ytick_texts(ax)
     groups = codebook.age_group(df["age"]).set_axis(df.index)
     got = stacked_widths(ax)
-    for row, g in zip(got, order):
-        np.testing.assert_allclose(row, valid_percent(df.loc[groups == g[0], "keep_up"], range(1, 6)))
+    answers = [[1, 2, 3], [4], [5]]
+    keys = [[g[0]] for g in order] + [["55-64", "65+"]]
+    for row, g in zip(got, keys):
+        part = df.loc[groups.isin(g), "keep_up"]
+        np.testing.assert_allclose(row, [valid_percent(part, codes).sum() for codes in answers])
     ax_nl = drawn(figures.keep_up_by_age_group, df, lang="nl")
-    assert ytick_texts(ax_nl) == [g[3] for g in order]
+    assert ytick_texts(ax_nl) == [g[3] for g in order] + ["55 jaar en ouder"]
+
+
+def test_keep_up_by_age_withholds_nothing_on_the_twins_pattern():
+    """Few 65+ and few young 'very poorly' answers are merged away, as the article groups them."""
+    d = make_frame(3000, seed=5)
+    young = d.index[(d["age"] < 35)]
+    d.loc[young, "keep_up"] = d.loc[young, "keep_up"].where(d.loc[young, "keep_up"] > 2, 3)
+    d.loc[young[:1], "keep_up"] = 2  # one young respondent answers "poorly"
+    ax = drawn(figures.keep_up_by_age_group, d, check=True)
+    assert not [p for p in ax.patches if str(p.get_gid()).startswith("suppressed")]
+
+
+def test_withheld_segment_is_drawn_in_its_own_place(df):
+    """A withheld middle answer is hatched where that answer is, not at the end of the bar.
+
+    On main, the hatched segment was drawn at the end of the bar whatever its category."""
+    ax = drawn(figures.stacked_shares, df, "keep_up", "gender", suppress_cells={(1, 2), (1, 4)})
+    marks = sorted((p for p in ax.patches if str(p.get_gid()).startswith("suppressed")),
+                   key=lambda p: p.get_x())
+    assert len(marks) == 2
+    men = df.loc[df["gender"] == 1, "keep_up"]
+    pct = valid_percent(men, range(1, 6))
+    hidden = pct[1] + pct[3]
+    # answer 2 starts after answer 1; answer 4 after answers 1, 2 (drawn withheld, half the hidden width), 3
+    np.testing.assert_allclose(marks[0].get_x(), pct[0])
+    np.testing.assert_allclose(marks[1].get_x(), pct[0] + hidden / 2 + pct[2])
+    # their single widths do not show: they share the combined width
+    np.testing.assert_allclose([m.get_width() for m in marks], [hidden / 2, hidden / 2])
+    shown = [p for c in ax.containers for p in c.patches if p.get_gid() is None and p.get_width() > 0]
+    assert max(p.get_x() + p.get_width() for p in shown) == pytest.approx(100.0)
+
+
+def test_legend_tells_small_cells_from_secondary_and_shows_only_what_is_drawn():
+    d = make_frame(2000, seed=3)
+    men = d.index[d["gender"] == 1]
+    d.loc[men, "keep_up"] = d.loc[men, "keep_up"].replace(1, 2)
+    d.loc[men[:4], "keep_up"] = 1  # 4 men answer "very poorly": primary; another men's cell: secondary
+    women = d.index[d["gender"] == 2]
+    d.loc[women, "keep_up"] = d.loc[women, "keep_up"].replace(1, 2)
+    d.loc[women[:30], "keep_up"] = 1
+    ax = drawn(figures.keep_up_by_gender, d, check=True)
+    rules_drawn = {p.get_gid() for p in ax.patches if str(p.get_gid()).startswith("suppressed")}
+    assert "suppressed:threshold" in rules_drawn and "suppressed:secondary" in rules_drawn
+    legend = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert "withheld: fewer than 10 respondents" in legend
+    assert "withheld so that another number cannot be derived" in legend
+    assert "suppressed (n < 10)" not in legend
+    # and with nothing withheld, no withheld entry
+    ax2 = drawn(figures.keep_up_by_gender, make_frame(2000, seed=3), check=True)
+    if not [p for p in ax2.patches if str(p.get_gid()).startswith("suppressed")]:
+        assert not any("withheld" in t.get_text() for t in ax2.get_legend().get_texts())
+    # an answer drawn nowhere is not in the legend
+    d3 = make_frame(600, seed=2)
+    d3["keep_up"] = d3["keep_up"].replace(1, 2)
+    ax3 = drawn(figures.keep_up_by_gender, d3)
+    assert "very poorly" not in [t.get_text() for t in ax3.get_legend().get_texts()]
 
 
 def test_keep_up_by_gender(df):
@@ -188,17 +277,17 @@ def test_keep_up_by_gender(df):
 @pytest.mark.parametrize("key", ["25-34", "25–34"])  # a group key or its label
 def test_suppression_draws_marked_bar(df, key):
     ax = drawn(figures.keep_up_by_age_group, df, suppress={key})
-    marked = [p for p in ax.patches if p.get_gid() == "suppressed"]
+    marked = [p for p in ax.patches if str(p.get_gid()).startswith("suppressed")]
     assert len(marked) == 1
     assert marked[0].get_hatch()
     assert marked[0].get_width() == 100.0
-    assert any(t.get_text() == "suppressed (n < 10)" for t in ax.texts)
+    assert any(t.get_text() == "suppressed" for t in ax.texts)
     # the suppressed group shows no shares, the others still do
     got = stacked_widths(ax)
     assert got[0].sum() == 0.0
     np.testing.assert_allclose(got[1:].sum(axis=1), 100.0)
     ax_nl = drawn(figures.keep_up_by_gender, df, lang="nl", suppress={"vrouw"})
-    assert any(t.get_text() == "onderdrukt (n < 10)" for t in ax_nl.texts)
+    assert any(t.get_text() == "onderdrukt" for t in ax_nl.texts)
 
 
 def test_segment_labels_fit(df):
@@ -226,7 +315,42 @@ def test_coefficient_plot(df):
     # the zero line
     assert any(np.allclose(line.get_xdata(), 0) for line in ax.get_lines())
     legend = [t.get_text() for t in ax.get_legend().get_texts()]
-    assert legend == ["p < .05", "p ≥ .05"]
+    assert legend == ["p < .05", "p ≥ .05", "β printed in the article", "β only these data give"]
+
+
+def test_coefficient_plot_tells_printed_betas_from_the_rest(df):
+    """The article prints the threat model's betas of tenure, employability, ...; not the manager's."""
+    res = models.fit(df, "threat")
+    printed = figures.printed_terms("threat")
+    assert "years_in_government" in printed and "manager" not in printed
+    ax = drawn(figures.coefficient_plot, res)
+    colours = {t.get_text(): t.get_color() for t in ax.get_yticklabels()}
+    assert colours[models.term_label("manager")] != colours[models.term_label("years_in_government")]
+    # every marker of an unprinted term is grey, of a printed one the main colour
+    for c in (c for c in ax.collections if c.get_gid()):
+        for (_x, y), face in zip(c.get_offsets(), c.get_edgecolors()):
+            term = res["term"].iloc[int(round(y))]
+            want = figures.MAIN_COLOR if term in printed else figures.UNPRINTED_COLOR
+            np.testing.assert_allclose(face[:3], want, atol=1e-6)
+
+
+def test_source_line_is_in_the_image(df):
+    """A screenshot circulates alone: the figure itself says synthetic (with the seed) or CBS."""
+    from werk.inputs import frame
+
+    twin = df.copy()
+    twin.attrs[frame.SOURCE_ATTR] = {"en": frame.source_line({"is_twin": True}), "is_twin": True}
+    real = df.copy()
+    real.attrs[frame.SOURCE_ATTR] = {"en": frame.source_line({"is_twin": False}), "is_twin": False}
+    for func in (figures.threat_distribution, figures.threat_by_manager):
+        texts = [t.get_text() for t in drawn(func, twin).figure.texts if t.get_gid() == "source"]
+        assert len(texts) == 1 and "not CBS microdata" in texts[0] and str(frame.twin_seed()) in texts[0]
+        texts = [t.get_text() for t in drawn(func, real).figure.texts if t.get_gid() == "source"]
+        assert len(texts) == 1 and "non-public microdata from Statistics Netherlands" in texts[0]
+    ax = drawn(figures.coefficient_plot, models.fit(df, "threat"), df=twin)
+    assert any("invented" in t.get_text() for t in ax.get_legend().get_texts())
+    ax = drawn(figures.coefficient_plot, models.fit(df, "threat"), df=real)
+    assert not any("invented" in t.get_text() for t in ax.get_legend().get_texts())
 
 
 def test_coefficient_plot_variants(df):
@@ -255,7 +379,7 @@ def test_given_axes_is_used(df):
 
 #: Public functions of werk.display.figures that draw nothing: axis_label returns a label, savefig
 #: writes a file (and returns None, tested with every figure below).
-NOT_FIGURES = {"axis_label", "savefig"}
+NOT_FIGURES = {"axis_label", "savefig", "age_groups_55", "source_text", "printed_terms"}
 
 
 @pytest.fixture(scope="module")
@@ -399,8 +523,13 @@ def test_shares_table_valid_answers_only(df):
 def test_model_table(df):
     res = models.fit(df, "threat")
     t = tables.model_table(res)
-    assert list(t.columns) == ["term", "β", "95% CI", "p", "sig."]
+    assert list(t.columns) == ["term", "β", "β article", "95% CI", "p", "sig."]
     assert list(t["term"]) == [models.term_label(x) for x in res["term"]]
+    # the article's printed betas beside ours; empty where it prints none (issue 13)
+    printed = {x: f"{c['value']:.2f}".replace("-", "−") for c in claims.claims()
+               if c["id"].startswith("beta:threat~") for x in [c["id"].split("~")[1]]}
+    assert list(t["β article"]) == [printed.get(x, "") for x in res["term"]]
+    assert "reference sector: municipality" in t.attrs["note"] and "1 man, 2 woman" in t.attrs["note"]
     for cell, beta in zip(t["β"], res["beta"]):
         assert cell == f"{beta:.2f}".replace("-", "−") or (cell == "0.00" and abs(beta) < 0.005)
         assert "-" not in cell
@@ -445,3 +574,122 @@ def test_correlation_table(df):
 def test_styled_has_no_index(df):
     html = tables.styled(tables.shares_table(df, "sector")).to_html()
     assert "municipality" in html and "valid answers" in html
+
+
+def test_design_ledger_shows_labels_units_and_separators():
+    """Table 1 of the book read `share:sector=1` and "largest: 1 (40%)"; now words, a unit, "5,391"."""
+    from werk import book
+
+    df = make_frame(1500, seed=4)
+    df["age_group"] = codebook.age_group(df["age"]).to_numpy()
+    t = book.ledger_table(df, section="design", links=False)
+    assert list(t.columns) == ["claim", "unit", "article", "here", "status"]
+    assert not any("`" in c or ":sector=" in c for c in t["claim"])
+    assert "share: municipality" in list(t["claim"])
+    row = t[t["claim"] == "respondents"].iloc[0]
+    assert row["article"] == "5,391" and row["here"] == "1,500" and row["unit"] == "respondents"
+    largest = t[t["claim"] == "largest sector"].iloc[0]
+    assert largest["article"] == "largest: municipality"
+    top = codebook.value_labels("sector")[int(df["sector"].value_counts().idxmax())]
+    assert largest["here"].startswith(f"largest: {top} (")
+    units = dict(zip(t["claim"], t["unit"]))
+    assert units["mean: contract hours per week"] == "hours a week"
+    assert units["mean: years in government"] == "years"
+
+
+def test_downloads_hold_only_what_passed_and_reach_the_page(tmp_path):
+    """A CSV beside each table and figure: withheld cells empty and flagged; the build writes it out."""
+    import json
+
+    from werk import book
+    from werk.build import downloads
+    from werk.inputs import frame as fr
+
+    assert downloads.KEY == book.DOWNLOAD_KEY and downloads.FOLDER == book.DOWNLOADS
+    d = make_frame(70, seed=9)
+    d["age_group"] = codebook.age_group(d["age"]).to_numpy()
+    t = tables.shares_table(d, "age_group", check=True)
+    shown = book.markdown_table(t, caption="c", name="tab-x")
+    item = shown.metadata[book.DOWNLOAD_KEY]
+    assert item["name"] == "tab-x.csv" and "{download}`" in shown.data and "downloads/tab-x.csv" in shown.data
+    csv = pd.read_csv(__import__("io").StringIO(item["text"]), dtype=str, keep_default_na=False)
+    withheld = t["n"] == "suppressed"
+    assert withheld.any(), "the test frame must have a withheld cell"
+    gone = withheld.to_numpy()
+    assert (csv.loc[gone, "n"] == "").all() and (csv.loc[gone, "withheld"] != "").all()
+    assert (csv.loc[~withheld.to_numpy(), "n"] == t.loc[~withheld, "n"]).all()
+    # a figure's CSV: no number where a segment is withheld
+    figures.keep_up_by_age_group(d, check="fig-x")
+    fig_csv = getattr(plt.gcf(), figures.CSV_ATTR)
+    rows = pd.read_csv(__import__("io").StringIO(fig_csv["text"]), dtype=str, keep_default_na=False)
+    assert set(rows["group"]) == {g[1] for g in figures.age_groups_55(d)}
+    gone = rows["withheld"] != ""
+    assert gone.any() and (rows.loc[gone, ["n", "percent"]] == "").all().all()
+    assert (rows.loc[~gone, "n"].astype(int) >= 10).all()
+    # the build writes what an executed notebook's outputs carry beside the page
+    nb = {"cells": [{"cell_type": "code", "outputs": [
+        {"output_type": "display_data", "data": {}, "metadata": {"text/markdown": {book.DOWNLOAD_KEY: item}}},
+        {"output_type": "display_data", "data": {},
+         "metadata": {"image/png": {"width": 10, book.DOWNLOAD_KEY: {"name": "../evil/fig-x.csv",
+                                                                       "text": fig_csv["text"]}}}}]}]}
+    path = tmp_path / "page.ipynb"
+    path.write_text(json.dumps(nb))
+    written = downloads.write(path)
+    assert sorted(p.name for p in written) == ["fig-x.csv", "tab-x.csv"]
+    assert all(p.parent == tmp_path / "downloads" for p in written)  # a name, never a path
+    assert (tmp_path / "downloads" / "tab-x.csv").read_text() == item["text"]
+    assert fr.SOURCE_ATTR  # the frame attribute the figures read exists
+
+
+def test_png_formatter_puts_alt_text_in_a_2x_image():
+    """Figures are 2x PNG shown at 1x, with the alt text written from data inside the image."""
+    import base64
+    import io
+
+    from PIL import Image
+
+    from werk import book
+
+    d = make_frame(600, seed=1)
+    figures.threat_by_manager(d, check="fig-y")
+    fig = plt.gcf()
+    data, meta = book._png(fig)
+    raw = base64.b64decode(data)
+    with Image.open(io.BytesIO(raw)) as im:
+        assert im.size[0] // 2 == meta["width"]
+        alt = im.text["Description"]
+        assert "Software" not in im.text
+    part = d.loc[d["manager"] == 1, "threat"]
+    assert f"managers: not at all {valid_percent(part, [1])[0]:.1f}%" in alt
+    assert meta[book.DOWNLOAD_KEY]["name"] == "fig-y.csv"
+    assert book._png(fig)[0] == data  # same figure, same bytes
+
+
+def test_every_table_says_its_source_and_model_tables_their_stars(monkeypatch):
+    """Under every table: its notes (the stars legend) and where its numbers come from."""
+    from werk import book
+
+    df, info = book.load()
+    res = models.fit(df, "keep_up")
+    body = book.markdown_table(tables.model_table(res, check=True, df=df), caption="c", name="tab-z").data
+    assert r"\* p < .05, \*\* p < .01, \*\*\* p < .001" in body
+    assert "reference sector: municipality" in body
+    assert "not CBS microdata" in body and "seed" in body
+    monkeypatch.setitem(info, "is_twin", False)
+    book._PAGE.start(info)
+    body = book.markdown_table(tables.model_table(res), caption="c", name="tab-z").data
+    assert "non-public microdata from Statistics Netherlands" in body and "not CBS microdata" not in body
+
+
+def test_p_values_in_prose_read_p_equals(monkeypatch):
+    """The prose read "p .018" (no "="); a glued p now carries its own "p = " or "p < "."""
+    from werk import book
+
+    glued = {}
+    monkeypatch.setattr(book, "_glue", lambda key, value, display=False: glued.__setitem__(key, value))
+    book.glue_claim("beta:threat~years_in_government", 0.04, p=0.018)
+    assert glued["beta_threat_years_in_government_p"] == "p = .018"
+    book.glue_claim("beta:threat~years_in_government", 0.04, p=0.0001)
+    assert glued["beta_threat_years_in_government_p"] == "p <\u00a0.001"
+    book.glue_published("beta:threat~years_in_government")
+    assert glued["pub_beta_threat_years_in_government_p"].startswith("p < .")

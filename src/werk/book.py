@@ -62,6 +62,43 @@ def setup() -> None:
         }
     )
     pd.set_option("display.precision", 3)
+    _figure_formatter()
+
+
+def _png(fig):
+    """A figure as a 2x PNG (sharp on high-density screens) shown at 1x, its alt text inside it.
+
+    The alt text (:data:`werk.display.figures.ALT_ATTR`, written from the data) goes into the PNG's
+    ``Description``; the book's Sphinx extension (:mod:`werk.build.sphinx_ext`) makes it the image's
+    ``alt``. No software version or date goes in, so the same figure gives the same bytes.
+    """
+    from IPython.core.pylabtools import retina_figure
+
+    from werk.display.figures import ALT_ATTR, CSV_ATTR  # lazy: seaborn loads slowly, only to draw
+
+    meta = {"Software": None}
+    alt = getattr(fig, ALT_ATTR, None)
+    if alt:
+        meta["Description"] = alt
+    result = retina_figure(fig, base64=True, bbox_inches="tight", metadata=meta)
+    csv = getattr(fig, CSV_ATTR, None)
+    if result is not None and csv:
+        data, size = result
+        return data, {**size, DOWNLOAD_KEY: csv}  # the build writes it beside the page
+    return result
+
+
+def _figure_formatter() -> None:
+    try:
+        from IPython import get_ipython
+    except ImportError:  # pragma: no cover - IPython is a dependency of the book
+        return
+    shell = get_ipython()
+    if shell is None:
+        return
+    from matplotlib.figure import Figure
+
+    shell.display_formatter.formatters["image/png"].for_type(Figure, _png)
 
 
 def load(data_path=None, mapping_path=None, edition: str = "all", page: str | None = None
@@ -80,6 +117,10 @@ def load(data_path=None, mapping_path=None, edition: str = "all", page: str | No
     if info["sector"] is not None:
         df = df[df["sector"] == info["sector"]].reset_index(drop=True)
     df["age_group"] = frame.age_groups(df["age"])
+    # Every figure drawn from this frame prints where its numbers come from (synthetic or CBS).
+    df.attrs[frame.SOURCE_ATTR] = {**{lang: frame.source_line(info, lang) for lang in ("en", "nl")},
+                                   "is_twin": bool(info["is_twin"])}
+    _PAGE.start(info)
     return df, info
 
 
@@ -114,17 +155,37 @@ class _PageFits:
 _FITS = _PageFits()
 
 
+class _PageSource:
+    """The source line of the data a notebook run loaded, for the tables it shows (a figure reads it
+    from its frame's attrs). Tied to the run's recorder, so a stale line is never shown."""
+
+    def __init__(self):
+        self.info, self.recorder = None, None
+
+    def start(self, info: dict) -> None:
+        self.info, self.recorder = info, record.current()
+
+    def line(self, lang: str = "en") -> str | None:
+        if self.info is None or self.recorder is not record.current():
+            return None
+        return frame.source_line(self.info, lang)
+
+
+_PAGE = _PageSource()
+
+
 def glue_claim(claim_id: str, value: float, p: float | None = None, df: pd.DataFrame | None = None) -> str:
     """Glue a reproduced number of a published claim, formatted as the ledger formats it.
 
-    With ``p``, the p-value is glued too, under ``<key>_p`` (e.g. "< .001"). With ``df`` (the
+    With ``p``, the p-value is glued too, under ``<key>_p``, as running text states it ("p = .018",
+    "p < .001"). With ``df`` (the
     edition's data) the claim is output-checked first (:func:`werk.disclosure.claims.check_claim`): a
     number resting on fewer than 10 respondents, or on a model with fewer than 10 residual degrees of
     freedom, is glued as "suppressed", and so is its p-value.
     """
     claim = claims.by_id(claim_id)
     text = claims.format_value(claim, value)
-    p_text = fmt.format_p(p) if p is not None else None
+    p_text = fmt.format_p_text(p) if p is not None else None  # "p = .018", "p < .001": one style
     if df is not None:
         chk = record.record(claim_checks.check_claim(df, claim, fits=_FITS.get(df)))
         if chk.withheld:
@@ -149,13 +210,13 @@ def glue_outputcheck(page: str) -> str:
 def glue_published(claim_id: str) -> str:
     """Glue the article's printed value of a claim (key ``pub_<id>``), to quote it as printed.
 
-    A printed threshold is glued under ``pub_<id>_p`` ("< .001").
+    A printed threshold is glued under ``pub_<id>_p`` ("p < .001").
     """
     claim = claims.by_id(claim_id)
     text = claims.format_value(claim, claim["value"]) if claim.get("value") is not None else ""
     glue("pub:" + claim_id, text)
     if claim.get("p_max") is not None:
-        glue("pub:" + claim_id + ":p", "< " + fmt.format_alpha(claim["p_max"]))
+        glue("pub:" + claim_id + ":p", "p < " + fmt.format_alpha(claim["p_max"]))
     return text
 
 
@@ -215,9 +276,48 @@ def markdown_table(table: pd.DataFrame, caption: str | None = None, name: str | 
     if caption:
         opts = f":name: {name}\n" if name else ""
         body = f":::{{table}} {caption}\n{opts}:align: center\n\n{body}\n:::"
+    notes = []
+    if table.attrs.get("note"):
+        # The stars legend, the coding of the terms, valid and missing answers; stars are not emphasis.
+        notes.append(cell(table.attrs["note"]).replace("*", "\\*"))
     if chk is not None and (chk.status != outputcheck.PASS):
-        body += "\n\n" + _check_note(chk)
-    return Markdown(body)
+        notes.append(_check_note(chk))
+    source = _PAGE.line()
+    if source:
+        notes.append(f"*{source}*")  # every table says where its numbers come from (STYLE.md rule 14)
+    meta = None
+    if name:
+        # A CSV beside the table (only what passed the output check; a withheld cell is empty and flagged),
+        # carried in the output's metadata; the build writes it beside the page (werk.build.downloads).
+        notes.append(f"{{download}}`Download this table as CSV <{DOWNLOADS}/{name}.csv>`")
+        meta = {DOWNLOAD_KEY: {"name": f"{name}.csv", "text": table_csv(table)}}
+    if notes:
+        body += "\n\n" + "\n\n".join(notes)
+    return Markdown(body, metadata=meta)
+
+
+#: Output metadata key of a download, and the folder beside the page the build writes it to.
+DOWNLOAD_KEY = "werk_download"
+DOWNLOADS = "downloads"
+
+
+def table_csv(table: pd.DataFrame) -> str:
+    """A shown table as CSV: its cells as shown, a withheld cell empty, and a ``withheld`` column naming them.
+
+    Markdown marks (``**``, backticks, a dagger stays) are dropped; numbers keep the book's style.
+    """
+    rows = []
+    for _, row in table.iterrows():
+        out, withheld = {}, []
+        for col, value in row.items():
+            text = "" if value is None or (isinstance(value, float) and pd.isna(value)) else str(value)
+            if text in (outputcheck.MARK, "onderdrukt"):
+                withheld.append(str(col))
+                text = ""
+            out[str(col)] = re.sub(r"\[([^\]]*)\]\{[^}]*\}|`", lambda m: m.group(1) or "", text)
+        out["withheld"] = "; ".join(withheld)
+        rows.append(out)
+    return pd.DataFrame(rows).to_csv(index=False, lineterminator="\n")
 
 
 def _check_note(chk) -> str:
@@ -322,7 +422,13 @@ def ledger_table(df: pd.DataFrame, edition: str = "all", section: str | None = N
         if links and r.section in SECTION_PAGES:
             target, title = SECTION_PAGES[r.section]
             where = f"[{title}]({target})"
-        row = {"claim": f"`{r.id}`", "article": r.published, "here": r.reproduced, "status": status}
+        claim = claims.by_id(r.id)
+        row = {"claim": claim_label(claim)}
+        if section:  # one page's claims mix counts, hours, years and shares; the whole ledger keeps narrow
+            row["unit"] = claim_unit(claim)
+        row.update({"article": _ledger_number(claim, r.published),
+                    "here": _ledger_number(claim, r.reproduced),
+                    "status": status})
         if links:
             row["shown in"] = where
         if not section:
@@ -332,6 +438,62 @@ def ledger_table(df: pd.DataFrame, edition: str = "all", section: str | None = N
     if chk is not None:
         out.attrs["outputcheck"] = chk
     return out
+
+
+def claim_label(claim: dict) -> str:
+    """What a claim is about, in words: "share: municipality", "mean: contract hours per week"."""
+    spec, kind = claim.get("spec", {}), claim["kind"]
+    var = spec.get("variable")
+    name = codebook.label(var) if var in codebook.VARIABLES else (var or "")
+    if var == "age_group":
+        name = "age group"
+    codes = spec.get("codes")
+    if kind == "n":
+        return "respondents"
+    if kind in ("share",) and codes is not None and var:
+        labels = frame.category_labels(var, "en")
+        cats = [str(labels.get(c, c)) for c in codes]
+        if set(labels) == {0, 1} and list(codes) == [1]:
+            return f"share: {name}"
+        if var == "gender":
+            words = {"man": "men", "woman": "women"}
+            return "share: " + " or ".join(words.get(c, c) for c in cats)
+        return f"share: {name} {' or '.join(cats)}" if var not in ("sector", "age_group") else \
+            f"share: {' or '.join(cats)}"
+    if kind == "bound" and "largest" in spec:
+        return f"largest {name}"
+    if kind in ("mean", "sd") and var:
+        return f"{'mean' if kind == 'mean' else 'standard deviation'}: {name}"
+    if kind in ("beta", "r") and "~" in claim["id"]:
+        left, right = claim["id"].split(":", 1)[1].split("~", 1)
+        a, b = codebook.term_label(left), codebook.term_label(right)
+        return f"β of {b} on {a}" if kind == "beta" else f"r of {a} with {b}"
+    return f"`{claim['id']}`"
+
+
+def claim_unit(claim: dict) -> str:
+    """The unit of a claim's number, where units differ within one table."""
+    kind, var = claim["kind"], claim.get("spec", {}).get("variable", "")
+    if kind == "n":
+        return "respondents"
+    if kind in ("share", "bound"):
+        return "% of respondents"
+    if kind in ("mean", "sd"):
+        return "hours a week" if var == "contract_hours" else "years" if str(var).startswith("years") else ""
+    if kind in ("beta",):
+        return "standardized β"
+    if kind == "r":
+        return "Pearson r"
+    return ""
+
+
+def _ledger_number(claim: dict, value) -> str:
+    """A count in the ledger with its thousands separator ("5,391"), as everywhere in the book."""
+    if claim["kind"] == "n" and str(value).isdigit():
+        return fmt.format_count(int(value))
+    if claim["kind"] in ("beta", "r") and isinstance(value, (int, float)):
+        return claims.format_value(claim, value)  # as the article prints it: ".04", "−.13"
+    return value
 
 
 def codebook_table(lang: str = "en") -> pd.DataFrame:

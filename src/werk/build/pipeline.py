@@ -40,7 +40,7 @@ from pathlib import Path
 
 import yaml
 
-from werk.build import cache, kernels, procs
+from werk.build import cache, downloads, kernels, procs
 from werk.core import codebook, paths
 from werk.core.codebook import edition_name, edition_slug
 from werk.core.errors import WerkError
@@ -359,6 +359,8 @@ def stage(executed: Path, edition: str, info: dict, root: Path | None = None) ->
         when = f.stat()
         _hide_injected_parameters(dst)
         os.utime(dst, ns=(when.st_atime_ns, when.st_mtime_ns))
+        for f in downloads.write(dst):  # the page's CSV files, written with the page only
+            os.utime(f, ns=(when.st_atime_ns, when.st_mtime_ns))
     cfg = yaml.safe_load((root / "_config.yml").read_text())
     if slug != "all":
         cfg["title"] = f"{cfg['title']}: {info['edition_label']} edition"
@@ -374,7 +376,8 @@ def stage(executed: Path, edition: str, info: dict, root: Path | None = None) ->
     if not conf.is_file() or conf.read_text() != text:
         conf.write_text(text)
     for f in sorted(st.rglob("*"), reverse=True):  # deepest first, so emptied folders go too
-        if f.is_file() and f not in keep:
+        # A page's CSV files are written with the page (downloads.write) and kept with it.
+        if f.is_file() and f not in keep and f.parent.name != downloads.FOLDER:
             f.unlink()
         elif f.is_dir() and not any(f.iterdir()):
             f.rmdir()

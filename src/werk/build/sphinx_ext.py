@@ -54,6 +54,40 @@ def _drop_vanished_words(app, pagename, templatename, context, doctree) -> None:
     app.werk_words_pruned = True
 
 
+def _alt_from_png(app, doctree, docname) -> None:
+    """An image without alt text takes it from its PNG's ``Description`` (what the figure shows, from data).
+
+    werk's figures carry their alt text in the image (:func:`werk.book.setup`); myst-nb takes an
+    image's alt only from static cell metadata, and Sphinx's fallback is the file path, which tells a
+    screen-reader user nothing.
+    """
+    from pathlib import Path
+
+    from docutils import nodes
+
+    for node in doctree.findall(nodes.image):
+        if node.get("alt"):
+            continue
+        uri = node.get("candidates", {}).get("*") or node.get("uri", "")
+        if not str(uri).endswith(".png"):
+            continue
+        for base in (Path(app.srcdir), Path(app.srcdir) / Path(docname).parent, Path("/")):
+            path = (base / str(uri).lstrip("/")).resolve()
+            if path.is_file():
+                break
+        else:
+            continue
+        try:
+            from PIL import Image
+
+            with Image.open(path) as im:
+                alt = im.text.get("Description") if hasattr(im, "text") else None
+        except OSError:
+            alt = None
+        if alt:
+            node["alt"] = alt
+
+
 def face(env, docname: str) -> tuple:
     """What other pages show of ``docname``: title, table of contents, and the targets it defines."""
     title = env.titles.get(docname)
@@ -114,6 +148,7 @@ def _changed_faces(app, env) -> list[str]:
 
 def setup(app):
     app.connect("html-page-context", _dedupe_scripts)
+    app.connect("doctree-resolved", _alt_from_png)
     app.connect("html-page-context", _drop_vanished_words)
     app.connect("env-get-outdated", _outdated)
     app.connect("env-before-read-docs", _before_read)

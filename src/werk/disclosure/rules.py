@@ -188,6 +188,9 @@ class Check:
     page: str | None = None
     hidden: set = field(default_factory=set, repr=False, compare=False)
     marked: set = field(default_factory=set, repr=False, compare=False)
+    #: The rule that hid each key of ``hidden`` ("threshold", "secondary", ...), so that a figure can tell
+    #: a cell of fewer than 10 respondents from one withheld so that such a cell cannot be derived.
+    why: dict = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def withheld(self) -> bool:
@@ -198,6 +201,7 @@ class Check:
         if key in self.hidden:
             return
         self.hidden.add(key)
+        self.why[key] = rule
         self.suppressed.append({"cell": label, "rule": rule})
         self._raise(SUPPRESSED)
 

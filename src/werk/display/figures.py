@@ -35,11 +35,12 @@ from matplotlib.patches import Patch
 
 from werk.core import codebook
 from werk.core.codebook import term_label
-from werk.core.fmt import format_alpha, format_percent
+from werk.core.fmt import format_alpha, format_count, format_number, format_percent
 from werk.disclosure import record
 from werk.disclosure import rules as outputcheck
+from werk.inputs import claims as published_claims
 from werk.inputs import frame
-from werk.inputs.frame import category_labels, category_shares
+from werk.inputs.frame import SOURCE_ATTR, category_labels, category_shares
 
 __all__ = [
     "ANSWER_PALETTE",
@@ -49,10 +50,14 @@ __all__ = [
     "FIGSIZE",
     "RC",
     "axis_label",
+    "printed_terms",
+    "source_text",
     "threat_distribution",
     "threat_by_manager",
     "keep_up_distribution",
     "keep_up_by_age_group",
+    "age_groups_55",
+    "ANSWER_GROUPS",
     "keep_up_by_gender",
     "distribution",
     "stacked_shares",
@@ -68,7 +73,15 @@ ANSWER_PALETTE = [tuple(float(v) for v in c[:3])
 VARIANT_PALETTE = sns.color_palette("colorblind")
 #: Colour of the single series of the coefficient plot (the darkest answer colour).
 MAIN_COLOR = ANSWER_PALETTE[-1]
+#: Betas the article does not print (the twin invents them): a grey that reads on light and dark.
+UNPRINTED_COLOR = (0.62, 0.62, 0.62)
 SUPPRESSED_COLOR = "0.85"
+#: How a withheld segment is drawn, by the rule that withheld it: fewer than 10 respondents
+#: ("threshold"), or withheld so that such a number cannot be derived from the others ("secondary").
+_SUPPRESSED_STYLE = {
+    "threshold": dict(facecolor="0.80", hatch="///", edgecolor="0.35", linewidth=0.0),
+    "secondary": dict(facecolor="0.93", hatch="...", edgecolor="0.45", linewidth=0.0),
+}
 _FLAG = "†"  # werk.disclosure.rules.FLAG: a group or term flagged for the output checker
 #: Segments narrower than this (percent) get no label; wider ones only if the text fits.
 MIN_LABEL_SHARE = 4.0
@@ -97,12 +110,17 @@ _TEXT = {
         "age_group": "age group",
         "suppressed": "suppressed (n < 10)",
         "suppressed_short": "suppressed",
+        "withheld_threshold": "withheld: fewer than 10 respondents",
+        "withheld_secondary": "withheld so that another number cannot be derived",
         "flagged": "† one answer holds over 90% (flagged)",
         "refused": "model not shown: fewer than 10 residual\ndegrees of freedom (CBS output rules)",
         "beta": "standardized beta (95% confidence interval)",
         "term": "predictor",
         "sig": "p < {a}",
         "nonsig": "p ≥ {a}",
+        "printed": "β printed in the article",
+        "unprinted": "β only these data give",
+        "invented": " (on the twin: invented)",
     },
     "nl": {
         "percent": "procent van geldige antwoorden",
@@ -112,12 +130,17 @@ _TEXT = {
         "age_group": "leeftijdscategorie",
         "suppressed": "onderdrukt (n < 10)",
         "suppressed_short": "onderdrukt",
+        "withheld_threshold": "weggelaten: minder dan 10 respondenten",
+        "withheld_secondary": "weggelaten zodat een ander getal niet af te leiden is",
         "flagged": "† één antwoord heeft meer dan 90% (gemarkeerd)",
         "refused": "model niet getoond: minder dan 10 residuele\nvrijheidsgraden (outputregels CBS)",
         "beta": "gestandaardiseerde bèta (95%-BI)",
         "term": "voorspeller",
         "sig": "p < {a}",
         "nonsig": "p ≥ {a}",
+        "printed": "β gedrukt in het artikel",
+        "unprinted": "β alleen uit deze data",
+        "invented": " (bij de tweeling: verzonnen)",
     },
 }
 
@@ -202,6 +225,73 @@ def _legend_below(ax, handles, labels, title=None, created=True):
 def _finish(ax, created):
     if created:
         ax.figure.tight_layout()
+
+
+def source_text(df: pd.DataFrame | None, lang: str = "en") -> str | None:
+    """The source line a loaded frame carries (:func:`werk.book.load`), in ``lang``; None without one."""
+    if df is None:
+        return None
+    lines = df.attrs.get(frame.SOURCE_ATTR)
+    return lines.get(lang) if isinstance(lines, Mapping) else None
+
+
+def _source_line(ax, df, lang: str, created: bool) -> None:
+    """Print the data's source line in the image itself, under everything else, left-aligned.
+
+    A screenshot of a figure circulates on its own: it must say whether its numbers are synthetic. The
+    text (gid ``"source"``) lies below the drawing; the saved and shown image (``bbox_inches="tight"``)
+    takes it in.
+    """
+    text = source_text(df, lang)
+    if not text or not created:
+        return
+    fig = ax.figure
+    renderer = _renderer(fig)
+    bottom, left = 0.0, 0.0
+    if renderer is not None:
+        box = fig.get_tightbbox(renderer)  # inches
+        bottom, left = box.y0 / fig.get_figheight(), max(0.0, box.x0 / fig.get_figwidth())
+    note = fig.text(left, bottom - 0.02, textwrap.fill(text, 110), ha="left", va="top", fontsize=7.5,
+                    color="0.35", style="italic")
+    note.set_gid("source")
+
+
+def printed_terms(outcome: str | None) -> set[str]:
+    """The terms of the model of ``outcome`` whose beta the article prints (``beta:<outcome>~<term>``)."""
+    if not outcome:
+        return set()
+    prefix = f"beta:{outcome}~"
+    return {c["id"][len(prefix):] for c in published_claims.claims() if c["id"].startswith(prefix)}
+
+
+#: The attribute of a drawn figure that holds its alt text (written from its data), which
+#: :func:`werk.book.setup`'s PNG formatter puts into the image and the book's Sphinx extension into ``alt``.
+ALT_ATTR = "werk_alt"
+
+
+def _describe(ax, created: bool, text: str, df=None, lang: str = "en") -> None:
+    """Give a new figure its alt text: what it shows and its main numbers, then its source."""
+    if not created:
+        return
+    source = source_text(df, lang)
+    setattr(ax.figure, ALT_ATTR, " ".join(x for x in (text, source) if x))
+
+
+_CSV_WHY = {"threshold": "fewer than 10 respondents", "secondary": "so that another cell cannot be derived"}
+#: The attribute of a drawn figure that holds its numbers as CSV (``{"name", "text"}``), for the download
+#: beside it: only what passed the output check, a withheld cell empty and flagged.
+CSV_ATTR = "werk_csv"
+
+
+def _attach_csv(ax, created: bool, check, rows: list[dict]) -> None:
+    if not created or not isinstance(check, str) or not check:
+        return
+    text = pd.DataFrame(rows).to_csv(index=False, lineterminator="\n")
+    setattr(ax.figure, CSV_ATTR, {"name": f"{check}.csv", "text": text})
+
+
+def _pct(x: float, lang: str) -> str:
+    return f"{format_percent(x, lang)}%"
 
 
 def _luminance(color) -> float:
@@ -298,6 +388,16 @@ def distribution(df: pd.DataFrame, variable: str, ax=None, lang: str = "en", wei
         ax.set_ylabel(textwrap.fill(axis_label(variable, lang), 28))
         ax.tick_params(axis="y", length=0)
         _finish(ax, created)
+        _source_line(ax, df, lang, created)
+        parts = [f"{labels[c]} {t['suppressed_short'] if c in hidden else _pct(v, lang)}"
+                 for c, v in zip(shares.index, pct)]
+        _attach_csv(ax, created, check, [
+            {"answer": labels[c], "n": "" if c in hidden else int(nv),
+             "percent": "" if c in hidden else round(float(v), 1),
+             "withheld": "withheld" if c in hidden else ""}
+            for c, v, nv in zip(shares.index, pct, shares["n"].to_numpy())])
+        _describe(ax, created, f"Bar chart, {axis_label(variable, lang)} ({t['percent']}, "
+                  f"n = {format_count(int(shares['n'].sum()), lang)}): " + "; ".join(parts) + ".", df, lang)
 
 
 def threat_distribution(df: pd.DataFrame, ax=None, lang: str = "en", weighted: bool = False,
@@ -322,6 +422,19 @@ def keep_up_distribution(df: pd.DataFrame, ax=None, lang: str = "en", weighted: 
 # stacked bars
 
 
+def _members(values: pd.Series, key) -> pd.Series:
+    """Rows of a group: ``key`` is one value of the grouping column, or a tuple of values (merged)."""
+    return values.isin(list(key)) if isinstance(key, tuple) else values == key
+
+
+def _colour_index(answer, position: int) -> int:
+    """An answer's colour: that of its (highest) code on the five-point scale, as in every other figure."""
+    code = max(answer) if isinstance(answer, tuple) else answer
+    if isinstance(code, (int, np.integer)) and 1 <= code <= len(ANSWER_PALETTE):
+        return int(code) - 1
+    return position % len(ANSWER_PALETTE)
+
+
 def stacked_shares(
     df: pd.DataFrame,
     variable: str,
@@ -335,6 +448,7 @@ def stacked_shares(
     suppress_cells: Iterable[tuple] | None = None,
     flagged: Iterable | None = None,
     check: bool | str = False,
+    answers: Iterable[tuple] | None = None,
 ) -> None:
     """100 % stacked horizontal bars of ``variable``'s answers per group of ``by``.
 
@@ -347,36 +461,43 @@ def stacked_shares(
     by : str
         Grouping column, or ``"age_group"`` (derived from ``age``).
     groups : iterable of (key, label), optional
-        Groups in drawing order, top first; by default the codebook's codes of ``by``.
+        Groups in drawing order, top first; by default the codebook's codes of ``by``. A key may be a
+        tuple of values, which are drawn as one group (the article's "55 and over").
     ax : matplotlib Axes, optional
         Draw here; by default a new figure.
     lang : {"en", "nl"}
         Language of labels.
     suppress : iterable, optional
-        Group keys or labels whose bars are replaced by a hatched bar reading
-        "suppressed (n < 10)" (output checking decides which, elsewhere).
+        Group keys or labels whose bars are replaced by a hatched bar (output checking decides which,
+        elsewhere).
     weighted : bool
         Percentages from the ``weight`` column.
     ylabel : str, optional
         Label of the group axis; by default the codebook label of ``by``.
-    suppress_cells : iterable of (group key, answer code), optional
-        Single segments to suppress. They are drawn as one hatched segment at the end of their bar,
-        as wide as they are together, so that neither their order nor their single widths show.
+    suppress_cells : iterable of (group key, answer key), optional
+        Single segments to suppress. Each is drawn hatched in its own answer's place; the withheld
+        segments of a bar share their combined width equally, so that their single widths do not show.
     flagged : iterable, optional
         Group keys whose label gets a dagger (group disclosure, flagged for the output checker).
     check : bool or str
         Decide ``suppress``, ``suppress_cells`` and ``flagged`` by CBS's output rules
-        (:func:`werk.disclosure.rules.check_crosstab`); a string also records the check under that name.
+        (:func:`werk.disclosure.rules.check_counts` on the drawn counts, the column totals counted as
+        published); a string also records the check under that name. A segment of fewer than 10
+        respondents and a segment withheld so that such a one cannot be derived are hatched apart.
+    answers : iterable of (codes, label), optional
+        Answer categories as drawn: each a tuple of codes of ``variable`` drawn as one segment, with its
+        label; by default every code on its own with its codebook label. The answer key of
+        ``suppress_cells`` is then the tuple.
 
     Returns
     -------
     None
         The figure is drawn on ``ax``, or on a new figure. Its ``ax.containers`` holds one
-        BarContainer per answer (label = answer label), with one patch per group;
-        suppressed groups and segments have zero width, and patches with gid
-        ``"suppressed"`` mark them (a whole bar, or the merged segment).
-        Segments of at least :data:`MIN_LABEL_SHARE` percent are labelled with their
-        percentage when the text fits.
+        BarContainer per answer (label = answer label), with one patch per group; suppressed groups and
+        segments have zero width there, and patches with gid ``"suppressed:threshold"`` (fewer than 10)
+        or ``"suppressed:secondary"`` (withheld so that another cell cannot be derived) mark them in
+        their place. Segments of at least :data:`MIN_LABEL_SHARE` percent are labelled with their
+        percentage when the text fits. The legend lists only the answers and marks that are drawn.
     """
     t = _text(lang)
 
@@ -386,63 +507,91 @@ def stacked_shares(
     suppress = set(suppress or ())
     cells = set(suppress_cells or ())
     flagged = set(flagged or ())
+    why: dict = {}
+    if answers is None:
+        answers = [(code, label) for code, label in category_labels(variable, lang).items()]
+    answers = [(a, label) for a, label in answers]
+    keys = [a for a, _ in answers]
+    by_values = frame.values(df, by)
+    counts, table = [], {}
+    for key, _glabel in groups:
+        part = frame.values(df[_members(by_values, key).to_numpy()], variable).dropna()
+        n_a = [int(_members(part, a).sum()) for a in keys]
+        counts.append(n_a)
+        total = sum(n_a)
+        table[key] = {a: (100.0 * n / total if total else 0.0) for a, n in zip(keys, n_a)}
+        if weighted and total:
+            w = df.loc[_members(by_values, key).to_numpy() & frame.values(df, variable).notna().to_numpy(),
+                       ["weight", variable]]
+            wsum = float(w["weight"].sum())
+            table[key] = {a: 100.0 * float(w.loc[_members(w[variable], a), "weight"].sum()) / wsum
+                          for a in keys}
     if check:
-        chk = outputcheck.check_crosstab(df, variable, by, groups, _check_arg(check), "figure")
+        en_rows = category_labels(by, "en")
+        row_labels = [("managers" if k == 1 else "employees") if by == "manager"
+                      else str(en_rows.get(k, lab)) for k, lab in groups]
+        en_answers = category_labels(variable, "en")
+        col_labels = [" or ".join(str(en_answers.get(c, c)) for c in a) if isinstance(a, tuple)
+                      else str(en_answers.get(a, a)) for a in keys]
+        chk = outputcheck.check_counts(np.array(counts, dtype=float).reshape(len(groups), len(keys)),
+                                       _check_arg(check), "figure", row_keys=[k for k, _ in groups],
+                                       row_labels=row_labels, col_keys=keys, col_labels=col_labels,
+                                       margins=True)
         suppress |= {k[1] for k in chk.hidden if isinstance(k, tuple) and k[0] == "row"}
         cells |= {k for k in chk.hidden if isinstance(k, tuple) and k[0] != "row"}
         flagged |= {k[0] for k in chk.marked}
+        why = dict(chk.why)
         if isinstance(check, str):
             record.record(chk)
-    answer_labels = category_labels(variable, lang)
-    codes = list(answer_labels)
-    by_values = frame.values(df, by)
-
-    table = {}
-    for key, _glabel in groups:
-        part = df[by_values == key]
-        table[key] = category_shares(part, variable, weighted=weighted, codes=codes)["percent"].fillna(0)
+    answer_labels = dict(answers)
     hidden = [key for key, glabel in groups if key in suppress or glabel in suppress]
-    cut = {key: [c for c in codes if (key, c) in cells] for key, _ in groups if key not in hidden}
+    cut = {key: [a for a in keys if (key, a) in cells] for key, _ in groups if key not in hidden}
+
+    def reason(key, a=None) -> str:
+        if a is None:  # a whole bar: a group of fewer than 10 is primary
+            rules_ = {why.get((key, b)) for b in keys} - {None}
+            return "threshold" if "threshold" in rules_ or not rules_ else "secondary"
+        return why.get((key, a), "threshold")
 
     height = max(2.4, 1.5 + 0.42 * len(groups))
+    drawn_answers, drawn_marks = set(), set()
     with plt.rc_context(RC):
         ax, created = _new_axes(ax, (FIGSIZE[0], height))
         y = np.arange(len(groups))
         left = np.zeros(len(groups))
         segment_labels = []
-        for i, code in enumerate(codes):
-            widths = np.array([0.0 if key in hidden or code in cut[key] else table[key][code]
-                               for key, _ in groups])
-            color = ANSWER_PALETTE[i % len(ANSWER_PALETTE)]
+        for i, a in enumerate(keys):
+            color = ANSWER_PALETTE[_colour_index(a, i)]
+            widths = np.array([0.0 if key in hidden or a in cut[key] else table[key][a] for key, _ in groups])
+            # A withheld segment keeps its answer's place; those of one bar share their combined width.
+            shares_ = np.array([0.0 if key in hidden or a not in cut[key]
+                                else sum(table[key][b] for b in cut[key]) / len(cut[key])
+                                for key, _ in groups])
             bars = ax.barh(y, widths, left=left, height=0.62, color=color, edgecolor="white",
-                           linewidth=0.6, label=answer_labels[code])
-            for bar, w in zip(bars, widths):
+                           linewidth=0.6, label=answer_labels[a])
+            if (widths > 0).any():
+                drawn_answers.add(a)
+            for j, (bar, w) in enumerate(zip(bars, widths)):
                 if w >= MIN_LABEL_SHARE:
                     txt = ax.text(
                         bar.get_x() + w / 2, bar.get_y() + bar.get_height() / 2, format_percent(w, lang),
                         ha="center", va="center", fontsize=9, color=_text_color(color),
                     )
                     segment_labels.append((txt, bar))
-            left = left + widths
-        any_cut = False
+                if shares_[j] > 0:
+                    rule = reason(groups[j][0], a)
+                    mark = ax.barh(j, shares_[j], left=left[j] + w, height=0.62, **_SUPPRESSED_STYLE[rule])[0]
+                    mark.set_gid(f"suppressed:{rule}")
+                    drawn_marks.add(rule)
+            left = left + widths + shares_
         for j, (key, _) in enumerate(groups):
             if key in hidden:
-                bar = ax.barh(j, 100.0, height=0.62, color=SUPPRESSED_COLOR, hatch="///",
-                              edgecolor="0.55", linewidth=0.0)[0]
-                bar.set_gid("suppressed")
-                ax.text(50.0, j, t["suppressed"], ha="center", va="center", fontsize=9.5,
+                rule = reason(key)
+                bar = ax.barh(j, 100.0, height=0.62, **_SUPPRESSED_STYLE[rule])[0]
+                bar.set_gid(f"suppressed:{rule}")
+                drawn_marks.add(rule)
+                ax.text(50.0, j, t["suppressed_short"], ha="center", va="center", fontsize=9.5,
                         bbox=dict(boxstyle="round,pad=0.25", facecolor="white", edgecolor="none"))
-            elif cut[key]:
-                any_cut = True
-                width = float(sum(table[key][c] for c in cut[key]))
-                bar = ax.barh(j, width, left=left[j], height=0.62, color=SUPPRESSED_COLOR, hatch="///",
-                              edgecolor="0.55", linewidth=0.0)[0]
-                bar.set_gid("suppressed")
-                if width >= 2 * MIN_LABEL_SHARE:
-                    txt = ax.text(left[j] + width / 2, j, t["suppressed_short"], ha="center", va="center",
-                                  fontsize=8.5, bbox=dict(boxstyle="round,pad=0.15", facecolor="white",
-                                                          edgecolor="none"))
-                    segment_labels.append((txt, bar))
         ax.set_yticks(y, [f"{g[1]} {_FLAG}" if g[0] in flagged else g[1] for g in groups])
         ax.set_ylim(len(groups) - 0.5, -0.5)
         ax.set_xlim(0, 100)
@@ -450,41 +599,94 @@ def stacked_shares(
         ax.set_ylabel(ylabel if ylabel is not None else axis_label(by, lang))
         ax.tick_params(axis="y", length=0)
         ax.spines["left"].set_visible(False)
-        handles = [Patch(facecolor=ANSWER_PALETTE[i % 5], edgecolor="none") for i in range(len(codes))]
-        legend_labels = [answer_labels[c] for c in codes]
-        if any_cut:
-            handles.append(Patch(facecolor=SUPPRESSED_COLOR, hatch="///", edgecolor="0.55", linewidth=0.0))
-            legend_labels.append(t["suppressed"])
+        handles, legend_labels = [], []
+        for i, a in enumerate(keys):
+            if a in drawn_answers:
+                handles.append(Patch(facecolor=ANSWER_PALETTE[_colour_index(a, i)], edgecolor="none"))
+                legend_labels.append(answer_labels[a])
+        for rule in ("threshold", "secondary"):
+            if rule in drawn_marks:
+                handles.append(Patch(**_SUPPRESSED_STYLE[rule]))
+                legend_labels.append(t["withheld_" + rule])
         if flagged & {g[0] for g in groups}:
             handles.append(Patch(facecolor="none", edgecolor="none"))
             legend_labels.append(t["flagged"])
         _legend_below(ax, handles, legend_labels, title=axis_label(variable, lang), created=created)
         _drop_labels_that_do_not_fit(ax, segment_labels)
+        _source_line(ax, df, lang, created)
+        bars_text = []
+        for key, glabel in groups:
+            if key in hidden:
+                bars_text.append(f"{glabel}: {t['suppressed_short']}")
+                continue
+            cells_ = [answer_labels[a] + " "
+                      + (t["suppressed_short"] if a in cut[key] else _pct(table[key][a], lang)) for a in keys]
+            bars_text.append(f"{glabel}: " + ", ".join(cells_))
+        n_all = int(sum(sum(row) for row in counts))
+        csv_rows = []
+        for (key, glabel), row_n in zip(groups, counts):
+            for a, nv in zip(keys, row_n):
+                gone = key in hidden or a in cut[key]
+                rule = (reason(key) if key in hidden else reason(key, a)) if gone else ""
+                csv_rows.append({"group": glabel, "answer": answer_labels[a], "n": "" if gone else int(nv),
+                                 "percent": "" if gone else round(float(table[key][a]), 1),
+                                 "withheld": _CSV_WHY.get(rule, "")})
+        _attach_csv(ax, created, check, csv_rows)
+        _describe(ax, created, f"Stacked bars, {axis_label(variable, lang)} by "
+                  f"{(ylabel or axis_label(by, lang))} ({t['percent']}, n = {format_count(n_all, lang)}): "
+                  + "; ".join(bars_text) + ".", df, lang)
+
+
+#: The answers as the article groups them in its text: the threat answers "in redelijke, grote of zeer
+#: grote mate" together (the article's "bijna 20%"), keeping up "zeer slecht" to "redelijk" together (its
+#: "slecht tot redelijk" of those over 55). Merged, no large group's answers are withheld to protect a
+#: small cell (issue 13): managers' "zeer grote mate" alone is a handful of respondents.
+ANSWER_GROUPS = {
+    "threat": {"en": [(1, "not at all"), (2, "hardly"), ((3, 4, 5), "to a fair extent or more")],
+               "nl": [(1, "helemaal niet"), (2, "nauwelijks"),
+                      ((3, 4, 5), "in redelijke, grote of zeer grote mate")]},
+    "keep_up": {"en": [((1, 2, 3), "reasonably or worse"), (4, "well"), (5, "very well")],
+                "nl": [((1, 2, 3), "zeer slecht tot redelijk"), (4, "goed"), (5, "zeer goed")]},
+}
+#: Age groups from 55 up drawn as one, as the article's text reads its Figure 4 ("boven de 55 jaar").
+OLDEST = {"en": "55 and over", "nl": "55 jaar en ouder"}
 
 
 def threat_by_manager(df: pd.DataFrame, ax=None, lang: str = "en", suppress=None, weighted: bool = False,
                       check: bool | str = False) -> None:
     """Figure 2: technology as a threat, managers versus employees (stacked bars).
 
-    :func:`stacked_shares` of ``"threat"`` by ``"manager"``, drawn on ``ax`` or on a new figure; returns None.
+    :func:`stacked_shares` of ``"threat"`` by ``"manager"``, the answers grouped as in
+    :data:`ANSWER_GROUPS`, drawn on ``ax`` or on a new figure; returns None.
     """
     t = _text(lang)
     groups = [(1, t["managers"]), (0, t["employees"])]
     stacked_shares(df, "threat", "manager", groups, ax=ax, lang=lang, suppress=suppress,
-                          weighted=weighted, ylabel=t["manager"], check=check)
+                   weighted=weighted, ylabel=t["manager"], check=check,
+                   answers=ANSWER_GROUPS["threat"][lang])
+
+
+def age_groups_55(df: pd.DataFrame, lang: str = "en") -> list[tuple]:
+    """The age groups of Table 1 present in the data, those from 55 up merged: (key, label) pairs."""
+    present = set(frame.values(df, "age_group").dropna())
+    labels = category_labels("age_group", lang, present)
+    old = tuple(k for k in ("55-64", "65+") if k in labels)
+    groups = [(k, v) for k, v in labels.items() if k not in old]
+    if old:
+        groups.append((old, OLDEST[lang]))
+    return groups
 
 
 def keep_up_by_age_group(df: pd.DataFrame, ax=None, lang: str = "en", suppress=None, weighted: bool = False,
                          check: bool | str = False) -> None:
-    """Figure 4: keeping up with technological change by the age groups of Table 1 present in the data.
+    """Figure 4: keeping up with technological change by age group, 55 and over as one group.
 
-    :func:`stacked_shares` of ``"keep_up"`` by ``"age_group"``, drawn on ``ax`` or on a new figure; returns
-    None.
+    :func:`stacked_shares` of ``"keep_up"`` by ``"age_group"`` (:func:`age_groups_55`), the answers
+    grouped as in :data:`ANSWER_GROUPS`, drawn on ``ax`` or on a new figure; returns None.
     """
-    present = set(frame.values(df, "age_group").dropna())
-    groups = list(category_labels("age_group", lang, present).items())
-    stacked_shares(df, "keep_up", "age_group", groups, ax=ax, lang=lang, suppress=suppress,
-                          weighted=weighted, ylabel=_text(lang)["age_group"], check=check)
+    stacked_shares(df, "keep_up", "age_group", age_groups_55(df, lang), ax=ax, lang=lang, suppress=suppress,
+                   weighted=weighted, ylabel=_text(lang)["age_group"], check=check,
+                   answers=ANSWER_GROUPS["keep_up"][lang])
 
 
 def keep_up_by_gender(df: pd.DataFrame, ax=None, lang: str = "en", suppress=None, weighted: bool = False,
@@ -569,6 +771,7 @@ def coefficient_plot(
                 for side in ("left", "bottom"):
                     ax.spines[side].set_visible(False)
                 _finish(ax, created)
+                _source_line(ax, df, lang, created)
             return
         variants = kept
     terms: list[str] = []
@@ -586,19 +789,29 @@ def coefficient_plot(
         ax, created = _new_axes(ax, (FIGSIZE[0], max(FIGSIZE[1], 1.3 + row_height * len(terms))))
         ax.axvline(0, color="0.35", linewidth=0.9, linestyle="--", zorder=1)
         handles, labels = [], []
+        printed = printed_terms(next(iter(variants.values())).attrs.get("outcome")) if k == 1 else set()
         for j, (name, frame) in enumerate(variants.items()):
             color = MAIN_COLOR if k == 1 else VARIANT_PALETTE[j % len(VARIANT_PALETTE)]
+            if printed:
+                # What the article printed is told apart from what only these data give (issue 13).
+                color = [MAIN_COLOR if term in printed else UNPRINTED_COLOR for term in frame["term"]]
             y = np.array([row[term] for term in frame["term"]], dtype=float) + offsets[j]
             beta = frame["beta"].to_numpy(dtype=float)
             lo, hi = frame["ci_low"].to_numpy(dtype=float), frame["ci_high"].to_numpy(dtype=float)
-            ax.errorbar(beta, y, xerr=[beta - lo, hi - beta], fmt="none", ecolor=color, elinewidth=1.4,
-                        capsize=0, zorder=2)
+            colors = np.array([color] * len(beta) if not isinstance(color, list) else color, dtype=object)
+            for c in dict.fromkeys(map(tuple, colors)) if isinstance(color, list) else [None]:
+                pick = np.ones(len(beta), bool) if c is None else np.array([tuple(x) == c for x in colors])
+                ax.errorbar(beta[pick], y[pick], xerr=[(beta - lo)[pick], (hi - beta)[pick]], fmt="none",
+                            ecolor=color if c is None else c, elinewidth=1.4, capsize=0, zorder=2)
             sig = frame["p"].to_numpy(dtype=float) < alpha
             suffix = f":{name}" if k > 1 else ""
-            filled = ax.scatter(beta[sig], y[sig], s=34, marker="o", facecolors=[color], edgecolors=[color],
+            col = list(colors) if isinstance(color, list) else [color]
+            on = [c for c, s_ in zip(col, sig) if s_] if isinstance(color, list) else col
+            filled = ax.scatter(beta[sig], y[sig], s=34, marker="o", facecolors=on, edgecolors=on,
                                 linewidths=1.3, zorder=3)
-            hollow = ax.scatter(beta[~sig], y[~sig], s=34, marker="o", facecolors="white", edgecolors=[color],
-                                linewidths=1.3, zorder=3)
+            hollow = ax.scatter(beta[~sig], y[~sig], s=34, marker="o", facecolors="white",
+                                edgecolors=[c for c, s_ in zip(col, sig) if not s_] if isinstance(color, list)
+                                else col, linewidths=1.3, zorder=3)
             filled.set_gid("significant" + suffix)
             hollow.set_gid("not significant" + suffix)
             if k > 1:
@@ -609,7 +822,17 @@ def coefficient_plot(
             handles.append(Line2D([], [], linestyle="none", marker="o", markersize=6, markerfacecolor=face,
                                   markeredgecolor="0.2", markeredgewidth=1.3))
             labels.append(text)
+        if printed:
+            twin = df is not None and bool(df.attrs.get(SOURCE_ATTR, {}).get("is_twin"))
+            unprinted = t["unprinted"] + (t["invented"] if twin else "")
+            for face, text in ((MAIN_COLOR, t["printed"]), (UNPRINTED_COLOR, unprinted)):
+                handles.append(Line2D([], [], color=face, marker="o", linewidth=1.4, markersize=5.5))
+                labels.append(text)
         ax.set_yticks(np.arange(len(terms)), ticklabels)
+        if printed:
+            for tick, term in zip(ax.get_yticklabels(), terms):
+                if term not in printed:
+                    tick.set_color("0.4")
         ax.set_ylim(len(terms) - 0.5, -0.5)
         ax.set_xlabel(t["beta"] if xlabel is None else xlabel)
         ax.set_ylabel(t["term"])
@@ -617,6 +840,22 @@ def coefficient_plot(
         ax.grid(axis="y", color="0.92", linewidth=0.8, zorder=0)
         ax.set_axisbelow(True)
         _legend_below(ax, handles, labels, created=created)
+        _source_line(ax, df, lang, created)
+        first = next(iter(variants.values()))
+        _attach_csv(ax, created, check, [
+            {"variant": name, "term": term_label(r.term, lang), "beta": round(float(r.beta), 4),
+             "ci_low": round(float(r.ci_low), 4), "ci_high": round(float(r.ci_high), 4),
+             "p": float(f"{float(r.p):.4g}"), "printed_in_article": "yes" if r.term in printed else "no"}
+            for name, fr in variants.items() for r in fr.itertuples(index=False)])
+        order = first.sort_values("beta")
+        lo_t, hi_t = order.iloc[0], order.iloc[-1]
+        n_sig = int((first["p"] < alpha).sum())
+        _describe(ax, created, f"Dot-and-whisker plot of {len(terms)} standardized betas with 95% confidence "
+                  f"intervals (n = {format_count(int(first.attrs.get('n', 0)), lang)}); {n_sig} significant "
+                  "at "
+                  f"p < {format_alpha(alpha)}; largest {term_label(hi_t['term'], lang)} "
+                  f"{format_number(hi_t['beta'], 2)}, smallest {term_label(lo_t['term'], lang)} "
+                  f"{format_number(lo_t['beta'], 2)}.", df, lang)
 
 
 # ---------------------------------------------------------------------------

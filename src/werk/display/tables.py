@@ -20,6 +20,7 @@ from werk.core.codebook import term_label
 from werk.core.fmt import format_ci, format_count, format_number, format_p, format_percent, star_note, stars
 from werk.disclosure import record
 from werk.disclosure import rules as outputcheck
+from werk.inputs import claims as published_claims
 from werk.inputs import frame
 from werk.inputs.frame import category_labels, category_shares
 
@@ -51,6 +52,9 @@ _TEXT = {
         "missing": "missing",
         "outcome": "outcome",
         "suppressed": "suppressed",
+        "article": "β article",
+        "article_note": ("β article: as the article prints it; empty where the article prints no β for the "
+                         "term (on the synthetic twin those βs are invented)"),
     },
     "nl": {
         "n": "n",
@@ -70,6 +74,9 @@ _TEXT = {
         "missing": "ontbrekend",
         "outcome": "afhankelijke variabele",
         "suppressed": "onderdrukt",
+        "article": "β artikel",
+        "article_note": ("β artikel: zoals het artikel hem drukt; leeg waar het artikel geen β geeft "
+                         "(bij de synthetische tweeling zijn die β's verzonnen)"),
     },
 }
 
@@ -300,18 +307,48 @@ def model_table(results: pd.DataFrame, lang: str = "en", decimals: int = 2, chec
             t["sig"]: [stars(p) for p in results["p"]],
         }
     )
+    outcome = results.attrs.get("outcome")
+    printed = {c["id"]: c for c in published_claims.claims()
+               if outcome and c["id"].startswith(f"beta:{outcome}~")}
+    notes = [star_note(lang)]
+    if printed:
+        # What the article printed is told apart from what only these data give (issue 13).
+        out.insert(2, t["article"], [format_number(printed[f"beta:{outcome}~{term}"]["value"], decimals)
+                                     if f"beta:{outcome}~{term}" in printed else ""
+                                     for term in results["term"]])
+        notes.append(t["article_note"])
+    notes.append(_coding_note(results["term"], lang))
     n = results.attrs.get("n", int(results["n"].iloc[0]) if len(results) else 0)
     parts = [f"n = {format_count(n, lang)}"]
     if "r2" in results.attrs:
         parts.append(f"R² = {format_number(results.attrs['r2'], decimals)}")
     out.attrs["caption"] = "; ".join(parts)
-    out.attrs["note"] = star_note(lang)
+    out.attrs["note"] = "; ".join(x for x in notes if x) + "."
     if chk is not None:
         for pos, term in enumerate(results["term"]):
             if term in chk.marked:
                 out.iloc[pos, 0] = f"{out.iloc[pos, 0]} {outputcheck.FLAG}"
         out.attrs["outputcheck"] = chk
     return out
+
+
+def _coding_note(terms, lang: str = "en") -> str:
+    """How the model's categorical and binary predictors are coded (reference category, which is 1)."""
+    terms = [str(x) for x in terms]
+    nl = lang == "nl"
+    parts = []
+    if any(x.startswith("sector=") for x in terms):
+        ref = min(codebook.SECTORS)
+        name = codebook.SECTORS[ref][0 if nl else 1]
+        parts.append(f"referentiesector: {name}" if nl else f"reference sector: {name}")
+    if "gender" in terms:
+        parts.append("geslacht: 1 man, 2 vrouw" if nl
+                     else "gender: 1 man, 2 woman (a negative β: women lower)")
+    binary = [x for x in ("manager", "permanent_contract", "multiple_jobs") if x in terms]
+    if binary:
+        names = ", ".join(term_label(x, lang) for x in binary)
+        parts.append(f"{names}: 1 ja, 0 nee" if nl else f"{names}: 1 yes, 0 no")
+    return "; ".join(parts)
 
 
 def correlation_table(rows: Iterable[Mapping], lang: str = "en", decimals: int = 2,

@@ -24,6 +24,9 @@ from werk.core.errors import WerkError
 
 __all__ = [
     "MIN_EDITION_N",
+    "SOURCE_ATTR",
+    "source_line",
+    "twin_seed",
     "edition_info",
     "check_edition_size",
     "edition_frame",
@@ -68,6 +71,42 @@ def edition_info(df: pd.DataFrame, edition: str, data_path) -> dict:
         "footer": footer,
         "footer_html": html.escape(footer),
     }
+
+
+#: The attribute of a loaded frame that holds its source line (:func:`source_line`), read by the figures.
+SOURCE_ATTR = "werk_source"
+
+
+def twin_seed() -> int | None:
+    """The seed the default twin was drawn with (``data/twin_params.yml``), or None when not stated."""
+    import yaml
+
+    try:
+        return int(yaml.safe_load((paths.DATA / "twin_params.yml").read_text(encoding="utf-8"))["seed"])
+    except (OSError, KeyError, TypeError, ValueError):
+        return None
+
+
+def source_line(info: dict, lang: str = "en") -> str:
+    """Where a figure's or table's numbers come from, to print on it (STYLE.md rule 14).
+
+    On the twin: synthetic, not CBS microdata, with its seed. On a real file: the wording CBS prescribes
+    for results from its non-public microdata (the "Bronvermelding" of its microdata documentation). The
+    institution is not known to the book; "own calculations" stands for it (an assumption: an analyst
+    publishing from Remote Access names the institution).
+    """
+    if info.get("is_twin"):
+        seed = twin_seed()
+        seed_text = "" if seed is None else (f", seed {seed}" if lang == "en" else f", seed {seed}")
+        if lang == "nl":
+            return (f"Synthetische data (werk-tweeling{seed_text}), geen CBS-microdata: "
+                    "alle getallen zijn verzonnen.")
+        return f"Synthetic data (werk twin{seed_text}), not CBS microdata: every number is invented."
+    if lang == "nl":
+        return ("Bron: eigen berekeningen op basis van niet-openbare microdata van het CBS "
+                "(WERKonderzoek 2019).")
+    return ("Source: own calculations, based on non-public microdata from Statistics Netherlands "
+            "(CBS, WERKonderzoek 2019).")
 
 
 def check_edition_size(info: dict) -> None:

@@ -77,13 +77,25 @@ class _NotReproducible(Exception):
     """A claim that cannot be computed from these data; the message is the reason."""
 
 
+def _category(variable, code) -> str:
+    """A category as a reader knows it: the codebook's label ("municipality"), not its code ("1")."""
+    try:
+        labels = frame.category_labels(variable, "en") if variable else {}
+    except (KeyError, ValueError):
+        return str(code)
+    for key, label in labels.items():
+        if str(key) == str(code).removesuffix(".0"):
+            return str(label)
+    return str(code)
+
+
 def _published_text(c: dict):
     spec, kind = c["spec"], c["kind"]
     if c["value"] is not None and kind not in ("bound",):
         return c["value"]
     if kind == "bound":
         if "largest" in spec:
-            return f"largest: {spec['largest']}"
+            return f"largest: {_category(spec.get('variable'), spec['largest'])}"
         parts = []
         if "above" in spec:
             parts.append(f"over {round(spec['above'], 1):g}%")
@@ -287,11 +299,13 @@ def _do_bound(row, c, ctx):
         top = counts.index[0]
         share = 100 * counts.iloc[0] / len(s)
         tie = len(counts) > 1 and counts.iloc[1] == counts.iloc[0]
-        row.update(reproduced=f"largest: {top} ({share:.0f}%)", value=float(share), n=int(len(s)))
+        row.update(reproduced=f"largest: {_category(var, top)} ({share:.0f}%)", value=float(share),
+                   n=int(len(s)))
         ok = top == str(spec["largest"]) and not tie
         row["status"] = MATCH if ok else DEVIATES
         if not ok:
-            row["reason"] = (f"the largest group is {top} ({share:.1f}%), not {spec['largest']}"
+            row["reason"] = (f"the largest group is {_category(var, top)} ({share:.1f}%), "
+                             f"not {_category(var, spec['largest'])}"
                              + (" (a tie)" if tie else ""))
         return
     below, above = spec.get("below", math.inf), spec.get("above", -math.inf)
