@@ -641,10 +641,15 @@ PAGE_SUFFIXES = (".ipynb", ".md")
 
 
 def _incremental(old: dict | None, new: dict) -> bool:
-    """True when Sphinx may reuse its environment: the same pages, and only page sources changed."""
+    """True when Sphinx may reuse its environment: the same pages, and only page sources changed.
+
+    A page's CSV downloads count as part of the page: they are written from its outputs, so they
+    change only with it, and Sphinx copies them again when it reads the page again.
+    """
     if not old or set(old) != set(new):
         return False
-    return all(new[f] == old[f] or f.endswith(PAGE_SUFFIXES) for f in new)
+    return all(new[f] == old[f] or f.endswith(PAGE_SUFFIXES) or f"/{downloads.FOLDER}/" in f"/{f}"
+               for f in new)
 
 
 def compile_book(
