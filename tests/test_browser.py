@@ -145,7 +145,8 @@ WIDTHS = {"desktop": 1280, "tablet": 768, "phone": 390}
 # than one line broke inside itself. Units: every token (text between ASCII spaces; a no-break space keeps
 # "5 391" one token) that holds a digit, a comparison with its symbol ("p < .001", "β = .01"), a test's
 # degrees of freedom ("F(6, 4891)"), an interval ("[0.40, 0.56]", "0.40 to 0.56"), and every status badge.
-# Code literals are names (a claim id such as "bound:threat=1-2|every_age_group"), not numbers: they may break.
+# Code literals are names (a claim id such as "bound:threat=1-2|every_age_group"), not numbers: they may
+# break.
 _BROKEN_TOKENS = r"""
 () => {
   const UNITS = [/[^ \t\n]*[0-9][^ \t\n]*/g,

@@ -180,7 +180,8 @@ _KEEP_WHOLE = [
     (re.compile(r"(?<=\d)-(?=\d)|(?<=\de)-(?=\d)|(?<=[A-Za-z])-(?=\d)"), _NBHY),
     (re.compile(r"(?<=\d)([–/])(?=[^\s\u00a0])"), lambda m: m.group(1) + _WJ),
     (re.compile(r"\\\|([A-Za-zβρχ]{1,2})\\\|"), lambda m: f"\\|{_WJ}{m.group(1)}\\|{_WJ}"),
-    (re.compile(r"[ \u00a0]?([=<>≤≥])[ \u00a0]+(?=[−+-]?\.?\d)"), lambda m: f"{_NBSP}{m.group(1)}{_NBSP}"),
+    (re.compile(r"([ \u00a0]?)([=<>≤≥])[ \u00a0]+(?=[−+-]?\.?\d)"),
+     lambda m: f"{_NBSP if m.group(1) else ''}{m.group(2)}{_NBSP}"),
     (re.compile(r"(?<=\d), (?=[−-]?\.?\d)"), "," + _NBSP),
     (re.compile(r"(?<=[\d%]) to (?=[−-]?\.?\d)"), f"{_NBSP}to{_NBSP}"),
 ]
