@@ -112,14 +112,6 @@ def test_page(page, built_book, site, browser):
             "Array.from(document.images).map(i => [i.getAttribute('src'), i.naturalWidth])")
         shown = v.page.locator("span.pasted-text").all_inner_texts()
 
-        shots = built_book / "_build" / "screenshots"
-        shots.mkdir(parents=True, exist_ok=True)
-        shot = shots / (str(page.with_suffix("")).replace("/", "_") + ".png")
-        v.page.screenshot(path=str(shot), full_page=True)
-        mine = paths.BUILD / "screenshots"
-        mine.mkdir(parents=True, exist_ok=True)
-        shutil.copy2(shot, mine / shot.name)
-
         # Every problem of the page at once: one run tells the whole story.
         problems = [f"request to another host: {u}" for u in _outside(v.requests, site)]
         problems += v.errors
@@ -138,15 +130,188 @@ def test_page(page, built_book, site, browser):
 _TABLE_WIDTHS = """
 Array.from(document.querySelectorAll('article table')).map(t => {
   const cap = t.querySelector('caption');
+  const box = t.closest('.pst-scrollable-table-container') || t;
   return [cap ? cap.innerText.trim() : (t.id || 'a table'),
-          Math.round(t.getBoundingClientRect().width), Math.round(t.parentElement.clientWidth)];
+          Math.round(box.getBoundingClientRect().width), Math.round(box.parentElement.clientWidth)];
 })
 """
 
 
+# ------------------------------------------------------------------------------ tables that read, screenshots
+
+WIDTHS = {"desktop": 1280, "tablet": 768, "phone": 390}
+
+# Broken numbers in the page's tables, measured in the layout: a unit whose DOM Range has client rects on more
+# than one line broke inside itself. Units: every token (text between ASCII spaces; a no-break space keeps
+# "5 391" one token) that holds a digit, a comparison with its symbol ("p < .001", "β = .01"), a test's
+# degrees of freedom ("F(6, 4891)"), an interval ("[0.40, 0.56]", "0.40 to 0.56"), and every status badge.
+# Code literals are names (a claim id such as "bound:threat=1-2|every_age_group"), not numbers: they may
+# break.
+_BROKEN_TOKENS = r"""
+() => {
+  const UNITS = [/[^ \t\n]*[0-9][^ \t\n]*/g,
+                 /[^\s=<>≤≥(\[]*\s*[=<>≤≥]\s*[−+-]?\.?\d[\d.,]*/g,
+                 /[A-Za-zχ²]+\(\d+,\s*\d+\)/g,
+                 /\[[^\]]*\d[^\]]*\]/g,
+                 /\d[\d.,%]*\s+to\s+[−-]?\.?\d[\d.,%]*/g];
+  const lines = (range) => {
+    const tops = [];
+    for (const r of range.getClientRects()) {
+      if (r.width < 0.5) continue;
+      if (!tops.some(t => Math.abs(t - r.top) < r.height / 2)) tops.push(r.top);
+    }
+    return tops.length;
+  };
+  const name = (cell) => {
+    const t = cell.closest('table'), cap = t.querySelector('caption');
+    return (cap ? cap.innerText.trim() : (t.id || 'a table')).replace(/\s*#$/, '');
+  };
+  const out = [];
+  for (const cell of document.querySelectorAll('article table td, article table th')) {
+    const walker = document.createTreeWalker(cell, NodeFilter.SHOW_TEXT);
+    for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+      if (node.parentElement.closest('code')) continue;  // an identifier (a claim id), not a number
+      for (const unit of UNITS) {
+        for (const m of node.data.matchAll(unit)) {
+          if (!m[0].trim()) continue;
+          const range = document.createRange();
+          range.setStart(node, m.index);
+          range.setEnd(node, m.index + m[0].length);
+          if (lines(range) > 1) out.push(`${name(cell)}: ${JSON.stringify(m[0])} breaks`);
+        }
+      }
+    }
+    for (const badge of cell.querySelectorAll('[class^="status-"]')) {
+      const range = document.createRange();
+      range.selectNodeContents(badge);
+      if (lines(range) > 1) out.push(`${name(cell)}: badge ${JSON.stringify(badge.innerText)} breaks`);
+    }
+  }
+  return [...new Set(out)];
+}
+"""
+
+# The stylesheet before issue 13: cells could break anywhere, and tables were squeezed into the text column.
+_OLD_CSS = """
+.bd-article table { max-width: 100%; }
+.bd-article table td, .bd-article table th { overflow-wrap: anywhere !important;
+  white-space: normal !important; hyphens: auto; }
+.bd-article table code { white-space: normal; overflow-wrap: anywhere; }
+.werk-ledger table tr { display: table-row !important; }
+.pst-scrollable-table-container { overflow-x: visible !important; }
+[class^="status-"] { white-space: normal !important; }
+"""
+
+
+def _shot(built_book, page, suffix: str) -> Path:
+    """Where a screenshot of ``page`` goes (the book's _build/screenshots/); copied to the project's too."""
+    shots = built_book / "_build" / "screenshots"
+    shots.mkdir(parents=True, exist_ok=True)
+    return shots / (str(page.with_suffix("")).replace("/", "_") + f"-{suffix}.png")
+
+
+def _keep(shot: Path) -> None:
+    mine = paths.BUILD / "screenshots"
+    mine.mkdir(parents=True, exist_ok=True)
+    shutil.copy2(shot, mine / shot.name)
+
+
+def _axe_serious(page) -> list[str]:
+    """axe-core (bundled by axe-playwright-python, no network) on the open page: its serious and critical
+    findings."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    results = Axe().run(page)
+    found = []
+    for v in results.response["violations"]:
+        if v.get("impact") in ("serious", "critical"):
+            targets = ", ".join(" ".join(n["target"]) if isinstance(n["target"], list) else str(n["target"])
+                                for n in v["nodes"][:4])
+            found.append(f"axe {v['impact']} {v['id']} ({len(v['nodes'])}x): {v['help']} — {targets}")
+    return found
+
+
+def _open(browser, url: str, width: int, dark: bool = False) -> Visit:
+    v = Visit.__new__(Visit)
+    v.context = browser.new_context(viewport={"width": width, "height": 900})
+    if dark:  # pydata-sphinx-theme reads the reader's choice from localStorage before it paints
+        v.context.add_init_script("localStorage.setItem('theme', 'dark'); "
+                                  "localStorage.setItem('mode', 'dark')")
+    v.page = v.context.new_page()
+    v.errors, v.requests, v.failed = [], [], []
+    v.response = v.page.goto(url, wait_until="networkidle")
+    return v
+
+
+@pytest.mark.parametrize("width", list(WIDTHS), ids=list(WIDTHS))
+@pytest.mark.parametrize("page", PAGES, ids=lambda p: str(p.with_suffix("")))
+def test_tables_read_and_axe(page, width, built_book, site, browser):
+    """At 1280, 768 and 390 px no number, interval or badge breaks inside itself; a full-page screenshot is
+    kept; at desktop and phone width axe-core finds no serious or critical violation."""
+    v = _open(browser, urljoin(site, str(page.with_suffix(".html"))), WIDTHS[width])
+    try:
+        broken = v.page.evaluate(_BROKEN_TOKENS)
+        shot = _shot(built_book, page, f"{WIDTHS[width]}")
+        v.page.screenshot(path=str(shot), full_page=True)
+        _keep(shot)
+        found = _axe_serious(v.page) if width in ("desktop", "phone") else []
+    finally:
+        v.close()
+    problems = broken + found
+    assert not problems, f"{page} at {WIDTHS[width]} px:\n  " + "\n  ".join(problems)
+
+
+@pytest.mark.parametrize("page", PAGES, ids=lambda p: str(p.with_suffix("")))
+def test_dark_mode(page, built_book, site, browser):
+    """Dark mode: the theme is dark, a screenshot is kept, and axe finds no serious or critical violation."""
+    v = _open(browser, urljoin(site, str(page.with_suffix(".html"))), WIDTHS["desktop"], dark=True)
+    try:
+        theme = v.page.evaluate("document.documentElement.dataset.theme")
+        shot = _shot(built_book, page, "dark")
+        v.page.screenshot(path=str(shot), full_page=True)
+        _keep(shot)
+        found = _axe_serious(v.page)
+    finally:
+        v.close()
+    assert theme == "dark", f"{page}: data-theme is {theme!r}, not dark"
+    assert not found, f"{page} in dark mode:\n  " + "\n  ".join(found)
+
+
+def test_the_break_check_can_fail(site, browser):
+    """The stylesheet before issue 13, injected into the ledger at phone width: the check sees numbers
+    break."""
+    v = _open(browser, urljoin(site, "notebooks/05_ledger.html"), WIDTHS["phone"])
+    try:
+        assert not v.page.evaluate(_BROKEN_TOKENS), "the ledger breaks its numbers even with today's CSS"
+        v.page.add_style_tag(content=_OLD_CSS)
+        broken = v.page.evaluate(_BROKEN_TOKENS)
+    finally:
+        v.close()
+    assert any('"5391" breaks' in b for b in broken), broken[:5]
+    assert any("badge" in b for b in broken), broken[:5]
+
+
+def test_the_ledger_fits_a_phone(site, browser):
+    """On a phone the ledger shows claim, article, here and status within the screen's width."""
+    v = _open(browser, urljoin(site, "notebooks/05_ledger.html"), WIDTHS["phone"])
+    try:
+        right = v.page.evaluate("""() => {
+          const row = document.querySelector('.werk-ledger table tbody tr');
+          return [Math.max(...Array.from(row.children).slice(0, 4).map(c => c.getBoundingClientRect().right)),
+                  document.documentElement.clientWidth,
+                  row.closest('.pst-scrollable-table-container').scrollWidth
+                    - row.closest('.pst-scrollable-table-container').clientWidth];
+        }""")
+    finally:
+        v.close()
+    edge, screen, overflow = right
+    assert edge <= screen and overflow <= 1, f"claim..status end at {edge} px on a {screen} px screen " \
+                                             f"(the table scrolls by {overflow} px)"
+
+
 @pytest.mark.parametrize("page", PAGES, ids=lambda p: str(p.with_suffix("")))
 def test_tables_fit_the_page(page, site, browser):
-    """A table wider than the text column is cut off at its edge (the reader must find a scroll bar)."""
+    """A table's box never runs wider than the text column: a wide table scrolls inside its own box."""
     v = Visit(browser, urljoin(site, str(page.with_suffix(".html"))))
     try:
         widths = v.page.evaluate(_TABLE_WIDTHS)

@@ -54,7 +54,8 @@ def test_markdown_table_cells_show_tags_as_text():
 
     table = pd.DataFrame({"file": [HOSTILE, "`code`"], "p": ["< .001", "<25"]})
     md = book.markdown_table(table).data
-    assert TAG not in md and "< .001" in md and "<25" in md and "`code`" in md
+    # "< .001" keeps its "<" (not a tag); werk.book.keep_whole binds it to its number with a no-break space
+    assert TAG not in md and "<\u00a0.001" in md and "<25" in md and "`code`" in md
     html = MarkdownIt("commonmark").enable("table").render(md)
     assert TAG not in html and "&lt;img src=x onerror=alert(1)&gt;" in html and "<code>code</code>" in html
 
@@ -86,3 +87,16 @@ def test_a_hostile_file_name_is_text_on_every_page(tmp_path):
         assert not [a for tag, a in parser.tags if tag == "img" and "onerror" in a], page
         shown += [page.name] if ESCAPED in text else []
     assert "intro.html" in shown and len(shown) >= len(pipeline.notebooks_in_toc(root)), shown
+
+
+def test_table_numbers_are_kept_whole():
+    """keep_whole binds what a browser would break inside a number, and leaves code and link targets alone."""
+    from werk.book import keep_whole
+
+    assert keep_whole("p < .001") == "p\u00a0<\u00a0.001"
+    assert keep_whole("F(6, 4891) = 0.18") == "F(6,\u00a04891)\u00a0=\u00a00.18"
+    assert keep_whole("at 3-5, so") == "at 3\u20115, so"
+    assert keep_whole("0.40 to 0.56") == "0.40\u00a0to\u00a00.56"
+    assert keep_whole("2130–2183") == "2130–\u20602183"
+    assert keep_whole("`share:age_group=25-34` [x](a-1-2.html)") == "`share:age_group=25-34` [x](a-1-2.html)"
+    assert keep_whole("men and women") == "men and women"

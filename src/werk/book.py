@@ -231,6 +231,37 @@ def share(df: pd.DataFrame, variable: str, codes) -> float:
 #: The '<' that opens an HTML tag, comment or declaration; '< .001' and '<25' stay as they are.
 _HTML_TAG = re.compile(r"<(?=[A-Za-z/!?])")
 
+# What keeps a number whole in a table cell (the browser may break at an ASCII space or after a hyphen):
+# "3-5", "36-40" and "1.1e-05" get a no-break hyphen; "β = .01", "p > .05", "F(6, 4891)" and "0.40 to 0.56"
+# get no-break spaces. The words around them still wrap.
+# A browser also breaks after "–", "/" and "|" ("2130–2183", ".03/0.0143", "|t|"): a word joiner (U+2060,
+# invisible) follows them there.
+_NBSP, _NBHY, _WJ = "\u00a0", "\u2011", "\u2060"
+_KEEP_WHOLE = [
+    (re.compile(r"(?<=\d)-(?=\d)|(?<=\de)-(?=\d)|(?<=[A-Za-z])-(?=\d)"), _NBHY),
+    (re.compile(r"(?<=\d)([–/])(?=[^\s\u00a0])"), lambda m: m.group(1) + _WJ),
+    (re.compile(r"\\\|([A-Za-zβρχ]{1,2})\\\|"), lambda m: f"\\|{_WJ}{m.group(1)}\\|{_WJ}"),
+    (re.compile(r"([ \u00a0]?)([=<>≤≥])[ \u00a0]+(?=[−+-]?\.?\d)"),
+     lambda m: f"{_NBSP if m.group(1) else ''}{m.group(2)}{_NBSP}"),
+    (re.compile(r"(?<=\d), (?=[−-]?\.?\d)"), "," + _NBSP),
+    (re.compile(r"(?<=[\d%]) to (?=[−-]?\.?\d)"), f"{_NBSP}to{_NBSP}"),
+]
+
+
+_LITERAL = re.compile(r"(`[^`]*`|\]\([^)]*\)|\{[^}]*\})")  # code, a link's target, a role or attribute
+
+
+def keep_whole(s: str) -> str:
+    """``s`` with the spaces and hyphens inside its numbers made unbreakable (see ``_KEEP_WHOLE``).
+
+    Code spans, link targets and ``{...}`` roles or attributes are left as they are (a claim id stays
+    copyable, a link keeps its address)."""
+    parts = _LITERAL.split(s)
+    for i in range(0, len(parts), 2):
+        for pattern, repl in _KEEP_WHOLE:
+            parts[i] = pattern.sub(repl, parts[i])
+    return "".join(parts)
+
 
 def markdown_table(table: pd.DataFrame, caption: str | None = None, name: str | None = None, align=None):
     """Show a formatted table as MyST markdown, so HTML and PDF both get a real table.
@@ -271,7 +302,8 @@ def markdown_table(table: pd.DataFrame, caption: str | None = None, name: str | 
     cols = [str(c) for c in table.columns]
     align = align or ["---" if i == 0 else "--:" for i in range(len(cols))]
     lines = ["| " + " | ".join(cell(c) for c in cols) + " |", "|" + "|".join(align) + "|"]
-    lines += ["| " + " | ".join(cell(v) for v in row) + " |" for row in table.itertuples(index=False)]
+    lines += ["| " + " | ".join(keep_whole(cell(v)) for v in row) + " |"
+              for row in table.itertuples(index=False)]
     body = "\n".join(lines)
     if caption:
         opts = f":name: {name}\n" if name else ""
@@ -280,6 +312,9 @@ def markdown_table(table: pd.DataFrame, caption: str | None = None, name: str | 
     if table.attrs.get("note"):
         # The stars legend, the coding of the terms, valid and missing answers; stars are not emphasis.
         notes.append(cell(table.attrs["note"]).replace("*", "\\*"))
+    if table.attrs.get("classes"):
+        # A layout class for _static/werk.css (the ledger's phone layout), on a container around the table.
+        body = f"::::{{container}} {' '.join(table.attrs['classes'])}\n{body}\n::::"
     if chk is not None and (chk.status != outputcheck.PASS):
         notes.append(_check_note(chk))
     source = _PAGE.line()
@@ -435,6 +470,7 @@ def ledger_table(df: pd.DataFrame, edition: str = "all", section: str | None = N
             row["note"] = r.reason or ""
         rows.append(row)
     out = pd.DataFrame(rows)
+    out.attrs["classes"] = ["werk-ledger"]
     if chk is not None:
         out.attrs["outputcheck"] = chk
     return out

@@ -88,6 +88,18 @@ def _alt_from_png(app, doctree, docname) -> None:
             node["alt"] = alt
 
 
+def _bibliography_roles(app, pagename, templatename, context, doctree) -> None:
+    """The reference list as a list screen readers (and axe-core) accept.
+
+    docutils writes the bibliography as ``<div role="list">`` holding ``role="doc-biblioentry"`` entries;
+    ARIA 1.2 deprecates that role, and a list needs ``listitem`` children (axe: aria-required-children,
+    critical). The entries become list items; their ids and classes stay.
+    """
+    body = context.get("body")
+    if body and 'class="citation-list"' in body:
+        context["body"] = body.replace('role="doc-biblioentry"', 'role="listitem"')
+
+
 def face(env, docname: str) -> tuple:
     """What other pages show of ``docname``: title, table of contents, and the targets it defines."""
     title = env.titles.get(docname)
@@ -150,6 +162,7 @@ def setup(app):
     app.connect("html-page-context", _dedupe_scripts)
     app.connect("doctree-resolved", _alt_from_png)
     app.connect("html-page-context", _drop_vanished_words)
+    app.connect("html-page-context", _bibliography_roles)
     app.connect("env-get-outdated", _outdated)
     app.connect("env-before-read-docs", _before_read)
     # After Sphinx's own numbering (the toctree collector's handler of the same event runs first).
