@@ -30,7 +30,9 @@ WIDE_BEGIN, WIDE_END = r"\begingroup\let\WerkTableSize\footnotesize", r"\endgrou
 #: What a column costs beyond its text: the space between columns (2 \tabcolsep = 12 pt).
 COLUMN_PAD = 3
 #: Where a word may break: spaces, and inside code after _ : ~ (the preamble in _config.yml allows those).
-_BREAKS = re.compile(r"[\s_:~/,;]+")
+#: Where LaTeX may break a cell's text: spaces (not the no-break spaces that keep a number whole,
+#: werk.book.keep_whole) and after these characters (a comma only before a breakable space).
+_BREAKS = re.compile(r"(?:[^\S\u00a0\u202f]|[_:~/;]|,(?![\u00a0\u202f]))+")
 
 
 def _longest_piece(text: str) -> int:
@@ -130,7 +132,9 @@ def _unbreakable(entry: nodes.entry) -> int:
     prose = entry.astext()
     for c in code:
         prose = prose.replace(c, " ")
-    return max([_longest_piece(c) for c in code] + [min(_longest_piece(prose), HYPHENATED)])
+    # A number (held together by no-break spaces, werk.book.keep_whole) is not hyphenated either.
+    numbers = [len(w) for w in _BREAKS.split(prose) if any(ch.isdigit() for ch in w)]
+    return max([_longest_piece(c) for c in code] + numbers + [min(_longest_piece(prose), HYPHENATED)])
 
 
 def _has_spans(table: nodes.table) -> bool:
