@@ -399,11 +399,16 @@ def run(args) -> str:
                                 "peak_mb": max(r["peak_mb"] for r in runs), "size_mb": runs[-1]["size_mb"]})
         validated = [] if args.skip_validate else validation(
             env, snap, base, reps, big=100_000 if args.quick else 1_000_000)
+        served = None if args.skip_serve else serve_rows(env, snap, base, reps)
     finally:
         shutil.rmtree(base, ignore_errors=True)
     args.raw = {"rows": rows, "demo": demo, "scaling": scaling, "reps": reps, "notebooks": nbs, "code": code,
                 "load_start": args.load_start, "validation": validated}
-    return report(rows, demo, scaling, reps, nbs, code, args.load_start, validated)
+    md = report(rows, demo, scaling, reps, nbs, code, args.load_start, validated)
+    if served:
+        args.raw["serve"] = served
+        md = md.rstrip() + "\n\n" + "\n".join(serve_section(served, nbs))
+    return md
 
 
 SERVE_HEADING = "## The analyst's loop (`werk serve`)"
@@ -677,6 +682,7 @@ def main(argv=None) -> int:
     p.add_argument("--skip-editions", action="store_true", help="leave out the all-editions row")
     p.add_argument("--skip-synth", action="store_true", help="leave out the twin generator scaling")
     p.add_argument("--skip-validate", action="store_true", help="leave out the werk validate rows")
+    p.add_argument("--skip-serve", action="store_true", help="leave out the werk serve rows")
     p.add_argument("--only", choices=["validate", "serve"],
                    help="measure only these rows and replace their section of --out (the rest stays)")
     p.add_argument("--out", type=Path, default=HERE / "results.md",
