@@ -524,9 +524,7 @@ def run_validation(args) -> None:
         shutil.rmtree(base, ignore_errors=True)
     section = "\n".join(validation_section(rows))
     print(section)
-    old = args.out.read_text() if args.out.exists() else "# Build benchmarks\n"
-    kept = re.sub(re.escape(VALIDATION_HEADING) + r"\n.*?(?=^## |\Z)", "", old, flags=re.S | re.M).rstrip()
-    args.out.write_text(kept + "\n\n" + section)
+    replace_section(args.out, VALIDATION_HEADING, section)
     raw_file = args.out.with_suffix(".json")
     raw = json.loads(raw_file.read_text()) if raw_file.exists() else {}
     raw["validation"] = rows

@@ -104,3 +104,21 @@ def built_book(tmp_path_factory):
     root = copy_project(tmp_path_factory.mktemp("book"))
     build.build(root=root)
     return root
+
+
+def wait_for(predicate, timeout: float, what: str, proc=None, name: str = "the process", poll: float = 0.05):
+    """Poll ``predicate`` until it returns something true (returned) or ``timeout`` seconds pass (a failure).
+
+    With ``proc`` (a ``subprocess.Popen``), its ending first is a failure too, named ``name``.
+    """
+    import time
+
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        value = predicate()
+        if value:
+            return value
+        if proc is not None and proc.poll() is not None:
+            pytest.fail(f"{name} ended (status {proc.returncode}) before {what}")
+        time.sleep(poll)
+    pytest.fail(f"timed out waiting for {what}")

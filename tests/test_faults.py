@@ -20,6 +20,7 @@ import sys
 import time
 from pathlib import Path
 
+import conftest
 import psutil
 import pytest
 from conftest import copy_project
@@ -52,16 +53,8 @@ def start(root: Path, args: list[str], log: Path, code: str | None = None) -> su
                             start_new_session=True)
 
 
-def wait_for(predicate, timeout: float, what: str, proc: subprocess.Popen | None = None):
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        value = predicate()
-        if value:
-            return value
-        if proc is not None and proc.poll() is not None:
-            pytest.fail(f"the build ended (status {proc.returncode}) before {what}")
-        time.sleep(0.02)
-    pytest.fail(f"timed out waiting for {what}")
+def wait_for(predicate, timeout: float, what: str, proc=None):
+    return conftest.wait_for(predicate, timeout, what, proc, name="the build", poll=0.02)
 
 
 def edit_intro(root: Path, marker: str) -> None:

@@ -13,9 +13,9 @@ import re
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
+import conftest
 import nbformat
 import psutil
 import pytest
@@ -59,15 +59,7 @@ def served(tmp_path_factory):
 
 
 def wait_for(predicate, timeout: float, what: str, proc=None):
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        value = predicate()
-        if value:
-            return value
-        if proc is not None and proc.poll() is not None:
-            pytest.fail(f"werk serve ended (status {proc.returncode}) before {what}")
-        time.sleep(0.1)
-    pytest.fail(f"timed out waiting for {what}")
+    return conftest.wait_for(predicate, timeout, what, proc, name="werk serve", poll=0.1)
 
 
 @pytest.fixture(scope="module")
