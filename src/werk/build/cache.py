@@ -121,15 +121,23 @@ def entry_state(out: Path, k: str) -> str:
     out = Path(out)
     if not out.is_file():
         return "miss"
+    state = _verified(_key_file(out), k, "sha256 ", lambda: _file_digest(out))
+    return {"current": "hit", "stale": "miss"}.get(state, state)
+
+
+def _verified(stamp: Path, key: str, label: str, actual) -> str:
+    """Read a stamp (``key`` on its first line, ``<label><digest>`` of the outputs on its second) and
+    compare: ``"stale"`` (no stamp, another key), ``"corrupt"`` (the outputs' digest ``actual()`` differs
+    or cannot be taken) or ``"current"``."""
     try:
-        lines = _key_file(out).read_text().split("\n")
+        lines = stamp.read_text().split("\n")
     except OSError:
-        return "miss"
-    if lines[0].strip() != k:
-        return "miss"
-    stored = lines[1].removeprefix("sha256 ").strip() if len(lines) > 1 else ""
+        return "stale"
+    if lines[0].strip() != key:
+        return "stale"
+    stored = lines[1].removeprefix(label).strip() if len(lines) > 1 else ""
     try:
-        return "hit" if stored and _file_digest(out) == stored else "corrupt"
+        return "current" if stored and actual() == stored else "corrupt"
     except OSError:
         return "corrupt"
 
@@ -322,17 +330,7 @@ def book_state(product: Path, digest: str) -> str:
     product = Path(product)
     if not product.exists() or (product.is_dir() and not (product / "index.html").is_file()):
         return "stale"
-    try:
-        lines = _stamp(product).read_text().split("\n")
-    except OSError:
-        return "stale"
-    if lines[0].strip() != digest:
-        return "stale"
-    stored = lines[1].removeprefix("outputs ").strip() if len(lines) > 1 else ""
-    try:
-        return "current" if stored and _outputs_digest(product) == stored else "corrupt"
-    except OSError:
-        return "corrupt"
+    return _verified(_stamp(product), digest, "outputs ", lambda: _outputs_digest(product))
 
 
 def book_is_current(product: Path, digest: str) -> bool:
