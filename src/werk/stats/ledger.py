@@ -262,6 +262,14 @@ def _do_moment(row, c, ctx):
         raise _NotReproducible(f"fewer than two values of {var}")
     x = s.mean() if c["kind"] == "mean" else s.std(ddof=1)
     _numeric(row, c, float(x), len(s))
+    if row["status"] == DEVIATES and c["kind"] == "sd":
+        # Where the printed mean and SD cannot both hold on the variable's range, say so: the data are
+        # not at fault.
+        mean = next((m for m in claims() if m["kind"] == "mean" and m["spec"].get("variable") == var), None)
+        found = mean and _audit.spread_finding(var, mean["value"], c["value"], mean["precision"],
+                                               c["precision"])
+        if found and found["verdict"] == "question":
+            row["reason"] += f"; the audit: {found['arithmetic']}, so no data can show both"
 
 
 def _sector_guard(c, ctx, *variables):

@@ -61,9 +61,19 @@ COLUMNS = list(codebook.VARIABLES)
 DEFAULT_SEED = 20190101
 DEFAULT_N = 5391
 MIN_CELL = 10
+#: The youngest age at which a year in government counts (a first job after compulsory schooling).
+ENTRY_AGE = 16
+#: Width in hours of the bins in which `werk synth fit` keeps the contract weeks that are not usual ones.
+SPREAD_BIN = 4
+#: The cells the survey weights are calibrated in (raked to the margins of each).
+WEIGHT_MARGINS = ["sector", "age_group", "gender"]
 CALIBRATION_ROWS = 50_000
 SCALES = list(codebook.SCALES)
 TENURE = ["age", "years_in_government", "years_in_function"]
+#: What the scale scores are conditioned on: age, tenure and the background variables (the latent correlations
+#: of the parameter file link them; an unlisted pair has no direct link).
+CONDITION = TENURE + ["education", "income", "manager", "gender", "contract_hours", "permanent_contract",
+                      "multiple_jobs"]
 COPULA = [
     "age", "gender", "education", "income", "permanent_contract", "manager", "multiple_jobs",
     "contract_hours", "gov_share", "function_share",
@@ -73,6 +83,9 @@ INTEGER = ["respondent_id", "sector", "age", "gender", "education", "income", "p
            "multiple_jobs", "contract_hours", "years_in_government", "years_in_function", "threat", "keep_up"]
 _ITERATIONS = 12
 _TOL = 0.0005
+#: How often the outcome noise may be drawn again until the article's no-effect claims hold in the sample.
+NULL_DRAWS = 20
+NULL_ALPHA = 0.05
 
 
 def progress(msg: str, quiet: bool = False) -> None:
@@ -233,23 +246,104 @@ def _copula(rng, n: int, pairs: dict) -> dict[str, np.ndarray]:
     return {name: z[:, i] for i, name in enumerate(COPULA)}
 
 
-def _ages(rng, n: int, groups: dict, age_max: int) -> np.ndarray:
+def _ages(rng, n: int, groups: dict, age_max: int, decline: float = 0.5) -> np.ndarray:
+    """Ages in whole years: uniform within each closed group, falling off by ``decline`` per year in the open
+    top group (few work past the state pension age, 66 in 2019), never above ``age_max``."""
     keys = [g[0] for g in codebook.AGE_GROUPS]
     bounds = {g[0]: (g[1], min(g[2], age_max)) for g in codebook.AGE_GROUPS}
     codes = [k for k in keys if k in groups]
     counts = _counts([groups[k] for k in codes], n)
-    parts = [rng.integers(bounds[k][0], bounds[k][1] + 1, size=c) for k, c in zip(codes, counts)]
+    parts = []
+    for k, c in zip(codes, counts):
+        years = np.arange(bounds[k][0], bounds[k][1] + 1)
+        p = decline ** (years - years[0]) if k == keys[-1] else np.ones(len(years))
+        parts.append(rng.choice(years, size=c, p=p / p.sum()))
     return np.concatenate(parts).astype(float)
 
 
 def _contract_hours(rng, n: int, spec: dict) -> np.ndarray:
-    tail = rng.random(n) < float(spec.get("tail_share", 0.0))
-    bulk = np.clip(rng.normal(spec.get("bulk_mean", 32), spec.get("bulk_sd", 6), n),
-                   spec.get("bulk_low", 0), spec.get("bulk_high", 40))
-    x = np.where(tail, rng.uniform(spec.get("tail_low", 60), spec.get("tail_high", 80), n), bulk)
-    for _ in range(4):  # affine calibration to the target mean and SD; the range clip barely moves it
-        x = np.clip(spec["mean"] + (x - x.mean()) * spec["sd"] / x.std(ddof=1), 0, 80)
-    return np.floor(x + 0.5)
+    """Contract hours: the usual weeks (``modes``, percent of the valid answers) and the rest spread evenly
+    over whole hours from ``spread_low`` to ``spread_high``. Drawn, not calibrated: the printed SD of 20 hours
+    cannot hold on a week of at most 40 hours (the audit's Bhatia-Davis check), and the twin does not pretend
+    it can."""
+    modes = {float(h): float(share) for h, share in (spec.get("modes") or {}).items()}
+    if not modes:
+        raise WerkError("params moments.contract_hours: no 'modes' (the usual weekly hours and their shares)")
+    rest = 100.0 - sum(modes.values())
+    if rest < -1e-9:
+        raise WerkError(f"params moments.contract_hours: the modes' shares add up to {100 - rest:g}% (over 100)")
+    # The rest: in bins of SPREAD_BIN hours ({start: percent}, from `werk synth fit`), or evenly from
+    # spread_low to spread_high; within a bin evenly over the whole hours that are not usual weeks.
+    low, high = int(spec.get("spread_low", 8)), int(spec.get("spread_high", 39))
+    bins = {int(k): float(v) for k, v in (spec.get("spread") or {}).items()} or {low: max(rest, 0.0)}
+    starts = sorted(bins)
+    ends = [b - 1 for b in starts[1:]] + [high]  # a bin runs to the next one's start
+    values, p = list(modes), list(modes.values())
+    for start, end in zip(starts, ends):
+        share = bins[start]
+        hours = [float(h) for h in range(start, end + 1) if float(h) not in modes]
+        if not hours:
+            raise WerkError(f"params moments.contract_hours: the spread bin from {start} h holds only usual weeks")
+        values += hours
+        p += [share / len(hours)] * len(hours)
+    p = np.asarray(p, float)
+    return rng.choice(np.asarray(values, float), size=n, p=p / p.sum())
+
+
+def _weight_cells(df: pd.DataFrame) -> pd.Series:
+    """Each respondent's weighting cell, "sector|age group|gender" (missing parts as "?")."""
+    parts = [df["sector"], codebook.age_group(df["age"]).astype(object), df["gender"]]
+    return pd.Series(["|".join("?" if pd.isna(v) else str(int(v)) if isinstance(v, float) else str(v)
+                                for v in row) for row in zip(*parts)], index=df.index)
+
+
+def rake(df: pd.DataFrame, start: np.ndarray, margins: dict, iterations: int = 100) -> np.ndarray:
+    """Iterative proportional fitting: weights from ``start`` whose weighted shares meet every margin.
+
+    ``margins`` maps a variable of :data:`WEIGHT_MARGINS` to {code: percent of the population}; respondents
+    with a missing value keep their weight for that margin.
+    """
+    w = np.asarray(start, float).copy()
+    cols = {"sector": df["sector"].to_numpy(float), "gender": df["gender"].to_numpy(float)}
+    groups = codebook.age_group(df["age"]).astype(object)
+    cols["age_group"] = groups.where(groups.notna(), None).to_numpy()
+    for _ in range(iterations):
+        worst = 0.0
+        for var, shares in margins.items():
+            x = cols[var]
+            known = np.array([v is not None and v == v for v in x])
+            total = w[known].sum()
+            for code, share in shares.items():
+                key = code if var == "age_group" else float(code)
+                member = known & (x == key)
+                got = w[member].sum()
+                if got > 0:
+                    want = float(share) / 100 * total
+                    worst = max(worst, abs(got - want) / total)
+                    w[member] *= want / got
+        if worst < 1e-9:
+            break
+    return w
+
+
+def _weights(df: pd.DataFrame, spec: dict) -> np.ndarray:
+    """Survey weights calibrated to population margins, as CBS's are: a start weight per cell (the cell means of
+    a real file's weights, from ``werk synth fit``, or 1), raked to ``population`` margins, trimmed to
+    ``trim`` and scaled to mean 1."""
+    start = np.ones(len(df))
+    cells = spec.get("cells") or {}
+    if cells:
+        start = _weight_cells(df).map(lambda c: float(cells.get(c, 1.0))).to_numpy(float)
+    margins = spec.get("population") or {}
+    unknown = set(margins) - set(WEIGHT_MARGINS)
+    if unknown:
+        raise WerkError(f"params weights.population: unknown margins {', '.join(sorted(unknown))}; "
+                        f"known: {', '.join(WEIGHT_MARGINS)}")
+    w = rake(df, start, margins) if margins else start
+    lo, hi = (float(t) for t in spec.get("trim", (0.2, 5.0)))
+    w = w / w.mean()
+    w = np.clip(w, lo, hi)
+    return np.round(w / w.mean(), 4)
 
 
 def _fit_on(base, z, observed, spec):
@@ -263,35 +357,77 @@ def _fit_on(base, z, observed, spec):
     return base * special.expit(theta[0] + theta[1] * z)
 
 
-def _scale_targets(params: dict, df: pd.DataFrame) -> list[tuple[str, str, float]]:
-    """Correlation targets (a, b, r) for the scale stage, with employability's from the model betas."""
+def _calibrate_all(params: dict) -> bool:
+    """``calibrate: all`` (what ``werk synth fit`` writes): every listed target is met on the realized sample.
+    ``printed`` (the default twin): only what the article prints; the rest are population values and the
+    sample shows them with its sampling noise."""
+    mode = params.get("calibrate", "printed")
+    if mode not in ("all", "printed"):
+        raise WerkError(f"params calibrate: {mode!r} is neither 'all' nor 'printed'")
+    return mode == "all"
+
+
+def _printed() -> dict[str, set]:
+    """What the article prints, by kind: correlation pairs, model terms with a beta, model terms claimed null."""
+    out: dict[str, set] = {"r": set(), "beta": set(), "ns": set()}
+    for c in claims.by_id().values():
+        spec = c.get("spec") or {}
+        if c["kind"] == "r":
+            out["r"].add((spec["x"], spec["y"]))
+        elif c["kind"] == "beta":
+            out["beta"].add((spec["model"], spec["term"]))
+        elif c["kind"] == "ns":
+            out["ns"].update((spec["model"], t) for t in spec["terms"])
+    return out
+
+
+def _scale_targets(params: dict, df: pd.DataFrame) -> list[tuple[str, str, float, bool]]:
+    """Correlation targets (a, b, r, calibrated) for the scale stage, employability's with tenure from the
+    model betas (calibrated together, since the article prints two of the three)."""
     targets = {k: v for k, v in _pairs(params.get("correlations")).items()}
     betas = (params.get("models") or {}).get("employability") or {}
+    derived = set()
     if betas:
         data = df[TENURE + ["employability"]].dropna() if "employability" in df else df[TENURE].dropna()
         r_dd = np.corrcoef(data[TENURE].to_numpy(float).T)
         b = np.array([float(betas.get(t, 0.0)) for t in TENURE])
         for t, r in zip(TENURE, r_dd @ b):  # corr(x, y) = R_xx beta for standardized OLS
             targets[(t, "employability")] = float(r)
-    return [(a, b, r) for (a, b), r in targets.items()]
+            derived.add((t, "employability"))
+    everything = _calibrate_all(params)
+    printed = _printed()["r"]
+    return [(a, b, r, everything or (a, b) in derived or (a, b) in printed or (b, a) in printed)
+            for (a, b), r in targets.items()]
 
 
 def _scales(rng, df: pd.DataFrame, params: dict, observed: dict, n_cal: int, quiet: bool
             ) -> tuple[dict, list]:
-    """Scale scores on the quarter grid, calibrated to the target correlations."""
+    """Scale scores on the quarter grid, conditioned on the register and background variables.
+
+    The latent scores are normal given the conditioning variables (as realized), with the latent correlations of
+    the parameter file; the calibrated targets (printed correlations) are then moved by (target - achieved) until
+    the grid scores meet them. Pairs not listed have no direct latent link but still correlate through the
+    variables they share.
+    """
     n = len(df)
     spec = params["scales"]
-    names = TENURE + SCALES
-    k, d = len(names), len(TENURE)
-    zd = np.column_stack([_z(df[t].to_numpy(float)) for t in TENURE])
+    cond = [c for c in CONDITION if c in df]
+    names = cond + SCALES
+    k, d = len(names), len(cond)
+
+    def filled(col):
+        x = df[col].to_numpy(float)
+        return np.where(np.isnan(x), np.nanmean(x), x)
+
+    zd = np.column_stack([_z(filled(t)) for t in cond])
     e = rng.standard_normal((n, len(SCALES)))
     targets = _scale_targets(params, df)
-    unknown = {x for a, b, _ in targets for x in (a, b)} - set(names) - {"hrm_leadership"}
+    unknown = {x for a, b, _, _ in targets for x in (a, b)} - set(names) - {"hrm_leadership"}
     if unknown:
         raise WerkError(f"params correlations: unknown variables {', '.join(sorted(unknown))}")
     latent = np.eye(k)
     latent[:d, :d] = np.corrcoef(zd.T)
-    for a, b, r in targets:  # start at the targets (hrm_leadership pairs shared by both parts)
+    for a, b, r, _ in targets:  # start at the targets (hrm_leadership pairs shared by both parts)
         for x in (["hrm_quality", "leadership"] if a == "hrm_leadership" else [a]):
             i, j = names.index(x), names.index(b)
             latent[i, j] = latent[j, i] = r
@@ -305,23 +441,26 @@ def _scales(rng, df: pd.DataFrame, params: dict, observed: dict, n_cal: int, qui
         return {name: _grid(s[:, i], spec[name]["mean"], spec[name]["sd"]) for i, name in enumerate(SCALES)}
 
     def achieved(scores, rows):
-        frame = pd.DataFrame({t: df[t].to_numpy(float)[rows] for t in TENURE})
+        frame = pd.DataFrame({t: df[t].to_numpy(float)[rows] for t in cond})
         for name in SCALES:
             frame[name] = np.where(_mask(observed, name, n)[rows], scores[name], np.nan)
         for t in TENURE:
             frame[t] = np.where(_mask(observed, t, n)[rows], frame[t], np.nan)
         frame = models.with_derived(frame)
         corr = frame.corr()
-        return [float(corr.loc[a, b]) for a, b, _ in targets]
+        return [float(corr.loc[a, b]) for a, b, _, _ in targets]
 
     rows = slice(0, n_cal)
-    for it in range(_ITERATIONS):
+    live = [t for t in targets if t[3]]
+    for it in range(_ITERATIONS if live else 0):
         got = achieved(draw(latent, rows), rows)
-        gap = max(abs(r - g) for (_, _, r), g in zip(targets, got))
-        progress(f"  scales round {it + 1}: largest correlation gap {gap:.4f}", quiet)
+        gap = max(abs(r - g) for (_, _, r, c), g in zip(targets, got) if c)
+        progress(f"  scales round {it + 1}: largest gap of a calibrated correlation {gap:.4f}", quiet)
         if gap < _TOL:
             break
-        for (a, b, r), g in zip(targets, got):
+        for (a, b, r, c), g in zip(targets, got):
+            if not c:
+                continue
             for x in (["hrm_quality", "leadership"] if a == "hrm_leadership" else [a]):
                 i, j = names.index(x), names.index(b)
                 latent[i, j] = latent[j, i] = latent[i, j] + (r - g)
@@ -347,114 +486,106 @@ def _design(df: pd.DataFrame, terms: list[str]) -> np.ndarray:
     return np.column_stack(cols)
 
 
-def _outcome(rng, df: pd.DataFrame, name: str, params: dict, observed: dict, n_cal: int, quiet: bool):
-    """Ordinal outcome calibrated so that werk.stats.models.fit returns the target betas.
+def _ols_p(xs: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, float]:
+    """Two-sided p-values of the columns of a standardized design, and the residual sum of squares."""
+    ys = (y - y.mean()) / y.std()
+    xtx = np.linalg.inv(xs.T @ xs)
+    b = xtx @ xs.T @ ys
+    resid = ys - xs @ b
+    dof = len(ys) - xs.shape[1] - 1
+    rss = float(resid @ resid)
+    t = b / np.sqrt(rss / dof * np.diag(xtx))
+    return 2 * stats.t.sf(np.abs(t), dof), rss
 
-    The latent predictor is ``z @ c + noise`` with fixed noise; the ordinal is its cut at the target shares.
-    Only the outcome changes between rounds, so the standardized betas on the complete cases are a fixed
-    linear map of the standardized outcome (the same numbers ``models.fit`` returns); Newton steps with a
-    finite-difference Jacobian solve achieved = target.
+
+def _outcome(rng, df: pd.DataFrame, name: str, params: dict, observed: dict, n_cal: int, quiet: bool):
+    """Ordinal outcome of the linear predictor ``z @ b + noise``, cut at the target shares.
+
+    The population betas are the parameter file's. The calibrated ones (the article's printed betas; every
+    listed beta with ``calibrate: all``) are then moved by (target - achieved) on this sample until it shows
+    them: only the outcome changes between rounds, so the standardized betas on the complete cases are a fixed
+    linear map of the standardized outcome (the same numbers ``models.fit`` returns). The other betas keep their
+    population values and the sample shows them with its own sampling noise.
+
+    Where the article claims no effect, the draw is kept only if the sample shows none (p > .05, and the joint
+    F test for the sector): otherwise the noise is drawn again (at most :data:`NULL_DRAWS` times). That is a
+    draw conditioned on the article's claims, not a fit: the null p-values spread as one such sample's would.
     """
     n = len(df)
     outcome, predictors, _ = models.MODELS[name]
-    terms = list(predictors) + [f"sector={c}" for c in sorted(params["marginals"]["sector"])[1:]]
+    sectors = [f"sector={c}" for c in sorted(params["marginals"]["sector"])[1:]]
+    terms = list(predictors) + sectors
     given = params["models"].get(name, {}) or {}
     unknown = set(given) - set(terms)
     if unknown:
         raise WerkError(f"params models.{name}: unknown terms {', '.join(sorted(unknown))}")
     target = np.array([float(given.get(t, 0.0)) for t in terms])
+    everything = _calibrate_all(params)
+    printed = _printed()
+    cal = np.array([everything or (name, t) in printed["beta"] for t in terms])
+    nulls = [] if everything else [i for i, t in enumerate(terms) if (name, t) in printed["ns"]]
+    null_sector = not everything and (name, "sector") in printed["ns"]
     z = _design(df, terms)
-    noise = rng.standard_normal(n)
     shares = params["marginals"][outcome]
     obs = _mask(observed, outcome, n)
+    complete = df[list(predictors) + ["sector"]].notna().all(axis=1).to_numpy() & obs
     rows = slice(0, n_cal)
     r = np.corrcoef(z[rows].T)
-    raw = df[[t for t in predictors] + ["sector"]].iloc[rows]
-    cc = raw.notna().all(axis=1).to_numpy() & obs[rows]
+    cc = complete[rows]
     x = z[rows][cc]
     sd = x.std(axis=0)
     live = sd > 0
     xs = (x[:, live] - x[:, live].mean(axis=0)) / sd[live]
     proj = np.linalg.solve(xs.T @ xs, xs.T)
+    xa = z[complete][:, live]
+    xa = (xa - xa.mean(axis=0)) / xa.std(axis=0)
+    col = np.cumsum(live) - 1  # term index -> column of xa
+    no_sector = [col[i] for i, t in enumerate(terms) if live[i] and t not in sectors]
 
-    def cut(b, rows):
+    def cut(b, noise, rows):
         q = float(b @ r @ b)
         if q >= 0.98:
             raise WerkError(f"model {name}: the target betas imply R² ≥ 1 ({q:.2f}); they cannot all hold")
         eta = z[rows] @ (b / np.sqrt(1 - q)) + noise[rows]
         return _categories(eta, shares, obs[rows])
 
-    def achieved(b):
-        y = cut(b, rows)[cc]
+    def achieved(b, noise):
+        y = cut(b, noise, rows)[cc]
         out = np.zeros(len(terms))
         out[live] = proj @ ((y - y.mean()) / y.std())
         return out
 
-    bstar, best = target.copy(), (np.inf, target)
-    for it in range(_ITERATIONS // 2):
-        got = achieved(bstar)
-        gap = float(np.abs(target - got)[live].max())
-        progress(f"  {name} round {it + 1}: largest beta gap {gap:.4f}", quiet)
-        if gap < best[0]:
-            best = (gap, bstar)
-        if gap < 0.004:  # the rank cut is noisy at about this level; the polish below does the rest
+    def failed_nulls(y):
+        y = y[complete]
+        p, rss = _ols_p(xa, y)
+        failed = [terms[i] for i in nulls if live[i] and p[col[i]] <= NULL_ALPHA]
+        if null_sector:
+            _, rss0 = _ols_p(xa[:, no_sector], y)
+            q, dof = xa.shape[1] - len(no_sector), len(y) - xa.shape[1] - 1
+            if stats.f.sf((rss0 - rss) / q / (rss / dof), q, dof) <= NULL_ALPHA:
+                failed.append("sector")
+        return failed
+
+    for attempt in range(1, NULL_DRAWS + 1):
+        noise = rng.standard_normal(n)
+        bstar, best = target.copy(), (np.inf, target)
+        for it in range(_ITERATIONS if cal.any() else 0):
+            got = achieved(bstar, noise)
+            gap = float(np.abs(target - got)[live & cal].max())
+            if gap < best[0]:
+                best = (gap, bstar)
+            if gap < _TOL:
+                break
+            bstar = bstar + np.where(cal, target - got, 0.0)
+        progress(f"  {name} draw {attempt}: largest gap of a printed beta {best[0]:.4f} "
+                 f"after {it + 1 if cal.any() else 0} rounds", quiet)
+        y = cut(best[1], noise, slice(None))
+        failed = failed_nulls(y) if (nulls or null_sector) else []
+        if not failed:
             break
-        bstar = bstar + (target - got)
-    bstar = best[1]
-    y = cut(bstar, slice(None))
-    if n <= n_cal:
-        y = _polish(y, z @ bstar, np.flatnonzero(cc), proj, live, target, name, quiet)
+        progress(f"  {name} draw {attempt}: no-effect claim{'s' if len(failed) > 1 else ''} "
+                 f"{', '.join(failed)} significant in this draw; drawing the noise again", quiet)
     return y
-
-
-def _polish(y, eta, rows, proj, live, target, name, quiet, pool=300, steps=2000):
-    """Swap adjacent answers of respondents next to a cut until the betas hit their targets.
-
-    On the complete cases the betas are a linear map of the standardized outcome; swapping the answers of two
-    respondents keeps every share, mean and SD and moves the betas by a known small vector. Only respondents
-    whose latent score lies close to a cut (the ``pool`` nearest on either side) are swapped, so each swap
-    replaces a coin flip near a boundary by another.
-    """
-    yc = y[rows]
-    s = yc.std()
-    u = np.zeros((len(live), len(rows)))
-    u[live] = proj / s  # effect on the betas of raising one respondent's answer by 1
-    gap = target - u @ (yc - yc.mean())
-    gap[~live] = 0
-    e = eta[rows]
-    cands = []
-    for k in np.unique(yc)[:-1]:
-        lo = np.flatnonzero(yc == k)
-        hi = np.flatnonzero(yc == k + 1)
-        lo = lo[np.argsort(-e[lo])[:pool]]  # highest latent among those answering k
-        hi = hi[np.argsort(e[hi])[:pool]]  # lowest latent among those answering k + 1
-        cands.append((lo, hi))
-    for step in range(steps):  # noqa: B007 - the progress line after the loop reports it
-        if np.abs(gap).max() < _TOL / 2:
-            break
-        best = None
-        for lo, hi in cands:
-            if not len(lo) or not len(hi):
-                continue
-            gu = gap @ u[:, lo]
-            gd = gap @ u[:, hi]
-            i, j = lo[np.argmax(gu)], hi[np.argmin(gd)]
-            v = u[:, i] - u[:, j]
-            gain = float(gap @ gap - (gap - v) @ (gap - v))
-            if best is None or gain > best[0]:
-                best = (gain, i, j, v)
-        if best is None or best[0] <= 0:
-            break
-        _, i, j, v = best
-        yc[i] += 1
-        yc[j] -= 1
-        gap = gap - v
-        for c, (lo, hi) in enumerate(cands):  # i moved up, j moved down: take them out of the pools
-            cands[c] = (lo[(lo != i) & (lo != j)], hi[(hi != i) & (hi != j)])
-    progress(f"  {name} polish: {step} swaps, largest beta gap {np.abs(gap).max():.4f}", quiet)
-    out = y.copy()
-    out[rows] = yc
-    return out
 
 
 def generate(params: dict | str | Path | None = None, seed: int = DEFAULT_SEED, n: int = DEFAULT_N,
@@ -486,24 +617,25 @@ def generate(params: dict | str | Path | None = None, seed: int = DEFAULT_SEED, 
 
     lat = _copula(rng, n, _pairs(params.get("copula")))
     df = pd.DataFrame({"respondent_id": np.arange(1, n + 1, dtype=np.int64)})
-    w = np.exp(float((params.get("weights") or {}).get("sd", 0.2)) * rng.standard_normal(n))
-    df["weight"] = np.round(w / w.mean(), 4)
     sector = np.repeat(np.array(sorted(marg["sector"]), dtype=np.int64), _counts(
         [marg["sector"][k] for k in sorted(marg["sector"])], n))
     df["sector"] = rng.permutation(sector)
-    df["age"] = _by_rank(lat["age"], _ages(rng, n, marg["age_group"], int(params.get("age_max", 70))))
+    df["age"] = _by_rank(lat["age"], _ages(rng, n, marg["age_group"], int(params.get("age_max", 67)),
+                                           float(params.get("age_decline", 0.5))))
     for name in ["gender", "education", "income", "permanent_contract", "manager", "multiple_jobs"]:
         df[name] = _categories(lat[name], marg[name], _mask(observed, name, n))
     hours = _contract_hours(rng, int(_mask(observed, "contract_hours", n).sum()), mom["contract_hours"])
     df["contract_hours"] = _by_rank(lat["contract_hours"], hours, _mask(observed, "contract_hours", n))
-    room = df["age"].to_numpy() - 15.0
+    # Years in government fit between the first possible job and today: nobody starts before entry_age.
+    room = df["age"].to_numpy() - float(params.get("entry_age", ENTRY_AGE))
     gov = _fit_on(room, lat["gov_share"], _mask(observed, "years_in_government", n),
                   mom["years_in_government"])
     fun = _fit_on(gov, lat["function_share"], _mask(observed, "years_in_function", n),
                   mom["years_in_function"])
     df["years_in_government"] = np.floor(gov + 0.5)
     df["years_in_function"] = np.floor(fun + 0.5)
-    progress(f"demographics and tenure ({time.perf_counter() - t0:.2f} s)", quiet)
+    df["weight"] = _weights(df, params.get("weights") or {})
+    progress(f"demographics, tenure and weights ({time.perf_counter() - t0:.2f} s)", quiet)
 
     scores, _ = _scales(rng, df, params, observed, n_cal, quiet)
     for name in SCALES:
@@ -578,7 +710,7 @@ def fit(df: pd.DataFrame) -> dict:
         raise WerkError(f"disclosure: the file has only {n} respondents")
     data = df.copy()
     data["age_group"] = codebook.age_group(data["age"]).astype(object)
-    p: dict = {"version": 1, "n": int(n), "seed": DEFAULT_SEED, "marginals": {}}
+    p: dict = {"version": 2, "calibrate": "all", "n": int(n), "seed": DEFAULT_SEED, "marginals": {}}
     for var in ["sector", "age_group", "gender", "education", "income", "permanent_contract", "manager",
                 "multiple_jobs", "threat", "keep_up"]:
         p["marginals"][var] = _share_table(data[var], var, n)
@@ -587,17 +719,30 @@ def fit(df: pd.DataFrame) -> dict:
     oldest = np.sort(ages.to_numpy())[::-1]
     p["age_max"] = int(np.clip(oldest[MIN_CELL - 1], 65, 75)) if len(oldest) >= MIN_CELL else 70
     hours = data["contract_hours"].dropna()
-    tail = hours > 48
-    for label, count in (("contract_hours>48", int(tail.sum())), ("contract_hours<=48", int((~tail).sum()))):
-        if 0 < count < MIN_CELL:
-            raise WerkError(f"disclosure: {label} has {count} respondents (fewer than {MIN_CELL})")
-    bulk = hours[~tail]
+    # The usual weeks: every whole-hour value that at least 2% and MIN_CELL respondents give; the rest is
+    # spread evenly over the range that holds all but the MIN_CELL shortest and longest weeks.
+    counts = hours.round().value_counts()
+    usual = counts[(counts >= MIN_CELL) & (counts >= 0.02 * len(hours))].sort_index()
+    rest = np.sort(hours[~hours.round().isin(usual.index)].to_numpy())
+    if 0 < len(rest) < MIN_CELL:
+        raise WerkError(f"disclosure: {len(rest)} respondents have an unusual number of contract hours "
+                        f"(fewer than {MIN_CELL}); merge them into the usual weeks before fitting")
+    bins = (np.floor(rest / SPREAD_BIN) * SPREAD_BIN).astype(int)
+    spread = pd.Series(bins).value_counts().sort_index()
+    while len(spread) > 1 and spread.min() < MIN_CELL:  # merge the smallest bin into its neighbour
+        i = int(np.argmin(spread.to_numpy()))
+        j = i - 1 if i == len(spread) - 1 or (i > 0 and spread.iloc[i - 1] < spread.iloc[i + 1]) else i + 1
+        keep = min(spread.index[i], spread.index[j])
+        total = spread.iloc[i] + spread.iloc[j]
+        spread = spread.drop([spread.index[i], spread.index[j]])
+        spread[keep] = total
+        spread = spread.sort_index()
     p["moments"] = {
         "contract_hours": {
             "mean": round(float(hours.mean()), 4), "sd": round(float(hours.std()), 4),
-            "bulk_mean": round(float(bulk.mean()), 4), "bulk_sd": round(float(bulk.std()), 4),
-            "bulk_low": 0, "bulk_high": 48, "tail_share": round(float(tail.mean()), 4),
-            "tail_low": 49, "tail_high": 80,
+            "modes": {int(h): round(float(100 * c / len(hours)), 4) for h, c in usual.items()},
+            "spread": {int(b): round(float(100 * c / len(hours)), 4) for b, c in spread.items()},
+            "spread_high": int(spread.index.max()) + SPREAD_BIN - 1 if len(spread) else 39,
         },
     }
     for var in ["years_in_government", "years_in_function"]:
@@ -637,10 +782,31 @@ def fit(df: pd.DataFrame) -> dict:
         if miss:
             items[var] = round(miss / n, 5)
     p["nonresponse"] = {"skippers": 0.05, "skipper_part": 0.7, "items": items}
-    w = data["weight"].dropna() if "weight" in data else pd.Series(dtype=float)
-    p["weights"] = {"sd": round(float(np.log(w[w > 0]).std()), 4) if len(w) >= MIN_CELL else 0.2}
+    p["weights"] = _fit_weights(data)
     check_disclosure(p)
     return p
+
+
+def _fit_weights(data: pd.DataFrame) -> dict:
+    """The weights' structure: mean weight per sector × age group × gender cell with at least MIN_CELL
+    respondents, and the weighted margins (the population the weights stand for), each on MIN_CELL or more."""
+    if "weight" not in data or data["weight"].notna().sum() < MIN_CELL:
+        return {}
+    d = data[data["weight"].notna()]
+    cells = d["weight"].groupby(_weight_cells(d)).agg(["mean", "size"])
+    out: dict = {"cells": {c: round(float(m), 4) for c, (m, k) in cells.iterrows()
+                           if k >= MIN_CELL and "?" not in c}}
+    groups = codebook.age_group(d["age"]).astype(object)
+    population = {}
+    for var, x in (("sector", d["sector"]), ("age_group", groups), ("gender", d["gender"])):
+        size = x.value_counts()
+        total = d["weight"].groupby(x).sum()
+        population[var] = {_code(k): round(float(100 * v / total.sum()), 4)
+                           for k, v in total.items() if size.get(k, 0) >= MIN_CELL}
+    out["population"] = population
+    w = np.sort(d["weight"].to_numpy()) / d["weight"].mean()  # never one person's weight: the MIN_CELL-th
+    out["trim"] = [round(float(w[MIN_CELL - 1]), 4), round(float(w[-MIN_CELL]), 4)]
+    return out
 
 
 def check_disclosure(params: dict) -> None:
@@ -680,18 +846,111 @@ def _achieved(df: pd.DataFrame, params: dict) -> list[tuple[str, str, float, flo
     for var, spec in params["moments"].items():
         m, s = _mean_sd(d[var].to_numpy(float))
         rows += [(f"mean:{var}", "mean", spec["mean"], m, ""), (f"sd:{var}", "sd", spec["sd"], s, "")]
-    for a, b, r in _scale_targets(params, df):
+    everything, printed = _calibrate_all(params), _printed()
+    for a, b, r, cal in _scale_targets(params, df):
         got = models.correlation(d, a, b)
-        rows.append((f"r:{a}~{b}", "r", r, got["r"], f"p={got['p']:.2g}"))
+        rows.append((f"r:{a}~{b}", "r", r, got["r"],
+                     f"p={got['p']:.2g}; {'calibrated' if cal else 'population value (latent)'}"))
     for name in ("employability", "threat", "keep_up"):
         res = models.fit(d, name).set_index("term")
         for term, b in (params["models"].get(name) or {}).items():
+            cal = everything or (name, term) in printed["beta"]
             rows.append((f"beta:{name}~{term}", "beta", float(b), float(res.loc[term, "beta"]),
-                         f"p={res.loc[term, 'p']:.2g}"))
+                         f"p={res.loc[term, 'p']:.2g}; {'calibrated' if cal else 'population value'}"))
     for item, rate in (params.get("nonresponse") or {}).get("items", {}).items():
         rows.append((f"nonresponse:{item}", "share %", 100 * float(rate),
                      100 * float(d[item].isna().mean()), ""))
     return rows
+
+
+#: Pairs of variables that are related in any real staff file; the twin must not show them uncorrelated.
+RELATED = [
+    ("manager", "contract_hours"), ("manager", "income"), ("gender", "contract_hours"), ("age", "income"),
+    ("age", "years_in_government"), ("years_in_government", "years_in_function"), ("education", "income"),
+    ("education", "expertise"), ("manager", "leadership"), ("career_self_management", "expertise"),
+    ("career_self_management", "adaptability"), ("employability", "expertise"), ("age", "keep_up"),
+    ("employability", "threat"), ("hrm_quality", "leadership"), ("permanent_contract", "age"),
+]
+
+
+def _null_pvalues(df: pd.DataFrame) -> list[tuple[str, float]]:
+    """p of every claimed null effect (the ledger's test: the term's p, the sector's joint F)."""
+    out = []
+    for c in claims.by_id().values():
+        if c["kind"] != "ns":
+            continue
+        model, terms = c["spec"]["model"], c["spec"]["terms"]
+        if terms == ["sector"]:
+            out.append((c["id"], float(models.sector_test(df, model)["p"])))
+        else:
+            res = models.fit(df, model).set_index("term")
+            out += [(c["id"], float(res.loc[t, "p"])) for t in terms]
+    return out
+
+
+def plausibility(df: pd.DataFrame) -> list[tuple[str, str, str, bool]]:
+    """Is the twin a believable staff file? (check, value, what a real file shows, holds)
+
+    The expectations are ours (codebook.ASSUMPTIONS "twin_plausibility"): a Dutch government workforce of 2019,
+    contract weeks of at most 40 hours with 36 as the usual full-time week, careers in government that start
+    at 16 at the earliest, tenure that follows age, and weights that correct the sample's composition.
+    """
+    rows = []
+
+    def add(check, value, expect, ok):
+        rows.append((check, value, expect, bool(ok)))
+
+    hours = df["contract_hours"].dropna()
+    top = hours.value_counts(normalize=True).head(4)
+    add("contract hours: the most common weeks", ", ".join(f"{h:g} h {100 * s:.0f}%" for h, s in top.items()),
+        "36 h first; 40, 32 and 24 among the usual", top.index[0] == 36 and {40, 32} <= set(top.index))
+    add("contract hours: weeks over 40 h", f"{100 * (hours > 40).mean():.1f}%", "none", (hours > 40).sum() == 0)
+    add("contract hours: SD", f"{hours.std():.1f} h", "at most 13 h on 0-40 h (Bhatia-Davis)",
+        hours.std() <= 13)
+    age = df["age"]
+    add("age range", f"{age.min():g}-{age.max():g}", "working ages of 2019 (to 67)", age.max() <= 67)
+    gov, fun = df["years_in_government"], df["years_in_function"]
+    start = age - gov
+    add("started in government before 16", f"{int((start < ENTRY_AGE).sum())}", "nobody",
+        (start < ENTRY_AGE).sum() == 0)
+    add("started in government before 18", f"{100 * (start < 18).mean():.1f}%", "under 3%",
+        (start < 18).mean() < 0.03)
+    add("years in function above years in government", f"{int((fun > gov).sum())}", "nobody",
+        (fun > gov).sum() == 0)
+    young = df[(age >= 25) & (age <= 29)]
+    share = (young["years_in_government"] >= 10).mean()
+    add("aged 25-29 with 10+ years in government", f"{100 * share:.1f}%", "under 5%", share < 0.05)
+    r = df[["age", "years_in_government", "years_in_function"]].corr()
+    add("r(age, years in government)", f"{r.iloc[0, 1]:.2f}", ".50-.75 (personnel files)",
+        0.5 <= r.iloc[0, 1] <= 0.75)
+    add("r(years in government, years in function)", f"{r.iloc[1, 2]:.2f}", ".40-.75",
+        0.4 <= r.iloc[1, 2] <= 0.75)
+    corr = df[sorted({v for pair in RELATED for v in pair})].corr()
+    flat = [(a, b, float(corr.loc[a, b])) for a, b in RELATED]
+    a, b, weakest = min(flat, key=lambda t: abs(t[2]))
+    add("weakest correlation of related variables", f"r({a}, {b}) = {weakest:.2f}", "none at 0 (|r| ≥ .03)",
+        abs(weakest) >= 0.03)
+    if "weight" in df and df["weight"].notna().any():
+        w = df["weight"]
+        by_sector = w.groupby(df["sector"]).mean()
+        add("weights: mean by sector", f"{by_sector.min():.2f}-{by_sector.max():.2f}",
+            "differ (calibrated to the population)", by_sector.max() - by_sector.min() > 0.2)
+        rw = float(np.corrcoef(w, age)[0, 1])
+        add("weights: r(weight, age)", f"{rw:.2f}", "not 0 (the young respond less)", abs(rw) >= 0.05)
+    ps = [p for _, p in _null_pvalues(df)]
+    if ps:
+        add("claimed null effects: p-values", f"{min(ps):.2f}-{max(ps):.2f} (median {np.median(ps):.2f})",
+            "spread as one sample's: not all above .5, none above .999",
+            min(ps) < 0.5 and max(ps) < 0.999)
+    return rows
+
+
+def plausibility_text(df: pd.DataFrame) -> str:
+    rows = plausibility(df)
+    w0, w1, w2 = (max(len(r[i]) for r in rows) for i in range(3))
+    lines = [f"{'plausibility check':<{w0}}  {'twin':<{w1}}  {'a real file':<{w2}}  holds"]
+    lines += [f"{c:<{w0}}  {v:<{w1}}  {e:<{w2}}  {'yes' if ok else 'NO'}" for c, v, e, ok in rows]
+    return "\n".join(lines)
 
 
 def report(df: pd.DataFrame, params: dict) -> str:
@@ -700,4 +959,4 @@ def report(df: pd.DataFrame, params: dict) -> str:
     for q, kind, t, a, note in _achieved(df, params):
         prec = 1 if kind == "share %" else 3
         lines.append(f"{q:<52} {kind:<7} {t:>8.{prec}f} {a:>8.{prec}f} {a - t:>+7.{prec}f}  {note}")
-    return "\n".join(lines)
+    return "\n".join(lines) + "\n\n" + plausibility_text(df)
