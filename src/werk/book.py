@@ -25,7 +25,7 @@ from werk.inputs import claims, frame
 from werk.inputs.claims import glue_key
 from werk.inputs.frame import MIN_EDITION_N, check_edition_size, edition_info  # noqa: F401 - for the notebooks
 from werk.inputs.frames import validated_frame
-from werk.stats import ledger
+from werk.stats import ledger, synth
 
 __all__ = [
     "load",
@@ -547,3 +547,24 @@ def codebook_table(lang: str = "en") -> pd.DataFrame:
             {"variable": f"`{v.name}`", "Dutch": v.nl, "English": v.en, "codes": codes, "range": span}
         )
     return pd.DataFrame(rows)
+
+
+def plausibility_table(df: pd.DataFrame) -> pd.DataFrame:
+    """The twin's plausibility checks (:func:`werk.stats.synth.plausibility`) as a display table."""
+    return pd.DataFrame([{"check": c, "the twin": v, "a real staff file": e, "holds": "yes" if ok else "no"}
+                         for c, v, e, ok in synth.plausibility(df)])
+
+
+def twin_facts(df: pd.DataFrame) -> dict:
+    """Numbers the methods appendix states about the twin, computed from it (glued there)."""
+    params = synth.load_params()
+    hours = df["contract_hours"].dropna()
+    ps = [p for _, p in synth.null_pvalues(df)]
+    return {
+        "twin_hours_sd": float(hours.std()), "twin_hours_mean": float(hours.mean()),
+        "twin_hours_36": float(100 * (hours == 36).mean()),
+        "twin_r_age_gov": float(df["age"].corr(df["years_in_government"])),
+        "twin_null_p_min": float(min(ps)), "twin_null_p_max": float(max(ps)),
+        "twin_null_draws": int(synth.NULL_DRAWS), "twin_seed": int(params.get("seed", synth.DEFAULT_SEED)),
+        "twin_weight_min": float(df["weight"].min()), "twin_weight_max": float(df["weight"].max()),
+    }

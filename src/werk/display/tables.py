@@ -52,6 +52,12 @@ _TEXT = {
         "missing": "missing",
         "outcome": "outcome",
         "suppressed": "suppressed",
+        "category": "category",
+        "unweighted": "% unweighted",
+        "weighted": "% weighted",
+        "difference": "difference (points)",
+        "weighting_note": ("n: respondents (unweighted); weighted: with the survey weights, which stand for the "
+                           "population; difference: weighted minus unweighted, in percentage points"),
         "article": "β article",
         "article_note": ("β article: as the article prints it; empty where the article prints no β for the "
                          "term (on the synthetic twin those βs are invented)"),
@@ -74,6 +80,12 @@ _TEXT = {
         "missing": "ontbrekend",
         "outcome": "afhankelijke variabele",
         "suppressed": "onderdrukt",
+        "category": "categorie",
+        "unweighted": "% ongewogen",
+        "weighted": "% gewogen",
+        "difference": "verschil (procentpunt)",
+        "weighting_note": ("n: respondenten (ongewogen); gewogen: met de weegfactoren, die voor de populatie "
+                           "staan; verschil: gewogen min ongewogen, in procentpunten"),
         "article": "β artikel",
         "article_note": ("β artikel: zoals het artikel hem drukt; leeg waar het artikel geen β geeft "
                          "(bij de synthetische tweeling zijn die β's verzonnen)"),
@@ -160,6 +172,36 @@ def shares_table(
         f"{t['valid']}: {format_count(n_valid, lang)}; {t['missing']}: {format_count(n_missing, lang)}"
     )
     out.attrs["caption"] = ""
+    return out
+
+
+def weighting_table(df: pd.DataFrame, variables=("sector", "age_group", "gender", "keep_up", "threat"),
+                    lang: str = "en", check: bool | str = False) -> pd.DataFrame:
+    """Unweighted beside weighted percentages of each category, and the difference in percentage points.
+
+    The same cells are suppressed in both (they rest on the same respondents); with a string ``check`` each
+    variable's check is recorded as ``"<check>:<variable>"``.
+    """
+    t = _text(lang)
+    dec = "," if lang == "nl" else "."
+    rows = []
+    for var in variables:
+        name = f"{check}:{var}" if isinstance(check, str) else check
+        plain = shares_table(df, var, lang, check=name, total=False)
+        weighted = shares_table(df, var, lang, weighted=True, check=bool(check), total=False)
+        head = plain.columns[0]
+        for (_, a), (_, b) in zip(plain.iterrows(), weighted.iterrows()):
+            pa, pb = a[t["percent"]], b[t["percent"]]
+            try:
+                diff = float(pb.replace(dec, ".")) - float(pa.replace(dec, "."))
+                diff_text = f"{diff:+.1f}".replace("-", "−").replace(".", dec)
+            except ValueError:  # suppressed
+                diff_text = ""
+            rows.append({t["x"]: head if not rows or rows[-1]["_var"] != var else "", "_var": var,
+                         t["category"]: a[head], t["n"]: a[t["n"]], t["unweighted"]: pa,
+                         t["weighted"]: pb, t["difference"]: diff_text})
+    out = pd.DataFrame(rows).drop(columns="_var")
+    out.attrs["note"] = t["weighting_note"]
     return out
 
 

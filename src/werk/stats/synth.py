@@ -54,6 +54,11 @@ __all__ = [
     "write",
     "fit",
     "check_disclosure",
+    "rake",
+    "RELATED",
+    "null_pvalues",
+    "plausibility",
+    "plausibility_text",
     "report",
 ]
 
@@ -873,7 +878,7 @@ RELATED = [
 ]
 
 
-def _null_pvalues(df: pd.DataFrame) -> list[tuple[str, float]]:
+def null_pvalues(df: pd.DataFrame) -> list[tuple[str, float]]:
     """p of every claimed null effect (the ledger's test: the term's p, the sector's joint F)."""
     out = []
     for c in claims.by_id().values():
@@ -936,8 +941,8 @@ def plausibility(df: pd.DataFrame) -> list[tuple[str, str, str, bool]]:
         add("weights: mean by sector", f"{by_sector.min():.2f}-{by_sector.max():.2f}",
             "differ (calibrated to the population)", by_sector.max() - by_sector.min() > 0.2)
         rw = float(np.corrcoef(w, age)[0, 1])
-        add("weights: r(weight, age)", f"{rw:.2f}", "not 0 (the young respond less)", abs(rw) >= 0.05)
-    ps = [p for _, p in _null_pvalues(df)]
+        add("weights: r(weight, age)", f"{rw:.2f}".replace("-", "−"), "not 0 (the young respond less)", abs(rw) >= 0.05)
+    ps = [p for _, p in null_pvalues(df)]
     if ps:
         add("claimed null effects: p-values", f"{min(ps):.2f}-{max(ps):.2f} (median {np.median(ps):.2f})",
             "spread as one sample's: not all above .5, none above .999",
