@@ -235,7 +235,8 @@ def test_weights_carry_the_population(twin):
 def test_rake_meets_margins_of_other_data():
     rng = np.random.default_rng(5)
     n = 3000
-    df = pd.DataFrame({"sector": rng.integers(1, 4, n).astype(float), "gender": rng.integers(1, 3, n).astype(float),
+    df = pd.DataFrame({"sector": rng.integers(1, 4, n).astype(float),
+                       "gender": rng.integers(1, 3, n).astype(float),
                        "age": rng.integers(25, 65, n).astype(float)})
     margins = {"sector": {1: 50, 2: 30, 3: 20}, "gender": {1: 45, 2: 55}}
     w = synth.rake(df, np.ones(n), margins)
@@ -322,7 +323,7 @@ def known_data(n=4000, seed=11):
                             labels=False) + 1.0
     for col in ["threat", "keep_up", "employability", "education"]:
         df.loc[rng.random(n) < 0.03, col] = np.nan
-    df["weight"] = (0.5 + 0.15 * df["sector"]) * np.where(df["gender"] == 1, 1.2, 0.9)  # weights with structure
+    df["weight"] = (0.5 + 0.15 * df["sector"]) * np.where(df["gender"] == 1, 1.2, 0.9)  # with structure
     return df[list(codebook.VARIABLES)]
 
 
@@ -387,3 +388,11 @@ def test_cli_fit_and_regenerate(tmp_path):
     regenerated = pd.read_csv(out)
     assert len(regenerated) == 800 and list(regenerated.columns) == list(codebook.VARIABLES)
     assert cli.main(["synth", "--seed", "3", "--n", "300", "--out", str(tmp_path / "s.csv")]) == 0
+
+
+def test_fit_keeps_every_dependence_of_the_twin(twin):
+    """A twin of a twin keeps the pairs the generator links, background with scales included."""
+    again = synth.generate(synth.fit(twin.drop(columns="age_group")), seed=3)
+    for a, b in synth.RELATED:
+        assert abs(again[a].corr(again[b]) - twin[a].corr(twin[b])) < 0.05, (a, b)
+    assert all(ok for *_, ok in synth.plausibility(again))

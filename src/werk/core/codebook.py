@@ -214,39 +214,50 @@ ASSUMPTIONS: dict[str, str] = {
     ),
     "contract_hours": (
         "The article prints a mean of 35 contract hours with a standard deviation of 20. A working week "
-        "bounded at 40 hours cannot have that spread (at most about 13 hours around a mean of 35). The twin "
-        "does not bend its data to it: hours are drawn from the usual weeks (36 hours, the full-time week of "
-        "most of government, 48%; 40 hours 24%; 32 hours 12%; 28 and 24 hours 4% each; 38, 20 and 16 hours) "
-        "and a spread of other part-time weeks from 8 to 39 hours. Its mean comes out near 35 and its SD near "
-        "5.5; the ledger shows the SD as a deviation and the audit appendix says why. The shares are our "
-        "assumption, not published."
+        "bounded at 40 hours cannot have that spread (at most about 13 hours around a mean of 35). The "
+        "twin does not bend its data to it: hours are drawn from the usual weeks (36 hours, the full-time"
+        " week of most of government, 48%; 40 hours 24%; 32 hours 12%; 28 and 24 hours 4% each; 38, 20 "
+        "and 16 hours) and a spread of other part-time weeks from 8 to 39 hours. Its mean comes out near "
+        "35 and its SD near 5.5; the ledger shows the SD as a deviation and the audit appendix says why. "
+        "The shares are our assumption, not published."
     ),
     "tenure_and_age": (
         "Years in government count from age 16 at the earliest, and years in the current function never "
-        "exceed them. Tenure follows age as in personnel files: the twin's population gives a correlation of "
-        "about .6 between age and years in government and about .5 between the two tenures. These are our "
-        "assumptions (the article prints only the means and SDs); at this collinearity the article's tenure "
-        "betas and their p-values can still all hold, and the audit appendix shows the VIF each allows."
+        "exceed them. Tenure follows age as in personnel files: the twin's population gives a correlation"
+        " of about .6 between age and years in government and about .5 between the two tenures. These are"
+        " our assumptions (the article prints only the means and SDs); at this collinearity the article's"
+        " tenure betas and their p-values can still all hold, and the audit appendix shows the VIF each "
+        "allows."
     ),
     "age_range": (
-        "Table 1's top group is open-ended ('65 jaar en ouder'). The state pension age was 66 in 2019, so the "
-        "twin's oldest respondents are 67, and each year past 65 has half the respondents of the year before."
+        "Table 1's top group is open-ended ('65 jaar en ouder'). The state pension age was 66 in 2019, so"
+        " the twin's oldest respondents are 67, and each year past 65 has half the respondents of the "
+        "year before."
     ),
     "weights": (
-        "The article does not describe its weights. CBS calibrates survey weights to population totals; the "
-        "twin's weights are raked to assumed population margins of sector (municipalities 42%, central "
-        "government 38%, independent bodies 8%, provinces 4%, joint arrangements 4%, water authorities 3%, "
-        "judiciary 1%), age group (25–34 16%, 35–44 22%, 45–54 27%, 55–64 33%, 65+ 2%) and gender (half "
-        "women), trimmed to 0.2–5 times the mean. The margins are ours, rounded, and not published; they make "
-        "the sample's over-representation of small sectors, older staff and women visible in the weights."
+        "The article does not describe its weights. CBS calibrates survey weights to population totals; "
+        "the twin's weights are raked to assumed population margins of sector (municipalities 42%, "
+        "central government 38%, independent bodies 8%, provinces 4%, joint arrangements 4%, water "
+        "authorities 3%, judiciary 1%), age group (25–34 16%, 35–44 22%, 45–54 27%, 55–64 33%, 65+ 2%) "
+        "and gender (half women), trimmed to 0.2–5 times the mean. The margins are ours, rounded, and not"
+        " published; they make the sample's over-representation of small sectors, older staff and women "
+        "visible in the weights."
     ),
     "twin_calibration": (
-        "The twin is one draw from a population whose parameters are in data/twin_params.yml. Only what the "
-        "article prints is then met on the drawn sample: shares by exact counts, printed correlations and betas "
-        "by moving the population value by (target - achieved) until the sample shows it. Everything else "
-        "(null effects among them) keeps its population value and the sample shows it with its own noise. "
-        "Where the article claims no effect, a draw in which the effect is significant is drawn again "
-        "(at most 20 times): a sample conditioned on the article's claims, not a fit. No answers are swapped."
+        "The twin is one draw from a population whose parameters are in data/twin_params.yml. Only what "
+        "the article prints is then met on the drawn sample: shares by exact counts, printed correlations"
+        " and betas by moving the population value by (target - achieved) until the sample shows it. "
+        "Everything else (null effects among them) keeps its population value and the sample shows it "
+        "with its own noise. Where the article claims no effect, a draw in which the effect is "
+        "significant is drawn again (at most 20 times): a sample conditioned on the article's claims, not"
+        " a fit. No answers are swapped."
+    ),
+    "twin_plausibility": (
+        "What a believable staff file shows is our judgement, checked on every twin (werk synth --report, "
+        "the methods appendix): contract weeks of at most 40 hours with 36 the most common; nobody in "
+        "government before 16 and under 3% before 18; under 5% of those aged 25-29 with 10 or more years "
+        "in government; r(age, years in government) between .50 and .75; no pair of related variables "
+        "uncorrelated; weights that differ by sector and age; null-effect p-values spread as one sample's."
     ),
     "significance": (
         "Where the article says a factor plays 'geen rol', we read a claim of no effect at the 5% level."

@@ -56,8 +56,8 @@ _TEXT = {
         "unweighted": "% unweighted",
         "weighted": "% weighted",
         "difference": "difference (points)",
-        "weighting_note": ("n: respondents (unweighted); weighted: with the survey weights, which stand for the "
-                           "population; difference: weighted minus unweighted, in percentage points"),
+        "weighting_note": ("n: respondents (unweighted); weighted: with the survey weights, which stand for "
+                           "the population; difference: weighted minus unweighted, in percentage points"),
         "article": "β article",
         "article_note": ("β article: as the article prints it; empty where the article prints no β for the "
                          "term (on the synthetic twin those βs are invented)"),

@@ -276,7 +276,8 @@ def _contract_hours(rng, n: int, spec: dict) -> np.ndarray:
         raise WerkError("params moments.contract_hours: no 'modes' (the usual weekly hours and their shares)")
     rest = 100.0 - sum(modes.values())
     if rest < -1e-9:
-        raise WerkError(f"params moments.contract_hours: the modes' shares add up to {100 - rest:g}% (over 100)")
+        raise WerkError(f"params moments.contract_hours: the modes' shares add up to {100 - rest:g}% "
+                        "(over 100)")
     # The rest: in bins of SPREAD_BIN hours ({start: percent}, from `werk synth fit`), or evenly from
     # spread_low to spread_high; within a bin evenly over the whole hours that are not usual weeks.
     low, high = int(spec.get("spread_low", 8)), int(spec.get("spread_high", 39))
@@ -288,7 +289,8 @@ def _contract_hours(rng, n: int, spec: dict) -> np.ndarray:
         share = bins[start]
         hours = [float(h) for h in range(start, end + 1) if float(h) not in modes]
         if not hours:
-            raise WerkError(f"params moments.contract_hours: the spread bin from {start} h holds only usual weeks")
+            raise WerkError(f"params moments.contract_hours: the spread bin from {start} h holds only "
+                            "usual weeks")
         values += hours
         p += [share / len(hours)] * len(hours)
     p = np.asarray(p, float)
@@ -332,8 +334,8 @@ def rake(df: pd.DataFrame, start: np.ndarray, margins: dict, iterations: int = 1
 
 
 def _weights(df: pd.DataFrame, spec: dict) -> np.ndarray:
-    """Survey weights calibrated to population margins, as CBS's are: a start weight per cell (the cell means of
-    a real file's weights, from ``werk synth fit``, or 1), raked to ``population`` margins, trimmed to
+    """Survey weights calibrated to population margins, as CBS's are: a start weight per cell (the cell means
+    of a real file's weights, from ``werk synth fit``, or 1), raked to ``population`` margins, trimmed to
     ``trim`` and scaled to mean 1."""
     start = np.ones(len(df))
     cells = spec.get("cells") or {}
@@ -373,7 +375,7 @@ def _calibrate_all(params: dict) -> bool:
 
 
 def _printed() -> dict[str, set]:
-    """What the article prints, by kind: correlation pairs, model terms with a beta, model terms claimed null."""
+    """What the article prints, by kind: correlation pairs, model terms with a beta, terms claimed null."""
     out: dict[str, set] = {"r": set(), "beta": set(), "ns": set()}
     for c in claims.by_id().values():
         spec = c.get("spec") or {}
@@ -409,10 +411,10 @@ def _scales(rng, df: pd.DataFrame, params: dict, observed: dict, n_cal: int, qui
             ) -> tuple[dict, list]:
     """Scale scores on the quarter grid, conditioned on the register and background variables.
 
-    The latent scores are normal given the conditioning variables (as realized), with the latent correlations of
-    the parameter file; the calibrated targets (printed correlations) are then moved by (target - achieved) until
-    the grid scores meet them. Pairs not listed have no direct latent link but still correlate through the
-    variables they share.
+    The latent scores are normal given the conditioning variables (as realized), with the latent correlations
+    of the parameter file; the calibrated targets (printed correlations) are then moved by (target - achieved)
+    until the grid scores meet them. Pairs not listed have no direct latent link but still correlate through
+    the variables they share.
     """
     n = len(df)
     spec = params["scales"]
@@ -509,8 +511,8 @@ def _outcome(rng, df: pd.DataFrame, name: str, params: dict, observed: dict, n_c
     The population betas are the parameter file's. The calibrated ones (the article's printed betas; every
     listed beta with ``calibrate: all``) are then moved by (target - achieved) on this sample until it shows
     them: only the outcome changes between rounds, so the standardized betas on the complete cases are a fixed
-    linear map of the standardized outcome (the same numbers ``models.fit`` returns). The other betas keep their
-    population values and the sample shows them with its own sampling noise.
+    linear map of the standardized outcome (the same numbers ``models.fit`` returns). The other betas keep
+    their population values and the sample shows them with its own sampling noise.
 
     Where the article claims no effect, the draw is kept only if the sample shows none (p > .05, and the joint
     F test for the sector): otherwise the noise is drawn again (at most :data:`NULL_DRAWS` times). That is a
@@ -574,7 +576,9 @@ def _outcome(rng, df: pd.DataFrame, name: str, params: dict, observed: dict, n_c
     for attempt in range(1, NULL_DRAWS + 1):
         noise = rng.standard_normal(n)
         bstar, best = target.copy(), (np.inf, target)
-        for it in range(_ITERATIONS if cal.any() else 0):
+        rounds = 0
+        for _ in range(_ITERATIONS if cal.any() else 0):
+            rounds += 1
             got = achieved(bstar, noise)
             gap = float(np.abs(target - got)[live & cal].max())
             if gap < best[0]:
@@ -583,7 +587,7 @@ def _outcome(rng, df: pd.DataFrame, name: str, params: dict, observed: dict, n_c
                 break
             bstar = bstar + np.where(cal, target - got, 0.0)
         progress(f"  {name} draw {attempt}: largest gap of a printed beta {best[0]:.4f} "
-                 f"after {it + 1 if cal.any() else 0} rounds", quiet)
+                 f"after {rounds} rounds", quiet)
         y = cut(best[1], noise, slice(None))
         failed = failed_nulls(y) if (nulls or null_sector) else []
         if not failed:
@@ -757,16 +761,18 @@ def fit(df: pd.DataFrame) -> dict:
                    for s in SCALES}
     # Copula: correlations of normal scores (ranks), pairwise complete.
     lat = pd.DataFrame({c: data[c] for c in COPULA if c in data})
-    lat["gov_share"] = data["years_in_government"] / (data["age"] - 15).where(data["age"] > 15)
+    lat["gov_share"] = data["years_in_government"] / (data["age"] - ENTRY_AGE).where(data["age"] > ENTRY_AGE)
     lat["function_share"] = data["years_in_function"] / data["years_in_government"].where(
         data["years_in_government"] > 0)
-    scores = lat.apply(lambda c: pd.Series(stats.norm.ppf((c.rank() - 0.5) / c.count()), index=c.index))
+    scores = lat.apply(_normal_scores)
     corr = scores.corr(min_periods=MIN_CELL)
-    p["copula"] = {f"{a}~{b}": round(float(corr.loc[a, b]), 4) for i, a in enumerate(COPULA)
-                   for b in COPULA[i + 1:] if np.isfinite(corr.loc[a, b])}
-    frame = data[TENURE + SCALES]
-    corr = frame.corr(min_periods=MIN_CELL)
-    names = TENURE + SCALES
+    # The generator puts each marginal on a normal latent by ranks; ties (a binary variable, the usual weeks)
+    # shrink the correlation of the scores below the latent one, so undo that shrinkage.
+    shrink = {c: _tie_shrinkage(lat[c]) for c in lat}
+    p["copula"] = {f"{a}~{b}": round(float(np.clip(corr.loc[a, b] / (shrink[a] * shrink[b]), -0.95, 0.95)), 4)
+                   for i, a in enumerate(COPULA) for b in COPULA[i + 1:] if np.isfinite(corr.loc[a, b])}
+    names = CONDITION + SCALES
+    corr = data[names].corr(min_periods=MIN_CELL)
     p["correlations"] = {}
     for i, a in enumerate(names):
         for b in names[i + 1:]:
@@ -790,6 +796,21 @@ def fit(df: pd.DataFrame) -> dict:
     p["weights"] = _fit_weights(data)
     check_disclosure(p)
     return p
+
+
+def _normal_scores(x: pd.Series) -> pd.Series:
+    return pd.Series(stats.norm.ppf((x.rank() - 0.5) / x.count()), index=x.index)
+
+
+def _tie_shrinkage(x: pd.Series, draws: int = 100_000) -> float:
+    """corr(latent, normal score of the latent cut to ``x``'s distribution): 1 for a continuous variable,
+    about .8 for a binary one with a share of 16%. A fixed seed keeps fit deterministic."""
+    values = np.sort(x.dropna().to_numpy(float))
+    if len(values) < 2:
+        return 1.0
+    z = np.random.default_rng(0).standard_normal(draws)
+    cut = values[np.minimum((stats.norm.cdf(z) * len(values)).astype(int), len(values) - 1)]
+    return float(np.corrcoef(z, _normal_scores(pd.Series(cut)).to_numpy())[0, 1])
 
 
 def _fit_weights(data: pd.DataFrame) -> dict:
@@ -896,9 +917,9 @@ def null_pvalues(df: pd.DataFrame) -> list[tuple[str, float]]:
 def plausibility(df: pd.DataFrame) -> list[tuple[str, str, str, bool]]:
     """Is the twin a believable staff file? (check, value, what a real file shows, holds)
 
-    The expectations are ours (codebook.ASSUMPTIONS "twin_plausibility"): a Dutch government workforce of 2019,
-    contract weeks of at most 40 hours with 36 as the usual full-time week, careers in government that start
-    at 16 at the earliest, tenure that follows age, and weights that correct the sample's composition.
+    The expectations are ours (codebook.ASSUMPTIONS "twin_plausibility"): a Dutch government workforce of
+    2019, contract weeks of at most 40 hours with 36 as the usual full-time week, careers in government that
+    start at 16 at the earliest, tenure that follows age, and weights that correct the sample's composition.
     """
     rows = []
 
@@ -909,7 +930,8 @@ def plausibility(df: pd.DataFrame) -> list[tuple[str, str, str, bool]]:
     top = hours.value_counts(normalize=True).head(4)
     add("contract hours: the most common weeks", ", ".join(f"{h:g} h {100 * s:.0f}%" for h, s in top.items()),
         "36 h first; 40, 32 and 24 among the usual", top.index[0] == 36 and {40, 32} <= set(top.index))
-    add("contract hours: weeks over 40 h", f"{100 * (hours > 40).mean():.1f}%", "none", (hours > 40).sum() == 0)
+    over = hours > 40
+    add("contract hours: weeks over 40 h", f"{100 * over.mean():.1f}%", "none", over.sum() == 0)
     add("contract hours: SD", f"{hours.std():.1f} h", "at most 13 h on 0-40 h (Bhatia-Davis)",
         hours.std() <= 13)
     age = df["age"]
@@ -941,7 +963,8 @@ def plausibility(df: pd.DataFrame) -> list[tuple[str, str, str, bool]]:
         add("weights: mean by sector", f"{by_sector.min():.2f}-{by_sector.max():.2f}",
             "differ (calibrated to the population)", by_sector.max() - by_sector.min() > 0.2)
         rw = float(np.corrcoef(w, age)[0, 1])
-        add("weights: r(weight, age)", f"{rw:.2f}".replace("-", "−"), "not 0 (the young respond less)", abs(rw) >= 0.05)
+        add("weights: r(weight, age)", f"{rw:.2f}".replace("-", "−"), "not 0 (the young respond less)",
+            abs(rw) >= 0.05)
     ps = [p for _, p in null_pvalues(df)]
     if ps:
         add("claimed null effects: p-values", f"{min(ps):.2f}-{max(ps):.2f} (median {np.median(ps):.2f})",
