@@ -559,6 +559,7 @@ def twin_facts(df: pd.DataFrame) -> dict:
     """Numbers the methods appendix states about the twin, computed from it (glued there)."""
     params = synth.load_params()
     hours = df["contract_hours"].dropna()
+    modes = {float(h): float(v) for h, v in params["moments"]["contract_hours"]["modes"].items()}
     ps = [p for _, p in synth.null_pvalues(df)]
     return {
         "twin_hours_sd": float(hours.std()), "twin_hours_mean": float(hours.mean()),
@@ -567,4 +568,12 @@ def twin_facts(df: pd.DataFrame) -> dict:
         "twin_null_p_min": float(min(ps)), "twin_null_p_max": float(max(ps)),
         "twin_null_draws": int(synth.NULL_DRAWS), "twin_seed": int(params.get("seed", synth.DEFAULT_SEED)),
         "twin_weight_min": float(df["weight"].min()), "twin_weight_max": float(df["weight"].max()),
+        "twin_full_time": int(max(modes, key=modes.get)),
+        "twin_other_weeks": _and_list([f"{h:g}" for h in sorted(modes, key=lambda h: -modes[h])[1:5]]),
+        "twin_entry_age": int(params.get("entry_age", synth.ENTRY_AGE)),
+        "twin_hours_max": int(hours.max()),
     }
+
+
+def _and_list(items: list[str]) -> str:
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
