@@ -64,6 +64,7 @@ __all__ = [
     "beta_reason",
     "mediation",
     "mediation_finding",
+    "tallies",
     "r_finding",
     "share_finding",
     "table_findings",
@@ -354,8 +355,9 @@ def beta_reason(
             f"≤ {b['vif_max_data_r2']:.2f} at this fit's R² = {format_coef(r2, 2)} and the rounding edge "
             f"|β| = {format_coef(b['edge'], prec + 1)}); these data have VIF {_vif_text(vif)}")
     if vif >= b["vif_max_data_r2"]:
+        below = " (and no predictor's VIF is below 1)" if b["vif_max_data_r2"] < 1 else ""
         return text + (f": no β that prints as {format_coef(b['beta'], prec)} reaches p < {alpha} "
-                       "with this collinearity")
+                       f"with this collinearity and R²{below}")
     need = min_beta(b["p_max"], n, k, r2, vif)
     fitted = f"the fitted |β| = {abs(beta):.4f} is" if beta is not None else "the fitted |β| is"
     return text + (f", within that bound: {fitted} below the {need:.4f} that p < {alpha} needs "
@@ -741,3 +743,14 @@ def audit(claims: list[dict] | None = None, n: int = N, df: pd.DataFrame | None 
     out = pd.DataFrame(rows, columns=_COLUMNS)
     out["can_fail"] = out["can_fail"].astype(bool)
     return out
+
+
+def tallies(findings: pd.DataFrame) -> dict[str, int]:
+    """The audit's counts: checks that can fail (``checks``), their ``questions``, and ``cannot_fail``.
+
+    A check that cannot fail at this N (``can_fail`` False) is counted only in ``cannot_fail``: it is
+    shown apart, never as a check passed.
+    """
+    counted = findings[findings["can_fail"]]
+    return {"checks": int(len(counted)), "questions": int((counted["verdict"] == "question").sum()),
+            "cannot_fail": int((~findings["can_fail"]).sum())}
