@@ -359,3 +359,19 @@ def test_checks_that_cannot_fail_are_not_counted(findings, claims):
     fake = pd.DataFrame([{"id": "x", "question": "?", "arithmetic": "", "verdict": "question",
                           "can_fail": False}])
     assert audit.tallies(fake) == {"checks": 0, "questions": 0, "cannot_fail": 1}
+
+
+def test_display_tables_follow_the_audit(claims):
+    from werk.display import audit as shown
+
+    df = make_canonical_frame(n=600, seed=4)
+    bounds = audit.collinearity_table(claims, df=df)
+    t = shown.collinearity_table(bounds)
+    assert len(t) == len(bounds) and "VIF in these data" in t.columns
+    row = t.set_index("claim").loc["`beta:keep_up~employability`"]
+    vif = bounds.set_index("id").loc["beta:keep_up~employability", "vif"]
+    assert row["VIF in these data"] == f"{vif:.2f}"
+    assert "VIF in these data" not in shown.collinearity_table(audit.collinearity_table(claims)).columns
+    findings = audit.audit(claims)
+    text = shown.cannot_fail_list(findings, audit.N)
+    assert text.count("\n- ") == audit.tallies(findings)["cannot_fail"] and ":class: dropdown" in text

@@ -183,6 +183,10 @@ def data_vif(df: pd.DataFrame, model: str) -> pd.DataFrame:
     return robust.design_vif(df.drop(columns=["weight"], errors="ignore"), outcome, predictors, sectors)
 
 
+def _needs(r2: float) -> str:
+    return "any R² will do" if r2 <= 0 else f"it needs R² > {r2:.3f}"
+
+
 def _vif_text(v: float) -> str:
     return "∞" if math.isinf(v) else f"{v:.2f}"
 
@@ -294,12 +298,12 @@ def beta_finding(
     if b["floor_id"] is not None:
         parts.append(
             f"the article's own {b['floor_id']} makes this predictor's VIF at least {b['vif_floor']:.2f}, "
-            f"which needs R² > {min_r2(edge, p_max, n, k, b['vif_floor']):.3f} at |β| = {edge:.3f}"
+            f"at which {_needs(min_r2(edge, p_max, n, k, b['vif_floor']))} at |β| = {edge:.3f}"
         )
     if vif is not None and r2 is not None:
         parts.append(
             f"these data: VIF {_vif_text(vif)}, model R² = {r2:.3f}; at that R² the pair allows VIF ≤ "
-            f"{b['vif_max_data_r2']:.2f}, and at that VIF it needs R² > {b['r2_min_data_vif']:.3f} "
+            f"{b['vif_max_data_r2']:.2f}, and at that VIF {_needs(b['r2_min_data_vif'])} "
             f"(both at |β| = {edge:.3f})"
         )
     elif r2 is not None:
