@@ -349,13 +349,14 @@ def beta_reason(
     Returns
     -------
     str
-        E.g. "p < .001 at β −.06 needs VIF ≤ 1.78 (R² = 0; ≤ 2.61 at this fit's R² = .32 and the
+        E.g. "p < .001 at β −.06 and N = 4,912 needs VIF ≤ 1.78 (R² = 0; ≤ 2.61 at this fit's R² = .32 and the
         rounding edge |β| = .065); these data have VIF 2.31: no β that prints as −.06 reaches p < .001
         with this collinearity".
     """
     b = collinearity(claim, n, k, vif=vif, r2=r2)
     prec, alpha = b["precision"], format_alpha(b["p_max"])
-    text = (f"p < {alpha} at β {format_coef(b['beta'], prec)} needs VIF ≤ {b['vif_max']:.2f} (R² = 0; "
+    text = (f"p < {alpha} at β {format_coef(b['beta'], prec)} and N = {n:,} needs VIF ≤ {b['vif_max']:.2f} "
+            "(R² = 0; "
             f"≤ {b['vif_max_data_r2']:.2f} at this fit's R² = {format_coef(r2, 2)} and the rounding edge "
             f"|β| = {format_coef(b['edge'], prec + 1)}); these data have VIF {_vif_text(vif)}")
     if vif >= b["vif_max_data_r2"]:
