@@ -16,6 +16,7 @@ from werk.core import fmt
 from werk.disclosure import record
 from werk.disclosure import rules as outputcheck
 from werk.disclosure.robust import check_vifs
+from werk.disclosure.rules import check_model
 from werk.stats import models
 
 __all__ = ["collinearity_table", "mediation_table", "cannot_fail_list"]
@@ -58,7 +59,8 @@ def collinearity_table(table: pd.DataFrame, vifs: Mapping[str, pd.DataFrame] | N
             "largest VIF, R² = 0": fmt.format_number(r.vif_max, 2),
             "at the rounding edge": f"{fmt.format_number(r.vif_max_edge, 2)} at "
                                     f"{fmt.format_coef(r.edge, r.precision + 1)}",
-            "least VIF the article implies": fmt.format_number(r.vif_floor, 2) if r.floor_id else "",
+            "least VIF the article implies": (fmt.format_number(r.vif_floor, 2)
+                                              if isinstance(r.floor_id, str) else ""),
         }
         if has_data:
             hidden = chk is not None and model in chk.hidden
@@ -83,9 +85,20 @@ def collinearity_table(table: pd.DataFrame, vifs: Mapping[str, pd.DataFrame] | N
     return out
 
 
-def mediation_table(m: pd.DataFrame) -> pd.DataFrame:
-    """:func:`werk.stats.audit.mediation` for reading: one row per mediator the article names."""
+def mediation_table(m: pd.DataFrame, fit: pd.DataFrame | None = None,
+                    check: bool | str = False) -> pd.DataFrame:
+    """:func:`werk.stats.audit.mediation` for reading: one row per mediator the article names.
+
+    With ``check`` (``fit``: the keep-up model the data's column rests on, :func:`werk.stats.models.fit`)
+    that column reads "suppressed" when the model fails CBS's output rules (:func:`check_model`);
+    ``attrs["outputcheck"]`` holds the check, and a string also records it under that name.
+    """
     has_data = m["data_ab"].notna().any()
+    chk = None
+    if check and fit is not None and has_data:
+        chk = check_model(fit, check if isinstance(check, str) else "", "table")
+        if isinstance(check, str):
+            record.record(chk)
     rows = []
     for r in m.itertuples(index=False):
         printed = pd.notna(r.a) and pd.notna(r.b)
@@ -102,9 +115,13 @@ def mediation_table(m: pd.DataFrame) -> pd.DataFrame:
                "β(mediator → keeping up)": fmt.format_coef(r.b, 2) if pd.notna(r.b) else "not printed",
                "indirect a × b": product, "over the rounding": bounds}
         if has_data:
-            row["a × b in these data"] = fmt.format_coef(r.data_ab, 3)
+            row["a × b in these data"] = (outputcheck.MARK if chk is not None and chk.withheld
+                                          else fmt.format_coef(r.data_ab, 3))
         rows.append(row)
-    return pd.DataFrame(rows)
+    out = pd.DataFrame(rows)
+    if chk is not None:
+        out.attrs["outputcheck"] = chk
+    return out
 
 
 def cannot_fail_list(findings: pd.DataFrame, n: int) -> str:

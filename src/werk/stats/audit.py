@@ -58,6 +58,7 @@ __all__ = [
     "rounding_edges",
     "vif_floor",
     "data_vif",
+    "data_vifs",
     "collinearity",
     "collinearity_table",
     "beta_finding",
@@ -181,6 +182,18 @@ def data_vif(df: pd.DataFrame, model: str) -> pd.DataFrame:
     """
     outcome, predictors, sectors = models.MODELS[model]
     return robust.design_vif(df.drop(columns=["weight"], errors="ignore"), outcome, predictors, sectors)
+
+
+def data_vifs(df: pd.DataFrame, names=None) -> dict[str, pd.DataFrame]:
+    """:func:`data_vif` of each model in ``names`` (all of :data:`werk.stats.models.MODELS` by default) that
+    ``df`` can fit; a model whose columns the data lack is left out."""
+    out = {}
+    for name in names or models.MODELS:
+        try:
+            out[name] = data_vif(df, name)
+        except (KeyError, ValueError):
+            continue
+    return out
 
 
 def _needs(r2: float) -> str:
