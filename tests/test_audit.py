@@ -367,11 +367,12 @@ def test_display_tables_follow_the_audit(claims):
     df = make_canonical_frame(n=600, seed=4)
     bounds = audit.collinearity_table(claims, df=df)
     t = shown.collinearity_table(bounds)
-    assert len(t) == len(bounds) and "VIF in these data" in t.columns
-    row = t.set_index("claim").loc["`beta:keep_up~employability`"]
-    vif = bounds.set_index("id").loc["beta:keep_up~employability", "vif"]
-    assert row["VIF in these data"] == f"{vif:.2f}"
-    assert "VIF in these data" not in shown.collinearity_table(audit.collinearity_table(claims)).columns
+    assert len(t) == len(bounds) and "VIF, data" in t.columns
+    i = list(bounds["id"]).index("beta:keep_up~employability")
+    assert t.iloc[i]["predictor (model)"] == "employability (keeping up)"
+    assert t.iloc[i]["VIF, data"] == f"{bounds.iloc[i]['vif']:.2f}"
+    assert t.iloc[i]["max VIF, edge"] == f"{bounds.iloc[i]['vif_max_edge']:.2f}"
+    assert "VIF, data" not in shown.collinearity_table(audit.collinearity_table(claims)).columns
     findings = audit.audit(claims)
     text = shown.cannot_fail_list(findings, audit.N)
     assert text.count("\n- ") == audit.tallies(findings)["cannot_fail"] and ":class: dropdown" in text

@@ -35,10 +35,11 @@ def collinearity_table(table: pd.DataFrame, vifs: Mapping[str, pd.DataFrame] | N
                        check: bool | str = False) -> pd.DataFrame:
     """:func:`werk.stats.audit.collinearity_table` for reading, one row per printed (β, p) pair.
 
-    Columns: the claim, the printed pair, the largest VIF at R² = 0 (printed value; rounding edge), the
-    VIF the article's own correlations imply, and with data the data's VIF and model R², the largest
-    VIF at that R² and the smallest R² at that VIF (both at the edge; the R² per model goes in the
-    table's note), and the verdict.
+    Short columns, explained in the table's note: the predictor (and its model), the printed pair, the
+    largest VIF at R² = 0 (printed value; rounding edge), the least VIF the article's own correlations
+    imply, and with data the data's VIF, the largest VIF at the data's R² and the smallest R² at the
+    data's VIF (both at the edge; the R² per model goes in the note), and the verdict ("cannot fail" for
+    a pair that cannot, see :func:`werk.stats.audit.collinearity`).
 
     With ``check`` (``vifs``: :func:`werk.stats.audit.data_vif` per model) the data columns of a model
     whose auxiliary regressions fail CBS's output rules read "suppressed"; ``attrs["outputcheck"]``
@@ -52,33 +53,35 @@ def collinearity_table(table: pd.DataFrame, vifs: Mapping[str, pd.DataFrame] | N
     has_data = table["vif"].notna().any()
     rows, r2s = [], {}
     for r in table.itertuples(index=False):
-        model = r.id.split(":", 1)[1].split("~", 1)[0]
+        model, term = r.id.split(":", 1)[1].split("~", 1)
         row = {
-            "claim": f"`{r.id}`",
+            "predictor (model)": f"{models.term_label(term)} ({_MODEL_NAMES.get(model, model)})",
             "printed": f"β = {fmt.format_coef(r.beta, r.precision)}, p < {fmt.format_alpha(r.p_max)}",
-            "largest VIF, R² = 0": fmt.format_number(r.vif_max, 2),
-            "at the rounding edge": f"{fmt.format_number(r.vif_max_edge, 2)} at "
-                                    f"{fmt.format_coef(r.edge, r.precision + 1)}",
-            "least VIF the article implies": (fmt.format_number(r.vif_floor, 2)
-                                              if isinstance(r.floor_id, str) else ""),
+            "max VIF": fmt.format_number(r.vif_max, 2),
+            "max VIF, edge": fmt.format_number(r.vif_max_edge, 2),
+            "min VIF, article": fmt.format_number(r.vif_floor, 2) if isinstance(r.floor_id, str) else "",
         }
         if has_data:
             hidden = chk is not None and model in chk.hidden
             data = {
-                "VIF in these data": fmt.format_number(r.vif, 2),
-                "largest VIF at these data's R²": fmt.format_number(r.vif_max_data_r2, 2),
-                "smallest R² at these data's VIF": _r2(r.r2_min_data_vif),
+                "VIF, data": fmt.format_number(r.vif, 2),
+                "max VIF, data R²": fmt.format_number(r.vif_max_data_r2, 2),
+                "min R², data VIF": _r2(r.r2_min_data_vif),
             }
             row.update(dict.fromkeys(data, outputcheck.MARK) if hidden else data)
             if not hidden:
                 r2s.setdefault(model, r.r2)
-        row["verdict"] = r.verdict if r.can_fail else f"{r.verdict} (cannot fail)"
+        row["verdict"] = r.verdict if r.can_fail else "cannot fail"
         rows.append(row)
     out = pd.DataFrame(rows)
-    note = "Rounding edge: the printed |β| plus half a unit of its last digit."
+    note = ("max VIF: the largest VIF of the predictor at which the printed β reaches the printed p, at "
+            "R² = 0 (any R² allows more); edge: read at the printed |β| plus half a unit of its last digit; "
+            "min VIF, article: the least VIF the article's own correlations imply.")
     if r2s:
-        note += " Model R² in these data: " + "; ".join(
-            f"{_MODEL_NAMES.get(m, m)} {fmt.format_number(v, 2)}" for m, v in r2s.items()) + "."
+        note += (" data: the VIF in these data; max VIF at their model R² and min R² at their VIF, both at "
+                 "the edge (any: every R² will do). Model R² in these data: "
+                 + "; ".join(f"{_MODEL_NAMES.get(m, m)} {fmt.format_number(v, 2)}" for m, v in r2s.items())
+                 + ".")
     out.attrs["note"] = note
     if chk is not None:
         out.attrs["outputcheck"] = chk
