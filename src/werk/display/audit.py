@@ -57,16 +57,17 @@ def collinearity_table(table: pd.DataFrame, vifs: Mapping[str, pd.DataFrame] | N
         row = {
             "predictor (model)": f"{models.term_label(term)} ({_MODEL_NAMES.get(model, model)})",
             "printed": f"β = {fmt.format_coef(r.beta, r.precision)}, p < {fmt.format_alpha(r.p_max)}",
-            "max VIF": fmt.format_number(r.vif_max, 2),
-            "max VIF, edge": fmt.format_number(r.vif_max_edge, 2),
-            "min VIF, article": fmt.format_number(r.vif_floor, 2) if isinstance(r.floor_id, str) else "",
+            "VIF allowed": fmt.format_number(r.vif_max, 2),
+            "VIF allowed, edge": fmt.format_number(r.vif_max_edge, 2),
+            "VIF the article implies": (fmt.format_number(r.vif_floor, 2)
+                                        if isinstance(r.floor_id, str) else ""),
         }
         if has_data:
             hidden = chk is not None and model in chk.hidden
             data = {
                 "VIF, data": fmt.format_number(r.vif, 2),
-                "max VIF, data R²": fmt.format_number(r.vif_max_data_r2, 2),
-                "min R², data VIF": _r2(r.r2_min_data_vif),
+                "VIF allowed at data R²": fmt.format_number(r.vif_max_data_r2, 2),
+                "R² needed at data VIF": _r2(r.r2_min_data_vif),
             }
             row.update(dict.fromkeys(data, outputcheck.MARK) if hidden else data)
             if not hidden:
@@ -74,12 +75,12 @@ def collinearity_table(table: pd.DataFrame, vifs: Mapping[str, pd.DataFrame] | N
         row["verdict"] = r.verdict if r.can_fail else "cannot fail"
         rows.append(row)
     out = pd.DataFrame(rows)
-    note = ("max VIF: the largest VIF of the predictor at which the printed β reaches the printed p, at "
+    note = ("VIF allowed: the largest VIF of the predictor at which the printed β reaches the printed p, at "
             "R² = 0 (any R² allows more); edge: read at the printed |β| plus half a unit of its last digit; "
-            "min VIF, article: the least VIF the article's own correlations imply.")
+            "VIF the article implies: the least its own correlations allow.")
     if r2s:
-        note += (" data: the VIF in these data; max VIF at their model R² and min R² at their VIF, both at "
-                 "the edge (any: every R² will do). Model R² in these data: "
+        note += (" Data: the VIF in these data; the VIF allowed at their model R² and the R² needed at their "
+                 "VIF, both at the edge (any: every R² will do). Model R² in these data: "
                  + "; ".join(f"{_MODEL_NAMES.get(m, m)} {fmt.format_number(v, 2)}" for m, v in r2s.items())
                  + ".")
     out.attrs["note"] = note
