@@ -35,11 +35,11 @@ def collinearity_table(table: pd.DataFrame, vifs: Mapping[str, pd.DataFrame] | N
                        check: bool | str = False) -> pd.DataFrame:
     """:func:`werk.stats.audit.collinearity_table` for reading, one row per printed (β, p) pair.
 
-    Short columns, explained in the table's note: the predictor (and its model), the printed pair, the
-    largest VIF at R² = 0 (printed value; rounding edge), the least VIF the article's own correlations
-    imply, and with data the data's VIF, the largest VIF at the data's R² and the smallest R² at the
-    data's VIF (both at the edge; the R² per model goes in the note), and the verdict ("cannot fail" for
-    a pair that cannot, see :func:`werk.stats.audit.collinearity`).
+    Short columns, explained in the table's note: the predictor (and its model), the printed pair,
+    the largest VIF at R² = 0 (printed value, and the rounding edge in brackets), the least VIF the
+    article's own correlations imply; with data, the data's VIF, the largest VIF at the data's R² and
+    the smallest R² at the data's VIF (both at the edge; the R² per model goes in the note); and the
+    verdict ("cannot fail" for a pair that cannot, see :func:`werk.stats.audit.collinearity`).
 
     With ``check`` (``vifs``: :func:`werk.stats.audit.data_vif` per model) the data columns of a model
     whose auxiliary regressions fail CBS's output rules read "suppressed"; ``attrs["outputcheck"]``
@@ -57,8 +57,8 @@ def collinearity_table(table: pd.DataFrame, vifs: Mapping[str, pd.DataFrame] | N
         row = {
             "predictor (model)": f"{models.term_label(term)} ({_MODEL_NAMES.get(model, model)})",
             "printed": f"β = {fmt.format_coef(r.beta, r.precision)}, p < {fmt.format_alpha(r.p_max)}",
-            "VIF allowed": fmt.format_number(r.vif_max, 2),
-            "VIF allowed, edge": fmt.format_number(r.vif_max_edge, 2),
+            "VIF allowed (edge)": (f"{fmt.format_number(r.vif_max, 2)} "
+                                   f"({fmt.format_number(r.vif_max_edge, 2)})"),
             "VIF the article implies": (fmt.format_number(r.vif_floor, 2)
                                         if isinstance(r.floor_id, str) else ""),
         }
@@ -76,7 +76,8 @@ def collinearity_table(table: pd.DataFrame, vifs: Mapping[str, pd.DataFrame] | N
         rows.append(row)
     out = pd.DataFrame(rows)
     note = ("VIF allowed: the largest VIF of the predictor at which the printed β reaches the printed p, at "
-            "R² = 0 (any R² allows more); edge: read at the printed |β| plus half a unit of its last digit; "
+            "R² = 0 (any R² allows more); edge, and in brackets: read at the printed |β| plus half a unit "
+            "of its last digit; "
             "VIF the article implies: the least its own correlations allow.")
     if r2s:
         note += (" Data: the VIF in these data; the VIF allowed at their model R² and the R² needed at their "
