@@ -18,6 +18,7 @@ from werk.disclosure import rules as outputcheck
 from werk.disclosure.robust import check_vifs
 from werk.disclosure.rules import check_model
 from werk.stats import models
+from werk.stats.audit import R2_PLAUSIBLE
 
 __all__ = ["collinearity_table", "mediation_table", "cannot_fail_list"]
 
@@ -37,9 +38,10 @@ def collinearity_table(table: pd.DataFrame, vifs: Mapping[str, pd.DataFrame] | N
 
     Short columns, explained in the table's note: the predictor (and its model), the printed pair,
     the largest VIF at R² = 0 (printed value, and the rounding edge in brackets), the least VIF the
-    article's own correlations imply; with data, the data's VIF, the largest VIF at the data's R² and
-    the smallest R² at the data's VIF (both at the edge; the R² per model goes in the note); and the
-    verdict ("cannot fail" for a pair that cannot, see :func:`werk.stats.audit.collinearity`).
+    article's own correlations imply; with data, the data's VIF and the largest VIF at the data's R²
+    (at the edge; the R² per model goes in the note); the smallest R² at the edge and at the data's VIF
+    (without data, the article's); and the verdict ("cannot fail" for a pair that cannot, see
+    :func:`werk.stats.audit.collinearity`).
 
     With ``check`` (``vifs``: :func:`werk.stats.audit.data_vif` per model) the data columns of a model
     whose auxiliary regressions fail CBS's output rules read "suppressed"; ``attrs["outputcheck"]``
@@ -67,21 +69,27 @@ def collinearity_table(table: pd.DataFrame, vifs: Mapping[str, pd.DataFrame] | N
             data = {
                 "VIF, data": fmt.format_number(r.vif, 2),
                 "VIF allowed at data R²": fmt.format_number(r.vif_max_data_r2, 2),
-                "R² needed at data VIF": _r2(r.r2_min_data_vif),
             }
             row.update(dict.fromkeys(data, outputcheck.MARK) if hidden else data)
             if not hidden:
                 r2s.setdefault(model, r.r2)
+        # At the data's VIF when data are given (so withheld with them), else at the article's.
+        row["R² needed"] = outputcheck.MARK if has_data and hidden else _r2(r.r2_needed)
         row["verdict"] = r.verdict if r.can_fail else "cannot fail"
         rows.append(row)
     out = pd.DataFrame(rows)
     note = ("VIF allowed: the largest VIF of the predictor at which the printed β reaches the printed p, at "
             "R² = 0 (any R² allows more); edge, and in brackets: read at the printed |β| plus half a unit "
             "of its last digit; "
-            "VIF the article implies: the least its own correlations allow.")
+            "VIF the article implies: the least its own correlations allow; R² needed: the smallest model R² "
+            "at the edge and at "
+            + ("the VIF in these data" if has_data
+               else "the VIF the article implies, or 1 where it implies none")
+            + " (any: every R² will do); a question where it exceeds "
+            + fmt.format_number(R2_PLAUSIBLE, 2, leading_zero=False) + ".")
     if r2s:
-        note += (" Data: the VIF in these data; the VIF allowed at their model R² and the R² needed at their "
-                 "VIF, both at the edge (any: every R² will do). Model R² in these data: "
+        note += (" Data: the VIF in these data and the VIF allowed at their model R², at the edge. "
+                 "Model R² in these data: "
                  + "; ".join(f"{_MODEL_NAMES.get(m, m)} {fmt.format_number(v, 2)}" for m, v in r2s.items())
                  + ".")
     out.attrs["note"] = note
