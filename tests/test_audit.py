@@ -374,6 +374,7 @@ def test_display_tables_follow_the_audit(claims):
     assert t.iloc[i]["VIF, data"] == f"{bounds.iloc[i]['vif']:.2f}"
     assert t.iloc[i]["VIF allowed (edge)"] == (f"{bounds.iloc[i]['vif_max']:.2f} "
                                                 f"({bounds.iloc[i]['vif_max_edge']:.2f})")
+    assert t.iloc[i]["R² needed"] == f"{bounds.iloc[i]['r2_needed']:.2f}"
     # No column reads as a minimum or maximum, which the output check would withhold.
     assert not outputcheck.check_columns(t).hidden
     assert "VIF, data" not in shown.collinearity_table(audit.collinearity_table(claims)).columns
