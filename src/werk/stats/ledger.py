@@ -12,8 +12,9 @@ Rules (what "match" means)
   share 40 → [39.5, 40.5); 30.9 → [30.85, 30.95); β .04 → [.035, .045); β -.13 →
   (-.135, -.125]. Shares are valid percents: respondents with an answer are the denominator.
 * **beta / r**: the value rounds to the printed one (so the sign agrees) *and* p < p_max.
-  When the value matches but p does not, the reason gives the arithmetic of
-  :mod:`werk.stats.audit` (what R² the model would need).
+  When the value matches but p does not, the reason gives the collinearity arithmetic of
+  :func:`werk.stats.audit.beta_reason`: the largest VIF the printed pair allows beside the
+  VIF of the predictor in these data.
 * **ns** (a claimed absence of effect): p > .05; for ``sector`` the joint F test of all
   sector dummies (full model against the model without them, same cases).
 * **diff**: the direction as claimed (the ``higher`` group has the higher share at
@@ -360,12 +361,13 @@ def _do_beta(row, c, ctx):
     spec = c["spec"]
     hit, tidy = _model_row(c, ctx, spec["model"], spec["term"])
     _numeric(row, c, float(hit["beta"]), int(hit["n"]), float(hit["p"]))
-    # k: the predictors actually in this fit (dropped constant terms excluded).
-    f = _audit.beta_finding(c, n=int(hit["n"]), k=len(tidy), r2=tidy.attrs.get("r2"))
-    lead = (f"at N = {int(hit['n']):,} it would need R² > {f['r2_needed']:.2f} even with uncorrelated "
-            f"predictors (this fit: R² = {tidy.attrs.get('r2', math.nan):.2f}); "
-            if f["r2_needed"] > 0 else "")
-    _check_p(row, c, f"{lead}audit: {f['arithmetic']}")
+    if row["status"] == MATCH and not row["p"] < c["p_max"]:
+        # The fitted p follows from β, the fit's R² and the predictor's VIF; the audit says which one
+        # rules the printed p out. k: the predictors actually in this fit (dropped constant terms excluded).
+        vifs = _audit.data_vif(ctx.df, spec["model"]).set_index("term")["vif"]
+        reason = _audit.beta_reason(c, n=int(hit["n"]), k=len(tidy), r2=float(tidy.attrs["r2"]),
+                                    vif=float(vifs[spec["term"]]), beta=float(hit["beta"]))
+        _check_p(row, c, f"audit: {reason}")
 
 
 def _do_r(row, c, ctx):
