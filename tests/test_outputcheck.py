@@ -71,8 +71,8 @@ def twin() -> pd.DataFrame:
 
 @pytest.fixture(scope="module")
 def judiciary(twin) -> pd.DataFrame:
-    """The twin filtered to sector 7 (rechterlijke macht, about 100 respondents), as the notebooks see it, with
-    the small cells the output rules are about made certain rather than left to the draw: 8 managers, 7
+    """The twin filtered to sector 7 (rechterlijke macht, about 100 respondents), as the notebooks see it,
+    with the small cells the output rules are about made certain rather than left to the draw: 8 managers, 7
     respondents aged 25-34 and 4 aged 65 or over."""
     df = frame.edition_frame(twin, JUDICIARY).copy()
     managers = df.index[df["manager"] == 1]
