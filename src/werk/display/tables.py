@@ -194,7 +194,8 @@ def weighting_table(df: pd.DataFrame, variables=("sector", "age_group", "gender"
             pa, pb = a[t["percent"]], b[t["percent"]]
             try:
                 diff = float(pb.replace(dec, ".")) - float(pa.replace(dec, "."))
-                diff_text = f"{diff:+.1f}".replace("-", "−").replace(".", dec)
+                diff_text = f"{diff:+.1f}".replace("-", "−") if round(diff, 1) else "0.0"
+                diff_text = diff_text.replace(".", dec)
             except ValueError:  # suppressed
                 diff_text = ""
             rows.append({t["x"]: head if not rows or rows[-1]["_var"] != var else "", "_var": var,
