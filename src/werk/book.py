@@ -114,6 +114,8 @@ def load(data_path=None, mapping_path=None, edition: str = "all", page: str | No
     folder = os.environ.get("WERK_FRAME_CACHE")
     df = validated_frame(data_path, mapping_path, Path(folder) if folder else None)
     info = edition_info(df, edition, data_path)
+    if run_lang() == "nl":  # what the pages quote of the edition, in the language of the run
+        info = {**info, "edition_label": info["edition_label_nl"], "edition_label_en": info["edition_label"]}
     if info["sector"] is not None:
         df = df[df["sector"] == info["sector"]].reset_index(drop=True)
     df["age_group"] = frame.age_groups(df["age"])
@@ -124,8 +126,26 @@ def load(data_path=None, mapping_path=None, edition: str = "all", page: str | No
     return df, info
 
 
+def run_lang() -> str:
+    """The language of this notebook run: its ``lang`` parameter (papermill sets it), else English.
+
+    The Dutch book is the same notebooks run with ``lang="nl"``; what they glue and the tables they show
+    then take Dutch number style here (:func:`werk.core.fmt.localize`), without every call site passing it.
+    """
+    try:
+        from IPython import get_ipython
+    except ImportError:  # pragma: no cover - IPython comes with the kernel
+        return "en"
+    shell = get_ipython()
+    lang = shell.user_ns.get("lang") if shell is not None else None
+    return "nl" if lang == "nl" else "en"
+
+
 def glue(name: str, value, check=None) -> None:
     """Glue a value without showing it; numpy scalars become Python numbers first.
+
+    In a Dutch run (:func:`run_lang`) a formatted number (a string) is glued in Dutch style; a Python
+    number stays one (the page formats it, and the Dutch book's Sphinx extension localizes that).
 
     With ``check`` (a :class:`werk.disclosure.rules.Check` of what the number rests on) the check is
     recorded under the glue key, and a number that fails CBS's output rules is glued as "suppressed".
@@ -136,6 +156,8 @@ def glue(name: str, value, check=None) -> None:
             value = outputcheck.MARK
     if hasattr(value, "item"):
         value = value.item()
+    if run_lang() == "nl":
+        value = fmt.localize(value, "nl")
     _glue(glue_key(name), value, display=False)
 
 
@@ -293,8 +315,10 @@ def markdown_table(table: pd.DataFrame, caption: str | None = None, name: str | 
     if chk is not None and (name or chk.output):
         record.record(chk, chk.output or name)
 
+    lang = run_lang()
+
     def cell(x) -> str:
-        s = "" if x is None or (isinstance(x, float) and pd.isna(x)) else str(x)
+        s = "" if x is None or (isinstance(x, float) and pd.isna(x)) else fmt.localize(str(x), lang)
         # A cell may carry markdown on purpose (code, links, roles), never HTML: a tag's '<' becomes
         # '&lt;', which the page shows as '<' (a file name or label from outside cannot add a tag).
         return _HTML_TAG.sub("&lt;", s.replace("|", "\\|").replace("\n", " "))
@@ -317,14 +341,15 @@ def markdown_table(table: pd.DataFrame, caption: str | None = None, name: str | 
         body = f"::::{{container}} {' '.join(table.attrs['classes'])}\n{body}\n::::"
     if chk is not None and (chk.status != outputcheck.PASS):
         notes.append(_check_note(chk))
-    source = _PAGE.line()
+    source = _PAGE.line(lang)
     if source:
         notes.append(f"*{source}*")  # every table says where its numbers come from (STYLE.md rule 14)
     meta = None
     if name:
         # A CSV beside the table (only what passed the output check; a withheld cell is empty and flagged),
         # carried in the output's metadata; the build writes it beside the page (werk.build.downloads).
-        notes.append(f"{{download}}`Download this table as CSV <{DOWNLOADS}/{name}.csv>`")
+        label = "Deze tabel downloaden als CSV" if lang == "nl" else "Download this table as CSV"
+        notes.append(f"{{download}}`{label} <{DOWNLOADS}/{name}.csv>`")
         meta = {DOWNLOAD_KEY: {"name": f"{name}.csv", "text": table_csv(table)}}
     if notes:
         body += "\n\n" + "\n\n".join(notes)

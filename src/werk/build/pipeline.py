@@ -40,7 +40,7 @@ from pathlib import Path
 
 import yaml
 
-from werk.build import cache, downloads, kernels, procs
+from werk.build import cache, downloads, kernels, procs, translations
 from werk.core import codebook, paths
 from werk.core.codebook import edition_name, edition_slug
 from werk.core.errors import WerkError
@@ -52,6 +52,8 @@ __all__ = ["build", "build_all", "notebooks_in_toc", "editions", "edition_name",
            "pdf_path", "stage", "stage_pdf", "compile_book"]
 
 BOOK_FILES = ["_config.yml", "_toc.yml", "intro.md", "references.md", "references.bib", "_static"]
+#: The translation catalogues (``locales/<lang>/LC_MESSAGES/<page>.po``), staged for the translated books.
+LOCALES = "locales"
 
 
 class BuildError(WerkError):
@@ -67,11 +69,35 @@ def editions() -> list[str]:
     return ["all"] + [nl for nl, _ in codebook.SECTORS.values()]
 
 
-def html_dir(edition: str = "all", root: Path | None = None) -> Path:
-    """Where the HTML of an edition lands."""
+#: The book's languages: English first (the source), then Dutch (the catalogues in locales/nl).
+LANGS = ("en", "nl")
+
+
+def langs(lang: str) -> list[str]:
+    """The languages ``--lang`` names: ``en``, ``nl`` or ``all`` (both)."""
+    if lang == "all":
+        return list(LANGS)
+    if lang not in LANGS:
+        raise WerkError(f"unknown language {lang!r}: use en, nl or all")
+    return [lang]
+
+
+def variant_slug(edition: str, lang: str = "en") -> str:
+    """The folder name of one edition in one language: ``all``, ``gemeente``; ``all-nl``, ``gemeente-nl``.
+
+    Execution, staging, Sphinx's environment and the build lock are kept per language; the page records
+    are the edition's, shared (they hold the checks, which do not depend on the language).
+    """
+    slug = edition_slug(edition)
+    return slug if lang == "en" else f"{slug}-{lang}"
+
+
+def html_dir(edition: str = "all", root: Path | None = None, lang: str = "en") -> Path:
+    """Where the HTML of an edition lands: ``_build/html``, the Dutch book beside it in ``_build/html-nl``."""
     build = (root or paths.ROOT) / "_build"
     slug = edition_slug(edition)
-    return build / "html" if slug == "all" else build / "editions" / slug / "html"
+    name = "html" if lang == "en" else f"html-{lang}"
+    return build / name if slug == "all" else build / "editions" / slug / name
 
 
 def toc_pages(root: Path | None = None, strict: bool = True) -> list[Path]:
@@ -190,7 +216,8 @@ def _jobs(parameters: dict, edition: str, force: bool, root: Path) -> list[dict]
     A page that reads records waits for every page of the edition before it in book order that does
     not (``after``: their positions in the list), and for the summarizing pages before it.
     """
-    slug = edition_slug(edition)
+    lang = parameters.get("lang", "en")
+    slug = variant_slug(edition, lang)
     out_root = root / "_build" / "executed" / slug
     data_files = [parameters["data_path"]]
     if parameters.get("mapping_path"):
@@ -201,7 +228,7 @@ def _jobs(parameters: dict, edition: str, force: bool, root: Path) -> list[dict]
         jobs.append({
             "src": str(root / nb), "out": str(out_root / nb), "name": str(nb), "parameters": parameters,
             "data_files": data_files, "reads_records": summarizes,
-            "records": str(records_root(root) / slug),
+            "records": str(records_root(root) / edition_slug(edition)),
             "key": None if summarizes else cache.key(root / nb, parameters, data_files),
             "force": force, "slug": slug,
         })
@@ -234,16 +261,17 @@ def execute_editions(
     records hold changes (a prose edit), and is read again the same way.
     """
     root = root or paths.ROOT
-    by_edition = {e: _jobs(p, e, force, root) for e, p in runs.items()}
+    by_edition = {e: _jobs(p, p.get("edition", e), force, root) for e, p in runs.items()}
+    vslug = {e: variant_slug(p.get("edition", e), p.get("lang", "en")) for e, p in runs.items()}
     job_list = []
     for js in by_edition.values():  # ``after`` holds positions within an edition: make them global
         for j in js:
             j["after"] = [len(job_list) + k for k in j["after"]]
         job_list.extend(js)
-    total = {edition_slug(e): len(js) for e, js in by_edition.items()}
+    total = {vslug[e]: len(js) for e, js in by_edition.items()}
     left = dict(total)
     ran = {e: 0 for e in by_edition}
-    edition_of = {edition_slug(e): e for e in by_edition}
+    edition_of = {vslug[e]: e for e in by_edition}
     errors: dict[str, list[str]] = {}
     # Kernels inherit this process's environment. Several kernels at once, each with a multi-threaded
     # BLAS, oversubscribe the cores and make the small matrix work of the models many times slower;
@@ -310,7 +338,7 @@ def _same_file(src: Path, dst: Path) -> bool:
     return a.st_mtime_ns == b.st_mtime_ns and a.st_size == b.st_size
 
 
-def stage(executed: Path, edition: str, info: dict, root: Path | None = None) -> Path:
+def stage(executed: Path, edition: str, info: dict, root: Path | None = None, lang: str = "en") -> Path:
     """Bring the staging folder up to date: the book sources and the executed notebooks.
 
     Only what changed is copied again (a file's size and time stamp tell), and what is no longer a
@@ -320,7 +348,7 @@ def stage(executed: Path, edition: str, info: dict, root: Path | None = None) ->
     """
     root = root or paths.ROOT
     slug = edition_slug(edition)
-    st = root / "_build" / "stage" / slug
+    st = root / "_build" / "stage" / variant_slug(edition, lang)
     st.mkdir(parents=True, exist_ok=True)
     keep: set[Path] = set()
 
@@ -330,13 +358,13 @@ def stage(executed: Path, edition: str, info: dict, root: Path | None = None) ->
             dst.parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(src, dst)
 
-    for name in BOOK_FILES:
+    for name in BOOK_FILES + ([LOCALES] if lang != "en" else []):
         src = root / name
         if name == "_config.yml":
             continue  # written below, per edition
         if src.is_dir():
             for f in sorted(src.rglob("*")):
-                if f.is_file() and ".ipynb_checkpoints" not in f.parts:
+                if f.is_file() and ".ipynb_checkpoints" not in f.parts and f.suffix != ".mo":
                     sync(f, st / name / f.relative_to(src))
         else:
             sync(src, st / name)
@@ -362,9 +390,13 @@ def stage(executed: Path, edition: str, info: dict, root: Path | None = None) ->
         for f in downloads.write(dst):  # the page's CSV files, written with the page only
             os.utime(f, ns=(when.st_atime_ns, when.st_mtime_ns))
     cfg = yaml.safe_load((root / "_config.yml").read_text())
-    if slug != "all":
+    if lang != "en":
+        translations.configure(cfg, lang, root / LOCALES, info)
+    elif slug != "all":
         cfg["title"] = f"{cfg['title']}: {info['edition_label']} edition"
-    cfg["html"]["extra_footer"] = info.get("footer_html", cfg["html"].get("extra_footer", ""))  # HTML
+    cfg.setdefault("sphinx", {}).setdefault("config", {}).update(translations.CONFIG)
+    if not cfg.pop("werk_footer_nl", False):
+        cfg["html"]["extra_footer"] = info.get("footer_html", cfg["html"].get("extra_footer", ""))  # HTML
     # Jupyter Book copies html.extra_footer into html_theme_options, but a html_theme_options under
     # sphinx.config replaces that dict whole, and the footer went missing: set it there as well.
     theme = cfg.get("sphinx", {}).get("config", {}).get("html_theme_options")
@@ -377,7 +409,9 @@ def stage(executed: Path, edition: str, info: dict, root: Path | None = None) ->
         conf.write_text(text)
     for f in sorted(st.rglob("*"), reverse=True):  # deepest first, so emptied folders go too
         # A page's CSV files are written with the page (downloads.write) and kept with it.
-        if f.is_file() and f not in keep and f.parent.name != downloads.FOLDER:
+        # Sphinx compiles a catalogue (.po) into a .mo beside it: kept until its .po goes.
+        if f.is_file() and f not in keep and f.parent.name != downloads.FOLDER and not (
+                f.suffix == ".mo" and f.with_suffix(".po") in keep):
             f.unlink()
         elif f.is_dir() and not any(f.iterdir()):
             f.rmdir()
@@ -654,7 +688,7 @@ def _incremental(old: dict | None, new: dict) -> bool:
 
 def compile_book(
     stage_dir: Path, edition: str, builder: str = "html", root: Path | None = None, force: bool = False,
-    fresh: bool = True, runner=None, extras: dict[str, bytes] | None = None,
+    fresh: bool = True, runner=None, extras: dict[str, bytes] | None = None, lang: str = "en",
 ) -> Path:
     """Run Jupyter Book on the staged sources; swap the result in on success.
 
@@ -675,11 +709,11 @@ def compile_book(
     not at all, and they are part of what makes it current.
     """
     root = root or paths.ROOT
-    slug = edition_slug(edition)
+    slug = variant_slug(edition, lang)
     extras = dict(extras or {}) if builder == "html" else {}
     # An unchanged book is not compiled at all: the book records the digest of the sources it was
     # compiled from (and of every file it holds), and is kept when both match.
-    target = html_dir(edition, root) if builder == "html" else pdf_path(edition, root)
+    target = html_dir(edition, root, lang) if builder == "html" else pdf_path(edition, root, lang)
     _recover(target)
     # What a killed build left in its scratch folder (an old book swapped out, a half copy) goes.
     tmp = root / "_build" / "tmp" / f"{slug}-{builder}"
@@ -737,7 +771,7 @@ def compile_book(
         raise BuildError(f"Jupyter Book ({builder}) failed for edition {slug}; {kept}:\n  {detail}")
     log(f"[{slug}] compiled in {time.perf_counter() - t0:.1f} s")
     if builder == "html":
-        final = html_dir(edition, root)
+        final = html_dir(edition, root, lang)
         # A copy goes in, not Sphinx's own folder: the next compile writes there. What the build adds
         # (the output check) and the stamp go into the copy before the swap: published whole or not.
         new = tmp / "html"
@@ -760,7 +794,7 @@ def compile_book(
                              "the previous PDF is left in place:\n  " + _latex_log_tail(latex))
         for box in overfull_boxes(pdfs[0].with_suffix(".log").read_text(errors="replace")):
             log(f"[{slug}] PDF: {box} (see {pdfs[0].with_suffix('.log')})")
-        final = pdf_path(edition, root)
+        final = pdf_path(edition, root, lang)
         # The stamp sits beside a PDF, so it follows the swap: a kill between leaves a stale stamp,
         # and the next build compiles the PDF again.
         _swap(pdfs[0], final)
@@ -786,10 +820,13 @@ def _output_check_report(edition: str, info: dict, root: Path) -> bytes:
     return report.report_text(records, edition=edition, respondents=info["n"]).encode("utf-8")
 
 
-def pdf_path(edition: str = "all", root: Path | None = None) -> Path:
-    """Where the PDF of an edition lands: ``_build/pdf/book.pdf``, or ``_build/pdf/<slug>.pdf``."""
+def pdf_path(edition: str = "all", root: Path | None = None, lang: str = "en") -> Path:
+    """Where the PDF of an edition lands: ``_build/pdf/book.pdf``, or ``_build/pdf/<slug>.pdf``.
+
+    The Dutch PDF: ``_build/pdf/book-nl.pdf``, ``_build/pdf/<slug>-nl.pdf``."""
     slug = edition_slug(edition)
-    return (root or paths.ROOT) / "_build" / "pdf" / f"{'book' if slug == 'all' else slug}.pdf"
+    name = "book" if slug == "all" else slug
+    return (root or paths.ROOT) / "_build" / "pdf" / f"{name}{'' if lang == 'en' else '-' + lang}.pdf"
 
 
 def _exchange(a: Path, b: Path) -> bool:
@@ -856,18 +893,19 @@ def _prepare(frame, edition: str, data: Path, mapping: Path | None, weighted: bo
 
 
 def _finish(frame, edition: str, info: dict, pdf: bool, force: bool, root: Path, fresh: bool = True,
-            runner=None) -> Path:
+            runner=None, lang: str = "en") -> Path:
     """Stage an edition's executed notebooks, compile its book (and PDF), write its output check.
 
     ``fresh``: a notebook ran, so the HTML is compiled from scratch; ``runner`` runs Jupyter Book
     (see :func:`compile_book`).
     """
-    st = stage(root / "_build" / "executed" / edition_slug(edition), edition, info, root)
+    st = stage(root / "_build" / "executed" / variant_slug(edition, lang), edition, info, root, lang)
     checks = {"output-check.json": _output_check_report(edition, info, root)}
-    out = compile_book(st, edition, "html", root, force=force, fresh=fresh, runner=runner, extras=checks)
+    out = compile_book(st, edition, "html", root, force=force, fresh=fresh, runner=runner, extras=checks,
+                       lang=lang)
     result = out / "index.html"
     if pdf:
-        result = compile_book(st, edition, "pdflatex", root, force=force, runner=runner)
+        result = compile_book(st, edition, "pdflatex", root, force=force, runner=runner, lang=lang)
     return result
 
 
@@ -937,6 +975,9 @@ def build(
 ) -> Path:
     """Build one edition of the book; return the path of its ``index.html``, or with ``pdf`` of its PDF.
 
+    ``lang`` is ``en``, ``nl`` or ``all`` (see :func:`build_langs`, which returns every language's path;
+    this returns the first).
+
     ``edition`` is ``all`` or a sector by its Dutch or English name; an unknown name, a file that
     fails validation or an edition below :data:`werk.book.MIN_EDITION_N` respondents stops the build
     with a :class:`werk.core.errors.WerkError` before anything is written. ``root`` (default: the project
@@ -945,18 +986,50 @@ def build(
     ``pool`` (warm kernels) and ``runner`` (a warm compiler, :class:`CompilePool`'s ``run``) are kept
     from one build to the next by ``werk serve``.
     """
+    return build_langs(data, mapping, edition, pdf, force, jobs, weighted, lang, root, pool, runner)[0]
+
+
+def run_name(edition: str, lang: str) -> str:
+    """The name of one edition in one language among the runs of :func:`execute_editions`."""
+    return edition if lang == "en" else f"{edition}@{lang}"
+
+
+def build_langs(data=None, mapping=None, edition: str = "all", pdf: bool = False, force: bool = False,
+                jobs: int | None = None, weighted: bool = False, lang: str = "en", root: Path | None = None,
+                pool: kernels.KernelPool | None = None, runner=None) -> list[Path]:
+    """Build one edition in one language or both (``lang="all"``); return each language's result.
+
+    Both languages' notebooks run on one set of warm kernels (the Dutch run with ``lang="nl"``: its
+    numbers, figures and tables come out Dutch), and each language's book is compiled as soon as its
+    notebooks ran, while the other's run.
+    """
+    from concurrent.futures import ThreadPoolExecutor
+
     root = Path(root).resolve() if root else paths.ROOT
     with paths.rooted(root):
         edition = edition_name(edition)
+        names = langs(lang)
         t0 = time.perf_counter()
         frame, data, mapping = _load(data, mapping, root)
-        info, parameters = _prepare(frame, edition, data, mapping, weighted, lang)
-        with locked(root, [edition_slug(edition)]):
+        infos, runs = {}, {}
+        for lg in names:
+            infos[lg], runs[run_name(edition, lg)] = _prepare(frame, edition, data, mapping, weighted, lg)
+        with (locked(root, [variant_slug(edition, lg) for lg in names]),
+              ThreadPoolExecutor(max_workers=len(names)) as finishing):
             cache.keep_frame(frame, data, mapping, frames_dir(root))
-            ran = execute(parameters, edition, force=force, jobs=jobs, root=root, pool=pool)
-            result = _finish(frame, edition, info, pdf, force, root, fresh=ran > 0, runner=runner)
+            futures = {}
+
+            def when_done(run, ran):
+                lg = runs[run]["lang"]
+                futures[lg] = finishing.submit(_finish, frame, edition, infos[lg], pdf, force, root, ran > 0,
+                                               runner, lg)
+
+            errors, _ = execute_editions(runs, force=force, jobs=jobs, root=root, when_done=when_done, pool=pool)
+            if errors:
+                raise BuildError("\n".join(errors.values()))
+            results = [futures[lg].result() for lg in names]
         log(f"[{edition_slug(edition)}] done in {time.perf_counter() - t0:.1f} s")
-    return result
+    return results
 
 
 def build_all(
@@ -983,28 +1056,30 @@ def build_all(
 def _build_all(data, mapping, force, pdf, root: Path, workers, weighted, lang) -> list[Path]:
     from concurrent.futures import ThreadPoolExecutor
 
-    names = editions()
+    names = [run_name(e, lg) for lg in langs(lang) for e in editions()]
     workers = workers or max(1, os.cpu_count() or 1)
     t0 = time.perf_counter()
     frame, data, mapping = _load(data, mapping, root)
     infos, runs, errors = {}, {}, {}
     for e in names:
+        edition, _, lg = e.partition("@")
         try:
-            infos[e], runs[e] = _prepare(frame, e, data, mapping, weighted, lang)
+            infos[e], runs[e] = _prepare(frame, edition, data, mapping, weighted, lg or "en")
         except WerkError as exc:
             errors[e] = str(exc)
-            log(f"[{edition_slug(e)}] FAILED: {errors[e]}")
+            log(f"[{edition_slug(edition)}] FAILED: {errors[e]}")
     if runs:
         cache.keep_frame(frame, data, mapping, frames_dir(root))
     # Compiling runs Jupyter Book in a subprocess: a thread each is enough, next to the kernels.
     # Jupyter Book runs in worker processes that import it once for all the books (CompilePool).
     futures, results = {}, {}
-    with (locked(root, [edition_slug(e) for e in runs]),
+    with (locked(root, [variant_slug(p["edition"], p["lang"]) for p in runs.values()]),
           CompilePool(workers) as compiler,
           ThreadPoolExecutor(max_workers=workers) as finishing):
         def when_done(e, ran):
-            futures[e] = finishing.submit(_finish, frame, e, infos[e], pdf, force, root, ran > 0,
-                                          compiler.run)
+            p = runs[e]
+            futures[e] = finishing.submit(_finish, frame, p["edition"], infos[e], pdf, force, root, ran > 0,
+                                          compiler.run, p["lang"])
 
         failed, _ = execute_editions(runs, force=force, jobs=workers, root=root, when_done=when_done)
         errors.update(failed)
@@ -1013,7 +1088,7 @@ def _build_all(data, mapping, force, pdf, root: Path, workers, weighted, lang) -
                 results[e] = fut.result()
             except Exception as exc:  # noqa: BLE001 - every edition is reported, none hides another
                 errors[e] = str(exc) if isinstance(exc, WerkError) else f"{type(exc).__name__}: {exc}"
-                log(f"[{edition_slug(e)}] FAILED: {errors[e]}")
+                log(f"[{e}] FAILED: {errors[e]}")
     log(f"all editions done in {time.perf_counter() - t0:.1f} s")
     if errors:
         built = "\n  ".join(str(results[e]) for e in names if e in results) or "(none)"

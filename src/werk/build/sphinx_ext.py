@@ -18,9 +18,82 @@ the words no page uses any more are gone.
 
 from __future__ import annotations
 
+from docutils import nodes
+from sphinx.transforms import SphinxTransform
 from sphinx.util import logging
 
 logger = logging.getLogger(__name__)
+
+
+class _OutputsStayAsRun(SphinxTransform):
+    """Cell outputs are not prose to translate: they come from the run in the book's language.
+
+    The Dutch book is executed with ``lang="nl"``, so its tables, captions and glued numbers are Dutch
+    already; in the catalogue they would be msgids full of numbers that change with the data. Every
+    text node inside a cell output is marked untranslatable before the gettext builder extracts it
+    and before Sphinx's Locale transform (priority 20) would look it up.
+    """
+
+    default_priority = 5
+
+    def apply(self, **kwargs) -> None:
+        for container in self.document.findall(nodes.container):
+            if "cell_output" not in container.get("classes", []):
+                continue
+            for node in container.findall(nodes.TextElement):
+                node["translatable"] = False
+        # The notebook's own document, for glue roles in a translated paragraph (see _glue_in_msgstr).
+        if "nb_renderer" in self.document:
+            self.env.temp_data["werk_nb_document"] = self.document
+
+
+def _glue_in_msgstr() -> None:
+    """Same-page glue roles keep working inside a translated paragraph.
+
+    Sphinx's Locale transform parses each msgstr as a new, separate document (``publish_msgstr``),
+    which lacks myst-nb's ``nb_renderer``: ``{glue:text}`key``` then finds no glue data and warns.
+    Cross-page references (``path::key``) are pending nodes resolved later and work as they are. Here
+    a lookup in such a translated fragment falls back to the notebook being read
+    (:class:`_OutputsStayAsRun` notes it), so the number is the one the (Dutch) run glued.
+    """
+    from myst_nb.ext.glue import directives, roles
+
+    original = roles.retrieve_glue_data
+    if getattr(original, "werk_wrapped", False):
+        return
+
+    def retrieve(document, key):
+        if "nb_renderer" not in document:
+            env = getattr(document.settings, "env", None)
+            owner = env.temp_data.get("werk_nb_document") if env is not None else None
+            if owner is not None and env.temp_data.get("docname") == owner.settings.env.docname:
+                document = owner
+        return original(document, key)
+
+    retrieve.werk_wrapped = True
+    roles.retrieve_glue_data = retrieve
+    directives.retrieve_glue_data = retrieve
+
+    from myst_nb.ext.glue import crossref
+
+    plain = roles.format_plain_text
+
+    def formatted(text, fmt_spec):
+        # A number the page formats itself ({glue:text}`key:.2f`), in the number style of the book.
+        from werk.core.fmt import localize
+
+        return localize(plain(text, fmt_spec), _BOOK_LANG["lang"])
+
+    roles.format_plain_text = formatted
+    crossref.format_plain_text = formatted
+
+
+#: The language of the book being compiled (one compile at a time per process: werk's CompilePool).
+_BOOK_LANG = {"lang": "en"}
+
+
+def _note_language(app) -> None:
+    _BOOK_LANG["lang"] = "nl" if (app.config.language or "").startswith("nl") else "en"
 
 
 def _dedupe_scripts(app, pagename, templatename, context, doctree) -> None:
@@ -100,6 +173,28 @@ def _bibliography_roles(app, pagename, templatename, context, doctree) -> None:
         context["body"] = body.replace('role="doc-biblioentry"', 'role="listitem"')
 
 
+#: The other edition of each language: its language code, its folder beside this one, its own name.
+LANGUAGES = {"en": {"lang": "nl", "dir": "html-nl", "label": "Nederlands", "hint": "Deze pagina in het Nederlands"},
+             "nl": {"lang": "en", "dir": "html", "label": "English", "hint": "This page in English"}}
+
+
+def _language_switch(app, pagename, templatename, context, doctree) -> None:
+    """A link on every page to the same page in the other language (the book's sibling folder).
+
+    The English book is ``_build/html``, the Dutch one ``_build/html-nl`` beside it (an edition:
+    ``_build/editions/<slug>/html`` and ``html-nl``), so the link is relative and works offline and
+    served alike. It sits in the theme's announcement bar, at the top of every page.
+    """
+    if not app.config.werk_language_switch:
+        return
+    other = LANGUAGES[_BOOK_LANG["lang"]]
+    up = "../" * (pagename.count("/") + 1)
+    href = f"{up}{other['dir']}/{pagename}.html"
+    context["theme_announcement"] = (
+        f'<a class="werk-lang-switch" href="{href}" hreflang="{other["lang"]}" lang="{other["lang"]}">'
+        f'{other["hint"]}</a>')
+
+
 def face(env, docname: str) -> tuple:
     """What other pages show of ``docname``: title, table of contents, and the targets it defines."""
     title = env.titles.get(docname)
@@ -159,6 +254,11 @@ def _changed_faces(app, env) -> list[str]:
 
 
 def setup(app):
+    app.add_transform(_OutputsStayAsRun)
+    _glue_in_msgstr()
+    app.connect("builder-inited", _note_language)
+    app.add_config_value("werk_language_switch", False, "html")
+    app.connect("html-page-context", _language_switch)
     app.connect("html-page-context", _dedupe_scripts)
     app.connect("doctree-resolved", _alt_from_png)
     app.connect("html-page-context", _drop_vanished_words)

@@ -28,6 +28,8 @@ COMMANDS = {
     "synth": ("werk.cli.synth", "generate the synthetic twin, or fit its parameters to a real file"),
     "ledger": ("werk.cli.ledger", "compare every published number with the one computed from the data"),
     "build": ("werk.cli.build", "execute the notebooks with papermill and build the book"),
+    "translations": ("werk.cli.translations",
+                     "update locales/nl from the English book (sphinx-intl) and list what to translate"),
     "serve": ("werk.cli.serve", "serve the book on 127.0.0.1 and rebuild it on every saved change"),
 }
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+
 from werk.build import pipeline
 
 
@@ -18,7 +20,8 @@ def add_arguments(p) -> None:
     p.add_argument("--jobs", type=int, default=None,
                    help="notebooks run at once (default: the number of cores)")
     p.add_argument("--weighted", action="store_true", help="use the survey weights in the models")
-    p.add_argument("--lang", choices=["en", "nl"], default="en", help="language of figure and table labels")
+    p.add_argument("--lang", choices=["en", "nl", "all"], default="all",
+                   help="the book's language: en (_build/html), nl (_build/html-nl) or all (both, default)")
 
 
 def main(args) -> int:
@@ -28,9 +31,16 @@ def main(args) -> int:
         for r in results:
             print(r)
         return 0
-    result = pipeline.build(args.data, args.mapping, args.edition, pdf=args.pdf, force=args.force,
-                            jobs=args.jobs,
-                   weighted=args.weighted, lang=args.lang)
-    print(result)
+    results = pipeline.build_langs(args.data, args.mapping, args.edition, pdf=args.pdf, force=args.force,
+                                   jobs=args.jobs, weighted=args.weighted, lang=args.lang)
+    for r in results:
+        print(r)
+    if "nl" in pipeline.langs(args.lang):
+        from werk.build import translations
+
+        left = translations.status()
+        if left:
+            print(f"werk build: the Dutch book has {len(left)} untranslated or fuzzy entries (English there); "
+                  "`werk translations --check` lists them", file=sys.stderr)
     return 0
 

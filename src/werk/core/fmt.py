@@ -12,12 +12,15 @@ show them. One module keeps every number in one style:
 * a significance threshold as printed (``".05"``, ``".001"``): :func:`format_alpha`;
 * counts with a thousands separator (``"1,234"``; Dutch ``"1.234"``); percentages with the decimal
   separator of ``lang``;
+* Dutch (``lang="nl"``): :func:`localize` turns any of the above into Dutch style, with a decimal comma,
+  a thousands dot and the leading zero Dutch APA style keeps: 5.391; 30,9%; β = −0,15; p < 0,001;
 * significance stars: ``*`` p < .05, ``**`` p < .01, ``***`` p < .001 (strictly below the bound).
 """
 
 from __future__ import annotations
 
 import math
+import re
 
 __all__ = [
     "MINUS",
@@ -33,6 +36,7 @@ __all__ = [
     "format_ci",
     "stars",
     "star_note",
+    "localize",
 ]
 
 MINUS = "\u2212"
@@ -133,3 +137,37 @@ def format_alpha(alpha: float) -> str:
     """A significance threshold as the article prints it: ``".05"``, ``".001"``, ``"1"``."""
     s = format(float(alpha), "g")
     return s[1:] if s.startswith("0.") else s
+
+
+# An English-formatted number: thousands groups ("5,391"), decimals (".15", "0.40"), or both; not part of a
+# word or a longer number. "[0.1, 0.2]" and "1, 2" keep their list comma (a space follows it).
+_EN_NUMBER = re.compile(r"(?<![\w.,\u2011-])([1-9]\d{0,2}(?:,\d{3})+|\d+)?(\.\d+)?(?![\w])")
+
+
+def localize(text, lang: str = "en"):
+    """``text`` (formatted by this module, in English style) in the number style of ``lang``.
+
+    For Dutch, every number gets a decimal comma and a thousands dot, and a bare decimal its leading
+    zero (Dutch APA style): ``"5,391"`` -> ``"5.391"``, ``"30.9%"`` -> ``"30,9%"``, ``"−.15"`` ->
+    ``"−0,15"``, ``"p < .001"`` -> ``"p < 0,001"``. English text comes back unchanged, and so does
+    anything that is not a string.
+    """
+    if lang != "nl" or not isinstance(text, str):
+        return text
+
+    def dutch(m: re.Match) -> str:
+        whole, frac = m.group(1), m.group(2)
+        if whole is None and frac is None:
+            return m.group(0)
+        if whole is not None and frac is None and "," not in whole:
+            return whole  # a plain integer ("2019", "10"): nothing to change
+        if whole is not None and "," not in whole and frac is not None and len(frac) == 4 and whole != "0":
+            return m.group(0)  # "5.391": Dutch already (a count localized once); English prints no such number
+        out = (whole or "0").replace(",", ".")
+        return out + ("," + frac[1:] if frac else "")
+
+    # A list of two numbers (a confidence interval) is separated by a semicolon once the comma is decimal.
+    return _LIST_COMMA.sub(";", _EN_NUMBER.sub(dutch, text))
+
+
+_LIST_COMMA = re.compile(r"(?<=\d),(?=[ \u00a0][−-]?\d)")
