@@ -30,7 +30,7 @@ class _OutputsStayAsRun(SphinxTransform):
 
     The Dutch book is executed with ``lang="nl"``, so its tables, captions and glued numbers are Dutch
     already; in the catalogue they would be msgids full of numbers that change with the data. Every
-    text node inside a cell output is marked untranslatable before the gettext builder extracts it
+    text node inside a cell output but a caption is marked untranslatable before the gettext builder extracts it
     and before Sphinx's Locale transform (priority 20) would look it up.
     """
 
@@ -40,8 +40,13 @@ class _OutputsStayAsRun(SphinxTransform):
         for container in self.document.findall(nodes.container):
             if "cell_output" not in container.get("classes", []):
                 continue
+            captions = {id(t) for c in container.findall(lambda n: isinstance(n, (nodes.caption, nodes.title)))
+                        for t in c.findall(nodes.TextElement)}
             for node in container.findall(nodes.TextElement):
-                node["translatable"] = False
+                # A caption is the notebook's own words (a figure's cell metadata, a table's caption in
+                # the code), the same in every run: it is translated like the prose.
+                if id(node) not in captions:
+                    node["translatable"] = False
         # The notebook's own document, for glue roles in a translated paragraph (see _glue_in_msgstr).
         if "nb_renderer" in self.document:
             self.env.temp_data["werk_nb_document"] = self.document
