@@ -10,7 +10,7 @@ STAMP := $(VENV)/.installed
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
 
 .DEFAULT_GOAL := help
-.PHONY: help setup book pdf editions test test-fast lint bless bench data ledger clean
+.PHONY: help setup book pdf editions translations test test-fast lint bless bench data ledger clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -32,10 +32,15 @@ data: $(STAMP)  ## regenerate the default synthetic twin (data/twin.csv)
 ledger: $(STAMP)  ## print the claims ledger on the default data
 	$(BIN)/werk ledger
 
-book: $(STAMP)  ## build the HTML book (the main job); DATA=, MAPPING=, EDITION= to vary
-	$(BIN)/werk build $(if $(DATA),--data $(DATA)) $(if $(MAPPING),--mapping $(MAPPING)) $(if $(EDITION),--edition "$(EDITION)")
+book: $(STAMP)  ## build the HTML book in English (_build/html) and Dutch (_build/html-nl); DATA=, MAPPING=, EDITION=, LANG_=en|nl to vary
+	$(BIN)/werk build $(if $(DATA),--data $(DATA)) $(if $(MAPPING),--mapping $(MAPPING)) $(if $(EDITION),--edition "$(EDITION)") $(if $(LANG_),--lang $(LANG_))
 
-pdf: $(STAMP)  ## build the HTML and the PDF (pdflatex) into _build/pdf/book.pdf; DATA=, MAPPING=, EDITION= to vary
+translations: $(STAMP)  ## update locales/nl from the English book (sphinx-intl) and list every entry to translate
+	@# The catalogues are extracted from the staged English book, so it is built (or found current) first.
+	$(BIN)/werk build --lang en
+	$(BIN)/werk translations
+
+pdf: $(STAMP)  ## build the HTML and the PDFs (pdflatex) _build/pdf/book.pdf and book-nl.pdf; DATA=, MAPPING=, EDITION= to vary
 	$(BIN)/werk build --pdf $(if $(DATA),--data $(DATA)) $(if $(MAPPING),--mapping $(MAPPING)) $(if $(EDITION),--edition "$(EDITION)")
 
 editions: $(STAMP)  ## build the full book and all seven sector editions (two at a time) into _build/editions/

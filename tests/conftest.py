@@ -68,7 +68,7 @@ def canonical_frame() -> pd.DataFrame:
 # in a temporary folder: tests never touch the developer's own _build.
 
 PROJECT_FILES = ["_config.yml", "_toc.yml", "intro.md", "references.md", "references.bib", "_static",
-                 "notebooks", "data"]
+                 "notebooks", "data", "locales"]
 
 
 def copy_project(dest):

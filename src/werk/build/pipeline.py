@@ -1024,7 +1024,8 @@ def build_langs(data=None, mapping=None, edition: str = "all", pdf: bool = False
                 futures[lg] = finishing.submit(_finish, frame, edition, infos[lg], pdf, force, root, ran > 0,
                                                runner, lg)
 
-            errors, _ = execute_editions(runs, force=force, jobs=jobs, root=root, when_done=when_done, pool=pool)
+            errors, _ = execute_editions(runs, force=force, jobs=jobs, root=root, when_done=when_done,
+                                         pool=pool)
             if errors:
                 raise BuildError("\n".join(errors.values()))
             results = [futures[lg].result() for lg in names]

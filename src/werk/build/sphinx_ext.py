@@ -28,10 +28,10 @@ logger = logging.getLogger(__name__)
 class _OutputsStayAsRun(SphinxTransform):
     """Cell outputs are not prose to translate: they come from the run in the book's language.
 
-    The Dutch book is executed with ``lang="nl"``, so its tables, captions and glued numbers are Dutch
-    already; in the catalogue they would be msgids full of numbers that change with the data. Every
-    text node inside a cell output but a caption is marked untranslatable before the gettext builder extracts it
-    and before Sphinx's Locale transform (priority 20) would look it up.
+    The Dutch book is executed with ``lang="nl"``, so its tables and glued numbers are Dutch already;
+    in the catalogue they would be msgids full of numbers that change with the data. Every text node
+    inside a cell output, but for captions and titles, is marked untranslatable before the gettext
+    builder extracts it and before Sphinx's Locale transform (priority 20) would look it up.
     """
 
     default_priority = 5
@@ -40,8 +40,8 @@ class _OutputsStayAsRun(SphinxTransform):
         for container in self.document.findall(nodes.container):
             if "cell_output" not in container.get("classes", []):
                 continue
-            captions = {id(t) for c in container.findall(lambda n: isinstance(n, (nodes.caption, nodes.title)))
-                        for t in c.findall(nodes.TextElement)}
+            titled = container.findall(lambda n: isinstance(n, (nodes.caption, nodes.title)))
+            captions = {id(t) for c in titled for t in c.findall(nodes.TextElement)}
             for node in container.findall(nodes.TextElement):
                 # A caption is the notebook's own words (a figure's cell metadata, a table's caption in
                 # the code), the same in every run: it is translated like the prose.
@@ -179,8 +179,10 @@ def _bibliography_roles(app, pagename, templatename, context, doctree) -> None:
 
 
 #: The other edition of each language: its language code, its folder beside this one, its own name.
-LANGUAGES = {"en": {"lang": "nl", "dir": "html-nl", "label": "Nederlands", "hint": "Deze pagina in het Nederlands"},
-             "nl": {"lang": "en", "dir": "html", "label": "English", "hint": "This page in English"}}
+LANGUAGES = {
+    "en": {"lang": "nl", "dir": "html-nl", "label": "Nederlands", "hint": "Deze pagina in het Nederlands"},
+    "nl": {"lang": "en", "dir": "html", "label": "English", "hint": "This page in English"},
+}
 
 
 def _language_switch(app, pagename, templatename, context, doctree) -> None:

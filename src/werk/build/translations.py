@@ -99,11 +99,11 @@ def configure(cfg: dict, lang: str, locales: Path, info: dict) -> None:
         cfg["title"] = f"{cfg['title']}: {CONFIG_NL['edition']} {info['edition_label_nl']}"
     theme = conf.setdefault("html_theme_options", {})
     theme["search_bar_text"] = CONFIG_NL["search_bar_text"]
-    source = "de synthetische tweeling" if info.get("is_twin") else f"het databestand {info.get('source', '')}"
-    if not info.get("is_twin") and str(info.get("source", "")).startswith("the data file "):
-        source = "het databestand " + info["source"][len("the data file "):]
-    footer = (f"Editie: {info['edition_label_nl']} ({format(info['n'], ',').replace(',', '.')} respondenten), "
-              f"berekend uit {source}.")
+    source = "de synthetische tweeling"
+    if not info.get("is_twin"):
+        source = "het databestand " + str(info.get("source", "")).removeprefix("the data file ")
+    n = format(info["n"], ",").replace(",", ".")
+    footer = f"Editie: {info['edition_label_nl']} ({n} respondenten), berekend uit {source}."
     cfg["html"]["extra_footer"] = html.escape(footer)
     cfg["werk_footer_nl"] = True
     elements = conf.setdefault("latex_elements", {})

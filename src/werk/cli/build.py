@@ -40,7 +40,7 @@ def main(args) -> int:
 
         left = translations.status()
         if left:
-            print(f"werk build: the Dutch book has {len(left)} untranslated or fuzzy entries (English there); "
-                  "`werk translations --check` lists them", file=sys.stderr)
+            print(f"werk build: the Dutch book has {len(left)} untranslated or fuzzy entries (shown in "
+                  "English there); `werk translations --check` lists them", file=sys.stderr)
     return 0
 

@@ -162,7 +162,8 @@ def localize(text, lang: str = "en"):
         if whole is not None and frac is None and "," not in whole:
             return whole  # a plain integer ("2019", "10"): nothing to change
         if whole is not None and "," not in whole and frac is not None and len(frac) == 4 and whole != "0":
-            return m.group(0)  # "5.391": Dutch already (a count localized once); English prints no such number
+            # "5.391": Dutch already (a count localized once); English prints no such number
+            return m.group(0)
         out = (whole or "0").replace(",", ".")
         return out + ("," + frac[1:] if frac else "")
 
