@@ -389,6 +389,10 @@ def stage(executed: Path, edition: str, info: dict, root: Path | None = None, la
         os.utime(dst, ns=(when.st_atime_ns, when.st_mtime_ns))
         for f in downloads.write(dst):  # the page's CSV files, written with the page only
             os.utime(f, ns=(when.st_atime_ns, when.st_mtime_ns))
+    if lang != "en":
+        # Compiled here, not by Sphinx: Sphinx compiles a .po whose time stamp is newer than its .mo, and
+        # a catalogue edited within the same second as the last compile would keep a stale .mo.
+        keep.update(translations.compile_catalogues(st / LOCALES))
     cfg = yaml.safe_load((root / "_config.yml").read_text())
     if lang != "en":
         translations.configure(cfg, lang, root / LOCALES, info)
@@ -409,9 +413,7 @@ def stage(executed: Path, edition: str, info: dict, root: Path | None = None, la
         conf.write_text(text)
     for f in sorted(st.rglob("*"), reverse=True):  # deepest first, so emptied folders go too
         # A page's CSV files are written with the page (downloads.write) and kept with it.
-        # Sphinx compiles a catalogue (.po) into a .mo beside it: kept until its .po goes.
-        if f.is_file() and f not in keep and f.parent.name != downloads.FOLDER and not (
-                f.suffix == ".mo" and f.with_suffix(".po") in keep):
+        if f.is_file() and f not in keep and f.parent.name != downloads.FOLDER:
             f.unlink()
         elif f.is_dir() and not any(f.iterdir()):
             f.rmdir()

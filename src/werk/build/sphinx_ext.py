@@ -47,35 +47,47 @@ class _OutputsStayAsRun(SphinxTransform):
                 # the code), the same in every run: it is translated like the prose.
                 if id(node) not in captions:
                     node["translatable"] = False
-        # The notebook's own document, for glue roles in a translated paragraph (see _glue_in_msgstr).
-        if "nb_renderer" in self.document:
-            self.env.temp_data["werk_nb_document"] = self.document
 
 
 def _glue_in_msgstr() -> None:
     """Same-page glue roles keep working inside a translated paragraph.
 
     Sphinx's Locale transform parses each msgstr as a new, separate document (``publish_msgstr``),
-    which lacks myst-nb's ``nb_renderer``: ``{glue:text}`key``` then finds no glue data and warns.
-    Cross-page references (``path::key``) are pending nodes resolved later and work as they are. Here
-    a lookup in such a translated fragment falls back to the notebook being read
-    (:class:`_OutputsStayAsRun` notes it), so the number is the one the (Dutch) run glued.
+    after myst-nb's parser has finished the notebook and dropped its ``nb_renderer`` (which holds the
+    glue data): ``{glue:text}`key``` then finds nothing and warns. Cross-page references
+    (``path::key``) are pending nodes resolved later and work as they are. So the notebook client of
+    the page being read is kept here when myst-nb opens it, and a lookup in a document without
+    ``nb_renderer`` (a translated fragment) reads that page's glue data: the number the run glued.
     """
+    from myst_nb import sphinx_
+    from myst_nb.core.variables import RetrievalError, VariableOutput
     from myst_nb.ext.glue import directives, roles
 
     original = roles.retrieve_glue_data
     if getattr(original, "werk_wrapped", False):
         return
+    opened = sphinx_.create_client
+
+    def create_client(notebook, path, *args, **kwargs):
+        client = opened(notebook, path, *args, **kwargs)
+        _READING.update(path=str(path), client=client)
+        return client
 
     def retrieve(document, key):
-        if "nb_renderer" not in document:
-            env = getattr(document.settings, "env", None)
-            owner = env.temp_data.get("werk_nb_document") if env is not None else None
-            if owner is not None and env.temp_data.get("docname") == owner.settings.env.docname:
-                document = owner
-        return original(document, key)
+        if "nb_renderer" in document:
+            return original(document, key)
+        env = getattr(document.settings, "env", None)
+        client = _READING.get("client")
+        if env is None or client is None or _READING.get("path") != str(env.doc2path(env.docname)):
+            return original(document, key)
+        glue = client.glue_data
+        if key not in glue:
+            raise RetrievalError(f"No key {key!r} found in glue data for this document.")
+        return VariableOutput(data=glue[key]["data"], metadata=glue[key].get("metadata", {}),
+                              nb_renderer=None, vtype="glue")
 
     retrieve.werk_wrapped = True
+    sphinx_.create_client = create_client
     roles.retrieve_glue_data = retrieve
     directives.retrieve_glue_data = retrieve
 
@@ -93,8 +105,34 @@ def _glue_in_msgstr() -> None:
     crossref.format_plain_text = formatted
 
 
+#: The notebook myst-nb is reading: its path and its client (which holds its glue data).
+_READING: dict = {}
+
 #: The language of the book being compiled (one compile at a time per process: werk's CompilePool).
 _BOOK_LANG = {"lang": "en"}
+
+
+def _translate_toc_captions(app, doctree) -> None:
+    """The parts' captions of ``_toc.yml`` (sidebar and contents) from the catalogue of the root page.
+
+    sphinx-external-toc adds its toctrees after Sphinx's Locale transform has run, so their captions
+    would stay English; they are extracted with the root page's messages and translated here, before
+    the toctree collector reads them (this handler runs first).
+    """
+    if _BOOK_LANG["lang"] == "en":
+        return
+    from os import path
+
+    from sphinx import addnodes
+    from sphinx.locale import init as init_locale
+    from sphinx.util.i18n import docname_to_domain
+
+    dirs = [path.join(app.srcdir, d) for d in app.config.locale_dirs]
+    domain = docname_to_domain(app.env.docname, app.config.gettext_compact)
+    catalog, _ = init_locale(dirs, app.config.language, domain)
+    for node in doctree.findall(addnodes.toctree):
+        if node.get("caption"):
+            node["caption"] = catalog.gettext(node["caption"])
 
 
 def _note_language(app) -> None:
@@ -264,6 +302,7 @@ def setup(app):
     app.add_transform(_OutputsStayAsRun)
     _glue_in_msgstr()
     app.connect("builder-inited", _note_language)
+    app.connect("doctree-read", _translate_toc_captions, priority=100)
     app.add_config_value("werk_language_switch", False, "html")
     app.connect("html-page-context", _language_switch)
     app.connect("html-page-context", _dedupe_scripts)

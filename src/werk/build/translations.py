@@ -112,6 +112,29 @@ def configure(cfg: dict, lang: str, locales: Path, info: dict) -> None:
         r"\addto\captionsdutch{\renewcommand{\bibname}{" + CONFIG_NL["bibname"] + "}}")
 
 
+def compile_catalogues(locales: Path) -> list[Path]:
+    """Write each ``.po`` below ``locales`` as the ``.mo`` beside it when its content changed; return them.
+
+    An unchanged ``.mo`` keeps its time stamp, so Sphinx reads no page again for it.
+    """
+    import io
+
+    from babel.messages.mofile import write_mo
+    from babel.messages.pofile import read_po
+
+    out = []
+    for po in sorted(Path(locales).rglob("*.po")):
+        with po.open("rb") as f:
+            cat = read_po(f)
+        buf = io.BytesIO()
+        write_mo(buf, cat, use_fuzzy=False)
+        mo = po.with_suffix(".mo")
+        if not mo.is_file() or mo.read_bytes() != buf.getvalue():
+            mo.write_bytes(buf.getvalue())
+        out.append(mo)
+    return out
+
+
 def _run(cmd: list[str], what: str) -> None:
     proc = subprocess.run(cmd, capture_output=True, text=True,
                           env=dict(os.environ, PYDEVD_DISABLE_FILE_VALIDATION="1"))
