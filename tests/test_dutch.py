@@ -42,6 +42,10 @@ NUMBER = {"en": re.compile(r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d*\.\d+|\d+"),
           "nl": re.compile(r"\d{1,3}(?:\.\d{3})+(?:,\d+)?|\d+,\d+|\d+")}
 
 
+#: An English decimal ("0.40"), a bare decimal (".15"), English thousands ("5,391"): never on Dutch pages.
+ENGLISH_STYLE = re.compile(r"\d\.\d{1,2}(?!\d)|(?<![\d,])\.\d|(?<![\d.,])[1-9]\d{0,2},\d{3}(?!\d)")
+
+
 def numbers(text: str, lang: str) -> list[float]:
     """Every number in ``text`` as ``lang`` writes it, as a float (the sign is read apart)."""
     out = []
@@ -54,6 +58,8 @@ def numbers(text: str, lang: str) -> list[float]:
 
 
 def test_numbers_parse_both_styles():
+    assert not ENGLISH_STYLE.search("p < 0,001; 0,074; 5.391; 30,9%")
+    assert all(ENGLISH_STYLE.search(t) for t in ("p < .001", "0.40", "5,391"))
     assert numbers("n = 5,391; β = −.15", "en") == numbers("n = 5.391; β = −0,15", "nl") == [5391.0, -0.15]
 
 
@@ -115,7 +121,7 @@ def test_same_glued_numbers_in_both_books(page, dutch_book):
     got_en = sorted(x for t in en for x in numbers(t, "en"))
     got_nl = sorted(x for t in nl for x in numbers(t, "nl"))
     assert got_en == got_nl, f"{page}: glued numbers differ:\n  en {got_en}\n  nl {got_nl}"
-    english_style = [t for t in nl if re.search(r"\d\.\d{1,2}(?!\d)|(?<![\d,])\.\d|\d,\d{3}(?!\d)", t)]
+    english_style = [t for t in nl if ENGLISH_STYLE.search(t)]
     assert not english_style, f"{page}: glued values in English style on the Dutch page: {english_style}"
 
 

@@ -41,6 +41,8 @@ def main(args) -> int:
         left = translations.status()
         if left:
             print(f"werk build: the Dutch book has {len(left)} untranslated or fuzzy entries (shown in "
-                  "English there); `werk translations --check` lists them", file=sys.stderr)
+                  "English there); `make translations` updates the catalogues first:", file=sys.stderr)
+            for e in left:
+                print(f"  {e}", file=sys.stderr)
     return 0
 
