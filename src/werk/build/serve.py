@@ -124,7 +124,7 @@ class Server:
             return {"generation": self.generation, "error": self.error, "building": self.building}
 
     def html(self) -> Path:
-        return pipeline.html_dir(self.edition, self.root)
+        return pipeline.html_dir(self.edition, self.root, self.lang)
 
     # ------------------------------------------------------------------------------------------ rebuilds
     def start(self) -> None:
