@@ -35,6 +35,7 @@ CONFIG_NL = {
     "search_bar_text": "Zoeken in het boek",
     "bibname": "Literatuur",
     "edition": "editie",
+    "author": "het werk-project, naar Bondarouk & Meijerink (Universiteit Twente)",
 }
 
 
@@ -95,6 +96,7 @@ def configure(cfg: dict, lang: str, locales: Path, info: dict) -> None:
     conf["language"] = lang
     conf["locale_dirs"] = ["locales"]  # staged beside the pages (the stage's own copy)
     cfg["title"] = translate(cfg["title"], locales, lang)
+    cfg["author"] = CONFIG_NL["author"]
     if info.get("sector") is not None:
         cfg["title"] = f"{cfg['title']}: {CONFIG_NL['edition']} {info['edition_label_nl']}"
     theme = conf.setdefault("html_theme_options", {})
