@@ -97,7 +97,7 @@ def _glue_in_msgstr() -> None:
 
     def formatted(text, fmt_spec):
         # A number the page formats itself ({glue:text}`key:.2f`), in the number style of the book.
-        from werk.core.fmt import localize
+        from werk.core.fmt import localize  # lazy: Sphinx loads this extension; werk.core only when pasting
 
         return localize(plain(text, fmt_spec), _BOOK_LANG["lang"])
 

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from werk.core import paths
+from werk.core.errors import WerkError
 
 __all__ = ["configure", "status", "update", "Entry", "CONFIG"]
 
@@ -37,6 +38,14 @@ CONFIG_NL = {
     "edition": "editie",
     "author": "het werk-project, naar Bondarouk & Meijerink (Universiteit Twente)",
 }
+
+
+class TranslationError(WerkError):
+    """Extracting the messages or updating the catalogues failed."""
+
+
+def log(msg: str) -> None:
+    print(f"werk translations: {msg}", file=sys.stderr, flush=True)
 
 
 @dataclass(frozen=True)
@@ -141,9 +150,8 @@ def _run(cmd: list[str], what: str) -> None:
     proc = subprocess.run(cmd, capture_output=True, text=True,
                           env=dict(os.environ, PYDEVD_DISABLE_FILE_VALIDATION="1"))
     if proc.returncode != 0:
-        from werk.build.pipeline import BuildError
-
-        raise BuildError(f"{what} failed:\n  " + "\n  ".join((proc.stdout + proc.stderr).splitlines()[-20:]))
+        tail = (proc.stdout + proc.stderr).splitlines()[-20:]
+        raise TranslationError(f"{what} failed:\n  " + "\n  ".join(tail))
 
 
 def update(root: Path | None = None, lang: str = "nl") -> list[Entry]:
@@ -152,22 +160,18 @@ def update(root: Path | None = None, lang: str = "nl") -> list[Entry]:
     Needs the English book staged (``werk build --lang en`` or ``all`` did that): the gettext builder
     reads the staged, executed notebooks, as the HTML builder does.
     """
-    from werk.build import pipeline
-
     root = Path(root or paths.ROOT)
     st = root / "_build" / "stage" / "all"
     if not (st / "_config.yml").is_file():
-        from werk.build.pipeline import BuildError
-
-        raise BuildError(f"{st} is missing: build the English book first (werk build --lang en)")
+        raise TranslationError(f"{st} is missing: build the English book first (werk build --lang en)")
     out = root / "_build" / "gettext"
     shutil.rmtree(out, ignore_errors=True)
     bindir = Path(sys.executable).parent
-    pipeline.log("extracting the English messages (Sphinx's gettext builder)")
+    log("extracting the English messages (Sphinx's gettext builder)")
     _run([str(bindir / "jupyter-book"), "build", str(st), "--path-output", str(out), "--builder", "custom",
           "--custom-builder", "gettext"], "the gettext builder")
     pot = out / "_build" / "gettext"
-    pipeline.log(f"updating {root / 'locales' / lang} (sphinx-intl update)")
+    log(f"updating {root / 'locales' / lang} (sphinx-intl update)")
     _run([str(bindir / "sphinx-intl"), "update", "-p", str(pot), "-l", lang, "-d", str(root / "locales"),
           "-w", "0"], "sphinx-intl update")
     _drop_stale(pot, root / "locales" / lang / "LC_MESSAGES")

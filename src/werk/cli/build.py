@@ -36,7 +36,7 @@ def main(args) -> int:
     for r in results:
         print(r)
     if "nl" in pipeline.langs(args.lang):
-        from werk.build import translations
+        from werk.build import translations  # lazy: babel, only when a Dutch book was built
 
         left = translations.status()
         if left:
