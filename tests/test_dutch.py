@@ -91,6 +91,16 @@ def test_every_translation_keeps_its_numbers_and_references():
     assert not problems, "\n  ".join(problems)
 
 
+@pytest.mark.slow
+def test_catalogues_are_current_with_the_english_book(dutch_book):
+    """The catalogues hold every message of the English book as it is now: the gettext builder and
+    sphinx-intl update run on the test's copy (what `make translations` does), and nothing is left."""
+    left = translations.update(root=dutch_book)
+    assert not left, (f"{len(left)} entries to translate or review after an English edit; run "
+                      "`make translations` and translate them in locales/nl:\n  "
+                      + "\n  ".join(map(str, left)))
+
+
 def test_every_page_has_a_catalogue():
     names = {str(po.relative_to(paths.ROOT / "locales" / "nl" / "LC_MESSAGES").with_suffix(""))
              for po in translations.catalogues(paths.ROOT / "locales")}
