@@ -479,3 +479,13 @@ def test_sector_equivalence_moves_when_sectors_differ():
     shifted = twin.assign(threat=(twin["threat"] + 0.6 * (twin["sector"] == 2)).clip(1, 5))
     moved = _row(L.ledger(shifted), cid)
     assert moved["status"] == "deviates" and moved["equivalence"] == L.NOT_SHOWN
+
+
+def test_the_assumptions_state_the_bound_the_ledger_uses():
+    from werk.core import codebook
+    from werk.core.fmt import format_coef
+
+    text = codebook.ASSUMPTIONS["equivalence"]
+    assert f"±{format_coef(L.EQUIVALENCE_BOUND, 2)}" in text
+    assert format_coef(L.EQUIVALENCE_BOUND**2, 4) in text
+    assert f"{L.EQUIVALENCE_LEVEL:g}% interval" in text

@@ -75,7 +75,9 @@ __all__ = [
     "NEGLIGIBLE",
     "NOT_SHOWN",
     "EQUIVALENCE_BOUND",
+    "EQUIVALENCE_LEVEL",
     "holm_family",
+    "tests_summary",
 ]
 
 MATCH, DEVIATES, NOT_REPRODUCIBLE = "match", "deviates", "not reproducible"
@@ -86,6 +88,8 @@ NEGLIGIBLE, NOT_SHOWN = "negligible", "not shown negligible"
 
 NS_ALPHA = 0.05
 EQUIVALENCE_BOUND = models.EQUIVALENCE_BOUND
+#: The confidence level (percent) of the interval that an equivalence at EQUIVALENCE_ALPHA puts inside the bound.
+EQUIVALENCE_LEVEL = 100 * (1 - 2 * models.EQUIVALENCE_ALPHA)
 _TREND_ALPHA = 0.05
 _GROUP_NAMES = {("gender", 1): "men", ("gender", 2): "women", ("manager", 0): "employees",
                 ("manager", 1): "managers"}
@@ -415,7 +419,8 @@ def _do_ns(row, c, ctx):
             row["value"] = float(hit["beta"])
             e = models.tost(float(hit["beta"]), float(hit["se"]), tidy.attrs["df_resid"])
             ci = f"({format_coef(e['ci_low'], 3)}, {format_coef(e['ci_high'], 3)})"
-            equiv.append((e, f"90% CI of β {ci} {'within' if e['equivalent'] else 'not within'} ±{bound}"))
+            equiv.append((e, f"{EQUIVALENCE_LEVEL:g}% CI of β {ci} {'within' if e['equivalent'] else 'not within'} "
+                             f"±{bound}"))
         ps.append(p)
     p = max(ps) if len(ps) == 1 else min(ps)
     ok = all(q > NS_ALPHA for q in ps)
@@ -583,6 +588,29 @@ def ledger(df: pd.DataFrame, claims: list[dict] | None = None, edition=None) -> 
         out[col] = pd.to_numeric(out[col], errors="coerce").astype(float)
     out["n"] = out["n"].astype("Int64")
     return out
+
+
+def tests_summary(table: pd.DataFrame, claims_list: list[dict] | None = None) -> dict[str, int]:
+    """Counts over the article's tests in a (checked) ledger, for the ledger page's prose.
+
+    ``ns``: claims of no effect computed here (suppressed and not reproducible ones left out), of them
+    ``negligible``, ``not_shown`` (n.s. but not shown negligible) and ``ns_deviates`` (significant here);
+    ``effects``: claims with a printed threshold computed here, of them ``effects_holm`` whose
+    Holm-adjusted p is still below the printed threshold.
+    """
+    by = {c["id"]: c for c in (claims_list or claims())}
+    shown = table[table["status"].isin(STATUSES) & (table["status"] != NOT_REPRODUCIBLE)]
+    ns = shown[shown["kind"] == "ns"]
+    effects = shown[[by.get(i, {}).get("p_max") is not None for i in shown["id"]]]
+    holm_ok = [bool(q < by[i]["p_max"]) for i, q in zip(effects["id"], effects["p_holm"]) if pd.notna(q)]
+    return {
+        "ns": int(len(ns)),
+        "negligible": int(((ns["status"] == MATCH) & (ns["equivalence"] == NEGLIGIBLE)).sum()),
+        "not_shown": int(((ns["status"] == MATCH) & (ns["equivalence"] == NOT_SHOWN)).sum()),
+        "ns_deviates": int((ns["status"] == DEVIATES).sum()),
+        "effects": int(len(effects)),
+        "effects_holm": int(sum(holm_ok)),
+    }
 
 
 def summary(table: pd.DataFrame) -> str:
