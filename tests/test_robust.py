@@ -505,3 +505,12 @@ def test_brant_against_a_hand_computation_with_one_predictor_and_three_answers()
 def test_brant_needs_three_answers():
     with pytest.raises(ValueError, match="three or more values"):
         robust.brant_test([1, 2, 1, 2], pd.DataFrame({"x": [0.1, 0.2, 0.3, 0.4]}))
+
+
+def test_the_page_states_the_brant_verdict_the_data_give():
+    ok = robust.brant_test(*_ordinal(3000, 1, violate=False))
+    bad = robust.brant_test(*_ordinal(3000, 1, violate=True))
+    text = robust_view.proportional_odds({"threat": ok, "keep_up": bad})
+    assert text["brant_threat"].startswith(f"χ²({ok['df']}) = ") and "p = " in text["brant_threat"]
+    assert "For threat the test does not reject" in text["brant_text"]
+    assert "For keeping up the test rejects" in text["brant_text"] and "x2 (p <\u00a0.001)" in text["brant_text"]

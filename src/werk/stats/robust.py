@@ -28,6 +28,9 @@ each model are fitted here on the same complete cases:
     in extra columns (``coef``, ``coef_p``, ``odds_ratio``). Binary predictors are z-scored too,
     as in the article's model, so their AME is per standard deviation as well.
 
+The ordered logit assumes proportional odds (one slope per predictor at every threshold of the
+answer); :func:`brant` tests that with Brant's Wald test of separate binary logits per threshold.
+
 Every variant is a tidy frame with columns ``term, estimate, se, p, ci_low, ci_high, n``;
 ``attrs`` hold ``variant``, ``label``, ``n``, ``df_resid``, ``converged`` and ``joint`` (the Wald test
 that all sector dummies are zero: F for the linear variants, chi-square for the ordered logit).
