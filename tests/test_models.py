@@ -196,3 +196,16 @@ def test_binary_b_is_the_difference_of_group_means_holding_the_rest_fixed():
     shifted = df.assign(y=df["y"] + 0.5 * df["m"])
     assert models.standardized_ols(shifted, "y", ["g", "m", "x"]).set_index("term").loc["m", "b"] == \
         pytest.approx(raw.params["m"] + 0.5, rel=1e-9)
+
+
+def test_null_effects_say_which_absences_are_negligible_and_follow_the_data():
+    rng = np.random.default_rng(21)
+    n = 6000
+    df = pd.DataFrame({"x": rng.normal(size=n), "z": rng.normal(size=n)})
+    df["y"] = 0.5 * df["x"] + rng.normal(size=n)
+    big = models.null_effects(models.standardized_ols(df, "y", ["x", "z"]), ["z"])
+    assert big["negligible"] == ["z"] and "negligible" in big["equivalence_text"]
+    few = df.head(200)
+    small = models.null_effects(models.standardized_ols(few, "y", ["x", "z"]), ["z"])
+    assert not small["significant"]  # seeded: z is no more significant in 200 rows than in 6,000
+    assert small["not_shown"] == ["z"] and "cannot tell" in small["equivalence_text"]

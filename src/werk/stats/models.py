@@ -266,25 +266,62 @@ def sector_test(df: pd.DataFrame, name: str, weighted: bool = False) -> dict | N
 
 
 def null_effects(results: pd.DataFrame, terms: list[str], sector_test: dict | None = None) -> dict:
-    """Summarize claimed null effects: the largest |beta|, the smallest p, and which are significant."""
+    """Summarize claimed null effects: the largest |beta|, the smallest p, which are significant, which negligible.
+
+    Each term also gets the equivalence test of the ledger (:func:`tost`, |β| < :data:`EQUIVALENCE_BOUND`;
+    the sector block :func:`block_equivalence`): ``negligible`` names the terms shown negligible,
+    ``not_shown`` the others that are not significant either, and ``equivalence_text`` says so in a sentence.
+    """
     rows = results[results["term"].isin(terms)]
     ps = list(rows["p"])
     names = [term_label(t) for t in rows.loc[rows["p"] < 0.05, "term"]]
+    negligible, not_shown = [], []
+    df_resid = results.attrs.get("df_resid")
+    for r in rows.itertuples():
+        if r.p < 0.05:
+            continue
+        shown = df_resid is not None and tost(float(r.beta), float(r.se), df_resid)["equivalent"]
+        (negligible if shown else not_shown).append(term_label(r.term))
     if sector_test is not None:
         ps.append(sector_test["p"])
         if sector_test["p"] < 0.05:
             names.append("sector")
+        else:
+            e = block_equivalence(sector_test["F"], sector_test["df_num"], sector_test["df_den"],
+                                  sector_test["r2_full"])
+            (negligible if e["equivalent"] else not_shown).append("sector")
     text = (
         "none of them is significant at the 5% level, as the article says."
         if not names
         else "significant at the 5% level here, unlike in the article: " + ", ".join(names) + "."
     )
+    bound = f"±{EQUIVALENCE_BOUND:g}".replace("0.", ".")
+    if sector_test is not None and sector_test["p"] >= 0.05:
+        bound += f"; for sector, the dummies together add less than {EQUIVALENCE_BOUND ** 2:g} to R²"
+    if not_shown and negligible:
+        equivalence = (f"The equivalence test shows {_and(negligible)} to be negligible (|β| within {bound}); "
+                       f"for {_and(not_shown)} the data cannot tell no effect from a small one.")
+    elif not_shown:
+        equivalence = (f"The equivalence test shows none of them to be negligible (|β| within {bound}): "
+                       "the data cannot tell no effect from a small one.")
+    elif negligible:
+        equivalence = (f"The equivalence test shows each of them to be negligible, not merely not "
+                       f"significant: |β| within {bound}.")
+    else:
+        equivalence = ""
     return {
         "max_abs_beta": float(rows["beta"].abs().max()) if len(rows) else float("nan"),
         "min_p": float(min(ps)) if ps else float("nan"),
         "significant": names,
         "significant_text": text,
+        "negligible": negligible,
+        "not_shown": not_shown,
+        "equivalence_text": equivalence,
     }
+
+
+def _and(words: list[str]) -> str:
+    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
 
 
 def group_difference(df: pd.DataFrame, variable: str, by: str, codes=None) -> dict:
