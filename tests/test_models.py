@@ -90,7 +90,8 @@ def test_null_effects_names_what_is_significant(frame):
 
 
 def test_tost_against_a_hand_computation():
-    # β = .01, se = .015, df = 100, bound .05: t_low = (.01 + .05) / .015 = 4, t_up = (.01 - .05) / .015 = -8/3.
+    # β = .01, se = .015, df = 100, bound .05:
+    # t_low = (.01 + .05) / .015 = 4, t_up = (.01 - .05) / .015 = -8/3.
     res = models.tost(0.01, 0.015, 100, bound=0.05)
     p_low, p_up = stats.t.sf(4.0, 100), stats.t.cdf(-8 / 3, 100)
     assert res["p_lower"] == pytest.approx(p_low, rel=1e-12)

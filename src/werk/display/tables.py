@@ -65,10 +65,10 @@ _TEXT = {
         "article_note": ("β article: as the article prints it; empty where the article prints no β for the "
                          "term (on the synthetic twin those βs are invented)"),
         "difference": "difference",
-        "difference_note": ("difference: for a predictor with two values, the second group minus the first "
-                            "(women minus men, yes minus no, the sector minus the reference sector) in answer "
-                            "points with the other predictors held fixed, and in SDs of the outcome; its p is "
-                            "the β's"),
+        "difference_note": ("difference: for a predictor with two values, the second group minus the "
+                            "first (women minus men, yes minus no, the sector minus the reference sector) "
+                            "in answer points with the other predictors held fixed, and in SDs of the "
+                            "outcome; its p is the β's"),
     },
     "nl": {
         "n": "n",
@@ -92,10 +92,10 @@ _TEXT = {
         "article_note": ("β artikel: zoals het artikel hem drukt; leeg waar het artikel geen β geeft "
                          "(bij de synthetische tweeling zijn die β's verzonnen)"),
         "difference": "verschil",
-        "difference_note": ("verschil: bij een voorspeller met twee waarden de tweede groep min de eerste "
-                            "(vrouwen min mannen, ja min nee, de sector min de referentiesector) in "
-                            "antwoordpunten, de andere voorspellers gelijk gehouden, en in SD's van de uitkomst; "
-                            "de p is die van de β"),
+        "difference_note": ("verschil: bij een voorspeller met twee waarden de tweede groep min de "
+                            "eerste (vrouwen min mannen, ja min nee, de sector min de referentiesector) in "
+                            "antwoordpunten, de andere voorspellers gelijk gehouden, en in SD's van de "
+                            "uitkomst; de p is die van de β"),
     },
 }
 
@@ -281,7 +281,7 @@ def _published(value, lang: str) -> str:
 
 def model_table(results: pd.DataFrame, lang: str = "en", decimals: int = 2, check: bool | str = False,
                 df: pd.DataFrame | None = None) -> pd.DataFrame:
-    """Standardized betas for reading: term label, β, 95% CI, the difference of a two-valued predictor, p, stars.
+    """Standardized betas for reading: term, β, 95% CI, the difference of a two-valued predictor, p, stars.
 
     Parameters
     ----------

@@ -88,7 +88,7 @@ NEGLIGIBLE, NOT_SHOWN = "negligible", "not shown negligible"
 
 NS_ALPHA = 0.05
 EQUIVALENCE_BOUND = models.EQUIVALENCE_BOUND
-#: The confidence level (percent) of the interval that an equivalence at EQUIVALENCE_ALPHA puts inside the bound.
+#: The level (percent) of the interval that an equivalence at EQUIVALENCE_ALPHA puts inside the bound.
 EQUIVALENCE_LEVEL = 100 * (1 - 2 * models.EQUIVALENCE_ALPHA)
 _TREND_ALPHA = 0.05
 _GROUP_NAMES = {("gender", 1): "men", ("gender", 2): "women", ("manager", 0): "employees",
@@ -419,8 +419,8 @@ def _do_ns(row, c, ctx):
             row["value"] = float(hit["beta"])
             e = models.tost(float(hit["beta"]), float(hit["se"]), tidy.attrs["df_resid"])
             ci = f"({format_coef(e['ci_low'], 3)}, {format_coef(e['ci_high'], 3)})"
-            equiv.append((e, f"{EQUIVALENCE_LEVEL:g}% CI of β {ci} {'within' if e['equivalent'] else 'not within'} "
-                             f"±{bound}"))
+            inside = "within" if e["equivalent"] else "not within"
+            equiv.append((e, f"{EQUIVALENCE_LEVEL:g}% CI of β {ci} {inside} ±{bound}"))
         ps.append(p)
     p = max(ps) if len(ps) == 1 else min(ps)
     ok = all(q > NS_ALPHA for q in ps)
@@ -559,7 +559,8 @@ def ledger(df: pd.DataFrame, claims: list[dict] | None = None, edition=None) -> 
     DataFrame
         Columns id, kind, published, reproduced, value, p, n, status, reason, section,
         figure, table, p_holm (Holm-adjusted p over :func:`holm_family`, NaN elsewhere), equivalence
-        (``"negligible"`` or ``"not shown negligible"`` for an ns claim, else empty) and p_equivalence. ``reproduced`` is the number rounded to the printed precision (shares
+        (``"negligible"`` or ``"not shown negligible"`` for an ns claim, else empty) and
+        p_equivalence. ``reproduced`` is the number rounded to the printed precision (shares
         in percent) or a short text; ``value`` the unrounded number or NaN. See the module
         docstring for the match rules.
     """

@@ -75,7 +75,7 @@ _COLUMNS = ["term", "beta", "se", "t", "p", "ci_low", "ci_high", "n", "b", "b_ci
 #: something about the data, not only about the sample size. A bound at the article's smallest reported
 #: effect (.03) would have a power of .3 or less. Recorded in codebook.ASSUMPTIONS.
 EQUIVALENCE_BOUND = 0.05
-#: Level of each one-sided test of the equivalence test (TOST): equivalence at .05 is a 90% CI inside the bound.
+#: Level of each one-sided test of the equivalence test (TOST): at .05, a 90% CI inside the bound.
 EQUIVALENCE_ALPHA = 0.05
 #: Predictors with two values (0/1 or 1/2): reported as a difference between the groups, not per SD.
 BINARY_TERMS = ("gender", "manager", "permanent_contract", "multiple_jobs")
@@ -266,7 +266,7 @@ def sector_test(df: pd.DataFrame, name: str, weighted: bool = False) -> dict | N
 
 
 def null_effects(results: pd.DataFrame, terms: list[str], sector_test: dict | None = None) -> dict:
-    """Summarize claimed null effects: the largest |beta|, the smallest p, which are significant, which negligible.
+    """Summarize claimed null effects: largest |beta|, smallest p, which are significant, which negligible.
 
     Each term also gets the equivalence test of the ledger (:func:`tost`, |β| < :data:`EQUIVALENCE_BOUND`;
     the sector block :func:`block_equivalence`): ``negligible`` names the terms shown negligible,
@@ -299,8 +299,8 @@ def null_effects(results: pd.DataFrame, terms: list[str], sector_test: dict | No
     if sector_test is not None and sector_test["p"] >= 0.05:
         bound += f"; for sector, the dummies together add less than {EQUIVALENCE_BOUND ** 2:g} to R²"
     if not_shown and negligible:
-        equivalence = (f"The equivalence test shows {_and(negligible)} to be negligible (|β| within {bound}); "
-                       f"for {_and(not_shown)} the data cannot tell no effect from a small one.")
+        equivalence = (f"The equivalence test shows {_and(negligible)} to be negligible (|β| within "
+                       f"{bound}); for {_and(not_shown)} the data cannot tell no effect from a small one.")
     elif not_shown:
         equivalence = (f"The equivalence test shows none of them to be negligible (|β| within {bound}): "
                        "the data cannot tell no effect from a small one.")

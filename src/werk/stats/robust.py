@@ -426,7 +426,8 @@ def brant_test(y, X: pd.DataFrame) -> dict:
     y = np.asarray(y, dtype=float)
     values = np.unique(y)
     if len(values) < 3:
-        raise ValueError(f"a proportional-odds test needs an answer with three or more values, not {len(values)}")
+        raise ValueError(f"a proportional-odds test needs an answer with three or more values, "
+                         f"not {len(values)}")
     Xz = X.apply(lambda col: (col - col.mean()) / col.std(ddof=1))  # conditioning only: the test is invariant
     A = sm.add_constant(Xz.to_numpy(dtype=float), has_constant="add")
     n, k = len(y), Xz.shape[1]
@@ -442,11 +443,11 @@ def brant_test(y, X: pd.DataFrame) -> dict:
             infos.append(np.linalg.inv(A.T @ (A * (pi * (1 - pi))[:, None])))
     V = np.zeros((k * cuts, k * cuts))
     for m in range(cuts):
-        for l in range(m, cuts):
-            w = probs[l] * (1 - probs[m])
-            block = infos[m] @ (A.T @ (A * w[:, None])) @ infos[l]
-            V[m * k:(m + 1) * k, l * k:(l + 1) * k] = block[1:, 1:]
-            V[l * k:(l + 1) * k, m * k:(m + 1) * k] = block[1:, 1:].T
+        for h in range(m, cuts):  # threshold h at or above m: W_mh = π_h (1 - π_m)
+            w = probs[h] * (1 - probs[m])
+            block = infos[m] @ (A.T @ (A * w[:, None])) @ infos[h]
+            V[m * k:(m + 1) * k, h * k:(h + 1) * k] = block[1:, 1:]
+            V[h * k:(h + 1) * k, m * k:(m + 1) * k] = block[1:, 1:].T
     b = np.concatenate([p[1:] for p in params])
 
     def wald(rows: list[int]) -> tuple[float, int]:
