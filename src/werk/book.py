@@ -476,7 +476,8 @@ def ledger_table(df: pd.DataFrame, edition: str = "all", section: str | None = N
             row["note"] = r.reason or ""
         rows.append(row)
     out = pd.DataFrame(rows)
-    out.attrs["classes"] = ["werk-ledger"]
+    # The whole ledger carries a fifth cell, Holm p, in its first line (the layout of _static/werk.css).
+    out.attrs["classes"] = ["werk-ledger"] + ([] if section else ["werk-ledger-holm"])
     if chk is not None:
         out.attrs["outputcheck"] = chk
     return out

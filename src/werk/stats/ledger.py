@@ -405,12 +405,15 @@ def _do_ns(row, c, ctx):
             test = ctx.sector_test(spec["model"])
             f, p, q = test["F"], test["p"], test["df_num"]
             n = ctx.model(spec["model"])["n"].iloc[0]
-            texts.append(f"F({q}, {int(ctx.model(spec['model']).attrs['df_resid'])}) = {f:.2f}")
+            # The degrees of freedom go to the reason: "F(6, 4891)" is one unbreakable token on a phone.
+            texts.append(f"F = {f:.2f}")
             row["value"] = f
             e = models.block_equivalence(f, q, test["df_den"], test["r2_full"])
             # The bound of the block is what one uncorrelated predictor at the β bound adds to R².
             below = "below" if e["equivalent"] else "not shown below"
-            equiv.append((e, f"the sector dummies add ΔR² = {format_coef(e['delta_r2'], 4)}, {below} "
+            dfr = int(ctx.model(spec["model"]).attrs["df_resid"])
+            equiv.append((e, f"F({q}, {dfr}) = {f:.2f}: the sector dummies add ΔR² = "
+                             f"{format_coef(e['delta_r2'], 4)}, {below} "
                              f"{format_coef(e['bound_r2'], 4)} (= {bound}²)"))
         else:
             hit, tidy = _model_row(c, ctx, spec["model"], term)
