@@ -515,3 +515,25 @@ def test_the_page_states_the_brant_verdict_the_data_give():
     assert "For threat the test does not reject" in text["brant_text"]
     assert "For keeping up the test rejects" in text["brant_text"]
     assert "x2 (p <\u00a0.001)" in text["brant_text"]
+
+
+def test_the_brant_text_warns_of_a_rare_threshold_and_names_no_count():
+    y, X = _ordinal(3000, 1, violate=False)
+    common = robust.brant_test(y, X)
+    assert "imprecise" not in robust_view.proportional_odds({"threat": common})["brant_text"]
+    # Move all but a few answers off the top category: its threshold rests on a handful of respondents.
+    rare_y = np.where((y == 4) & (np.arange(len(y)) % 40 != 0), 3, y)
+    rare = robust.brant_test(rare_y, X)
+    assert rare["rarest"]["threshold"] == 3 and rare["rarest"]["n"] == int((rare_y == 4).sum())
+    text = robust_view.proportional_odds({"threat": rare})["brant_text"]
+    assert "threshold above answer 3" in text and "imprecise" in text
+    assert str(rare["rarest"]["n"]) not in text  # a small count is never printed
+
+
+def test_brant_on_data_it_cannot_use_says_why_instead_of_failing():
+    df = pd.DataFrame({"threat": [1.0, 2.0] * 30, **{p: np.random.default_rng(0).normal(size=60)
+                                                      for p in models.THREAT_PREDICTORS}})
+    res = robust.brant(df, "threat")
+    assert np.isnan(res["p"]) and "three or more values" in res["error"]
+    text = robust_view.proportional_odds({"threat": res})
+    assert text["brant_threat"] == "no result" and "cannot be computed" in text["brant_text"]

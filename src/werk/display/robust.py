@@ -197,6 +197,11 @@ def highlights(
     return out
 
 
+#: Respondents per predictor on the rarer side of a threshold below which a binary logit is read as imprecise
+#: (the usual rule of thumb of ten events per variable).
+RARE_PER_PREDICTOR = 10
+
+
 def proportional_odds(tests: Mapping[str, dict], alpha: float = 0.05) -> dict[str, str]:
     """The Brant tests of the two ordered logits (:func:`werk.stats.robust.brant`) as the page states them.
 
@@ -208,6 +213,11 @@ def proportional_odds(tests: Mapping[str, dict], alpha: float = 0.05) -> dict[st
     names = {"threat": "threat", "keep_up": "keeping up"}
     out, sentences = {}, []
     for name, t in tests.items():
+        if not np.isfinite(t["p"]):
+            out[f"brant_{name}"] = "no result"
+            sentences.append(f"For {names.get(name, name)} the test cannot be computed on these data "
+                             f"({t.get('error', 'no result')}).")
+            continue
         out[f"brant_{name}"] = (f"χ²({t['df']}) = {fmt.format_number(t['chi2'], 2)}, "
                                 f"{fmt.format_p_text(t['p'])}")
         odd = t["terms"][t["terms"]["p"] < alpha].sort_values("p")
@@ -217,6 +227,12 @@ def proportional_odds(tests: Mapping[str, dict], alpha: float = 0.05) -> dict[st
                    else "does not reject proportional odds")
         tail = (f"; tested one by one, the slopes of {terms} differ across thresholds" if len(odd)
                 else "; no single predictor's slopes differ across thresholds")
+        rare = t.get("rarest")
+        if rare and rare["per_predictor"] < RARE_PER_PREDICTOR:
+            # No count: on a small edition it could be a handful of respondents (CBS's output rules).
+            tail += (f"; but the rarer side of the threshold above answer {rare['threshold']:g} holds "
+                     f"fewer than {RARE_PER_PREDICTOR:g} respondents per predictor, so that threshold's "
+                     "slopes, and the test, are imprecise")
         sentences.append(f"For {names.get(name, name)} the test {verdict} at the "
                          f"{fmt.format_alpha(alpha)} level{tail}.")
     out["brant_text"] = " ".join(sentences)

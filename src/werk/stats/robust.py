@@ -420,8 +420,9 @@ def brant_test(y, X: pd.DataFrame) -> dict:
     -------
     dict
         chi2, df, p (all predictors together), n, cuts (J - 1), slopes (DataFrame of the z-scored
-        predictors' slopes, one column per threshold), cov (their stacked covariance, "term > v" names)
-        and terms (DataFrame term, chi2, df, p).
+        predictors' slopes, one column per threshold), cov (their stacked covariance, "term > v" names),
+        terms (DataFrame term, chi2, df, p) and rarest (the threshold whose smaller side has the fewest
+        respondents: threshold, n, per_predictor).
     """
     y = np.asarray(y, dtype=float)
     values = np.unique(y)
@@ -472,17 +473,29 @@ def brant_test(y, X: pd.DataFrame) -> dict:
     slopes = pd.DataFrame(np.array([p[1:] for p in params]).T, index=list(Xz.columns),
                           columns=[f"> {v:g}" for v in values[:-1]])
     names = [f"{t} {c}" for c in slopes.columns for t in slopes.index]
+    # The rarest split of any threshold (answers above it, or at or below it): with few such respondents per
+    # predictor that threshold's logit is imprecise, and so is the test (the usual rule asks for ten).
+    sides = [min(int((y > v).sum()), int((y <= v).sum())) for v in values[:-1]]
+    rarest = int(np.argmin(sides))
     return {"chi2": chi2, "df": df_, "p": float(stats.chi2.sf(chi2, df_)), "n": n, "cuts": cuts,
+            "rarest": {"threshold": float(values[rarest]), "n": sides[rarest],
+                       "per_predictor": sides[rarest] / k},
             "slopes": slopes, "cov": pd.DataFrame(V, index=names, columns=names),
             "terms": pd.DataFrame(terms, columns=["term", "chi2", "df", "p"])}
 
 
 def brant(df: pd.DataFrame, name: str) -> dict:
     """:func:`brant_test` of one of the article's models (``"threat"`` or ``"keep_up"``), on the cases and
-    design of its ordered logit (:func:`variants`)."""
+    design of its ordered logit (:func:`variants`). When the test cannot be computed on these data, chi2
+    and p are NaN and ``error`` says why."""
     outcome, predictors, sectors = models.MODELS[name]
     data, X, _ = _prepare(df, outcome, predictors, sectors)
-    return brant_test(data[outcome].to_numpy(), X)
+    try:
+        return brant_test(data[outcome].to_numpy(), X)
+    except (np.linalg.LinAlgError, ValueError) as exc:
+        # A one-sector edition can lack an answer or separate a threshold perfectly: the page says so.
+        return {"chi2": float("nan"), "df": 0, "p": float("nan"), "n": len(data), "cuts": 0,
+                "error": str(exc)}
 
 
 # ----------------------------------------------------------------------------- conclusions
