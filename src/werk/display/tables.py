@@ -64,7 +64,7 @@ _TEXT = {
         "category": "category",
         "unweighted": "% unweighted",
         "weighted": "% weighted",
-        "difference": "difference (points)",
+        "points": "difference (points)",
         "weighting_note": ("n: respondents (unweighted); weighted: with the survey weights, which stand for "
                            "the population; difference: weighted minus unweighted, in percentage points"),
         "article": "β article",
@@ -97,7 +97,7 @@ _TEXT = {
         "category": "categorie",
         "unweighted": "% ongewogen",
         "weighted": "% gewogen",
-        "difference": "verschil (procentpunt)",
+        "points": "verschil (procentpunt)",
         "weighting_note": ("n: respondenten (ongewogen); gewogen: met de weegfactoren, die voor de populatie "
                            "staan; verschil: gewogen min ongewogen, in procentpunten"),
         "article": "β artikel",
@@ -219,7 +219,7 @@ def weighting_table(df: pd.DataFrame, variables=("sector", "age_group", "gender"
                 diff_text = ""
             rows.append({t["x"]: head if not rows or rows[-1]["_var"] != var else "", "_var": var,
                          t["category"]: a[head], t["n"]: a[t["n"]], t["unweighted"]: pa,
-                         t["weighted"]: pb, t["difference"]: diff_text})
+                         t["weighted"]: pb, t["points"]: diff_text})
     out = pd.DataFrame(rows).drop(columns="_var")
     out.attrs["note"] = t["weighting_note"]
     return out
