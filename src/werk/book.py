@@ -474,7 +474,8 @@ def ledger_table(df: pd.DataFrame, edition: str = "all", section: str | None = N
         if links:
             row["shown in"] = where
         if not section:
-            # The article's own words first (marked Dutch for screen readers, werk.build.sphinx_ext), then why.
+            # The article's own words first (marked Dutch for screen readers: werk.build.sphinx_ext), then
+            # why.
             nl = str(claim.get("nl") or "").strip()
             words = f"article: [“{nl}”]{{.nl}}" if nl else ""
             row["note"] = "; ".join(x for x in (words, r.reason or "") if x)
@@ -554,7 +555,7 @@ def codebook_table(lang: str = "en") -> pd.DataFrame:
             codes = ""
         span = "" if v.low is None else f"{v.low:g} to {v.high:g}" if v.high is not None else f"≥ {v.low:g}"
         rows.append(
-            {"variable": f"`{v.name}`", "Dutch": f"[{v.nl}]{{.nl}}" if v.nl else "", "English": v.en, "codes": codes,
-             "range": span}
+            {"variable": f"`{v.name}`", "Dutch": f"[{v.nl}]{{.nl}}" if v.nl else "", "English": v.en,
+             "codes": codes, "range": span}
         )
     return pd.DataFrame(rows)

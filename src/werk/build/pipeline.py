@@ -25,6 +25,7 @@ An edition is ``all`` or one of the seven sectors of the codebook, by its Dutch 
 from __future__ import annotations
 
 import contextlib
+import datetime
 import errno
 import hashlib
 import json
@@ -40,6 +41,7 @@ from pathlib import Path
 
 import yaml
 
+from werk import __version__ as werk_version
 from werk.build import cache, downloads, kernels, procs
 from werk.core import codebook, fmt, paths
 from werk.core.codebook import edition_name, edition_slug
@@ -408,10 +410,6 @@ def citation(info: dict, root: Path | None = None) -> dict[str, str]:
     (``SOURCE_DATE_EPOCH``, else the last commit's date), never the clock's. Outside a git checkout,
     as on CBS Remote Access, commit and date read "not recorded".
     """
-    import datetime
-
-    import werk
-
     root = root or paths.ROOT
     commit = _git(root, "rev-parse", "--short=12", "HEAD")
     if commit:
@@ -419,14 +417,15 @@ def citation(info: dict, root: Path | None = None) -> dict[str, str]:
         dirty = _git(root, "status", "--porcelain", "--", *BOOK_FILES, "notebooks", "src", "data")
         commit += " (with uncommitted changes)" if dirty else ""
     epoch = source_date_epoch(root)
-    date = (datetime.datetime.fromtimestamp(int(epoch), datetime.timezone.utc).date().isoformat()
+    date = (datetime.datetime.fromtimestamp(int(epoch), datetime.UTC).date().isoformat()
             if epoch else "not recorded")
     return {
-        "werk_version": werk.__version__,
+        "werk_version": werk_version,
         "werk_commit": commit or "not recorded",
         "werk_date": date,
         "werk_year": date[:4] if epoch else "n.d.",
-        "werk_data": info.get("source", ""),
+        # A data file's name comes from outside: text, never markup ("t<img src=x onerror=...>.csv").
+        "werk_data": re.sub(r"([\\`*_\[\]{}<>&|#!~$])", r"\\\1", str(info.get("source", ""))),
         "werk_data_digest": info.get("data_digest", "not recorded"),
         "werk_edition": f"{info.get('edition_label', 'all sectors')}, "
                         f"{fmt.format_count(info.get('n', 0))} respondents",
