@@ -481,7 +481,7 @@ def ledger_table(df: pd.DataFrame, edition: str = "all", section: str | None = N
             row["note"] = "; ".join(x for x in (words, r.reason or "") if x)
         rows.append(row)
     out = pd.DataFrame(rows)
-    # A page's ledger has a unit column: its status is the fifth cell, not a line of its own (_static/werk.css).
+    # A page's ledger has a unit column: its status is the fifth cell, not a line of its own (werk.css).
     out.attrs["classes"] = ["werk-ledger"] + (["werk-ledger-unit"] if section else [])
     if chk is not None:
         out.attrs["outputcheck"] = chk
