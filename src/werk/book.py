@@ -263,7 +263,8 @@ def keep_whole(s: str) -> str:
     return "".join(parts)
 
 
-def markdown_table(table: pd.DataFrame, caption: str | None = None, name: str | None = None, align=None):
+def markdown_table(table: pd.DataFrame, caption: str | None = None, name: str | None = None, align=None,
+                   dropdown: str | None = None):
     """Show a formatted table as MyST markdown, so HTML and PDF both get a real table.
 
     ``table`` holds display strings (see :mod:`werk.display.tables`); ``caption`` and ``name`` make it a
@@ -274,6 +275,9 @@ def markdown_table(table: pd.DataFrame, caption: str | None = None, name: str | 
     "suppressed"); a table that carries a check (``attrs["outputcheck"]``, from a table function called
     with ``check=``) has it recorded under ``name``. When anything is suppressed or flagged, a note under
     the table says what the marks mean.
+
+    ``dropdown`` (a title) shows the table, its notes and its CSV link collapsed under that title, for an
+    appendix that opens with a summary and keeps the details one click away.
     """
     chk = table.attrs.get("outputcheck")
     minmax = outputcheck.check_columns(table, name or "", "table")
@@ -328,6 +332,9 @@ def markdown_table(table: pd.DataFrame, caption: str | None = None, name: str | 
         meta = {DOWNLOAD_KEY: {"name": f"{name}.csv", "text": table_csv(table)}}
     if notes:
         body += "\n\n" + "\n\n".join(notes)
+    if dropdown:
+        # sphinx-design's dropdown (a <details>), fenced with more colons than the table and container inside
+        body = f":::::{{dropdown}} {dropdown}\n\n{body}\n:::::"
     return Markdown(body, metadata=meta)
 
 
@@ -473,11 +480,16 @@ def ledger_table(df: pd.DataFrame, edition: str = "all", section: str | None = N
         if links:
             row["shown in"] = where
         if not section:
-            row["note"] = r.reason or ""
+            # The article's own words first (marked Dutch for screen readers: werk.build.sphinx_ext), then
+            # why.
+            nl = str(claim.get("nl") or "").strip()
+            words = f"article: [“{nl}”]{{.nl}}" if nl else ""
+            row["note"] = "; ".join(x for x in (words, r.reason or "") if x)
         rows.append(row)
     out = pd.DataFrame(rows)
-    # The whole ledger carries a fifth cell, Holm p, in its first line (the layout of _static/werk.css).
-    out.attrs["classes"] = ["werk-ledger"] + ([] if section else ["werk-ledger-holm"])
+    # The whole ledger carries a fifth cell, Holm p, in its first line; a page's ledger has a unit column
+    # there instead (the layout of _static/werk.css).
+    out.attrs["classes"] = ["werk-ledger"] + (["werk-ledger-unit"] if section else ["werk-ledger-holm"])
     if chk is not None:
         out.attrs["outputcheck"] = chk
     return out
@@ -551,7 +563,8 @@ def codebook_table(lang: str = "en") -> pd.DataFrame:
             codes = ""
         span = "" if v.low is None else f"{v.low:g} to {v.high:g}" if v.high is not None else f"≥ {v.low:g}"
         rows.append(
-            {"variable": f"`{v.name}`", "Dutch": v.nl, "English": v.en, "codes": codes, "range": span}
+            {"variable": f"`{v.name}`", "Dutch": f"[{v.nl}]{{.nl}}" if v.nl else "", "English": v.en,
+             "codes": codes, "range": span}
         )
     return pd.DataFrame(rows)
 

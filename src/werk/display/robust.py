@@ -309,4 +309,6 @@ def plot(results: Mapping[str, pd.DataFrame], ax=None, lang: str = "en", sectors
     xlabel = None if refused else (
         "effect in SD of the answer per SD of the predictor (95% CI)" if lang == "en"
         else "effect in SD van het antwoord per SD van de voorspeller (95%-BI)")
-    figures.coefficient_plot(frames, ax=ax, lang=lang, check=bool(check), df=df, xlabel=xlabel)
+    # The CSV beside the figure (only the variants drawn) is named after the figure, as on the other pages.
+    figures.coefficient_plot(frames, ax=ax, lang=lang, check=bool(check), df=df, xlabel=xlabel,
+                             download=check if isinstance(check, str) and check else None)

@@ -20,6 +20,7 @@ from werk.core.codebook import term_label
 from werk.core.fmt import (
     NBSP,
     format_ci,
+    format_coef,
     format_count,
     format_number,
     format_p,
@@ -364,7 +365,7 @@ def model_table(results: pd.DataFrame, lang: str = "en", decimals: int = 2, chec
     out = pd.DataFrame(
         {
             t["term"]: [term_label(term, lang) for term in results["term"]],
-            t["beta"]: [format_number(b, decimals) for b in results["beta"]],
+            t["beta"]: [format_coef(b, decimals) for b in results["beta"]],
             t["ci"]: [format_ci(lo, hi, decimals) for lo, hi in zip(results["ci_low"], results["ci_high"])],
             **({t["difference"]: _differences(results, decimals)} if "b" in results.columns else {}),
             t["p"]: [format_p(p) for p in results["p"]],
@@ -377,7 +378,7 @@ def model_table(results: pd.DataFrame, lang: str = "en", decimals: int = 2, chec
     notes = [star_note(lang)]
     if printed:
         # What the article printed is told apart from what only these data give (issue 13).
-        out.insert(2, t["article"], [format_number(printed[f"beta:{outcome}~{term}"]["value"], decimals)
+        out.insert(2, t["article"], [format_coef(printed[f"beta:{outcome}~{term}"]["value"], decimals)
                                      if f"beta:{outcome}~{term}" in printed else ""
                                      for term in results["term"]])
         notes.append(t["article_note"])
@@ -387,7 +388,7 @@ def model_table(results: pd.DataFrame, lang: str = "en", decimals: int = 2, chec
     n = results.attrs.get("n", int(results["n"].iloc[0]) if len(results) else 0)
     parts = [f"n = {format_count(n, lang)}"]
     if "r2" in results.attrs:
-        parts.append(f"R² = {format_number(results.attrs['r2'], decimals)}")
+        parts.append(f"R² = {format_coef(results.attrs['r2'], decimals)}")
     out.attrs["caption"] = "; ".join(parts)
     out.attrs["note"] = "; ".join(x for x in notes if x) + "."
     if chk is not None:
@@ -445,7 +446,7 @@ def correlation_table(rows: Iterable[Mapping], lang: str = "en", decimals: int =
         {
             t["x"]: [term_label(r["x"], lang) for r in rows],
             t["y"]: [term_label(r["y"], lang) for r in rows],
-            t["r"]: [format_number(r["r"], decimals) for r in rows],
+            t["r"]: [format_coef(r["r"], decimals) for r in rows],
             t["ci"]: [format_ci(r["ci_low"], r["ci_high"], decimals) for r in rows],
             t["p"]: [format_p(r["p"]) for r in rows],
             t["sig"]: [stars(r["p"]) for r in rows],
