@@ -266,7 +266,7 @@ def test_beta_whose_value_matches_but_p_does_not_gets_the_audit_arithmetic():
              "spec": {"model": "keep_up", "term": "development_motivation"}}
     row = L.ledger(small, [claim]).iloc[0]
     assert row["status"] == "deviates"
-    assert "is not < 0.001" in row["reason"] and "R²" in row["reason"]
+    assert "is not < .001" in row["reason"] and "R²" in row["reason"]
 
 
 # ----------------------------------------------------------------------------- editions and missing columns

@@ -270,8 +270,8 @@ def _check_p(row: dict, c: dict, extra: str) -> None:
     """Downgrade a value match to deviates when p does not reach the printed threshold."""
     if row["status"] == MATCH and not row["p"] < c["p_max"]:
         row["status"] = DEVIATES
-        row["reason"] = (f"value rounds to {format_value(c, c['value'])} but p = {row['p']:.3g} "
-                         f"is not < {c['p_max']:g}; {extra}")
+        row["reason"] = (f"value rounds to {format_value(c, c['value'])} but {format_p_text(row['p'])} "
+                         f"is not < {format_alpha(c['p_max'])}; {extra}")
 
 
 def _do_n(row, c, ctx):
@@ -444,7 +444,7 @@ def _do_ns(row, c, ctx):
     how = "; ".join(text for _, text in equiv) + f" (TOST {format_p_text(p_eq)})"
     if not ok:
         row["reproduced"] = ", ".join(texts) + f", {format_p_text(p)}"
-        row["reason"] = f"p = {p:.3g} ≤ .05: the data show an effect where the article says 'geen rol'"
+        row["reason"] = f"{format_p_text(p)} ≤ .05: the data show an effect where the article says 'geen rol'"
     elif negligible:
         row["reproduced"] = ", ".join(texts) + f", n.s., {NEGLIGIBLE}"
         row["reason"] = f"negligible: {how}"
@@ -494,7 +494,7 @@ def _do_diff(row, c, ctx):
     if c.get("p_max") is not None:
         text += f", {format_p_text(p)}"
         if not p < c["p_max"]:
-            problems.append(f"Mann-Whitney p = {p:.3g} is not < {c['p_max']:g}")
+            problems.append(f"Mann-Whitney {format_p_text(p)} is not < {format_alpha(c['p_max'])}")
     row.update(value=float(value), p=float(p), n=int(hi_n + lo_n),
                reproduced=f"{name} {'higher' if d > 0 else 'lower'}: {text}",
                status=DEVIATES if problems else MATCH, reason="; ".join(problems))
@@ -518,7 +518,7 @@ def _do_trend(row, c, ctx):
     row.update(value=float(rho), p=float(p), n=int(len(d)), status=MATCH if ok else DEVIATES,
                reproduced=f"rho = {format_coef(rho, 2)}, {format_p_text(p)}")
     if not ok:
-        row["reason"] = (f"Spearman rho = {rho:.3f} (p = {p:.3g}); the article implies "
+        row["reason"] = (f"Spearman rho = {format_coef(rho, 3)} ({format_p_text(p)}); the article implies "
                          f"{'a negative' if spec['sign'] < 0 else 'a positive'} trend at p < .05")
 
 
