@@ -222,7 +222,7 @@ ITEMS: dict[str, Item] = {
 #: scales of these kinds (ratings of HRM and leadership higher, self-reports with a reverse item lower).
 TARGET_ALPHA: dict[str, float] = {
     "employability": 0.82, "expertise": 0.80, "adaptability": 0.78, "continuous_improvement": 0.81,
-    "career_self_management": 0.76, "development_motivation": 0.83, "hrm_quality": 0.86, "leadership": 0.90,
+    "career_self_management": 0.76, "development_motivation": 0.83, "hrm_quality": 0.86, "leadership": 0.89,
 }
 
 
@@ -316,7 +316,7 @@ ASSUMPTIONS: dict[str, str] = {
     "item_reliability": (
         "The twin's items are drawn to Cronbach's alphas typical of published four-item scales: employability"
         " .82, expertise .80, adaptability .78, continuous improvement .81, career self-management .76, "
-        "development motivation .83, HRM quality .86, leadership .90 (within .75–.90). Their means equal the"
+        "development motivation .83, HRM quality .86, leadership .89 (within .75–.90). Their means equal the"
         " twin's scale scores exactly, so every scale-level number is unchanged by the items. McDonald's "
         "omega is from a one-factor maximum-likelihood model of the item covariances; item statistics use "
         "the respondents who answered every item of the scale (listwise)."
