@@ -106,3 +106,35 @@ def test_the_twin_builds_its_scales_from_items(tmp_path):
     path = tmp_path / "twin.csv"
     raw.to_csv(path, index=False)
     assert "column 'leadership': 1 row differs from the mean of its items leadership_1, " in problem(path, None)
+
+
+def test_validate_report_prints_reliabilities(capsys):
+    assert cli.main(["validate", "--report"]) == 0
+    out = capsys.readouterr().out
+    assert "adaptability = mean of adaptability_1, adaptability_2, adaptability_3, adaptability_4" in out
+    assert "α" in out and "ω" in out and "item-rest r" in out and "α if deleted" in out
+    assert "career_self_management_4" in out  # a reverse-keyed item, named
+
+
+def test_reliability_of_a_small_scale_is_suppressed():
+    from werk.display.reliability import reliability_tables
+
+    _, items = data.load_items(paths.TWIN)
+    small = {"leadership": items["leadership"].dropna().head(9), "expertise": items["expertise"].dropna().head(11),
+             "hrm_quality": items["hrm_quality"].dropna().head(12)}
+    scales, per_item = reliability_tables(small, check=True)
+    chk = scales.attrs["outputcheck"]
+    assert {s["rule"] for s in chk.suppressed} == {"threshold", "dof"}
+    assert chk.hidden == {"leadership", "expertise"}
+    assert (scales.iloc[0, 3:] == "suppressed").all() and (per_item.iloc[:8, 3:] == "suppressed").all().all()
+    assert "suppressed" not in scales.iloc[2].tolist()
+
+
+def test_cli_fit_keeps_items(tmp_path):
+    out = tmp_path / "params.yml"
+    assert cli.main(["synth", "fit", str(paths.TWIN), "--out", str(out)]) == 0
+    import yaml
+
+    params = yaml.safe_load(out.read_text(encoding="utf-8"))
+    assert set(params["items"]) == set(codebook.SCALES) and params["items"]["leadership"]["k"] == 4
+    assert min(v["n"] for v in params["items"].values()) >= 10
