@@ -138,3 +138,13 @@ def test_cli_fit_keeps_items(tmp_path):
     params = yaml.safe_load(out.read_text(encoding="utf-8"))
     assert set(params["items"]) == set(codebook.SCALES) and params["items"]["leadership"]["k"] == 4
     assert min(v["n"] for v in params["items"].values()) >= 10
+
+
+def test_mapping_example_shows_a_valid_scales_section():
+    text = (paths.DATA / "mapping.example.yml").read_text(encoding="utf-8")
+    block = text[text.index("# scales:"):].splitlines()
+    import yaml
+
+    mapping = data.read_mapping(yaml.safe_load("\n".join(line[2:] for line in block)))
+    assert mapping["scales"]["adaptability"]["reverse"] == ["AANP_4"]
+    assert mapping["scales"]["employability"]["min_answered"] == 3

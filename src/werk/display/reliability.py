@@ -48,6 +48,12 @@ def reliability_tables(items: Mapping[str, pd.DataFrame], lang: str = "en", chec
     """
     t = _TEXT[lang]
     dec = "," if lang == "nl" else "."
+    if not items:  # a file that maps ready-made scores: say so where the tables would be
+        none = {"en": "none: the data file maps ready-made scale scores", "nl": "geen: het bestand levert kant-"
+                "en-klare schaalscores"}[lang]
+        heads = [[t["scale"], t["items"], t["reverse"], t["n"], t["alpha"], t["omega"], t["mean_r"]],
+                 [t["scale"], t["item"], t["wording"], t["mean"], t["sd"], t["rest"], t["deleted"]]]
+        return tuple(pd.DataFrame([[none] + [""] * 6], columns=h) for h in heads)
     stats = {scale: reliability.scale_statistics(x) for scale, x in items.items()}
     chk = item_check.check_scales({s: v["n"] for s, v in stats.items()}, check if isinstance(check, str) else "")
     if isinstance(check, str):
