@@ -105,7 +105,8 @@ def test_the_twin_builds_its_scales_from_items(tmp_path):
     raw.loc[4, "leadership"] = 1.0 if raw.loc[4, "leadership"] != 1.0 else 2.0
     path = tmp_path / "twin.csv"
     raw.to_csv(path, index=False)
-    assert "column 'leadership': 1 row differs from the mean of its items leadership_1, " in problem(path, None)
+    said = problem(path, None)
+    assert "column 'leadership': 1 row differs from the mean of its items leadership_1, " in said
 
 
 def test_validate_report_prints_reliabilities(capsys):
@@ -120,7 +121,8 @@ def test_reliability_of_a_small_scale_is_suppressed():
     from werk.display.reliability import reliability_tables
 
     _, items = data.load_items(paths.TWIN)
-    small = {"leadership": items["leadership"].dropna().head(9), "expertise": items["expertise"].dropna().head(11),
+    small = {"leadership": items["leadership"].dropna().head(9),
+             "expertise": items["expertise"].dropna().head(11),
              "hrm_quality": items["hrm_quality"].dropna().head(12)}
     scales, per_item = reliability_tables(small, check=True)
     chk = scales.attrs["outputcheck"]

@@ -386,7 +386,8 @@ def test_cli_fit_and_regenerate(tmp_path):
     out = tmp_path / "twin.csv"
     assert cli.main(["synth", "--params", str(params), "--seed", "3", "--n", "800", "--out", str(out)]) == 0
     regenerated = pd.read_csv(out)
-    assert len(regenerated) == 800 and list(regenerated.columns) == list(codebook.VARIABLES) + list(codebook.ITEMS)
+    assert len(regenerated) == 800
+    assert list(regenerated.columns) == list(codebook.VARIABLES) + list(codebook.ITEMS)
     assert cli.main(["synth", "--seed", "3", "--n", "300", "--out", str(tmp_path / "s.csv")]) == 0
 
 
@@ -415,9 +416,10 @@ def test_items_reproduce_the_scale_and_its_target_alpha(twin, scale):
     x = scored(twin, scale)
     answers = x.to_numpy()[~np.isnan(x.to_numpy())]
     assert set(np.unique(answers)) <= {1, 2, 3, 4, 5}
-    # the mean of the items is the scale score the calibration made, in every row; a missing score has no items
+    # the items' mean is the scale score the calibration made, in every row; a missing score has no items
     np.testing.assert_allclose(x.mean(axis=1), twin[scale], atol=1e-9)
-    assert (x.isna().all(axis=1) == twin[scale].isna()).all() and not x.isna().any(axis=1)[twin[scale].notna()].any()
+    assert (x.isna().all(axis=1) == twin[scale].isna()).all()
+    assert not x.isna().any(axis=1)[twin[scale].notna()].any()
     alpha = reliability.cronbach_alpha(x)
     assert alpha == pytest.approx(codebook.TARGET_ALPHA[scale], abs=0.005) and 0.75 <= alpha <= 0.90
     assert 0.75 <= reliability.omega(x) <= 0.92

@@ -17,8 +17,8 @@ def add_arguments(parser) -> None:
     )
     parser.add_argument(
         "--report", action="store_true",
-        help="also print how each scale built from items is made and its reliability (alpha, omega, item-rest "
-             "r, alpha if deleted; output-checked: at least 10 respondents behind every number)",
+        help="also print how each scale built from items is made and its reliability (alpha, omega, "
+             "item-rest r, alpha if deleted; output-checked: at least 10 respondents behind every number)",
     )
 
 

@@ -49,13 +49,14 @@ def reliability_tables(items: Mapping[str, pd.DataFrame], lang: str = "en", chec
     t = _TEXT[lang]
     dec = "," if lang == "nl" else "."
     if not items:  # a file that maps ready-made scores: say so where the tables would be
-        none = {"en": "none: the data file maps ready-made scale scores", "nl": "geen: het bestand levert kant-"
-                "en-klare schaalscores"}[lang]
+        none = {"en": "none: the data file maps ready-made scale scores",
+                "nl": "geen: het bestand levert kant-en-klare schaalscores"}[lang]
         heads = [[t["scale"], t["items"], t["reverse"], t["n"], t["alpha"], t["omega"], t["mean_r"]],
                  [t["scale"], t["item"], t["wording"], t["mean"], t["sd"], t["rest"], t["deleted"]]]
         return tuple(pd.DataFrame([[none] + [""] * 6], columns=h) for h in heads)
     stats = {scale: reliability.scale_statistics(x) for scale, x in items.items()}
-    chk = item_check.check_scales({s: v["n"] for s, v in stats.items()}, check if isinstance(check, str) else "")
+    chk = item_check.check_scales({s: v["n"] for s, v in stats.items()},
+                                  check if isinstance(check, str) else "")
     if isinstance(check, str):
         record.record(chk)
     hidden = chk.hidden if check else set()
@@ -68,13 +69,16 @@ def reliability_tables(items: Mapping[str, pd.DataFrame], lang: str = "en", chec
         label = codebook.term_label(scale, lang)
         rev = list((reverse or {}).get(scale, [c for c in x.columns if c in codebook.reverse_items(scale)]))
         s = stats[scale]
-        scales.append({t["scale"]: label, t["items"]: str(s["items"]), t["reverse"]: ", ".join(f"`{r}`" for r in rev) or t["none"],
+        scales.append({t["scale"]: label, t["items"]: str(s["items"]),
+                       t["reverse"]: ", ".join(f"`{r}`" for r in rev) or t["none"],
                        t["n"]: MARK if scale in hidden else format_count(s["n"], lang),
-                       t["alpha"]: num(s["alpha"], scale, lz=False), t["omega"]: num(s["omega"], scale, lz=False),
+                       t["alpha"]: num(s["alpha"], scale, lz=False),
+                       t["omega"]: num(s["omega"], scale, lz=False),
                        t["mean_r"]: num(s["mean_inter_item_r"], scale, lz=False)})
         for _, r in reliability.item_statistics(x).iterrows():
             item = codebook.ITEMS.get(r["item"])
-            rows.append({t["scale"]: label if not rows or rows[-1]["_scale"] != scale else "", "_scale": scale,
+            first = not rows or rows[-1]["_scale"] != scale
+            rows.append({t["scale"]: label if first else "", "_scale": scale,
                          t["item"]: f"`{r['item']}`" + (f" ({t['reverse']})" if r["item"] in rev else ""),
                          t["wording"]: item.nl if item else "",
                          t["mean"]: num(r["mean"], scale), t["sd"]: num(r["sd"], scale),

@@ -38,7 +38,8 @@ if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
     import pandera.pandas as pa
 
-__all__ = ["load", "load_items", "check", "check_file", "default_scales", "read_raw", "read_mapping", "validate", "schema", "INT_COLUMNS",
+__all__ = ["load", "load_items", "check", "check_file", "default_scales",
+           "read_raw", "read_mapping", "validate", "schema", "INT_COLUMNS",
            "ID_MAX", "WEIGHT_MAX", "CHUNK_ROWS"]
 
 #: Columns returned as int64 (they may never be missing); every other column is float64.
@@ -822,7 +823,8 @@ class _Validation:
             for scale, spec in self.m["scales"].items():
                 absent = [i for i in spec["items"] if i not in columns]
                 if absent:
-                    hints = [h for i in absent for h in difflib.get_close_matches(i, columns, n=1, cutoff=0.6)]
+                    hints = [h for i in absent
+                             for h in difflib.get_close_matches(i, columns, n=1, cutoff=0.6)]
                     raise DataError(
                         f"{self.source}: scale {scale!r}: item column{'s' if len(absent) > 1 else ''} "
                         f"{', '.join(map(repr, absent))} not in the file"

@@ -86,7 +86,7 @@ def omega(items) -> float:
 
 
 def item_statistics(items: pd.DataFrame) -> pd.DataFrame:
-    """Per item, on the complete cases: n, mean, SD, item-rest correlation and alpha if the item is deleted."""
+    """Per item, on the complete cases: n, mean, SD, item-rest correlation and alpha if it is deleted."""
     x = pd.DataFrame(items).dropna()
     rows = []
     for col in x.columns:

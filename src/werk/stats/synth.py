@@ -71,7 +71,7 @@ __all__ = [
 ]
 
 COLUMNS = list(codebook.VARIABLES)
-#: The item columns of the default twin, after :data:`COLUMNS` (a fitted twin may have other numbers of items).
+#: The item columns of the default twin, after :data:`COLUMNS` (a fitted twin may have other numbers).
 ITEM_COLUMNS = list(codebook.ITEMS)
 #: Default offsets of the items' means from the scale score (scored direction), for four items.
 ITEM_OFFSETS = [0.12, -0.18, 0.04, 0.02]
@@ -687,8 +687,8 @@ def generate(params: dict | str | Path | None = None, seed: int = DEFAULT_SEED, 
 
 def _allocate(p: np.ndarray, total: np.ndarray, low: int = codebook.ITEM_LOW, high: int = codebook.ITEM_HIGH
               ) -> np.ndarray:
-    """Whole answers from ``low`` to ``high``, as close to the propensities ``p`` (rows) as may be, that add up
-    to ``total`` in every row: round, then move the answers that rounding moved most, one step at a time."""
+    """Whole answers from ``low`` to ``high``, as close to the propensities ``p`` (rows) as may be, that add
+    up to ``total`` in every row: round, then move the answers rounding moved most, one step at a time."""
     x = np.clip(np.floor(p + 0.5), low, high)
     for _ in range(p.shape[1] * (high - low)):
         short = total - x.sum(axis=1)
@@ -717,7 +717,7 @@ def _items(rng, df: pd.DataFrame, params: dict, quiet: bool = True) -> pd.DataFr
 
     Each scale's item answers are ``score + offset + c * e`` allocated to whole answers with the row's sum
     fixed; ``e`` has the within-person covariance of the items (from ``werk synth fit``, else exchangeable),
-    and ``c`` is found by bisection so that the scale's alpha is the target. A missing score has missing items.
+    and ``c`` is found by bisection so that the scale's alpha is the target. A missing score has no items.
     """
     n = len(df)
     out = {}
@@ -732,21 +732,21 @@ def _items(rng, df: pd.DataFrame, params: dict, quiet: bool = True) -> pd.DataFr
             cov = np.asarray(spec["cov"], float)
         else:
             spread = np.asarray(ITEM_SPREAD if k == 4 else [1.0] * k, float)
-            spread = spread * [REVERSE_SPREAD if name in codebook.ITEMS and codebook.ITEMS[name].reverse else 1.0
+            spread = spread * [REVERSE_SPREAD if name in codebook.reverse_items(scale) else 1.0
                                for name in item_columns(scale, k)]
             cov = np.diag(spread**2)
         within = centre @ cov @ centre  # the items' deviations from their own mean
         w, v = np.linalg.eigh((within + within.T) / 2)
         root = (v * np.sqrt(np.clip(w, 0, None))) @ v.T
         root = root / np.sqrt(np.trace(within) / (k - 1)) if np.trace(within) > 0 else centre
-        e = rng.standard_normal((n, k)) @ root.T  # drawn for every row, so the draws do not depend on the data
+        e = rng.standard_normal((n, k)) @ root.T  # for every row: the draws do not depend on the data
         score = df[scale].to_numpy(float)
         seen = ~np.isnan(score)
         total = np.floor(k * score[seen] + 0.5)
         base = score[seen][:, None] + offsets[None, :]
 
-        def answers(c):
-            return _allocate(base + c * e[seen], total)
+        def answers(c, base=base, noise=e[seen], total=total):
+            return _allocate(base + c * noise, total)
 
         lo, hi = 0.0, 4.0
         for _ in range(30):
