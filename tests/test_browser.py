@@ -292,12 +292,14 @@ def test_the_break_check_can_fail(site, browser):
 
 
 def test_the_ledger_fits_a_phone(site, browser):
-    """On a phone the ledger shows claim, article, here and status within the screen's width."""
+    """On a phone every ledger row shows claim, article, here, Holm p and status within the screen."""
     v = _open(browser, urljoin(site, "notebooks/05_ledger.html"), WIDTHS["phone"])
     try:
         right = v.page.evaluate("""() => {
-          const row = document.querySelector('.werk-ledger table tbody tr');
-          return [Math.max(...Array.from(row.children).slice(0, 4).map(c => c.getBoundingClientRect().right)),
+          const rows = Array.from(document.querySelectorAll('.werk-ledger table tbody tr'));
+          const row = rows[0];
+          return [Math.max(...rows.map(r => Math.max(...Array.from(r.children).slice(0, 5)
+                                                      .map(c => c.getBoundingClientRect().right)))),
                   document.documentElement.clientWidth,
                   row.closest('.pst-scrollable-table-container').scrollWidth
                     - row.closest('.pst-scrollable-table-container').clientWidth];

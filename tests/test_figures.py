@@ -523,7 +523,14 @@ def test_shares_table_valid_answers_only(df):
 def test_model_table(df):
     res = models.fit(df, "threat")
     t = tables.model_table(res)
-    assert list(t.columns) == ["term", "β", "β article", "95% CI", "p", "sig."]
+    assert list(t.columns) == ["term", "β", "β article", "95% CI", "difference", "p", "sig."]
+    # A two-valued predictor reads as the difference of its groups (answer points, SDs of y), the others not.
+    for cell, row in zip(t["difference"], res.itertuples()):
+        if row.term in ("gender", "manager", "permanent_contract") or row.term.startswith("sector="):
+            assert cell == f"{row.b:.2f} ({row.b_sd:.2f}\u00a0SD)".replace("-", "−").replace("−0.00", "0.00")
+        else:
+            assert cell == ""
+    assert "in answer points" in t.attrs["note"]
     assert list(t["term"]) == [models.term_label(x) for x in res["term"]]
     # the article's printed betas beside ours; empty where it prints none (issue 13)
     printed = {x: f"{c['value']:.2f}".replace("-", "−") for c in claims.claims()

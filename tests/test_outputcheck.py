@@ -71,8 +71,19 @@ def twin() -> pd.DataFrame:
 
 @pytest.fixture(scope="module")
 def judiciary(twin) -> pd.DataFrame:
-    """The twin filtered to sector 7 (rechterlijke macht, about 100 respondents), as the notebooks see it."""
-    return frame.edition_frame(twin, JUDICIARY)
+    """The twin filtered to sector 7 (rechterlijke macht, about 100 respondents), as the notebooks see it,
+    with the small cells the output rules are about made certain rather than left to the draw: 8 managers, 7
+    respondents aged 25-34 and 4 aged 65 or over."""
+    df = frame.edition_frame(twin, JUDICIARY).copy()
+    managers = df.index[df["manager"] == 1]
+    df.loc[managers[8:], "manager"] = 0.0
+    young = df.index[df["age"] < 35]
+    df.loc[young[7:], "age"] = df.loc[young[7:], "age"] + 10
+    df.loc[df.index[df["age"] >= 65], "age"] = 64.0
+    old = df.index[df["age"].between(55, 64)][:4]
+    df.loc[old, "age"] = [65.0, 66.0, 65.0, 67.0]
+    df["age_group"] = frame.age_groups(df["age"])
+    return df
 
 
 # ------------------------------------------------------------------------------------------------ threshold
@@ -185,14 +196,13 @@ def test_correlations_need_n_minus_2_of_10():
 
 
 def test_binary_predictor_with_a_small_group_is_flagged(judiciary):
-    small = judiciary.copy()
-    managers = small.index[small["manager"] == 1]
-    small.loc[managers[8:], "manager"] = 0.0  # 8 managers left in the model's cases at most
-    res = models.fit(small, "threat")
-    chk = outputcheck.check_model(res, df=small)
-    assert chk.status == "review" and "manager" in chk.marked
-    assert "manager" not in outputcheck.check_model(models.fit(judiciary, "threat"), df=judiciary).marked
-    t = tables.model_table(res, check=True, df=small)
+    res = models.fit(judiciary, "threat")
+    chk = outputcheck.check_model(res, df=judiciary)
+    assert chk.status == "review" and "manager" in chk.marked  # 8 managers
+    more = judiciary.copy()
+    more.loc[more.index[:12], "manager"] = 1.0
+    assert "manager" not in outputcheck.check_model(models.fit(more, "threat"), df=more).marked
+    t = tables.model_table(res, check=True, df=judiciary)
     assert "manager †" in list(t["term"])
 
 

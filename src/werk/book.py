@@ -438,7 +438,11 @@ def checked_ledger(df: pd.DataFrame, edition: str = "all", section: str | None =
 
 def ledger_table(df: pd.DataFrame, edition: str = "all", section: str | None = None, links: bool = True,
                  check: bool = False, records: dict | None = None):
-    """The claims ledger as a display table: claim, article, here, status (colour-coded), where.
+    """The claims ledger as a display table: claim, article, here, Holm p, status (colour-coded), where, note.
+
+    "Holm p" (whole ledger only) is the Holm-adjusted p of the article's tests
+    (:func:`werk.stats.ledger.holm_family`), empty for claims without a test; a page's own claims
+    (``section``) carry a unit instead.
 
     With ``check``, numbers that fail CBS's output rules, or that their page withheld (``records``),
     read "suppressed" (:func:`checked_ledger`), and :func:`markdown_table` records the check under the
@@ -463,15 +467,18 @@ def ledger_table(df: pd.DataFrame, edition: str = "all", section: str | None = N
         if section:  # one page's claims mix counts, hours, years and shares; the whole ledger keeps narrow
             row["unit"] = claim_unit(claim)
         row.update({"article": _ledger_number(claim, r.published),
-                    "here": _ledger_number(claim, r.reproduced),
-                    "status": status})
+                    "here": _ledger_number(claim, r.reproduced)})
+        if not section:  # the whole ledger is the family of the article's tests that Holm adjusts over
+            row["Holm p"] = fmt.format_p(getattr(r, "p_holm", float("nan")))
+        row["status"] = status
         if links:
             row["shown in"] = where
         if not section:
             row["note"] = r.reason or ""
         rows.append(row)
     out = pd.DataFrame(rows)
-    out.attrs["classes"] = ["werk-ledger"]
+    # The whole ledger carries a fifth cell, Holm p, in its first line (the layout of _static/werk.css).
+    out.attrs["classes"] = ["werk-ledger"] + ([] if section else ["werk-ledger-holm"])
     if chk is not None:
         out.attrs["outputcheck"] = chk
     return out
@@ -571,6 +578,7 @@ def twin_facts(df: pd.DataFrame) -> dict:
     """Numbers the methods appendix states about the twin, computed from it (glued there)."""
     params = synth.load_params()
     hours = df["contract_hours"].dropna()
+    modes = {float(h): float(v) for h, v in params["moments"]["contract_hours"]["modes"].items()}
     ps = [p for _, p in synth.null_pvalues(df)]
     return {
         "twin_hours_sd": float(hours.std()), "twin_hours_mean": float(hours.mean()),
@@ -579,4 +587,12 @@ def twin_facts(df: pd.DataFrame) -> dict:
         "twin_null_p_min": float(min(ps)), "twin_null_p_max": float(max(ps)),
         "twin_null_draws": int(synth.NULL_DRAWS), "twin_seed": int(params.get("seed", synth.DEFAULT_SEED)),
         "twin_weight_min": float(df["weight"].min()), "twin_weight_max": float(df["weight"].max()),
+        "twin_full_time": int(max(modes, key=modes.get)),
+        "twin_other_weeks": _and_list([f"{h:g}" for h in sorted(modes, key=lambda h: -modes[h])[1:5]]),
+        "twin_entry_age": int(params.get("entry_age", synth.ENTRY_AGE)),
+        "twin_hours_max": int(hours.max()),
     }
+
+
+def _and_list(items: list[str]) -> str:
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]

@@ -396,6 +396,37 @@ ASSUMPTIONS: dict[str, str] = {
     "significance": (
         "Where the article says a factor plays 'geen rol', we read a claim of no effect at the 5% level."
     ),
+    "equivalence": (
+        "Not significant is not the same as negligible. Each 'geen rol' claim also gets an equivalence test "
+        "(two one-sided t tests at the 5% level each): negligible when the standardized beta lies within "
+        "±.05, that is when its 90% interval does. We chose .05, half of Cohen's 'small' correlation of .10: "
+        "small by any convention, and at the article's N (a beta's standard error about .015 to .02) the "
+        "test "
+        "calls a true zero negligible in most samples, so 'not shown negligible' says something about the "
+        "data. A bound at the article's smallest reported effect (.03) would leave a true zero 'not shown "
+        "negligible' in most samples. The article itself reports betas of .03 and .04 as effects; a beta "
+        "shown to be below .05 "
+        "may still be that large. For sector (six dummies) the bound is what one unrelated predictor with "
+        "β = .05 adds to R² (.0025), tested with the noncentral F distribution of the sector block's F test."
+    ),
+    "holm": (
+        "The article adjusts none of its tests for multiplicity. The ledger adds Holm-adjusted p-values over "
+        "the article's tests: every claim with a printed p-threshold and every claim of no effect. The "
+        "adjustment is shown, not used for a status."
+    ),
+    "binary_differences": (
+        "The article gives standardized betas for every predictor. For a predictor with two values (gender, "
+        "manager, permanent contract, multiple jobs, a sector dummy) a per-SD effect has no meaning to a "
+        "reader, so the model tables also give the unstandardized coefficient: the difference between the "
+        "two groups in answer points, the other predictors held fixed, and that difference in SDs of the "
+        "outcome. The standardized beta stays where the article prints one."
+    ),
+    "proportional_odds": (
+        "The ordered logit of the robustness appendix assumes proportional odds: one slope per predictor for "
+        "every threshold of the answer scale. We test it with Brant's Wald test: a binary logit per "
+        "threshold (answer above it or not), the slopes compared across thresholds with their joint "
+        "covariance."
+    ),
 }
 
 

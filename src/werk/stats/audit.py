@@ -1,18 +1,26 @@
 """Audit of the article's own numbers: can everything it prints be true at once?
 
-Pure arithmetic on ``data/published.yml`` and the sample size; no data needed. Each
-finding is a question about the printed numbers with its worked arithmetic, and a
-verdict: ``"consistent"`` (the numbers can all hold) or ``"question"`` (they can only
-hold under conditions a reader would want to see, or not at all).
+Arithmetic on ``data/published.yml`` and the sample size; data are optional. Each finding is
+a question about the printed numbers with its worked arithmetic, a verdict (``"consistent"``:
+the numbers can all hold; ``"question"``: only under conditions a reader would want to see,
+or not at all) and ``can_fail`` (False for a check that nothing unprinted could fail at this
+N; those are shown apart and not counted).
 
 Checks
 ------
-* **Betas with a p-threshold.** For a standardized OLS coefficient the standard error is
-  ``se_j = sqrt((1 - R²) / ((N - k - 1)(1 - R²_j)))`` with ``k`` predictors and ``R²_j``
-  the R² of predictor ``j`` on the others. Its floor (``R²_j = 0``, the most favourable
-  case) is ``sqrt((1 - R²) / (N - k - 1))``. ``p < p_max`` needs ``|β| / se > t_crit``
-  (two-sided, ``N - k - 1`` df), hence ``R² > 1 - β² (N - k - 1) / t_crit²``. A required
-  R² above :data:`R2_PLAUSIBLE` is a question.
+* **Betas with a p-threshold, collinearity included.** For a standardized OLS coefficient
+  ``se_j = sqrt((1 - R²) / ((N - k - 1)(1 - R²_j)))`` with ``k`` predictors and ``R²_j`` the
+  R² of predictor ``j`` on the others, i.e. ``se_j = sqrt((1 - R²) VIF_j / (N - k - 1))``.
+  ``p < p_max`` needs ``|β| / se_j > t_crit`` (two-sided, ``N - k - 1`` df), hence
+  ``VIF_j < β² (N - k - 1) / (t_crit² (1 - R²))`` (:func:`max_vif`) and, for a given VIF,
+  ``R² > 1 - β² (N - k - 1) / (t_crit² VIF_j)`` (:func:`min_r2`). Both are given at the
+  printed value and at the most favourable rounding edge (``.04`` may be ``.045``). The VIF
+  is the data's when a frame is given (:func:`data_vif`), otherwise the least the article's
+  own correlations allow (:func:`vif_floor`); a pair that then needs R² above
+  :data:`R2_PLAUSIBLE` is a question. :func:`beta_reason` is the ledger's reason when a
+  fitted beta matches its printed value but misses the printed p.
+* **Mediation** (:func:`mediation`): the article's "older workers keep up less well because
+  they rate their employability lower", in its own numbers.
 * **Correlations.** The smallest ``|r|`` significant at ``p_max``:
   ``t_crit / sqrt(N - 2 + t_crit²)``.
 * **Percentages against N.** The step ``1/N``, and the counts ``c`` with ``c/N`` rounding
@@ -32,14 +40,32 @@ from scipy import stats
 from werk.core import codebook
 from werk.core.fmt import format_alpha, format_coef
 from werk.inputs.claims import claims as load_claims
-from werk.stats import models
+from werk.stats import models, robust
+from werk.stats.robust import VIF_CONCERN
 
 __all__ = [
     "N",
     "R2_PLAUSIBLE",
     "RANGES",
+    "MEDIATION_DIRECT",
+    "MEDIATION_PATHS",
+    "MEDIATION_MAJOR",
     "n_predictors",
+    "t_critical",
+    "max_vif",
+    "min_r2",
+    "min_beta",
+    "rounding_edges",
+    "vif_floor",
+    "data_vif",
+    "data_vifs",
+    "collinearity",
+    "collinearity_table",
     "beta_finding",
+    "beta_reason",
+    "mediation",
+    "mediation_finding",
+    "tallies",
     "r_finding",
     "share_finding",
     "table_findings",
@@ -58,7 +84,9 @@ RANGES: dict[str, tuple[float, float, str]] = {
     "years_in_government": (0, 52, "a working life from 15 to 67"),
     "years_in_function": (0, 52, "a working life from 15 to 67"),
 }
-_COLUMNS = ["id", "question", "arithmetic", "verdict"]
+#: Printed correlations' variables that are combinations of model predictors (see :func:`vif_floor`).
+_PARTS = {"hrm_leadership": ("hrm_quality", "leadership")}
+_COLUMNS = ["id", "question", "arithmetic", "verdict", "can_fail"]
 
 
 def n_predictors(model: str) -> int:
@@ -72,61 +100,286 @@ def _half_up(x: float, decimals: int) -> float:
     return float(Decimal(repr(float(x))).quantize(q, rounding=ROUND_HALF_UP))
 
 
+def t_critical(p_max: float, n: int, k: int) -> float:
+    """Two-sided critical t of ``p < p_max`` on ``n - k - 1`` degrees of freedom."""
+    return float(stats.t.ppf(1 - p_max / 2, n - k - 1))
+
+
+def max_vif(beta: float, p_max: float, n: int, k: int, r2: float = 0.0) -> float:
+    """The largest VIF of its predictor at which a standardized ``beta`` still reaches ``p < p_max``.
+
+    From ``|β| / se_j > t_crit`` with ``se_j = sqrt((1 - R²) VIF_j / (n - k - 1))``:
+    ``VIF_j < β² (n - k - 1) / (t_crit² (1 - R²))``. The model R² enters as ``1 / (1 - R²)``: at
+    ``r2 = 0`` (the default, the least favourable R²) the bound holds whatever R² the model has.
+    """
+    return beta**2 * (n - k - 1) / (t_critical(p_max, n, k) ** 2 * (1 - r2))
+
+
+def min_r2(beta: float, p_max: float, n: int, k: int, vif: float = 1.0) -> float:
+    """The smallest model R² at which ``beta`` reaches ``p < p_max`` when its predictor has VIF ``vif``.
+
+    ``1 - β² (n - k - 1) / (t_crit² VIF)``; zero or below means any R² will do.
+    """
+    return 1 - beta**2 * (n - k - 1) / (t_critical(p_max, n, k) ** 2 * vif)
+
+
+def min_beta(p_max: float, n: int, k: int, r2: float = 0.0, vif: float = 1.0) -> float:
+    """The smallest |β| that reaches ``p < p_max`` at model R² ``r2`` and VIF ``vif``."""
+    return t_critical(p_max, n, k) * math.sqrt((1 - r2) * vif / (n - k - 1))
+
+
+def rounding_edges(value: float, precision: int) -> tuple[float, float]:
+    """(smallest, largest) |β| that print as ``value``: ``|value|`` ∓ half a unit of the last digit.
+
+    The larger is the most favourable reading for reaching a p threshold; the smaller the least.
+    """
+    h = 0.5 * 10 ** (-precision)
+    return max(abs(value) - h, 0.0), abs(value) + h
+
+
 def required_r2(beta: float, p_max: float, n: int, k: int) -> tuple[float, float, float]:
     """(t_crit, se needed, R² needed) for a standardized beta to reach p < p_max with R²_j = 0."""
-    df = n - k - 1
-    t_crit = float(stats.t.ppf(1 - p_max / 2, df))
-    se_needed = abs(beta) / t_crit
-    return t_crit, se_needed, 1 - beta**2 * df / t_crit**2
+    t_crit = t_critical(p_max, n, k)
+    return t_crit, abs(beta) / t_crit, min_r2(beta, p_max, n, k)
 
 
-def beta_finding(claim: dict, n: int = N, k: int | None = None, r2: float | None = None) -> dict:
-    """The beta/p arithmetic for one ``beta`` claim with a ``p_max``.
+def vif_floor(claim: dict, claims: list[dict]) -> tuple[float, str | None]:
+    """The smallest VIF of a beta's predictor that the article's own printed correlations allow.
+
+    ``R²_j`` (predictor j on the model's other predictors) is at least the squared correlation of j with
+    any other predictor or any linear combination of them; ``hrm_leadership``, the mean of
+    ``hrm_quality`` and ``leadership``, is one. The largest printed ``|r|`` of j with such a variable,
+    read at its rounding edge nearest zero, gives ``VIF_j ≥ 1 / (1 - r²)``.
+
+    Returns
+    -------
+    tuple
+        (floor, id of the correlation it comes from); ``(1.0, None)`` when the article prints none.
+    """
+    spec = claim["spec"]
+    term = spec["term"]
+    predictors = models.MODELS[spec["model"]][1]
+    best: tuple[float, str | None] = (1.0, None)
+    for c in claims:
+        if c["kind"] != "r" or c.get("value") is None or term not in (c["spec"]["x"], c["spec"]["y"]):
+            continue
+        other = c["spec"]["y"] if c["spec"]["x"] == term else c["spec"]["x"]
+        parts = _PARTS.get(other, (other,))
+        if other == term or not all(p in predictors and p != term for p in parts):
+            continue
+        r_low = rounding_edges(c["value"], c.get("precision", 2))[0]
+        if 1 / (1 - r_low**2) > best[0]:
+            best = (1 / (1 - r_low**2), c["id"])
+    return best
+
+
+def data_vif(df: pd.DataFrame, model: str) -> pd.DataFrame:
+    """The VIF of every term of one of the article's models in ``df``, on the cases :func:`models.fit` uses.
+
+    :func:`werk.stats.robust.design_vif` computes it; the weight column is left out first, because
+    that function keeps only weighted cases when a frame has one and :func:`models.fit` (unweighted)
+    does not.
+    """
+    outcome, predictors, sectors = models.MODELS[model]
+    return robust.design_vif(df.drop(columns=["weight"], errors="ignore"), outcome, predictors, sectors)
+
+
+def data_vifs(df: pd.DataFrame, names=None) -> dict[str, pd.DataFrame]:
+    """:func:`data_vif` of each model in ``names`` (all of :data:`werk.stats.models.MODELS` by default) that
+    ``df`` can fit; a model whose columns the data lack is left out."""
+    out = {}
+    for name in names or models.MODELS:
+        try:
+            out[name] = data_vif(df, name)
+        except (KeyError, ValueError):
+            continue
+    return out
+
+
+def _needs(r2: float) -> str:
+    return "any R² will do" if r2 <= 0 else f"it needs R² > {r2:.3f}"
+
+
+def _vif_text(v: float) -> str:
+    return "∞" if math.isinf(v) else f"{v:.2f}"
+
+
+def collinearity(
+    claim: dict, n: int = N, k: int | None = None, vif: float | None = None, r2: float | None = None,
+    floor: tuple[float, str | None] = (1.0, None),
+) -> dict:
+    """The collinearity-aware bounds of one printed (β, p) pair, as numbers.
+
+    Parameters
+    ----------
+    claim : dict
+        A ``beta`` claim with a ``p_max``.
+    n, k : int
+        Cases and predictors (``k`` from the claim's model, sector dummies included, by default).
+    vif, r2 : float, optional
+        The VIF of the claim's predictor and the model R² that some data show.
+    floor : tuple
+        :func:`vif_floor` of the claim: the VIF the article's own correlations imply.
+
+    Returns
+    -------
+    dict
+        ``beta``, ``p_max``, ``k``, ``df``, ``edge`` (the most favourable |β|) and ``low`` (the least);
+        ``vif_max`` and ``vif_max_edge`` (the largest VIF at R² = 0, printed and at the edge);
+        ``r2_min`` and ``r2_min_edge`` (the smallest R² at VIF = 1); ``vif_floor``, ``floor_id``;
+        ``vif`` and ``r2`` (the data's, or NaN); ``vif_max_data_r2`` (the largest VIF at the data's
+        R², at the edge) and ``r2_min_data_vif`` (the smallest R² at the data's VIF, at the edge);
+        ``vif_used`` (the data's VIF, else the floor) and ``r2_needed`` (the smallest R² at the edge
+        and ``vif_used``); ``verdict`` ("question" when ``r2_needed`` > :data:`R2_PLAUSIBLE`) and
+        ``can_fail`` (False when even the smallest |β| that prints so reaches p at R² = 0 with a VIF
+        of :data:`werk.stats.robust.VIF_CONCERN`).
+    """
+    beta, p_max, prec = claim["value"], claim["p_max"], claim.get("precision", 2)
+    k = n_predictors(claim["spec"]["model"]) if k is None else k
+    low, edge = rounding_edges(beta, prec)
+    nan = math.nan
+    has_data = vif is not None and r2 is not None
+    vif_used = float(vif) if vif is not None else floor[0]
+    out = {
+        "id": claim["id"], "beta": beta, "precision": prec, "p_max": p_max, "n": n, "k": k,
+        "df": n - k - 1, "low": low, "edge": edge,
+        "vif_max": max_vif(beta, p_max, n, k), "vif_max_edge": max_vif(edge, p_max, n, k),
+        "r2_min": min_r2(beta, p_max, n, k), "r2_min_edge": min_r2(edge, p_max, n, k),
+        "vif_floor": floor[0], "floor_id": floor[1],
+        "vif": float(vif) if vif is not None else nan, "r2": float(r2) if r2 is not None else nan,
+        "vif_max_data_r2": max_vif(edge, p_max, n, k, r2) if has_data else nan,
+        "r2_min_data_vif": min_r2(edge, p_max, n, k, vif) if vif is not None else nan,
+        "vif_used": vif_used, "r2_needed": min_r2(edge, p_max, n, k, vif_used),
+    }
+    out["verdict"] = "question" if out["r2_needed"] > R2_PLAUSIBLE else "consistent"
+    out["can_fail"] = max_vif(low, p_max, n, k) < VIF_CONCERN
+    return out
+
+
+def beta_finding(
+    claim: dict, n: int = N, k: int | None = None, r2: float | None = None, vif: float | None = None,
+    floor: tuple[float, str | None] = (1.0, None),
+) -> dict:
+    """The beta/p arithmetic for one ``beta`` claim with a ``p_max``, collinearity included.
 
     Parameters
     ----------
     claim : dict
         A claim from :func:`werk.stats.ledger.claims` (kind ``beta``).
     n : int
-        Number of cases (the article's N by default; the ledger passes the model's n).
+        Number of cases (the article's N by default).
     k : int, optional
         Number of predictors; by default from the claim's model, sector dummies included.
-    r2 : float, optional
-        An observed model R², added to the arithmetic when given (the ledger's case).
+    r2, vif : float, optional
+        The model R² and the predictor's VIF that some data show; with both, the verdict reads the
+        pair at the data's VIF (see :func:`collinearity`).
+    floor : tuple
+        :func:`vif_floor`: the VIF the article's own correlations imply, used when no data are given.
+
+    Returns
+    -------
+    dict
+        id, question, arithmetic, verdict, can_fail, and ``r2_needed`` (the R² the printed value needs
+        at VIF = 1, the uncorrelated case).
     """
     beta, p_max, prec = claim["value"], claim["p_max"], claim.get("precision", 2)
-    k = n_predictors(claim["spec"]["model"]) if k is None else k
-    df = n - k - 1
+    b = collinearity(claim, n, k, vif=vif, r2=r2, floor=floor)
+    k, df = b["k"], b["df"]
     se_floor = math.sqrt(1 / df)
     t_max = abs(beta) / se_floor
     p_at_floor = float(2 * stats.t.sf(t_max, df))
     t_crit, se_needed, r2_needed = required_r2(beta, p_max, n, k)
-    edge = abs(beta) + 0.5 * 10 ** (-prec)  # the largest |beta| that still prints as the value
-    r2_edge = required_r2(edge, p_max, n, k)[2]
+    edge, alpha = b["edge"], format_alpha(p_max)
     parts = [
         f"N = {n:,}, k = {k}, df = {df}; with R² = 0 and R²_j = 0, se ≥ sqrt(1/{df}) = {se_floor:.4f}, "
         f"so |t| ≤ {format_coef(abs(beta), prec)}/{se_floor:.4f} = {t_max:.2f} (p ≥ {p_at_floor:.2g})",
-        f"p < {format_alpha(p_max)} needs |t| > {t_crit:.3f}, i.e. se < {se_needed:.5f}, "
+        f"p < {alpha} needs |t| > {t_crit:.3f}, i.e. se < {se_needed:.5f}, "
         f"i.e. 1 - R² < {format_coef(beta, prec)}² × {df} / {t_crit:.3f}² = {1 - r2_needed:.3f}",
     ]
     if r2_needed <= 0:
-        parts.append("any R² will do")
-        verdict = "consistent"
+        parts.append("any R² will do with uncorrelated predictors (VIF = 1)")
     else:
         parts.append(
             f"R² > {r2_needed:.3f} even with uncorrelated predictors "
-            f"(R² > {r2_edge:.3f} at the rounding edge |β| = {edge:.3f})"
+            f"(R² > {b['r2_min_edge']:.3f} at the rounding edge |β| = {edge:.3f})"
         )
-        verdict = "question" if r2_needed > R2_PLAUSIBLE else "consistent"
-    if r2 is not None:
-        parts.append(f"this fit has R² = {r2:.3f}")
-    question = (
-        f"Can a standardized beta of {format_coef(beta, prec)} reach p < {format_alpha(p_max)} at N = {n:,} "
-        f"with {k} predictors"
-        + (f", which needs a model R² above {r2_needed:.2f}?" if r2_needed > 0 else "?")
+    parts.append(
+        f"a correlated predictor multiplies se by sqrt(VIF): at R² = 0 the pair allows VIF ≤ "
+        f"{b['vif_max']:.2f} ({b['vif_max_edge']:.2f} at |β| = {edge:.3f}), and a model R² multiplies "
+        "that by 1/(1 - R²)"
     )
-    return {"id": claim["id"], "question": question, "arithmetic": "; ".join(parts), "verdict": verdict,
-            "r2_needed": r2_needed}
+    if b["floor_id"] is not None:
+        parts.append(
+            f"the article's own {b['floor_id']} makes this predictor's VIF at least {b['vif_floor']:.2f}, "
+            f"at which {_needs(min_r2(edge, p_max, n, k, b['vif_floor']))} at |β| = {edge:.3f}"
+        )
+    if vif is not None and r2 is not None:
+        parts.append(
+            f"these data: VIF {_vif_text(vif)}, model R² = {r2:.3f}; at that R² the pair allows VIF ≤ "
+            f"{b['vif_max_data_r2']:.2f}, and at that VIF {_needs(b['r2_min_data_vif'])} "
+            f"(both at |β| = {edge:.3f})"
+        )
+    elif r2 is not None:
+        parts.append(f"this fit has R² = {r2:.3f}")
+    if not b["can_fail"]:
+        parts.append(
+            f"even |β| = {b['low']:.3f} reaches p < {alpha} at R² = 0 with VIF {VIF_CONCERN:g}: "
+            "the check cannot fail at this N short of a collinearity problem"
+        )
+    where = "these data's" if vif is not None and r2 is not None else (
+        "the article's" if b["floor_id"] is not None else "no")
+    need = (f", which needs a model R² above {format_coef(b['r2_needed'], 2)} at {where} collinearity "
+            "and the most favourable rounding?" if b["r2_needed"] > 0 else "?")
+    question = (f"Can a standardized beta of {format_coef(beta, prec)} reach p < {alpha} at N = {n:,} "
+                f"with {k} predictors{need}")
+    return {"id": claim["id"], "question": question, "arithmetic": "; ".join(parts), "verdict": b["verdict"],
+            "can_fail": b["can_fail"], "r2_needed": r2_needed}
+
+
+def beta_reason(
+    claim: dict, n: int, k: int, r2: float, vif: float, beta: float | None = None
+) -> str:
+    """Why a beta that prints as the article's can miss its p threshold in a fit: the collinearity arithmetic.
+
+    This is what the ledger calls when a fitted beta rounds to the printed value but its p is not below
+    the printed threshold. The fitted p is exactly ``2 t_sf(|β| / sqrt((1 - R²) VIF / (n - k - 1)))``,
+    so the reason names the largest VIF the printed pair allows (at R² = 0 and at the fit's R², at the
+    most favourable rounding edge) beside the fit's VIF.
+
+    Parameters
+    ----------
+    claim : dict
+        The ``beta`` claim (value, precision, p_max).
+    n, k : int
+        The fit's cases and predictors.
+    r2 : float
+        The fit's model R².
+    vif : float
+        The VIF of the claim's predictor in the fit (:func:`data_vif`).
+    beta : float, optional
+        The fitted beta; named in the reason when the VIF alone does not rule the printed p out.
+
+    Returns
+    -------
+    str
+        E.g. "p < .001 at β −.06 and N = 4,912 needs VIF ≤ 1.78 (R² = 0; ≤ 2.61 at this fit's R² = .32 and the
+        rounding edge |β| = .065); these data have VIF 2.31: no β that prints as −.06 reaches p < .001
+        with this collinearity".
+    """
+    b = collinearity(claim, n, k, vif=vif, r2=r2)
+    prec, alpha = b["precision"], format_alpha(b["p_max"])
+    text = (f"p < {alpha} at β {format_coef(b['beta'], prec)} and N = {n:,} needs VIF ≤ {b['vif_max']:.2f} "
+            "(R² = 0; "
+            f"≤ {b['vif_max_data_r2']:.2f} at this fit's R² = {format_coef(r2, 2)} and the rounding edge "
+            f"|β| = {format_coef(b['edge'], prec + 1)}); these data have VIF {_vif_text(vif)}")
+    if vif >= b["vif_max_data_r2"]:
+        below = " (and no predictor's VIF is below 1)" if b["vif_max_data_r2"] < 1 else ""
+        return text + (f": no β that prints as {format_coef(b['beta'], prec)} reaches p < {alpha} "
+                       f"with this collinearity and R²{below}")
+    need = min_beta(b["p_max"], n, k, r2, vif)
+    fitted = f"the fitted |β| = {abs(beta):.4f} is" if beta is not None else "the fitted |β| is"
+    return text + (f", within that bound: {fitted} below the {need:.4f} that p < {alpha} needs "
+                   "at this VIF and R²")
 
 
 def r_finding(claim: dict, n: int = N) -> dict:
@@ -143,7 +396,7 @@ def r_finding(claim: dict, n: int = N) -> dict:
     return {"id": claim["id"],
             "question": f"Is r = {format_coef(r, prec)} significant at p < {format_alpha(p_max)} "
                         f"with N = {n:,}?",
-            "arithmetic": arithmetic, "verdict": "consistent" if ok else "question"}
+            "arithmetic": arithmetic, "verdict": "consistent" if ok else "question", "can_fail": True}
 
 
 def share_finding(claim: dict, n: int = N) -> dict:
@@ -169,7 +422,8 @@ def share_finding(claim: dict, n: int = N) -> dict:
     else:
         arithmetic = f"step 100/{n:,} = {step:.4f} points; no count of {n:,} prints as {v:g}%"
     return {"id": claim["id"], "question": f"Is {v:g}% a possible share of {n:,} respondents?",
-            "arithmetic": arithmetic, "verdict": "consistent" if counts else "question"}
+            "arithmetic": arithmetic, "verdict": "consistent" if counts else "question",
+            "can_fail": step >= resolution}
 
 
 def _by_id(claims: list[dict]) -> dict[str, dict]:
@@ -194,7 +448,8 @@ def table_findings(claims: list[dict]) -> list[dict]:
             + (f"; {note}" if note else "")
         )
         out.append({"id": table_id, "question": f"Do the shares of {what} add up to 100%?",
-                    "arithmetic": arithmetic, "verdict": "consistent" if ok else "question"})
+                    "arithmetic": arithmetic, "verdict": "consistent" if ok else "question",
+                    "can_fail": True})
 
     total("table:1", [f"share:age_group={g[0]}" for g in codebook.AGE_GROUPS], "Table 1 (age groups)",
           "the table has no group under 25, so at most 2.5% of respondents can be younger")
@@ -213,7 +468,7 @@ def table_findings(claims: list[dict]) -> list[dict]:
             "arithmetic": (f"100 - {t1['value']:g} - {t2['value']:g} = {implied:.1f} "
                            f"(between {implied - h:.1f} and {implied + h:.1f} given rounding) "
                            f"for answers 3-5, which fits 'bijna 20%' read as {above:g} to {below:g}%"),
-            "verdict": "consistent" if ok else "question",
+            "verdict": "consistent" if ok else "question", "can_fail": True,
         })
     k4, k5, low55 = by.get("share:keep_up=4"), by.get("share:keep_up=5"), by.get("bound:keep_up=2-3|age>=55")
     if k4 and k5:
@@ -234,7 +489,8 @@ def table_findings(claims: list[dict]) -> list[dict]:
         out.append({"id": "figure:3",
                     "question": "Do the keep-up shares leave room for the rest of the answers "
                                 "and for Figure 4?",
-                    "arithmetic": arithmetic, "verdict": "consistent" if ok else "question"})
+                    "arithmetic": arithmetic, "verdict": "consistent" if ok else "question",
+                    "can_fail": True})
     return out
 
 
@@ -265,8 +521,199 @@ def spread_finding(
             "arithmetic": arithmetic, "verdict": "consistent" if ok else "question"}
 
 
-def audit(claims: list[dict] | None = None, n: int = N) -> pd.DataFrame:
-    """Every finding of the audit, one row each: id, question, arithmetic, verdict.
+# ----------------------------------------------------------------------------- mediation
+
+#: The article's explanation of why older workers keep up less well (section "Bijbenen"): age goes with
+#: lower expertise, adaptability and development motivation (its printed r), "in other words: older workers
+#: keep up less well because they rate their employability lower". (mediator, age→mediator r id,
+#: mediator→keep-up β id); None where the article prints no number.
+MEDIATION_DIRECT = "beta:keep_up~age"
+MEDIATION_PATHS: tuple[tuple[str, str | None, str | None], ...] = (
+    ("expertise", "r:age~expertise", "beta:keep_up~expertise"),
+    ("adaptability", "r:age~adaptability", "beta:keep_up~adaptability"),
+    ("development_motivation", "r:age~development_motivation", None),
+    ("employability", None, "beta:keep_up~employability"),
+)
+#: A "because" that explains less than half of the association leaves most of it unexplained.
+MEDIATION_MAJOR = 0.5
+
+
+def _printed(by: dict, cid: str | None) -> tuple[float, float, float]:
+    """(value, smallest |value|, largest |value|) of a printed number; NaNs when it is not printed."""
+    if cid is None or cid not in by:
+        return math.nan, math.nan, math.nan
+    c = by[cid]
+    return (c["value"], *rounding_edges(c["value"], c.get("precision", 2)))
+
+
+def _share(indirect: float, direct: float) -> float:
+    total = indirect + direct
+    return indirect / total if total else math.nan
+
+
+def mediation(claims: list[dict] | None = None, df: pd.DataFrame | None = None) -> pd.DataFrame:
+    """The article's mediation claim in its own numbers: age → mediator → keeping up.
+
+    Each path's indirect part is the product ``a × b`` of the printed correlation of age with the
+    mediator (a standardized simple slope) and the mediator's printed beta in the keep-up model,
+    which holds age. With the direct age beta, the share mediated is ``Σ ab / (Σ ab + direct)``. The
+    product is the usual approximation (exact only with ``a`` from regressions on the same
+    controls); with the article's numbers there is nothing better. Where the article prints no ``a``
+    (employability) the bound ``|a| ≤ 1`` gives the largest indirect part: ``|b|`` itself.
+
+    Parameters
+    ----------
+    claims : list of dict, optional
+        From :func:`werk.stats.ledger.claims`; ``data/published.yml`` when omitted.
+    df : DataFrame, optional
+        A canonical frame; the same products from its correlations and its keep-up fit are added.
+
+    Returns
+    -------
+    DataFrame
+        One row per mediator: mediator, a, b (printed; NaN if not printed), ab, ab_low, ab_high
+        (smallest and largest |ab| the rounding allows; for a missing ``a``, 0 to ``|b|``), data_a,
+        data_b, data_ab. ``attrs``: direct (printed), direct_low, direct_high, indirect (Σ ab over
+        printed pairs), share, share_low, share_high, share_max_all (every named path at its largest,
+        employability with ``|a| = 1``), share_max_employability (employability alone), and with
+        ``df`` data_direct, data_indirect, data_share, data_n.
+    """
+    by = _by_id(load_claims() if claims is None else claims)
+    direct, d_low, d_high = _printed(by, MEDIATION_DIRECT)
+    sign = math.copysign(1.0, direct)
+    fit = None
+    if df is not None:
+        try:
+            fit = models.fit(df, "keep_up").set_index("term")
+        except (KeyError, ValueError):
+            fit = None
+    rows = []
+    for mediator, a_id, b_id in MEDIATION_PATHS:
+        a, a_low, a_high = _printed(by, a_id)
+        b, b_low, b_high = _printed(by, b_id)
+        if a_id is None and b_id in by:
+            ab, ab_low, ab_high = math.nan, 0.0, b_high
+        else:
+            ab, ab_low, ab_high = a * b, a_low * b_low, a_high * b_high
+        data_a = data_b = math.nan
+        if fit is not None and mediator in fit.index:
+            data_b = float(fit.loc[mediator, "beta"])
+            try:
+                data_a = float(models.correlation(df, "age", mediator)["r"])
+            except (KeyError, ValueError):
+                data_a = math.nan
+        rows.append({"mediator": mediator, "a": a, "b": b, "ab": ab, "ab_low": ab_low, "ab_high": ab_high,
+                     "data_a": data_a, "data_b": data_b, "data_ab": data_a * data_b})
+    out = pd.DataFrame(rows)
+    both = out["a"].notna() & out["b"].notna()
+    indirect = float(out.loc[both, "ab"].sum())
+    # Magnitudes: the article's paths and its direct beta all point the same way (older, lower).
+    i_low, i_high = float(out.loc[both, "ab_low"].sum()), float(out.loc[both, "ab_high"].sum())
+    emp = out.loc[out["a"].isna() & out["b"].notna(), "ab_high"]
+    emp_high = float(emp.sum())
+    out.attrs.update(
+        direct=direct, direct_low=d_low, direct_high=d_high, indirect=indirect,
+        share=_share(indirect, direct), share_low=_share(i_low, d_high), share_high=_share(i_high, d_low),
+        share_max_all=_share(i_high + emp_high, d_low), share_max_employability=_share(emp_high, d_low),
+        sign=sign,
+    )
+    if fit is not None and "age" in fit.index:
+        data_direct = float(fit.loc["age", "beta"])
+        data_indirect = float(out["data_ab"].sum(min_count=1))
+        out.attrs.update(data_direct=data_direct, data_indirect=data_indirect,
+                         data_share=_share(data_indirect, data_direct), data_n=int(fit["n"].iloc[0]))
+    return out
+
+
+def mediation_finding(claims: list[dict] | None = None, df: pd.DataFrame | None = None) -> dict:
+    """The audit row of :func:`mediation`: can the printed numbers carry the article's "because"?
+
+    The verdict is "question" when even every named path at its most favourable rounding, employability
+    with ``|a| = 1``, carries less than :data:`MEDIATION_MAJOR` of the age association. A product of
+    cross-sectional betas cannot show "because" in any case; the arithmetic says so.
+    """
+    by = _by_id(load_claims() if claims is None else claims)
+    m = mediation(list(by.values()), df)
+    at = m.attrs
+    named = m[m["a"].notna() & m["b"].notna()]
+    terms = " + ".join(f"{format_coef(r.a, 2)} × {format_coef(r.b, 2)}" for r in named.itertuples())
+    unprinted_b = [r.mediator.replace("_", " ") for r in m.itertuples() if pd.notna(r.a) and pd.isna(r.b)]
+    emp = m[m["a"].isna() & m["b"].notna()]
+    parts = [
+        f"indirect through {', '.join(named['mediator'].str.replace('_', ' '))}: {terms} = "
+        f"{format_coef(at['indirect'], 3)} beside the direct age β {format_coef(at['direct'], 2)}, "
+        f"so {100 * at['share']:.1f}% of the "
+        f"association runs through them ({100 * at['share_low']:.1f}–{100 * at['share_high']:.1f}% over "
+        "the rounding)",
+    ]
+    for r in emp.itertuples():
+        parts.append(
+            f"{r.mediator}: the article prints no age → {r.mediator} path; even |a| = 1 (age and "
+            f"{r.mediator} the same variable) gives at most |b| = {format_coef(r.ab_high, 3)}, "
+            f"{100 * at['share_max_employability']:.1f}% of the association"
+        )
+    if unprinted_b:
+        parts.append(f"{', '.join(unprinted_b)}: the article prints no keep-up β, so no path")
+    parts.append(f"every named path at its largest: at most {100 * at['share_max_all']:.1f}%")
+    if "data_share" in at:
+        parts.append(
+            f"these data: indirect {format_coef(at['data_indirect'], 3)} through all four beside the direct "
+            f"{format_coef(at['data_direct'], 2)}, {100 * at['data_share']:.1f}%"
+        )
+    parts.append("and a product of cross-sectional betas cannot show 'because' in any case: it shows "
+                 "how associations add up, not what causes what")
+    return {
+        "id": "mediation:keep_up~age",
+        "question": "Do the article's own numbers carry its claim that older workers keep up less well "
+                    "because they rate their employability lower?",
+        "arithmetic": "; ".join(parts),
+        "verdict": "question" if at["share_max_all"] < MEDIATION_MAJOR else "consistent",
+        "can_fail": True,
+    }
+
+
+class _DataModels:
+    """The data's VIFs and model R² per model, computed once; None for a model the data cannot fit."""
+
+    def __init__(self, df: pd.DataFrame | None):
+        self.df = df
+        self._cache: dict[str, tuple[pd.Series, float] | None] = {}
+
+    def get(self, model: str, term: str) -> tuple[float | None, float | None]:
+        if self.df is None:
+            return None, None
+        if model not in self._cache:
+            try:
+                vifs = data_vif(self.df, model).set_index("term")["vif"]
+                self._cache[model] = (vifs, float(models.fit(self.df, model).attrs["r2"]))
+            except (KeyError, ValueError):
+                self._cache[model] = None
+        hit = self._cache[model]
+        if hit is None or term not in hit[0].index:
+            return None, None
+        return float(hit[0][term]), hit[1]
+
+
+def collinearity_table(claims: list[dict] | None = None, n: int = N, df: pd.DataFrame | None = None
+                       ) -> pd.DataFrame:
+    """:func:`collinearity` of every printed (β, p) pair, one row each, beside the data's VIF and R².
+
+    The bounds are at the article's ``n``; ``df`` (optional) gives the VIF of each pair's predictor and
+    its model's R² on the cases :func:`werk.stats.models.fit` uses. Columns as :func:`collinearity`
+    returns them.
+    """
+    claims = load_claims() if claims is None else claims
+    fits = _DataModels(df)
+    rows = []
+    for c in claims:
+        if c["kind"] == "beta" and c.get("p_max") is not None:
+            vif, r2 = fits.get(c["spec"]["model"], c["spec"]["term"])
+            rows.append(collinearity(c, n, vif=vif, r2=r2, floor=vif_floor(c, claims)))
+    return pd.DataFrame(rows)
+
+
+def audit(claims: list[dict] | None = None, n: int = N, df: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Every finding of the audit, one row each: id, question, arithmetic, verdict, can_fail.
 
     Parameters
     ----------
@@ -274,20 +721,36 @@ def audit(claims: list[dict] | None = None, n: int = N) -> pd.DataFrame:
         From :func:`werk.stats.ledger.claims`; read from ``data/published.yml`` when omitted.
     n : int
         Sample size (the article's 5,391).
+    df : DataFrame, optional
+        The frame the book runs on. When given, each beta is read at the VIF of its predictor and the
+        R² of its model in these data (same cases as :func:`werk.stats.models.fit`), and the mediation
+        check adds the data's paths; without it, at the VIF the article's own correlations imply.
+
+    Returns
+    -------
+    DataFrame
+        ``can_fail`` is False for a check that no value of what the article does not print could fail
+        at this N (a GRIM step finer than the printed resolution; a beta that reaches its p even at
+        R² = 0 with a VIF of :data:`werk.stats.robust.VIF_CONCERN`). Such checks are shown apart and
+        left out of the tallies.
     """
     if claims is None:
         claims = load_claims()
     by = _by_id(claims)
+    fits = _DataModels(df)
     rows: list[dict] = []
     for c in claims:
         if c["kind"] == "beta" and c.get("p_max") is not None:
-            f = beta_finding(c, n)
+            vif, r2 = fits.get(c["spec"]["model"], c["spec"]["term"])
+            f = beta_finding(c, n, r2=r2 if vif is not None else None, vif=vif, floor=vif_floor(c, claims))
             f.pop("r2_needed")
             rows.append(f)
         elif c["kind"] == "r" and c.get("p_max") is not None:
             rows.append(r_finding(c, n))
         elif c["kind"] == "share":
             rows.append(share_finding(c, n))
+    if MEDIATION_DIRECT in by:
+        rows.append(mediation_finding(claims, df))
     rows.extend(table_findings(claims))
     for var in RANGES:
         m, s = by.get(f"mean:{var}"), by.get(f"sd:{var}")
@@ -295,4 +758,17 @@ def audit(claims: list[dict] | None = None, n: int = N) -> pd.DataFrame:
             f = spread_finding(var, m["value"], s["value"], m.get("precision", 0), s.get("precision", 0))
             if f:
                 rows.append(f)
-    return pd.DataFrame(rows, columns=_COLUMNS)
+    out = pd.DataFrame(rows, columns=_COLUMNS)
+    out["can_fail"] = out["can_fail"].astype(bool)
+    return out
+
+
+def tallies(findings: pd.DataFrame) -> dict[str, int]:
+    """The audit's counts: checks that can fail (``checks``), their ``questions``, and ``cannot_fail``.
+
+    A check that cannot fail at this N (``can_fail`` False) is counted only in ``cannot_fail``: it is
+    shown apart, never as a check passed.
+    """
+    counted = findings[findings["can_fail"]]
+    return {"checks": int(len(counted)), "questions": int((counted["verdict"] == "question").sum()),
+            "cannot_fail": int((~findings["can_fail"]).sum())}

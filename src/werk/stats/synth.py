@@ -1064,14 +1064,15 @@ def plausibility(df: pd.DataFrame) -> list[tuple[str, str, str, bool]]:
 
     hours = df["contract_hours"].dropna()
     top = hours.value_counts(normalize=True).head(4)
-    add("contract hours: the most common weeks", ", ".join(f"{h:g} h {100 * s:.0f}%" for h, s in top.items()),
+    weeks = ", ".join(f"{h:g}\u00a0h {100 * s:.0f}%" for h, s in top.items())
+    add("contract hours: the most common weeks", weeks,
         "36 h first; 40, 32 and 24 among the usual", top.index[0] == 36 and {40, 32} <= set(top.index))
     over = hours > 40
     add("contract hours: weeks over 40 h", f"{100 * over.mean():.1f}%", "none", over.sum() == 0)
-    add("contract hours: SD", f"{hours.std():.1f} h", "at most 13 h on 0-40 h (Bhatia-Davis)",
+    add("contract hours: SD", f"{hours.std():.1f}\u00a0h", "at most 13\u00a0h on 0–40\u00a0h (Bhatia–Davis)",
         hours.std() <= 13)
     age = df["age"]
-    add("age range", f"{age.min():g}-{age.max():g}", "working ages of 2019 (to 67)", age.max() <= 67)
+    add("age range", f"{age.min():g}–{age.max():g}", "working ages of 2019 (to 67)", age.max() <= 67)
     gov, fun = df["years_in_government"], df["years_in_function"]
     start = age - gov
     add("started in government before 16", f"{int((start < ENTRY_AGE).sum())}", "nobody",
@@ -1082,11 +1083,11 @@ def plausibility(df: pd.DataFrame) -> list[tuple[str, str, str, bool]]:
         (fun > gov).sum() == 0)
     young = df[(age >= 25) & (age <= 29)]
     share = (young["years_in_government"] >= 10).mean()
-    add("aged 25-29 with 10+ years in government", f"{100 * share:.1f}%", "under 5%", share < 0.05)
+    add("aged 25–29 with 10+ years in government", f"{100 * share:.1f}%", "under 5%", share < 0.05)
     r = df[["age", "years_in_government", "years_in_function"]].corr()
-    add("r(age, years in government)", f"{r.iloc[0, 1]:.2f}", ".50-.75 (personnel files)",
+    add("r(age, years in government)", f"{r.iloc[0, 1]:.2f}", ".50–.75 (personnel files)",
         0.5 <= r.iloc[0, 1] <= 0.75)
-    add("r(years in government, years in function)", f"{r.iloc[1, 2]:.2f}", ".40-.75",
+    add("r(years in government, years in function)", f"{r.iloc[1, 2]:.2f}", ".40–.75",
         0.4 <= r.iloc[1, 2] <= 0.75)
     corr = df[sorted({v for pair in RELATED for v in pair})].corr()
     flat = [(a, b, float(corr.loc[a, b])) for a, b in RELATED]
@@ -1096,14 +1097,14 @@ def plausibility(df: pd.DataFrame) -> list[tuple[str, str, str, bool]]:
     if "weight" in df and df["weight"].notna().any():
         w = df["weight"]
         by_sector = w.groupby(df["sector"]).mean()
-        add("weights: mean by sector", f"{by_sector.min():.2f}-{by_sector.max():.2f}",
+        add("weights: mean by sector", f"{by_sector.min():.2f}–{by_sector.max():.2f}",
             "differ (calibrated to the population)", by_sector.max() - by_sector.min() > 0.2)
         rw = float(np.corrcoef(w, age)[0, 1])
         add("weights: r(weight, age)", f"{rw:.2f}".replace("-", "−"), "not 0 (the young respond less)",
             abs(rw) >= 0.05)
     ps = [p for _, p in null_pvalues(df)]
     if ps:
-        add("claimed null effects: p-values", f"{min(ps):.2f}-{max(ps):.2f} (median {np.median(ps):.2f})",
+        add("claimed null effects: p-values", f"{min(ps):.2f}–{max(ps):.2f} (median {np.median(ps):.2f})",
             "spread as one sample's: not all above .5, none above .999",
             min(ps) < 0.5 and max(ps) < 0.999)
     return rows
