@@ -150,3 +150,23 @@ def test_mapping_example_shows_a_valid_scales_section():
     mapping = data.read_mapping(yaml.safe_load("\n".join(line[2:] for line in block)))
     assert mapping["scales"]["adaptability"]["reverse"] == ["AANP_4"]
     assert mapping["scales"]["employability"]["min_answered"] == 3
+
+
+def test_a_twin_of_items_only_gives_the_book_the_same_frame(tmp_path):
+    """What the book reads from a file without a single scale score is what it reads from the twin."""
+    import pandas.testing as pdt
+
+    raw = pd.read_csv(paths.TWIN)
+    path = tmp_path / "items-only.csv"
+    raw.drop(columns=list(codebook.SCALES)).to_csv(path, index=False)
+    pdt.assert_frame_equal(data.load(path), data.load(paths.TWIN))
+
+
+def test_the_book_shows_each_scales_construction_and_reliability(built_book):
+    from werk.stats import reliability
+
+    html = (built_book / "_build" / "html" / "notebooks" / "06_methods.html").read_text(encoding="utf-8")
+    assert "Reliability of the scales built from items" in html and "The items of each scale" in html
+    _, items = data.load_items(paths.TWIN)
+    alpha = reliability.cronbach_alpha(items["leadership"])
+    assert f"{alpha:.2f}".lstrip("0") in html and "career_self_management_4" in html
