@@ -43,6 +43,7 @@ def test_reverse_keyed_item_and_missing_answers_by_hand(canonical_frame, tmp_pat
     assert np.isnan(df["employability"].iloc[2])
     assert items["employability"]["INZ4"].tolist() == [4, 1, 5]  # scored: 6 - answer
     assert items["employability"]["INZ2"].isna().tolist() == [False, True, True]
+    assert items["employability"].attrs == {"reverse": ["INZ4"], "min_answered": 3}
 
 
 def test_a_file_with_scores_still_maps_them(canonical_frame, tmp_path):
@@ -170,3 +171,12 @@ def test_the_book_shows_each_scales_construction_and_reliability(built_book):
     _, items = data.load_items(paths.TWIN)
     alpha = reliability.cronbach_alpha(items["leadership"])
     assert f"{alpha:.2f}".lstrip("0") in html and "career_self_management_4" in html
+
+
+def test_the_reliability_table_names_a_mappings_reverse_items(canonical_frame, tmp_path):
+    from werk.display.reliability import reliability_tables
+
+    _, items = data.load_items(item_file(canonical_frame, tmp_path), MAPPING)
+    scales, per_item = reliability_tables(items)
+    assert scales.loc[0, "reverse-keyed"] == "`INZ4`"
+    assert per_item["item"].tolist()[-1] == "`INZ4` (reverse-keyed)"

@@ -565,7 +565,11 @@ def scale_items(data_path=None, mapping_path=None, edition: str = "all") -> dict
     if info["sector"] is None:
         return items
     keep = (canonical["sector"] == info["sector"]).to_numpy()
-    return {scale: x[keep].reset_index(drop=True) for scale, x in items.items()}
+    out = {}
+    for scale, x in items.items():
+        out[scale] = x[keep].reset_index(drop=True)
+        out[scale].attrs.update(x.attrs)
+    return out
 
 
 def plausibility_table(df: pd.DataFrame) -> pd.DataFrame:

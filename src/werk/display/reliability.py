@@ -67,7 +67,8 @@ def reliability_tables(items: Mapping[str, pd.DataFrame], lang: str = "en", chec
     scales, rows = [], []
     for scale, x in items.items():
         label = codebook.term_label(scale, lang)
-        rev = list((reverse or {}).get(scale, [c for c in x.columns if c in codebook.reverse_items(scale)]))
+        rev = list((reverse or {}).get(scale, x.attrs.get(
+            "reverse", [c for c in x.columns if c in codebook.reverse_items(scale)])))
         s = stats[scale]
         scales.append({t["scale"]: label, t["items"]: str(s["items"]),
                        t["reverse"]: ", ".join(f"`{r}`" for r in rev) or t["none"],

@@ -16,7 +16,11 @@ seconds and under three times the file's size in memory (:func:`check` keeps no 
 are those of validating the whole file at once: each problem's count and first rows are summed over
 the chunks, and ids are checked for duplicates across the whole file.
 
-``werk validate FILE [--mapping M]`` is the command-line face of :func:`check`.
+A scale the codebook wants as a score may come as its items instead: the mapping's ``scales`` (or, in the
+twin, columns ``<scale>_1`` ...) name them, and the score is the mean of the answered items after
+reverse-keying (:func:`read_mapping`); :func:`load_items` also returns the items, for the reliabilities.
+
+``werk validate FILE [--mapping M] [--report]`` is the command-line face of :func:`check`.
 
 pandas, pandera, pyarrow and pyreadstat are imported inside functions, so that
 ``werk --help`` stays fast.
@@ -684,7 +688,7 @@ def _to_numbers(column: pd.Series) -> tuple[pd.Series, pd.Series]:
 class _Tally:
     """One problem (a column, and what is wrong with it) summed over the chunks of a file."""
 
-    __slots__ = ("n", "rows", "shown", "paired", "whole", "ids", "scale", "span")
+    __slots__ = ("n", "rows", "shown", "paired", "whole", "ids", "scale")
 
     def __init__(self):
         self.n, self.rows, self.shown, self.paired, self.whole, self.ids = 0, [], [], [], True, 0
@@ -850,7 +854,6 @@ class _Validation:
                 if wrong.any():
                     rows = np.flatnonzero(wrong.to_numpy())
                     tally = self.tally(item, "item range", (base, 10 * j + 1))
-                    tally.scale, tally.span = scale, (low, high)
                     tally.add(numbers.index.to_numpy()[rows], numbers.to_numpy()[rows])
                     numbers = numbers.mask(wrong)
                     invalid |= wrong
@@ -875,8 +878,12 @@ class _Validation:
         """scale -> its scored items, rows as the returned frame's (blank rows left out)."""
         import pandas as pd
 
-        out = {scale: (pd.concat(parts) if len(parts) > 1 else parts[0]).reset_index(drop=True)
-               for scale, parts in self.items.items()}
+        out = {}
+        for scale, parts in self.items.items():
+            out[scale] = (pd.concat(parts) if len(parts) > 1 else parts[0]).reset_index(drop=True)
+            # how the scale was built travels with its items (the reliability tables name the reverse items)
+            out[scale].attrs.update(reverse=list(self.scales[scale]["reverse"]),
+                                    min_answered=int(self.scales[scale]["min_answered"]))
         self.items = {}
         return out
 
