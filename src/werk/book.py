@@ -22,6 +22,7 @@ from werk.disclosure import claims as claim_checks
 from werk.disclosure import record
 from werk.disclosure import rules as outputcheck
 from werk.inputs import claims, frame
+from werk.inputs import data as data_files
 from werk.inputs.claims import glue_key
 from werk.inputs.frame import MIN_EDITION_N, check_edition_size, edition_info  # noqa: F401 - for the notebooks
 from werk.inputs.frames import validated_frame
@@ -567,6 +568,21 @@ def codebook_table(lang: str = "en") -> pd.DataFrame:
              "codes": codes, "range": span}
         )
     return pd.DataFrame(rows)
+
+
+def scale_items(data_path=None, mapping_path=None, edition: str = "all") -> dict:
+    """The scored items of every scale the loader built from items (the twin's, or the mapping's ``scales``),
+    of the edition's respondents: scale -> frame (see :func:`werk.inputs.data.load_items`)."""
+    canonical, items = data_files.load_items(data_path or paths.TWIN, mapping_path)
+    info = edition_info(canonical, edition, data_path or paths.TWIN)
+    if info["sector"] is None:
+        return items
+    keep = (canonical["sector"] == info["sector"]).to_numpy()
+    out = {}
+    for scale, x in items.items():
+        out[scale] = x[keep].reset_index(drop=True)
+        out[scale].attrs.update(x.attrs)
+    return out
 
 
 def plausibility_table(df: pd.DataFrame) -> pd.DataFrame:
