@@ -200,13 +200,15 @@ def weighting_table(df: pd.DataFrame, variables=("sector", "age_group", "gender"
     """Unweighted beside weighted percentages of each category, and the difference in percentage points.
 
     The same cells are suppressed in both (they rest on the same respondents); with a string ``check`` each
-    variable's check is recorded as ``"<check>:<variable>"``.
+    variable's check is recorded as ``"<check without tab->:<variable>"``.
     """
     t = _text(lang)
     dec = "," if lang == "nl" else "."
     rows = []
     for var in variables:
-        name = f"{check}:{var}" if isinstance(check, str) else check
+        # One check per variable, named after the table without its label prefix ("weighting:sector"): the
+        # output-check appendix links only the names of real tables and figures.
+        name = f"{check.removeprefix('tab-')}:{var}" if isinstance(check, str) else check
         plain = shares_table(df, var, lang, check=name, total=False)
         weighted = shares_table(df, var, lang, weighted=True, check=bool(check), total=False)
         head = plain.columns[0]
