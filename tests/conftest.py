@@ -67,8 +67,8 @@ def canonical_frame() -> pd.DataFrame:
 # Building the book takes half a minute, so it is built once per test session, into a copy of the project
 # in a temporary folder: tests never touch the developer's own _build.
 
-PROJECT_FILES = ["_config.yml", "_toc.yml", "intro.md", "references.md", "references.bib", "_static",
-                 "notebooks", "data", "locales"]
+PROJECT_FILES = ["_config.yml", "_toc.yml", "intro.md", "references.md", "cite.md", "references.bib",
+                 "_static", "notebooks", "data", "locales"]
 
 
 def copy_project(dest):

@@ -132,7 +132,7 @@ def test_landing_page_names_the_group_and_its_size(judiciary):
     assert re.search(rf"This edition covers judiciary\s?: {re.escape(n_text)} respondents", text), text[:600]
     title = BeautifulSoup((judiciary / "intro.html").read_text(), "html.parser").title.get_text()
     assert "judiciary edition" in title
-    assert f"Edition: judiciary ({n} respondents), computed from the synthetic twin." in text  # the footer
+    assert f"Edition: judiciary ({n:,} respondents), computed from the synthetic twin." in text  # the footer
 
 
 @pytest.mark.slow

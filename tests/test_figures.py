@@ -523,17 +523,26 @@ def test_shares_table_valid_answers_only(df):
 def test_model_table(df):
     res = models.fit(df, "threat")
     t = tables.model_table(res)
-    assert list(t.columns) == ["term", "β", "β article", "95% CI", "p", "sig."]
+    assert list(t.columns) == ["term", "β", "β article", "95% CI", "difference", "p", "sig."]
+    # A two-valued predictor reads as the difference of its groups (answer points, SDs of y), the others not.
+    for cell, row in zip(t["difference"], res.itertuples()):
+        if row.term in ("gender", "manager", "permanent_contract") or row.term.startswith("sector="):
+            assert cell == f"{row.b:.2f} ({row.b_sd:.2f}\u00a0SD)".replace("-", "−").replace("−0.00", "0.00")
+        else:
+            assert cell == ""
+    assert "in answer points" in t.attrs["note"]
     assert list(t["term"]) == [models.term_label(x) for x in res["term"]]
     # the article's printed betas beside ours; empty where it prints none (issue 13)
-    printed = {x: f"{c['value']:.2f}".replace("-", "−") for c in claims.claims()
+    # betas as the article prints them (APA, no leading zero), in the table as in the prose
+    printed = {x: f"{c['value']:.2f}".replace("-", "−").replace("0.", ".", 1) for c in claims.claims()
                if c["id"].startswith("beta:threat~") for x in [c["id"].split("~")[1]]}
     assert list(t["β article"]) == [printed.get(x, "") for x in res["term"]]
     assert "reference sector: municipality" in t.attrs["note"] and "1 man, 2 woman" in t.attrs["note"]
     for cell, beta in zip(t["β"], res["beta"]):
-        assert cell == f"{beta:.2f}".replace("-", "−") or (cell == "0.00" and abs(beta) < 0.005)
+        apa = f"{beta:.2f}".replace("-", "−").replace("0.", ".", 1)
+        assert cell == apa or (cell == ".00" and abs(beta) < 0.005)
         assert "-" not in cell
-    assert t.attrs["caption"].startswith(f"n = {res.attrs['n']:,}; R² = 0.")
+    assert t.attrs["caption"].startswith(f"n = {res.attrs['n']:,}; R² = .")  # APA, as the article prints it
     assert "*** p < .001" in t.attrs["note"]
     nl = tables.model_table(res, lang="nl")
     assert nl.iloc[0, 0] == models.term_label(res["term"][0], "nl")
@@ -554,7 +563,7 @@ def test_formatting_edges():
     assert tables.format_number(-0.134) == "−0.13"
     assert tables.format_number(0.04) == "0.04"
     assert tables.format_number(-0.001) == "0.00"
-    assert tables.format_ci(-0.081, -0.029) == "[−0.08,\u00a0−0.03]"
+    assert tables.format_ci(-0.081, -0.029) == "[−.08,\u00a0−.03]"
     assert tables.format_percent(30.94, "nl") == "30,9"
     assert tables.format_count(12345, "nl") == "12.345"
 
@@ -565,7 +574,7 @@ def test_correlation_table(df):
     t = tables.correlation_table(rows)
     assert list(t.columns) == ["variable", "with", "r", "95% CI", "p", "sig.", "n"]
     assert t.iloc[0, 0] == "HRM and leadership"
-    assert t["r"].iloc[1] == tables.format_number(rows[1]["r"])
+    assert t["r"].iloc[1] == tables.format_coef(rows[1]["r"])
     assert t["p"].iloc[1] == tables.format_p(rows[1]["p"])
     html = tables.styled(t).to_html()
     assert "p < .05" in html

@@ -266,7 +266,7 @@ def test_beta_whose_value_matches_but_p_does_not_gets_the_audit_arithmetic():
              "spec": {"model": "keep_up", "term": "development_motivation"}}
     row = L.ledger(small, [claim]).iloc[0]
     assert row["status"] == "deviates"
-    assert "is not < 0.001" in row["reason"] and "R²" in row["reason"]
+    assert "is not < .001" in row["reason"] and "R²" in row["reason"]
 
 
 # ----------------------------------------------------------------------------- editions and missing columns
@@ -418,3 +418,76 @@ def test_werk_command_dispatches_to_the_ledger(csv_file, tmp_path):
     assert len(pd.read_csv(io.StringIO(res.stdout))) == 68
     res = run("--data", tmp_path / "missing.csv")
     assert res.returncode == 2 and "Traceback" not in res.stderr
+
+
+# ----------------------------------------------------------------------------- equivalence and Holm
+
+
+def test_holm_column_covers_the_articles_tests_only(table):
+    family = L.holm_family(L.claims())
+    assert {"ns:threat~sector", "beta:threat~employability", "r:age~expertise"} <= family
+    assert "trend:keep_up~age_group" not in family and "share:male" not in family
+    inside = table["id"].isin(family)
+    assert table.loc[~inside, "p_holm"].isna().all()
+    expected = models.holm(table.loc[inside, "p"])
+    assert table.loc[inside, "p_holm"].to_numpy() == pytest.approx(expected)
+    assert (table.loc[inside, "p_holm"] >= table.loc[inside, "p"] - 1e-15).all()
+
+
+def _twin():
+    from werk.core import paths
+    from werk.inputs import data
+
+    return data.load(paths.TWIN)
+
+
+def test_ns_verdicts_agree_with_their_intervals_on_the_twin():
+    led = L.ledger(_twin())
+    ns = led[led["kind"] == "ns"]
+    assert set(ns["equivalence"]) <= {L.NEGLIGIBLE, L.NOT_SHOWN}
+    assert (ns["p_equivalence"].notna()).all()
+    # Negligible exactly when the TOST p is below .05; the reproduced text and the reason say which.
+    assert ((ns["equivalence"] == L.NEGLIGIBLE) == (ns["p_equivalence"] < 0.05)).all()
+    for r in ns.itertuples():
+        lead = "negligible" if r.equivalence == L.NEGLIGIBLE else (
+            "not significant" if r.status == "match" else "p =")
+        assert r.reason.startswith(lead)
+        assert r.status != "match" or r.reproduced.endswith(r.equivalence)
+    assert (led.loc[led["kind"] != "ns", "equivalence"] == "").all()
+
+
+def test_ns_classification_moves_when_the_data_move():
+    twin = _twin()
+    cid = "ns:threat~income"
+    base = _row(L.ledger(twin), cid)
+    # Fewer respondents, the same (absent) effect: the interval widens past the bound.
+    small = _row(L.ledger(twin.sample(300, random_state=3)), cid)
+    assert small["status"] == "match" and small["equivalence"] == L.NOT_SHOWN
+    assert small["p_equivalence"] > base["p_equivalence"]
+    assert "not shown negligible" in small["reproduced"] and "not within ±.05" in small["reason"]
+    # A real effect of income added to a copy of the twin: the claim of no effect deviates.
+    z = (twin["income"] - twin["income"].mean()) / twin["income"].std()
+    shifted = twin.assign(threat=(twin["threat"] + 0.4 * z).round().clip(1, 5))
+    moved = _row(L.ledger(shifted), cid)
+    assert moved["status"] == "deviates" and moved["equivalence"] == L.NOT_SHOWN
+    assert moved["value"] > base["value"] + 0.05
+
+
+def test_sector_equivalence_moves_when_sectors_differ():
+    twin = _twin()
+    cid = "ns:threat~sector"
+    small = _row(L.ledger(twin.sample(300, random_state=3)), cid)
+    assert small["equivalence"] == L.NOT_SHOWN
+    shifted = twin.assign(threat=(twin["threat"] + 0.6 * (twin["sector"] == 2)).clip(1, 5))
+    moved = _row(L.ledger(shifted), cid)
+    assert moved["status"] == "deviates" and moved["equivalence"] == L.NOT_SHOWN
+
+
+def test_the_assumptions_state_the_bound_the_ledger_uses():
+    from werk.core import codebook
+    from werk.core.fmt import format_coef
+
+    text = codebook.ASSUMPTIONS["equivalence"]
+    assert f"±{format_coef(L.EQUIVALENCE_BOUND, 2)}" in text
+    assert format_coef(L.EQUIVALENCE_BOUND**2, 4) in text
+    assert f"{L.EQUIVALENCE_LEVEL:g}% interval" in text

@@ -192,7 +192,7 @@ def test_correlations_need_n_minus_2_of_10():
             {"x": "age", "y": "adaptability", "r": 0.3, "p": 0.2, "n": 12, "ci_low": -0.3, "ci_high": 0.7}]
     t = tables.correlation_table(rows, check=True)
     assert list(t.iloc[0, 2:]) == ["suppressed"] * 5
-    assert t.iloc[1, 2] == "0.30"
+    assert t.iloc[1, 2] == ".30"
 
 
 def test_binary_predictor_with_a_small_group_is_flagged(judiciary):

@@ -190,7 +190,7 @@ def test_title_page_names_the_book_and_the_edition(book_pdf, built_book):
     title = yaml.safe_load((built_book / "_config.yml").read_text())["title"]
     first = normalize(run("pdftotext", "-f", "1", "-l", "1", str(book_pdf), "-"))
     assert normalize(title) in first
-    assert "edition: all sectors (5391 respondents), computed from the synthetic twin" in first
+    assert "edition: all sectors (5,391 respondents), computed from the synthetic twin" in first
     second = normalize(run("pdftotext", "-f", "2", "-l", "3", str(book_pdf), "-"))
     assert "contents" in second
 

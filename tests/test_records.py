@@ -11,6 +11,7 @@ import threading
 import time
 
 import nbformat
+import numpy as np
 import pytest
 from conftest import copy_project
 
@@ -167,6 +168,17 @@ def test_werk_ledger_withholds_what_a_page_withheld_and_what_fails_its_own_check
     assert out.loc["share:male", "status"] == out.loc["share:male", "reproduced"] == "suppressed"
     assert "01_design" in out.loc["share:male", "reason"]
     assert (out["status"] == "suppressed").sum() == 1
+    # A withheld claim of no effect takes its Holm p and its equivalence verdict with it.
+    from werk.inputs.claims import glue_key
+
+    assert table.set_index("id").loc["ns:threat~age", "equivalence"] != ""
+    ns = Check(glue_key("ns:threat~age"), "prose", n=5391)
+    ns.suppress("value", "beta", "secondary")
+    page = _executed(tmp_path, "02_threat", [ns])
+    record.write_page_record(page, tmp_path / "_build" / "records" / "all")
+    gone = cli_ledger._checked(table, df, None).set_index("id").loc["ns:threat~age"]
+    assert gone["status"] == "suppressed" and gone["equivalence"] == ""
+    assert np.isnan(gone["p_holm"]) and np.isnan(gone["p_equivalence"])
     # A small edition fails the ledger's own checks, build or not.
     judiciary = df[df["sector"] == 7]
     small = cli_ledger._checked(ledger.ledger(judiciary, edition=7), judiciary, 7)

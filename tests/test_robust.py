@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import statsmodels.api as sm
+from scipy import stats
 from statsmodels.miscmodels.ordinal_model import OrderedModel
 from statsmodels.stats.outliers_influence import variance_inflation_factor
 from statsmodels.tools.numdiff import approx_fprime, approx_hess
@@ -448,3 +449,91 @@ def test_a_binary_predictor_with_a_small_group_is_flagged_in_the_figure_and_the_
     plt.close(ax.figure)
     # Without the data there is nothing to flag.
     assert robust_checks.check_variants(fits).status == "pass"
+
+
+# ----------------------------------------------------------------------------- proportional odds (Brant)
+
+
+def _ordinal(n, seed, violate):
+    """Four ordered answers from a latent logistic model. With ``violate`` the spread of the latent
+    variable grows with x2: x2 pushes answers to both ends, so its slope changes sign across thresholds."""
+    rng = np.random.default_rng(seed)
+    X = pd.DataFrame({"x1": rng.normal(size=n), "x2": rng.normal(size=n)})
+    scale = np.exp(0.9 * X["x2"]) if violate else 1.0
+    latent = 0.8 * X["x1"] + (0 if violate else -0.5 * X["x2"]) + scale * rng.logistic(size=n)
+    y = np.digitize(latent, [-1.5, 0.0, 1.5]) + 1
+    return y, X
+
+
+def test_brant_accepts_proportional_odds_and_rejects_a_clear_violation():
+    y, X = _ordinal(3000, 1, violate=False)
+    holds = robust.brant_test(y, X)
+    assert holds["df"] == 2 * (4 - 2) and holds["cuts"] == 3
+    assert holds["p"] > 0.05, holds["terms"]
+    y, X = _ordinal(3000, 1, violate=True)
+    fails = robust.brant_test(y, X)
+    assert fails["p"] < 1e-6
+    terms = fails["terms"].set_index("term")
+    assert terms.loc["x2", "p"] < 1e-6  # the predictor that breaks the assumption is named
+    # x2's slope changes sign from the lowest threshold to the highest.
+    assert fails["slopes"].loc["x2"].iloc[0] * fails["slopes"].loc["x2"].iloc[-1] < 0
+
+
+def test_brant_against_a_hand_computation_with_one_predictor_and_three_answers():
+    rng = np.random.default_rng(8)
+    n = 800
+    x = rng.normal(size=n)
+    y = np.digitize(0.7 * x + rng.logistic(size=n), [-0.5, 1.0])
+    res = robust.brant_test(y, pd.DataFrame({"x": x}))
+    # By hand: two binary logits (y > 0, y > 1) on the z-scored x, their slopes' covariance
+    # Var(b_m, b_l) = I_m^-1 X'W_ml X I_l^-1 with W_12 = π_2 (1 - π_1), and the Wald test of b_1 = b_2.
+    z = (x - x.mean()) / x.std(ddof=1)
+    A = sm.add_constant(z)
+    fits = [sm.Logit((y > v).astype(float), A).fit(disp=False) for v in (0, 1)]
+    pi = [f.predict(A) for f in fits]
+    inv = [np.asarray(f.cov_params()) for f in fits]  # statsmodels' own inverse information
+    cross = A.T @ (A * (pi[1] * (1 - pi[0]))[:, None])
+    v12 = (inv[0] @ cross @ inv[1])[1, 1]
+    b1, b2 = fits[0].params[1], fits[1].params[1]
+    stat = (b1 - b2) ** 2 / (inv[0][1, 1] + inv[1][1, 1] - 2 * v12)
+    assert res["chi2"] == pytest.approx(stat, rel=1e-6)
+    assert res["p"] == pytest.approx(stats.chi2.sf(stat, 1), rel=1e-6)
+    assert res["cov"].iloc[0, 0] == pytest.approx(inv[0][1, 1], rel=1e-6)
+    assert res["slopes"].loc["x"].tolist() == pytest.approx([b1, b2], rel=1e-6)
+
+
+def test_brant_needs_three_answers():
+    with pytest.raises(ValueError, match="three or more values"):
+        robust.brant_test([1, 2, 1, 2], pd.DataFrame({"x": [0.1, 0.2, 0.3, 0.4]}))
+
+
+def test_the_page_states_the_brant_verdict_the_data_give():
+    ok = robust.brant_test(*_ordinal(3000, 1, violate=False))
+    bad = robust.brant_test(*_ordinal(3000, 1, violate=True))
+    text = robust_view.proportional_odds({"threat": ok, "keep_up": bad})
+    assert text["brant_threat"].startswith(f"χ²({ok['df']}) = ") and "p = " in text["brant_threat"]
+    assert "For threat the test does not reject" in text["brant_text"]
+    assert "For keeping up the test rejects" in text["brant_text"]
+    assert "x2 (p <\u00a0.001)" in text["brant_text"]
+
+
+def test_the_brant_text_warns_of_a_rare_threshold_and_names_no_count():
+    y, X = _ordinal(3000, 1, violate=False)
+    common = robust.brant_test(y, X)
+    assert "imprecise" not in robust_view.proportional_odds({"threat": common})["brant_text"]
+    # Move all but a few answers off the top category: its threshold rests on a handful of respondents.
+    rare_y = np.where((y == 4) & (np.arange(len(y)) % 40 != 0), 3, y)
+    rare = robust.brant_test(rare_y, X)
+    assert rare["rarest"]["threshold"] == 3 and rare["rarest"]["n"] == int((rare_y == 4).sum())
+    text = robust_view.proportional_odds({"threat": rare})["brant_text"]
+    assert "threshold above answer 3" in text and "imprecise" in text
+    assert str(rare["rarest"]["n"]) not in text  # a small count is never printed
+
+
+def test_brant_on_data_it_cannot_use_says_why_instead_of_failing():
+    df = pd.DataFrame({"threat": [1.0, 2.0] * 30, **{p: np.random.default_rng(0).normal(size=60)
+                                                      for p in models.THREAT_PREDICTORS}})
+    res = robust.brant(df, "threat")
+    assert np.isnan(res["p"]) and "three or more values" in res["error"]
+    text = robust_view.proportional_odds({"threat": res})
+    assert text["brant_threat"] == "no result" and "cannot be computed" in text["brant_text"]

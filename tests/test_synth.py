@@ -59,7 +59,7 @@ def test_committed_twin_equals_fresh_run(fresh):
 
 
 def test_layout(twin):
-    assert list(twin.columns[:-1]) == list(codebook.VARIABLES)
+    assert list(twin.columns[:-1]) == list(codebook.VARIABLES) + list(codebook.ITEMS)
     assert len(twin) == CLAIMS["n:total"]["value"]
     assert twin["respondent_id"].tolist() == list(range(1, len(twin) + 1))
     text = paths.TWIN.read_text(encoding="utf-8")
@@ -386,7 +386,8 @@ def test_cli_fit_and_regenerate(tmp_path):
     out = tmp_path / "twin.csv"
     assert cli.main(["synth", "--params", str(params), "--seed", "3", "--n", "800", "--out", str(out)]) == 0
     regenerated = pd.read_csv(out)
-    assert len(regenerated) == 800 and list(regenerated.columns) == list(codebook.VARIABLES)
+    assert len(regenerated) == 800
+    assert list(regenerated.columns) == list(codebook.VARIABLES) + list(codebook.ITEMS)
     assert cli.main(["synth", "--seed", "3", "--n", "300", "--out", str(tmp_path / "s.csv")]) == 0
 
 
@@ -396,3 +397,50 @@ def test_fit_keeps_every_dependence_of_the_twin(twin):
     for a, b in synth.RELATED:
         assert abs(again[a].corr(again[b]) - twin[a].corr(twin[b])) < 0.05, (a, b)
     assert all(ok for *_, ok in synth.plausibility(again))
+
+
+# ------------------------------------------------------------------------------------------------ items
+
+
+def scored(df, scale):
+    x = df[codebook.scale_items(scale)].copy()
+    for name in codebook.reverse_items(scale):
+        x[name] = codebook.ITEM_LOW + codebook.ITEM_HIGH - x[name]
+    return x
+
+
+@pytest.mark.parametrize("scale", list(codebook.SCALES))
+def test_items_reproduce_the_scale_and_its_target_alpha(twin, scale):
+    from werk.stats import reliability
+
+    x = scored(twin, scale)
+    answers = x.to_numpy()[~np.isnan(x.to_numpy())]
+    assert set(np.unique(answers)) <= {1, 2, 3, 4, 5}
+    # the items' mean is the scale score the calibration made, in every row; a missing score has no items
+    np.testing.assert_allclose(x.mean(axis=1), twin[scale], atol=1e-9)
+    assert (x.isna().all(axis=1) == twin[scale].isna()).all()
+    assert not x.isna().any(axis=1)[twin[scale].notna()].any()
+    alpha = reliability.cronbach_alpha(x)
+    assert alpha == pytest.approx(codebook.TARGET_ALPHA[scale], abs=0.005) and 0.75 <= alpha <= 0.90
+    assert 0.75 <= reliability.omega(x) <= 0.92
+    rest = reliability.item_statistics(x).set_index("item")["item_rest_r"]
+    assert rest.between(0.3, 0.85).all()  # every item measures the scale, none perfectly
+    for name in codebook.reverse_items(scale):  # stored as answered: it runs against the score
+        assert twin[name].corr(twin[scale]) < -0.3
+
+
+def test_fit_keeps_the_item_structure(twin):
+    from werk.stats import reliability
+
+    items = {s: scored(twin, s) for s in codebook.SCALES}
+    params = synth.fit(twin[list(codebook.VARIABLES)], items)
+    again = synth.generate(params, seed=5)
+    for scale in codebook.SCALES:
+        a, b = scored(twin, scale), scored(again, scale)
+        assert abs(reliability.cronbach_alpha(b) - reliability.cronbach_alpha(a)) < 0.01, scale
+        assert (a.mean() - b.mean()).abs().max() < 0.05, scale
+        ra, rb = a.corr().to_numpy(), b.corr().to_numpy()
+        assert np.abs(ra - rb).max() < 0.06, scale
+    small = {"leadership": items["leadership"].dropna().head(MIN := synth.MIN_CELL - 1)}
+    with pytest.raises(WerkError, match=f"only {MIN} respondents answered every item of leadership"):
+        synth.fit_items(small)

@@ -22,6 +22,7 @@ from werk.disclosure import claims as claim_checks
 from werk.disclosure import record
 from werk.disclosure import rules as outputcheck
 from werk.inputs import claims, frame
+from werk.inputs import data as data_files
 from werk.inputs.claims import glue_key
 from werk.inputs.frame import MIN_EDITION_N, check_edition_size, edition_info  # noqa: F401 - for the notebooks
 from werk.inputs.frames import validated_frame
@@ -285,7 +286,8 @@ def keep_whole(s: str) -> str:
     return "".join(parts)
 
 
-def markdown_table(table: pd.DataFrame, caption: str | None = None, name: str | None = None, align=None):
+def markdown_table(table: pd.DataFrame, caption: str | None = None, name: str | None = None, align=None,
+                   dropdown: str | None = None):
     """Show a formatted table as MyST markdown, so HTML and PDF both get a real table.
 
     ``table`` holds display strings (see :mod:`werk.display.tables`); ``caption`` and ``name`` make it a
@@ -296,6 +298,9 @@ def markdown_table(table: pd.DataFrame, caption: str | None = None, name: str | 
     "suppressed"); a table that carries a check (``attrs["outputcheck"]``, from a table function called
     with ``check=``) has it recorded under ``name``. When anything is suppressed or flagged, a note under
     the table says what the marks mean.
+
+    ``dropdown`` (a title) shows the table, its notes and its CSV link collapsed under that title, for an
+    appendix that opens with a summary and keeps the details one click away.
     """
     chk = table.attrs.get("outputcheck")
     minmax = outputcheck.check_columns(table, name or "", "table")
@@ -353,6 +358,9 @@ def markdown_table(table: pd.DataFrame, caption: str | None = None, name: str | 
         meta = {DOWNLOAD_KEY: {"name": f"{name}.csv", "text": table_csv(table)}}
     if notes:
         body += "\n\n" + "\n\n".join(notes)
+    if dropdown:
+        # sphinx-design's dropdown (a <details>), fenced with more colons than the table and container inside
+        body = f":::::{{dropdown}} {dropdown}\n\n{body}\n:::::"
     return Markdown(body, metadata=meta)
 
 
@@ -462,7 +470,11 @@ def checked_ledger(df: pd.DataFrame, edition: str = "all", section: str | None =
 
 def ledger_table(df: pd.DataFrame, edition: str = "all", section: str | None = None, links: bool = True,
                  check: bool = False, records: dict | None = None):
-    """The claims ledger as a display table: claim, article, here, status (colour-coded), where.
+    """The claims ledger as a display table: claim, article, here, Holm p, status (colour-coded), where, note.
+
+    "Holm p" (whole ledger only) is the Holm-adjusted p of the article's tests
+    (:func:`werk.stats.ledger.holm_family`), empty for claims without a test; a page's own claims
+    (``section``) carry a unit instead.
 
     With ``check``, numbers that fail CBS's output rules, or that their page withheld (``records``),
     read "suppressed" (:func:`checked_ledger`), and :func:`markdown_table` records the check under the
@@ -487,15 +499,23 @@ def ledger_table(df: pd.DataFrame, edition: str = "all", section: str | None = N
         if section:  # one page's claims mix counts, hours, years and shares; the whole ledger keeps narrow
             row["unit"] = claim_unit(claim)
         row.update({"article": _ledger_number(claim, r.published),
-                    "here": _ledger_number(claim, r.reproduced),
-                    "status": status})
+                    "here": _ledger_number(claim, r.reproduced)})
+        if not section:  # the whole ledger is the family of the article's tests that Holm adjusts over
+            row["Holm p"] = fmt.format_p(getattr(r, "p_holm", float("nan")))
+        row["status"] = status
         if links:
             row["shown in"] = where
         if not section:
-            row["note"] = r.reason or ""
+            # The article's own words first (marked Dutch for screen readers: werk.build.sphinx_ext), then
+            # why.
+            nl = str(claim.get("nl") or "").strip()
+            words = f"article: [“{nl}”]{{.nl}}" if nl else ""
+            row["note"] = "; ".join(x for x in (words, r.reason or "") if x)
         rows.append(row)
     out = pd.DataFrame(rows)
-    out.attrs["classes"] = ["werk-ledger"]
+    # The whole ledger carries a fifth cell, Holm p, in its first line; a page's ledger has a unit column
+    # there instead (the layout of _static/werk.css).
+    out.attrs["classes"] = ["werk-ledger"] + (["werk-ledger-unit"] if section else ["werk-ledger-holm"])
     if chk is not None:
         out.attrs["outputcheck"] = chk
     return out
@@ -569,9 +589,25 @@ def codebook_table(lang: str = "en") -> pd.DataFrame:
             codes = ""
         span = "" if v.low is None else f"{v.low:g} to {v.high:g}" if v.high is not None else f"≥ {v.low:g}"
         rows.append(
-            {"variable": f"`{v.name}`", "Dutch": v.nl, "English": v.en, "codes": codes, "range": span}
+            {"variable": f"`{v.name}`", "Dutch": f"[{v.nl}]{{.nl}}" if v.nl else "", "English": v.en,
+             "codes": codes, "range": span}
         )
     return pd.DataFrame(rows)
+
+
+def scale_items(data_path=None, mapping_path=None, edition: str = "all") -> dict:
+    """The scored items of every scale the loader built from items (the twin's, or the mapping's ``scales``),
+    of the edition's respondents: scale -> frame (see :func:`werk.inputs.data.load_items`)."""
+    canonical, items = data_files.load_items(data_path or paths.TWIN, mapping_path)
+    info = edition_info(canonical, edition, data_path or paths.TWIN)
+    if info["sector"] is None:
+        return items
+    keep = (canonical["sector"] == info["sector"]).to_numpy()
+    out = {}
+    for scale, x in items.items():
+        out[scale] = x[keep].reset_index(drop=True)
+        out[scale].attrs.update(x.attrs)
+    return out
 
 
 def plausibility_table(df: pd.DataFrame) -> pd.DataFrame:

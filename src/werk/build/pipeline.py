@@ -25,6 +25,7 @@ An edition is ``all`` or one of the seven sectors of the codebook, by its Dutch 
 from __future__ import annotations
 
 import contextlib
+import datetime
 import errno
 import hashlib
 import json
@@ -40,9 +41,11 @@ from pathlib import Path
 
 import yaml
 
+from werk import __version__ as werk_version
 from werk.build import cache, downloads, kernels, procs, translations
-from werk.core import codebook, paths
+from werk.core import codebook, fmt, paths
 from werk.core.codebook import edition_name, edition_slug
+from werk.core.digest import file_digest
 from werk.core.errors import WerkError
 from werk.disclosure import record, report
 from werk.inputs import frame as analysis_frame
@@ -51,7 +54,7 @@ from werk.inputs.data import check_file
 __all__ = ["build", "build_all", "notebooks_in_toc", "editions", "edition_name", "edition_slug", "html_dir",
            "pdf_path", "stage", "stage_pdf", "compile_book"]
 
-BOOK_FILES = ["_config.yml", "_toc.yml", "intro.md", "references.md", "references.bib", "_static"]
+BOOK_FILES = ["_config.yml", "_toc.yml", "intro.md", "references.md", "cite.md", "references.bib", "_static"]
 #: The translation catalogues (``locales/<lang>/LC_MESSAGES/<page>.po``), staged for the translated books.
 LOCALES = "locales"
 
@@ -338,13 +341,18 @@ def _same_file(src: Path, dst: Path) -> bool:
     return a.st_mtime_ns == b.st_mtime_ns and a.st_size == b.st_size
 
 
-def stage(executed: Path, edition: str, info: dict, root: Path | None = None, lang: str = "en") -> Path:
+def stage(executed: Path, edition: str, info: dict, root: Path | None = None, lang: str = "en",
+          pdf: str | None = None) -> Path:
     """Bring the staging folder up to date: the book sources and the executed notebooks.
 
     Only what changed is copied again (a file's size and time stamp tell), and what is no longer a
     source is removed, so a prose edit stages one notebook, not the whole book (the local MathJax
     alone is hundreds of files). The staged files keep their sources' time stamps: Sphinx reads a
     page again when its source is newer than its last reading.
+
+    The "How to cite" page reads what identifies this book from the staged ``_config.yml``
+    (:func:`citation`, as MyST substitutions). ``pdf`` names the PDF the build copies into the HTML,
+    for the link on every page (:mod:`werk.build.sphinx_ext`); without it the pages link none.
     """
     root = root or paths.ROOT
     slug = edition_slug(edition)
@@ -406,6 +414,9 @@ def stage(executed: Path, edition: str, info: dict, root: Path | None = None, la
     theme = cfg.get("sphinx", {}).get("config", {}).get("html_theme_options")
     if isinstance(theme, dict):
         theme["extra_footer"] = cfg["html"]["extra_footer"]
+    cfg.setdefault("parse", {}).setdefault("myst_substitutions", {}).update(citation(info, root))
+    if pdf:
+        cfg.setdefault("sphinx", {}).setdefault("config", {}).setdefault("html_context", {})["werk_pdf"] = pdf
     text = yaml.safe_dump(cfg, sort_keys=False, allow_unicode=True)
     conf = st / "_config.yml"
     keep.add(conf)
@@ -418,6 +429,44 @@ def stage(executed: Path, edition: str, info: dict, root: Path | None = None, la
         elif f.is_dir() and not any(f.iterdir()):
             f.rmdir()
     return st
+
+
+def _git(root: Path, *args: str) -> str | None:
+    try:
+        proc = subprocess.run(["git", "-C", str(root), *args], capture_output=True, text=True, timeout=30)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return proc.stdout.strip() if proc.returncode == 0 else None
+
+
+def citation(info: dict, root: Path | None = None) -> dict[str, str]:
+    """What identifies this book, for its "How to cite" page (MyST substitutions ``werk_*``).
+
+    Deterministic for the same inputs: the werk version, the git commit (and whether the sources had
+    uncommitted changes), the SHA-256 of the data file, and the date of :func:`source_date_epoch`
+    (``SOURCE_DATE_EPOCH``, else the last commit's date), never the clock's. Outside a git checkout,
+    as on CBS Remote Access, commit and date read "not recorded".
+    """
+    root = root or paths.ROOT
+    commit = _git(root, "rev-parse", "--short=12", "HEAD")
+    if commit:
+        # Untracked files too: a new notebook changes the book as much as an edited one.
+        dirty = _git(root, "status", "--porcelain", "--", *BOOK_FILES, "notebooks", "src", "data")
+        commit += " (with uncommitted changes)" if dirty else ""
+    epoch = source_date_epoch(root)
+    date = (datetime.datetime.fromtimestamp(int(epoch), datetime.UTC).date().isoformat()
+            if epoch else "not recorded")
+    return {
+        "werk_version": werk_version,
+        "werk_commit": commit or "not recorded",
+        "werk_date": date,
+        "werk_year": date[:4] if epoch else "n.d.",
+        # A data file's name comes from outside: text, never markup ("t<img src=x onerror=...>.csv").
+        "werk_data": re.sub(r"([\\`*_\[\]{}<>&|#!~$])", r"\\\1", str(info.get("source", ""))),
+        "werk_data_digest": info.get("data_digest", "not recorded"),
+        "werk_edition": f"{info.get('edition_label', 'all sectors')}, "
+                        f"{fmt.format_count(info.get('n', 0))} respondents",
+    }
 
 
 def _hide_injected_parameters(nb_path: Path) -> None:
@@ -883,6 +932,8 @@ def _prepare(frame, edition: str, data: Path, mapping: Path | None, weighted: bo
     """An edition's info (checked for size) and its papermill parameters."""
     info = analysis_frame.edition_info(frame, edition, data)
     analysis_frame.check_edition_size(info)
+    # For the "How to cite" page: which data file, by its bytes (a digest tells nothing of its contents).
+    info["data_digest"] = file_digest(data)
     log(f"[{edition_slug(edition)}] {info['edition_label']}: {info['n']} respondents")
     parameters = {
         "data_path": str(data),
@@ -901,14 +952,27 @@ def _finish(frame, edition: str, info: dict, pdf: bool, force: bool, root: Path,
     ``fresh``: a notebook ran, so the HTML is compiled from scratch; ``runner`` runs Jupyter Book
     (see :func:`compile_book`).
     """
-    st = stage(root / "_build" / "executed" / variant_slug(edition, lang), edition, info, root, lang)
+    executed = root / "_build" / "executed" / variant_slug(edition, lang)
+    st = stage(executed, edition, info, root, lang)
     checks = {"output-check.json": _output_check_report(edition, info, root)}
+    # The PDF first: the HTML links it from every page, and carries it, when it is there and was
+    # compiled from these very sources (a PDF of older sources is not linked). A failed PDF still
+    # leaves the HTML built, then fails the build.
+    failed, result = None, None
+    if pdf:
+        try:
+            result = compile_book(st, edition, "pdflatex", root, force=force, runner=runner, lang=lang)
+        except BuildError as exc:
+            failed = exc
+    book_pdf = pdf_path(edition, root, lang)
+    if failed is None and cache.book_state(book_pdf, cache.stage_digest(st, "pdflatex")) == "current":
+        checks[book_pdf.name] = book_pdf.read_bytes()
+        st = stage(executed, edition, info, root, lang, pdf=book_pdf.name)
     out = compile_book(st, edition, "html", root, force=force, fresh=fresh, runner=runner, extras=checks,
                        lang=lang)
-    result = out / "index.html"
-    if pdf:
-        result = compile_book(st, edition, "pdflatex", root, force=force, runner=runner, lang=lang)
-    return result
+    if failed is not None:
+        raise failed
+    return result or out / "index.html"
 
 
 @contextlib.contextmanager

@@ -18,6 +18,8 @@ the words no page uses any more are gone.
 
 from __future__ import annotations
 
+import re
+
 from docutils import nodes
 from sphinx.transforms import SphinxTransform
 from sphinx.util import logging
@@ -240,6 +242,43 @@ def _language_switch(app, pagename, templatename, context, doctree) -> None:
         f'{other["hint"]}</a>')
 
 
+#: A span of Dutch text: MyST's ``[woorden]{.nl}`` (attrs_inline passes only ids and classes on).
+_DUTCH_SPAN = re.compile(r'<span class="((?:[^"]* )?nl(?: [^"]*)?)">')
+
+
+def _dutch_lang(app, pagename, templatename, context, doctree) -> None:
+    """Mark Dutch passages with ``lang="nl"`` (WCAG 2.1 SC 3.1.2, language of parts).
+
+    The book is in English and quotes the article in Dutch. A screen reader reads a passage in the
+    language its ``lang`` names; without it, *helemaal niet* is read with English sounds. The pages
+    mark a Dutch passage as a span of class ``nl``; here it gets its ``lang``.
+    """
+    body = context.get("body")
+    if body and 'class="' in body:
+        context["body"] = _DUTCH_SPAN.sub(r'<span class="\1" lang="nl">', body)
+
+
+def _pdf_button(app, pagename, templatename, context, doctree) -> None:
+    """A link to the book's PDF in every page's header, when the build put one beside the HTML.
+
+    ``werk build --pdf`` builds the PDF first and copies it into the HTML tree; the staged
+    ``_config.yml`` then names it (``html_context.werk_pdf``). Without a PDF there is no link, so
+    none is broken. Runs after sphinx-book-theme's own buttons (priority 501).
+    """
+    name = context.get("werk_pdf")
+    buttons = context.get("header_buttons")
+    if not name or buttons is None:
+        return
+    buttons.append({
+        "type": "link",
+        "url": context["pathto"](str(name), 1),
+        "text": "PDF",
+        "tooltip": "Het hele boek als pdf" if _BOOK_LANG["lang"] == "nl" else "Download the whole book as PDF",
+        "icon": "fas fa-file-pdf",
+        "label": "download-book-pdf-button",
+    })
+
+
 def face(env, docname: str) -> tuple:
     """What other pages show of ``docname``: title, table of contents, and the targets it defines."""
     title = env.titles.get(docname)
@@ -309,6 +348,8 @@ def setup(app):
     app.connect("doctree-resolved", _alt_from_png)
     app.connect("html-page-context", _drop_vanished_words)
     app.connect("html-page-context", _bibliography_roles)
+    app.connect("html-page-context", _dutch_lang)
+    app.connect("html-page-context", _pdf_button, priority=600)
     app.connect("env-get-outdated", _outdated)
     app.connect("env-before-read-docs", _before_read)
     # After Sphinx's own numbering (the toctree collector's handler of the same event runs first).

@@ -1,4 +1,4 @@
-"""The werk command: validate, synth, ledger, build.
+"""The werk command: validate, synth, ledger, mapping, build.
 
 Each subcommand lives in its own module, which offers ``add_arguments(parser)``
 and ``main(args) -> int``. Errors meant for people (:class:`werk.core.errors.WerkError`)
@@ -27,6 +27,7 @@ COMMANDS = {
     "validate": ("werk.cli.validate", "check a data file against the codebook (exit 0 good, 2 bad)"),
     "synth": ("werk.cli.synth", "generate the synthetic twin, or fit its parameters to a real file"),
     "ledger": ("werk.cli.ledger", "compare every published number with the one computed from the data"),
+    "mapping": ("werk.cli.mapping", "draft a mapping from an SPSS file's own variable and value labels"),
     "build": ("werk.cli.build", "execute the notebooks with papermill and build the book"),
     "translations": ("werk.cli.translations",
                      "update locales/nl from the English book (sphinx-intl) and list what to translate"),

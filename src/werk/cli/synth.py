@@ -50,8 +50,9 @@ def main(args) -> int:
         if not args.file or not args.out:
             raise WerkError("usage: werk synth fit FILE [--mapping M] --out params.yml")
         synth.progress(f"loading {args.file}")
-        real = werk_data.load(args.file, args.mapping)
-        params = synth.fit(real)
+        # The items too, where the file has them: the twin of an item-level file is item-level.
+        real, items = werk_data.load_items(args.file, args.mapping)
+        params = synth.fit(real, items)
         Path(args.out).write_text(
             "# Twin parameters fitted by `werk synth fit`: aggregates only, each resting on at least "
             f"{synth.MIN_CELL} respondents.\n"

@@ -24,6 +24,14 @@ __all__ = [
     "AGE_GROUPS",
     "ASSUMPTIONS",
     "SCALES",
+    "Item",
+    "ITEMS",
+    "ITEM_LOW",
+    "ITEM_HIGH",
+    "TARGET_ALPHA",
+    "scale_items",
+    "reverse_items",
+    "min_answered",
     "variable",
     "value_labels",
     "label",
@@ -123,6 +131,116 @@ SCALES: dict[str, tuple[str, str, int]] = {
     "leadership": ("beleefde kwaliteit van leiderschap", "leadership", 4),
 }
 
+
+#: The answers of every item: a five-point agreement scale.
+ITEM_LOW, ITEM_HIGH = 1, 5
+
+
+@dataclass(frozen=True)
+class Item:
+    """One survey question behind a scale score (the article prints none; see ASSUMPTIONS "items").
+
+    Attributes
+    ----------
+    name : str
+        Column name in the twin (and the default name the loader looks for): ``<scale>_<j>``.
+    scale : str
+        The scale it belongs to (a key of :data:`SCALES`).
+    nl : str
+        Dutch wording: what ``werk mapping draft`` matches an SPSS variable label against.
+    reverse : bool
+        Reverse-keyed: agreeing means a *lower* score; the loader uses ``6 - answer``.
+    """
+
+    name: str
+    scale: str
+    nl: str
+    reverse: bool = False
+
+
+# Four items per scale; one reverse-keyed item where such scales usually have one (attitudes and
+# self-reports: adaptability, career self-management, development motivation), none in the ratings of HRM
+# and leadership. The wording is ours (typical of such scales), not the survey's.
+_ITEM_TEXT: dict[str, list[tuple[str, bool]]] = {
+    "employability": [
+        ("Ik kan gemakkelijk ander werk vinden binnen mijn organisatie", False),
+        ("Ik kan gemakkelijk ander werk vinden buiten mijn organisatie", False),
+        ("Mijn kennis en vaardigheden zijn breed inzetbaar", False),
+        ("Ik ben ook over vijf jaar goed inzetbaar op de arbeidsmarkt", False),
+    ],
+    "expertise": [
+        ("Ik beheers de kennis die mijn vak vraagt", False),
+        ("Ik beheers de vaardigheden die mijn vak vraagt", False),
+        ("Collega's vragen mij om advies over mijn vak", False),
+        ("Ik ben op de hoogte van de ontwikkelingen in mijn vakgebied", False),
+    ],
+    "adaptability": [
+        ("Ik pas me gemakkelijk aan veranderingen in mijn werk aan", False),
+        ("Ik sta open voor nieuwe werkwijzen", False),
+        ("Ik kan snel overschakelen naar andere taken", False),
+        ("Ik vind het moeilijk om te wennen aan veranderingen in mijn werk", True),
+    ],
+    "continuous_improvement": [
+        ("Ik zoek steeds naar manieren om mijn werk beter te doen", False),
+        ("Ik doe voorstellen om werkprocessen te verbeteren", False),
+        ("Ik leer van mijn fouten in mijn werk", False),
+        ("Ik pas nieuwe inzichten toe in mijn werk", False),
+    ],
+    "career_self_management": [
+        ("Ik heb een duidelijk beeld van mijn loopbaandoelen", False),
+        ("Ik onderneem zelf stappen om mijn loopbaan vorm te geven", False),
+        ("Ik bespreek mijn loopbaanwensen met mijn leidinggevende", False),
+        ("Ik laat mijn loopbaan over aan de organisatie", True),
+    ],
+    "development_motivation": [
+        ("Ik wil mij blijven ontwikkelen in mijn werk", False),
+        ("Ik volg graag cursussen en opleidingen", False),
+        ("Ik wil nieuwe dingen leren", False),
+        ("Ik zie het nut niet van verdere ontwikkeling in mijn werk", True),
+    ],
+    "hrm_quality": [
+        ("Het opleidingsbeleid van mijn organisatie is goed", False),
+        ("De gesprekscyclus (functionerings- en ontwikkelgesprekken) is nuttig", False),
+        ("Mijn organisatie biedt goede loopbaanmogelijkheden", False),
+        ("Mijn organisatie ondersteunt mobiliteit naar ander werk", False),
+    ],
+    "leadership": [
+        ("Mijn leidinggevende stimuleert mij om mij te ontwikkelen", False),
+        ("Mijn leidinggevende geeft mij ruimte voor eigen initiatief", False),
+        ("Mijn leidinggevende geeft mij bruikbare feedback", False),
+        ("Mijn leidinggevende heeft aandacht voor mijn loopbaan", False),
+    ],
+}
+
+#: Every item of every scale, by column name, in scale order.
+ITEMS: dict[str, Item] = {
+    f"{scale}_{j}": Item(f"{scale}_{j}", scale, text, reverse)
+    for scale, texts in _ITEM_TEXT.items() for j, (text, reverse) in enumerate(texts, start=1)
+}
+
+#: The reliability the twin's items are drawn to (Cronbach's alpha), per scale: typical of published four-item
+#: scales of these kinds (ratings of HRM and leadership higher, self-reports with a reverse item lower).
+TARGET_ALPHA: dict[str, float] = {
+    "employability": 0.82, "expertise": 0.80, "adaptability": 0.78, "continuous_improvement": 0.81,
+    "career_self_management": 0.76, "development_motivation": 0.83, "hrm_quality": 0.86, "leadership": 0.89,
+}
+
+
+def scale_items(scale: str) -> list[str]:
+    """The column names of a scale's items, in order."""
+    return [name for name, item in ITEMS.items() if item.scale == scale]
+
+
+def reverse_items(scale: str) -> list[str]:
+    """The column names of a scale's reverse-keyed items."""
+    return [name for name, item in ITEMS.items() if item.scale == scale and item.reverse]
+
+
+def min_answered(n_items: int) -> int:
+    """How many of a scale's ``n_items`` must be answered for a score, when a mapping does not say:
+    all but one, and at least two."""
+    return max(2, n_items - 1)
+
 _VARS = [
     Variable(
         "respondent_id", "respondentnummer", "respondent id", "id", required=True, nullable=False, low=0
@@ -186,6 +304,22 @@ ASSUMPTIONS: dict[str, str] = {
     "scales": (
         "The article does not print its scales' items. We treat each scale score as the mean of four "
         "1–5 items, so scores lie on a grid of quarter points from 1 to 5."
+    ),
+    "items": (
+        "Each scale has four items answered on a five-point agreement scale (1–5); the wording in the "
+        "codebook is ours, typical of such scales, not the survey's. One item is reverse-keyed where such "
+        "scales usually have one: adaptability, career self-management and development motivation (their "
+        "fourth item); the ratings of HRM quality and leadership have none. A score is the mean of the "
+        "answered items after reverse-keying (6 − answer), given when all but one item (at least two) are "
+        "answered; a mapping may set its own items, reverse-keyed items and minimum (`scales:`)."
+    ),
+    "item_reliability": (
+        "The twin's items are drawn to Cronbach's alphas typical of published four-item scales: employability"
+        " .82, expertise .80, adaptability .78, continuous improvement .81, career self-management .76, "
+        "development motivation .83, HRM quality .86, leadership .89 (within .75–.90). Their means equal the"
+        " twin's scale scores exactly, so every scale-level number is unchanged by the items. McDonald's "
+        "omega is from a one-factor maximum-likelihood model of the item covariances; item statistics use "
+        "the respondents who answered every item of the scale (listwise)."
     ),
     "hrm_leadership": (
         "The article reports one correlation for 'HRM en leiderschap'. We take the mean of the HRM-quality "
@@ -261,6 +395,37 @@ ASSUMPTIONS: dict[str, str] = {
     ),
     "significance": (
         "Where the article says a factor plays 'geen rol', we read a claim of no effect at the 5% level."
+    ),
+    "equivalence": (
+        "Not significant is not the same as negligible. Each 'geen rol' claim also gets an equivalence test "
+        "(two one-sided t tests at the 5% level each): negligible when the standardized beta lies within "
+        "±.05, that is when its 90% interval does. We chose .05, half of Cohen's 'small' correlation of .10: "
+        "small by any convention, and at the article's N (a beta's standard error about .015 to .02) the "
+        "test "
+        "calls a true zero negligible in most samples, so 'not shown negligible' says something about the "
+        "data. A bound at the article's smallest reported effect (.03) would leave a true zero 'not shown "
+        "negligible' in most samples. The article itself reports betas of .03 and .04 as effects; a beta "
+        "shown to be below .05 "
+        "may still be that large. For sector (six dummies) the bound is what one unrelated predictor with "
+        "β = .05 adds to R² (.0025), tested with the noncentral F distribution of the sector block's F test."
+    ),
+    "holm": (
+        "The article adjusts none of its tests for multiplicity. The ledger adds Holm-adjusted p-values over "
+        "the article's tests: every claim with a printed p-threshold and every claim of no effect. The "
+        "adjustment is shown, not used for a status."
+    ),
+    "binary_differences": (
+        "The article gives standardized betas for every predictor. For a predictor with two values (gender, "
+        "manager, permanent contract, multiple jobs, a sector dummy) a per-SD effect has no meaning to a "
+        "reader, so the model tables also give the unstandardized coefficient: the difference between the "
+        "two groups in answer points, the other predictors held fixed, and that difference in SDs of the "
+        "outcome. The standardized beta stays where the article prints one."
+    ),
+    "proportional_odds": (
+        "The ordered logit of the robustness appendix assumes proportional odds: one slope per predictor for "
+        "every threshold of the answer scale. We test it with Brant's Wald test: a binary logit per "
+        "threshold (answer above it or not), the slopes compared across thresholds with their joint "
+        "covariance."
     ),
 }
 

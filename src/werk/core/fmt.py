@@ -5,8 +5,9 @@ rounds it, the ledger and the audit write them into their reasons, and the table
 show them. One module keeps every number in one style:
 
 * negatives use the true minus sign "−" (U+2212); a value that rounds to zero is shown unsigned;
-* coefficients in tables (β, r, confidence limits, R²): two decimals *with* a leading zero (``"0.04"``),
-  because a standardized beta is not bounded by 1; as the article prints them (APA) without it (``".04"``);
+* coefficients (β, r, their confidence limits, R²), in tables and prose alike: two decimals without a
+  leading zero, as the article prints them (APA: ``".04"``, ``"−.13"``; :func:`format_coef`). One style on
+  every page, the article's; quantities that can exceed 1 (Cohen's d, odds ratios, VIFs, F) keep the zero;
 * p values: APA style, three decimals without a leading zero (``".023"``), ``"< .001"`` below .001 and
   ``"> .999"`` above .999, with a no-break space so that "< .001" never breaks in a narrow cell;
 * a significance threshold as printed (``".05"``, ``".001"``): :func:`format_alpha`;
@@ -100,9 +101,10 @@ def format_p(p: float) -> str:
     return format_number(p, 3, leading_zero=False)
 
 
-def format_ci(low: float, high: float, decimals: int = 2) -> str:
-    """Confidence interval as ``"[−0.08, −0.03]"``."""
-    return f"[{format_number(low, decimals)},{NBSP}{format_number(high, decimals)}]"
+def format_ci(low: float, high: float, decimals: int = 2, leading_zero: bool = False) -> str:
+    """Confidence interval of a coefficient as ``"[−.08, −.03]"`` (APA, as :func:`format_coef`)."""
+    lo, hi = format_number(low, decimals, leading_zero), format_number(high, decimals, leading_zero)
+    return f"[{lo},{NBSP}{hi}]"
 
 
 def stars(p: float) -> str:

@@ -157,6 +157,7 @@ def suppress_ledger(led: pd.DataFrame, df: pd.DataFrame, output: str = "", kind:
             out.at[i, "p"] = np.nan
             out.at[i, "status"] = SUPPRESSED
             out.at[i, "reason"] = f"suppressed: withheld where it is shown ({page}), by CBS output rules"
+            _clear_tests(out, i)
         elif c.withheld:
             rule = c.suppressed[0]["rule"] if c.suppressed else "dof"
             chk.suppress(row["id"], row["id"], rule)
@@ -165,9 +166,17 @@ def suppress_ledger(led: pd.DataFrame, df: pd.DataFrame, output: str = "", kind:
             out.at[i, "p"] = np.nan
             out.at[i, "status"] = SUPPRESSED
             out.at[i, "reason"] = _why(rule)
+            _clear_tests(out, i)
         elif c.status == REVIEW:
             chk.flag(row["id"], row["id"], c.flagged[0]["rule"])
     return out, chk
+
+
+def _clear_tests(out: pd.DataFrame, i) -> None:
+    """A withheld claim's tests go too: its Holm-adjusted p and its equivalence verdict rest on its number."""
+    for col, empty in (("p_holm", np.nan), ("p_equivalence", np.nan), ("equivalence", "")):
+        if col in out.columns:
+            out.at[i, col] = empty
 
 
 def _why(rule: str) -> str:

@@ -35,7 +35,7 @@ from matplotlib.patches import Patch
 
 from werk.core import codebook
 from werk.core.codebook import term_label
-from werk.core.fmt import format_alpha, format_count, format_number, format_percent
+from werk.core.fmt import format_alpha, format_coef, format_count, format_percent
 from werk.disclosure import record
 from werk.disclosure import rules as outputcheck
 from werk.inputs import claims as published_claims
@@ -712,6 +712,7 @@ def coefficient_plot(
     check: bool | str = False,
     df: pd.DataFrame | None = None,
     xlabel: str | None = None,
+    download: str | None = None,
 ) -> None:
     """Dot-and-whisker plot of standardized betas with their confidence intervals.
 
@@ -737,6 +738,9 @@ def coefficient_plot(
     xlabel : str, optional
         Label of the x axis; by default "standardized beta (95% confidence interval)" in ``lang``.
         A refused model's axes have no label (there are no numbers).
+    download : str, optional
+        Name of the CSV beside the figure (``<download>.csv``) when ``check`` is not that name: a caller
+        that records its own check (:func:`werk.display.robust.plot`) passes ``check=True`` and this.
 
     Returns
     -------
@@ -842,7 +846,7 @@ def coefficient_plot(
         _legend_below(ax, handles, labels, created=created)
         _source_line(ax, df, lang, created)
         first = next(iter(variants.values()))
-        _attach_csv(ax, created, check, [
+        _attach_csv(ax, created, download or check, [
             {"variant": name, "term": term_label(r.term, lang), "beta": round(float(r.beta), 4),
              "ci_low": round(float(r.ci_low), 4), "ci_high": round(float(r.ci_high), 4),
              "p": float(f"{float(r.p):.4g}"), "printed_in_article": "yes" if r.term in printed else "no"}
@@ -850,12 +854,17 @@ def coefficient_plot(
         order = first.sort_values("beta")
         lo_t, hi_t = order.iloc[0], order.iloc[-1]
         n_sig = int((first["p"] < alpha).sum())
-        _describe(ax, created, f"Dot-and-whisker plot of {len(terms)} standardized betas with 95% confidence "
-                  f"intervals (n = {format_count(int(first.attrs.get('n', 0)), lang)}); {n_sig} significant "
-                  "at "
-                  f"p < {format_alpha(alpha)}; largest {term_label(hi_t['term'], lang)} "
-                  f"{format_number(hi_t['beta'], 2)}, smallest {term_label(lo_t['term'], lang)} "
-                  f"{format_number(lo_t['beta'], 2)}.", df, lang)
+        n_text = format_count(int(first.attrs.get('n', 0)), lang)
+        if k > 1:  # the variants of one model: say what is compared, then the first variant's numbers
+            names = ", ".join(map(str, variants))
+            what = (f"Dot-and-whisker plot of {len(terms)} predictors in {k} variants ({names}) with 95% "
+                    f"confidence intervals (n = {n_text}); in {next(iter(variants))}: ")
+        else:
+            what = (f"Dot-and-whisker plot of {len(terms)} standardized betas with 95% confidence intervals "
+                    f"(n = {n_text}); ")
+        _describe(ax, created, what + f"{n_sig} significant at p < {format_alpha(alpha)}; largest "
+                  f"{term_label(hi_t['term'], lang)} {format_coef(hi_t['beta'])}, smallest "
+                  f"{term_label(lo_t['term'], lang)} {format_coef(lo_t['beta'])}.", df, lang)
 
 
 # ---------------------------------------------------------------------------

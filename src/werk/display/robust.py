@@ -19,7 +19,7 @@ from werk.display import figures
 from werk.stats import models, robust
 from werk.stats.robust import _SECTOR, FAILS, HOLDS, LABELS, NOT_AVAILABLE, VARIANTS, VIF_CONCERN
 
-__all__ = ["conclusions_table", "failures_text", "highlights", "vif_table", "plot"]
+__all__ = ["conclusions_table", "failures_text", "highlights", "proportional_odds", "vif_table", "plot"]
 
 def _term_text(terms: str, lang: str) -> str:
     return ", ".join("sector" if t == _SECTOR and lang == "en" else "overheidsorgaan" if t == _SECTOR
@@ -197,6 +197,48 @@ def highlights(
     return out
 
 
+#: Respondents per predictor on the rarer side of a threshold below which a binary logit is read as imprecise
+#: (the usual rule of thumb of ten events per variable).
+RARE_PER_PREDICTOR = 10
+
+
+def proportional_odds(tests: Mapping[str, dict], alpha: float = 0.05) -> dict[str, str]:
+    """The Brant tests of the two ordered logits (:func:`werk.stats.robust.brant`) as the page states them.
+
+    Returns ``brant_<model>``: "χ²(69) = 90.10, p = .045" per model, and ``brant_text``: one sentence
+    per model saying whether the assumption is rejected at ``alpha`` and which predictors' slopes
+    differ across the thresholds at ``alpha`` (each tested alone, so among many predictors one may do so
+    by chance).
+    """
+    names = {"threat": "threat", "keep_up": "keeping up"}
+    out, sentences = {}, []
+    for name, t in tests.items():
+        if not np.isfinite(t["p"]):
+            out[f"brant_{name}"] = "no result"
+            sentences.append(f"For {names.get(name, name)} the test cannot be computed on these data "
+                             f"({t.get('error', 'no result')}).")
+            continue
+        out[f"brant_{name}"] = (f"χ²({t['df']}) = {fmt.format_number(t['chi2'], 2)}, "
+                                f"{fmt.format_p_text(t['p'])}")
+        odd = t["terms"][t["terms"]["p"] < alpha].sort_values("p")
+        terms = _join([f"{models.term_label(r.term)} ({fmt.format_p_text(r.p)})"
+                       for r in odd.itertuples()]) if len(odd) else ""
+        verdict = ("rejects proportional odds" if t["p"] < alpha
+                   else "does not reject proportional odds")
+        tail = (f"; tested one by one, the slopes of {terms} differ across thresholds" if len(odd)
+                else "; no single predictor's slopes differ across thresholds")
+        rare = t.get("rarest")
+        if rare and rare["per_predictor"] < RARE_PER_PREDICTOR:
+            # No count: on a small edition it could be a handful of respondents (CBS's output rules).
+            tail += (f"; but the rarer side of the threshold above answer {rare['threshold']:g} holds "
+                     f"fewer than {RARE_PER_PREDICTOR:g} respondents per predictor, so that threshold's "
+                     "slopes, and the test, are imprecise")
+        sentences.append(f"For {names.get(name, name)} the test {verdict} at the "
+                         f"{fmt.format_alpha(alpha)} level{tail}.")
+    out["brant_text"] = " ".join(sentences)
+    return out
+
+
 def _join(words: Sequence[str]) -> str:
     words = list(words)
     return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
@@ -267,4 +309,6 @@ def plot(results: Mapping[str, pd.DataFrame], ax=None, lang: str = "en", sectors
     xlabel = None if refused else (
         "effect in SD of the answer per SD of the predictor (95% CI)" if lang == "en"
         else "effect in SD van het antwoord per SD van de voorspeller (95%-BI)")
-    figures.coefficient_plot(frames, ax=ax, lang=lang, check=bool(check), df=df, xlabel=xlabel)
+    # The CSV beside the figure (only the variants drawn) is named after the figure, as on the other pages.
+    figures.coefficient_plot(frames, ax=ax, lang=lang, check=bool(check), df=df, xlabel=xlabel,
+                             download=check if isinstance(check, str) and check else None)

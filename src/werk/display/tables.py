@@ -17,7 +17,17 @@ import pandas as pd
 
 from werk.core import codebook
 from werk.core.codebook import term_label
-from werk.core.fmt import format_ci, format_count, format_number, format_p, format_percent, star_note, stars
+from werk.core.fmt import (
+    NBSP,
+    format_ci,
+    format_coef,
+    format_count,
+    format_number,
+    format_p,
+    format_percent,
+    star_note,
+    stars,
+)
 from werk.disclosure import record
 from werk.disclosure import rules as outputcheck
 from werk.inputs import claims as published_claims
@@ -55,12 +65,17 @@ _TEXT = {
         "category": "category",
         "unweighted": "% unweighted",
         "weighted": "% weighted",
-        "difference": "difference (points)",
+        "points": "difference (points)",
         "weighting_note": ("n: respondents (unweighted); weighted: with the survey weights, which stand for "
                            "the population; difference: weighted minus unweighted, in percentage points"),
         "article": "β article",
         "article_note": ("β article: as the article prints it; empty where the article prints no β for the "
                          "term (on the synthetic twin those βs are invented)"),
+        "difference": "difference",
+        "difference_note": ("difference: for a predictor with two values, the second group minus the "
+                            "first (women minus men, yes minus no, the sector minus the reference sector) "
+                            "in answer points with the other predictors held fixed, and in SDs of the "
+                            "outcome; its p is the β's"),
     },
     "nl": {
         "n": "n",
@@ -83,12 +98,17 @@ _TEXT = {
         "category": "categorie",
         "unweighted": "% ongewogen",
         "weighted": "% gewogen",
-        "difference": "verschil (procentpunt)",
+        "points": "verschil (procentpunt)",
         "weighting_note": ("n: respondenten (ongewogen); gewogen: met de weegfactoren, die voor de populatie "
                            "staan; verschil: gewogen min ongewogen, in procentpunten"),
         "article": "β artikel",
         "article_note": ("β artikel: zoals het artikel hem drukt; leeg waar het artikel geen β geeft "
                          "(bij de synthetische tweeling zijn die β's verzonnen)"),
+        "difference": "verschil",
+        "difference_note": ("verschil: bij een voorspeller met twee waarden de tweede groep min de "
+                            "eerste (vrouwen min mannen, ja min nee, de sector min de referentiesector) in "
+                            "antwoordpunten, de andere voorspellers gelijk gehouden, en in SD's van de "
+                            "uitkomst; de p is die van de β"),
     },
 }
 
@@ -180,13 +200,15 @@ def weighting_table(df: pd.DataFrame, variables=("sector", "age_group", "gender"
     """Unweighted beside weighted percentages of each category, and the difference in percentage points.
 
     The same cells are suppressed in both (they rest on the same respondents); with a string ``check`` each
-    variable's check is recorded as ``"<check>:<variable>"``.
+    variable's check is recorded as ``"<check without tab->:<variable>"``.
     """
     t = _text(lang)
     dec = "," if lang == "nl" else "."
     rows = []
     for var in variables:
-        name = f"{check}:{var}" if isinstance(check, str) else check
+        # One check per variable, named after the table without its label prefix ("weighting:sector"): the
+        # output-check appendix links only the names of real tables and figures.
+        name = f"{check.removeprefix('tab-')}:{var}" if isinstance(check, str) else check
         plain = shares_table(df, var, lang, check=name, total=False)
         weighted = shares_table(df, var, lang, weighted=True, check=bool(check), total=False)
         head = plain.columns[0]
@@ -200,7 +222,7 @@ def weighting_table(df: pd.DataFrame, variables=("sector", "age_group", "gender"
                 diff_text = ""
             rows.append({t["x"]: head if not rows or rows[-1]["_var"] != var else "", "_var": var,
                          t["category"]: a[head], t["n"]: a[t["n"]], t["unweighted"]: pa,
-                         t["weighted"]: pb, t["difference"]: diff_text})
+                         t["weighted"]: pb, t["points"]: diff_text})
     out = pd.DataFrame(rows).drop(columns="_var")
     out.attrs["note"] = t["weighting_note"]
     return out
@@ -305,7 +327,7 @@ def _published(value, lang: str) -> str:
 
 def model_table(results: pd.DataFrame, lang: str = "en", decimals: int = 2, check: bool | str = False,
                 df: pd.DataFrame | None = None) -> pd.DataFrame:
-    """Standardized betas for reading: term label, β, 95% CI, p and stars.
+    """Standardized betas for reading: term, β, 95% CI, the difference of a two-valued predictor, p, stars.
 
     Parameters
     ----------
@@ -338,14 +360,16 @@ def model_table(results: pd.DataFrame, lang: str = "en", decimals: int = 2, chec
         if chk.status == outputcheck.REFUSED:
             mark = t["suppressed"]
             out = pd.DataFrame({t["term"]: [f"model {chk.note}"], t["beta"]: [mark], t["ci"]: [mark],
+                                **({t["difference"]: [mark]} if "b" in results.columns else {}),
                                 t["p"]: [mark], t["sig"]: [""]})
             out.attrs.update(caption="", note="", outputcheck=chk)
             return out
     out = pd.DataFrame(
         {
             t["term"]: [term_label(term, lang) for term in results["term"]],
-            t["beta"]: [format_number(b, decimals) for b in results["beta"]],
+            t["beta"]: [format_coef(b, decimals) for b in results["beta"]],
             t["ci"]: [format_ci(lo, hi, decimals) for lo, hi in zip(results["ci_low"], results["ci_high"])],
+            **({t["difference"]: _differences(results, decimals)} if "b" in results.columns else {}),
             t["p"]: [format_p(p) for p in results["p"]],
             t["sig"]: [stars(p) for p in results["p"]],
         }
@@ -356,15 +380,17 @@ def model_table(results: pd.DataFrame, lang: str = "en", decimals: int = 2, chec
     notes = [star_note(lang)]
     if printed:
         # What the article printed is told apart from what only these data give (issue 13).
-        out.insert(2, t["article"], [format_number(printed[f"beta:{outcome}~{term}"]["value"], decimals)
+        out.insert(2, t["article"], [format_coef(printed[f"beta:{outcome}~{term}"]["value"], decimals)
                                      if f"beta:{outcome}~{term}" in printed else ""
                                      for term in results["term"]])
         notes.append(t["article_note"])
+    if "b" in results.columns and results["binary"].any():
+        notes.append(t["difference_note"])
     notes.append(_coding_note(results["term"], lang))
     n = results.attrs.get("n", int(results["n"].iloc[0]) if len(results) else 0)
     parts = [f"n = {format_count(n, lang)}"]
     if "r2" in results.attrs:
-        parts.append(f"R² = {format_number(results.attrs['r2'], decimals)}")
+        parts.append(f"R² = {format_coef(results.attrs['r2'], decimals)}")
     out.attrs["caption"] = "; ".join(parts)
     out.attrs["note"] = "; ".join(x for x in notes if x) + "."
     if chk is not None:
@@ -373,6 +399,16 @@ def model_table(results: pd.DataFrame, lang: str = "en", decimals: int = 2, chec
                 out.iloc[pos, 0] = f"{out.iloc[pos, 0]} {outputcheck.FLAG}"
         out.attrs["outputcheck"] = chk
     return out
+
+
+def _differences(results: pd.DataFrame, decimals: int) -> list[str]:
+    """"−0.12 (−0.13 SD)" for a two-valued predictor: its raw difference in answer points and in SDs of y.
+
+    A per-SD β of a 0/1 predictor depends on how the groups split and reads as nothing; the difference
+    between the groups does. Empty for the other predictors, whose β the table already gives.
+    """
+    return [f"{format_number(b, decimals)} ({format_number(b_sd, decimals)}{NBSP}SD)" if binary else ""
+            for b, b_sd, binary in zip(results["b"], results["b_sd"], results["binary"])]
 
 
 def _coding_note(terms, lang: str = "en") -> str:
@@ -412,7 +448,7 @@ def correlation_table(rows: Iterable[Mapping], lang: str = "en", decimals: int =
         {
             t["x"]: [term_label(r["x"], lang) for r in rows],
             t["y"]: [term_label(r["y"], lang) for r in rows],
-            t["r"]: [format_number(r["r"], decimals) for r in rows],
+            t["r"]: [format_coef(r["r"], decimals) for r in rows],
             t["ci"]: [format_ci(r["ci_low"], r["ci_high"], decimals) for r in rows],
             t["p"]: [format_p(r["p"]) for r in rows],
             t["sig"]: [stars(r["p"]) for r in rows],

@@ -16,7 +16,11 @@ seconds and under three times the file's size in memory (:func:`check` keeps no 
 are those of validating the whole file at once: each problem's count and first rows are summed over
 the chunks, and ids are checked for duplicates across the whole file.
 
-``werk validate FILE [--mapping M]`` is the command-line face of :func:`check`.
+A scale the codebook wants as a score may come as its items instead: the mapping's ``scales`` (or, in the
+twin, columns ``<scale>_1`` ...) name them, and the score is the mean of the answered items after
+reverse-keying (:func:`read_mapping`); :func:`load_items` also returns the items, for the reliabilities.
+
+``werk validate FILE [--mapping M] [--report]`` is the command-line face of :func:`check`.
 
 pandas, pandera, pyarrow and pyreadstat are imported inside functions, so that
 ``werk --help`` stays fast.
@@ -30,6 +34,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from werk.core import codebook
 from werk.core.codebook import VARIABLES, Variable
 from werk.core.errors import DataError
 
@@ -37,7 +42,8 @@ if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
     import pandera.pandas as pa
 
-__all__ = ["load", "check", "check_file", "read_raw", "read_mapping", "validate", "schema", "INT_COLUMNS",
+__all__ = ["load", "load_items", "check", "check_file", "default_scales",
+           "read_raw", "read_mapping", "validate", "schema", "INT_COLUMNS",
            "ID_MAX", "WEIGHT_MAX", "CHUNK_ROWS"]
 
 #: Columns returned as int64 (they may never be missing); every other column is float64.
@@ -62,7 +68,10 @@ SHOW = 5
 _TEXT_SUFFIXES = {".csv", ".txt", ".tsv", ".dat"}
 _PARQUET_SUFFIXES = {".parquet", ".pq"}
 _SAV_SUFFIXES = {".sav", ".zsav"}
-_MAPPING_KEYS = ("rename", "recode", "missing")
+_MAPPING_KEYS = ("rename", "recode", "missing", "scales")
+_SCALE_KEYS = ("items", "reverse", "min_answered", "range")
+#: How far a file's own scale score may lie from the mean of its items (two decimals of rounding).
+SCORE_TOLERANCE = 0.005
 
 _NOTE_CSV = "row numbers count data rows from 1: row N is line N+1 of the file, below the header"
 _NOTE_SAV = "row numbers are SPSS case numbers"
@@ -311,10 +320,17 @@ def read_mapping(mapping: str | Path | dict | None) -> dict:
     missing. ``all`` leaves ``respondent_id`` and ``weight`` alone: an id of 99 is an id.
     Missing codes are applied before recoding, to the file's own values.
 
+    ``scales`` builds a scale score from the file's items: per codebook scale, ``items`` (the file's
+    columns, at least two), ``reverse`` (those of them that are reverse-keyed: ``low + high - answer``),
+    ``min_answered`` (how many must be answered for a score; default all but one, at least two) and
+    ``range`` (the answers, default ``[1, 5]``). The score is the mean of the answered items. ``missing``
+    codes apply to items too (by the item's name, or ``all``).
+
     Returns
     -------
     dict
-        ``{"rename": {str: str}, "recode": {str: {float: float}}, "missing": {str: [float]}}``.
+        ``{"rename": {str: str}, "recode": {str: {float: float}}, "missing": {str: [float]},
+        "scales": {str: {"items": [str], "reverse": [str], "min_answered": int, "range": (float, float)}}}``.
     """
     if mapping is None:
         return {key: {} for key in _MAPPING_KEYS}
@@ -369,12 +385,83 @@ def read_mapping(mapping: str | Path | dict | None) -> dict:
         if not isinstance(table, dict):
             raise DataError(f"{where}: recode: {name}: give 'file value: codebook value' pairs")
         recode[name] = {number(k, "recode value"): number(v, "recode target") for k, v in table.items()}
+    scales = _read_scales(section("scales"), where, rename)
+    item_names = [item for spec in scales.values() for item in spec["items"]]
     missing = {}
     for name, codes in section("missing").items():
-        known(name, "missing", extra=("all",))
+        known(name, "missing", extra=("all", *item_names))
         codes = codes if isinstance(codes, list) else [codes]
         missing[name] = [number(c, "missing code") for c in codes]
-    return {"rename": rename, "recode": recode, "missing": missing}
+    return {"rename": rename, "recode": recode, "missing": missing, "scales": scales}
+
+
+def _read_scales(section: dict, where: str, rename: dict) -> dict:
+    """Check the ``scales`` part of a mapping (see :func:`read_mapping`)."""
+    out, owner = {}, {}
+    for scale, spec in section.items():
+        if scale not in codebook.SCALES:
+            hint = difflib.get_close_matches(str(scale), list(codebook.SCALES), n=1)
+            raise DataError(f"{where}: scales: {scale!r} is not a scale of the codebook"
+                            + (f" (did you mean {hint[0]!r}?)" if hint else "")
+                            + f"; scales: {', '.join(codebook.SCALES)}")
+        if not isinstance(spec, dict) or "items" not in spec:
+            raise DataError(f"{where}: scales: {scale}: give its 'items' (a list of the file's columns)")
+        unknown = set(spec) - set(_SCALE_KEYS)
+        if unknown:
+            raise DataError(f"{where}: scales: {scale}: unknown keys {sorted(map(str, unknown))}; "
+                            f"allowed: {', '.join(_SCALE_KEYS)}")
+        if scale in rename.values():
+            raise DataError(f"{where}: scales: {scale} is both renamed from a file column and built from "
+                            "items; keep one")
+        items = spec["items"] if isinstance(spec["items"], list) else [spec["items"]]
+        items = [str(i) for i in items]
+        doubled = sorted({i for i in items if items.count(i) > 1})
+        if doubled:
+            raise DataError(f"{where}: scales: {scale}: item {doubled[0]!r} is listed twice")
+        if len(items) < 2:
+            raise DataError(f"{where}: scales: {scale} has {len(items)} item"
+                            f"{'' if len(items) == 1 else 's'}; a scale needs at least two")
+        for item in items:
+            if item in owner:
+                raise DataError(f"{where}: scales: item {item!r} is in both {owner[item]} and {scale}")
+            owner[item] = scale
+        reverse = spec.get("reverse") or []
+        reverse = [str(i) for i in (reverse if isinstance(reverse, list) else [reverse])]
+        stray = [i for i in reverse if i not in items]
+        if stray:
+            raise DataError(f"{where}: scales: {scale}: reverse item {stray[0]!r} is not among its items "
+                            f"({', '.join(items)})")
+        least = spec.get("min_answered", codebook.min_answered(len(items)))
+        if isinstance(least, bool) or not isinstance(least, int) or not 1 <= least <= len(items):
+            raise DataError(f"{where}: scales: {scale}: min_answered {least!r} must be a whole number from 1 "
+                            f"to {len(items)} (its number of items)")
+        span = spec.get("range", [codebook.ITEM_LOW, codebook.ITEM_HIGH])
+        if (not isinstance(span, list) or len(span) != 2
+                or not all(isinstance(x, (int, float)) and not isinstance(x, bool) for x in span)
+                or not span[0] < span[1]):
+            raise DataError(f"{where}: scales: {scale}: range {span!r} must be [lowest, highest] answer")
+        out[scale] = {"items": items, "reverse": reverse, "min_answered": int(least),
+                      "range": (float(span[0]), float(span[1]))}
+    return out
+
+
+def default_scales(columns: Iterable[str], mapping: dict) -> dict:
+    """Scales the file's own columns give in the twin's layout (``<scale>_1``, ``<scale>_2``, ...), for the
+    scales a mapping neither builds nor renames: the codebook's reverse-keyed items and minimum apply."""
+    import re
+
+    columns = [str(c) for c in columns]
+    out = {}
+    for scale in codebook.SCALES:
+        if scale in mapping["scales"] or scale in mapping["rename"].values():
+            continue
+        pattern = re.compile(rf"^{re.escape(scale)}_(\d+)$")
+        items = sorted((c for c in columns if pattern.match(c)), key=lambda c: int(pattern.match(c).group(1)))
+        if len(items) >= 2:
+            out[scale] = {"items": items, "reverse": [i for i in items if i in codebook.reverse_items(scale)],
+                          "min_answered": codebook.min_answered(len(items)),
+                          "range": (float(codebook.ITEM_LOW), float(codebook.ITEM_HIGH))}
+    return out
 
 
 # --------------------------------------------------------------------------- schema
@@ -601,7 +688,7 @@ def _to_numbers(column: pd.Series) -> tuple[pd.Series, pd.Series]:
 class _Tally:
     """One problem (a column, and what is wrong with it) summed over the chunks of a file."""
 
-    __slots__ = ("n", "rows", "shown", "paired", "whole", "ids")
+    __slots__ = ("n", "rows", "shown", "paired", "whole", "ids", "scale")
 
     def __init__(self):
         self.n, self.rows, self.shown, self.paired, self.whole, self.ids = 0, [], [], [], True, 0
@@ -635,6 +722,8 @@ class _Validation:
         self.columns: list[str] | None = None
         self.ids = []
         self.kept = []
+        self.scales: dict | None = None  # scale -> its spec, found at the first chunk (see build_scales)
+        self.items: dict[str, list] = {}  # scale -> its scored items, chunk by chunk (when keep)
 
     def tally(self, column: str, kind: str, rank: tuple[float, int]) -> _Tally:
         key = (column, kind)
@@ -670,6 +759,7 @@ class _Validation:
             canonical["weight"] = 1.0
         canonical = canonical[columns]
         canonical = canonical.astype({name: "int64" for name in INT_COLUMNS})
+        self.item_frames_kept = self.item_frames()
         return canonical.reset_index(drop=True), columns
 
     def chunk(self, frame: pd.DataFrame) -> None:
@@ -681,6 +771,7 @@ class _Validation:
         if blank.any():
             frame = frame[~blank]
         frame = frame.rename(columns=self.m["rename"])
+        frame = self.build_scales(frame)
         if self.columns is None:
             self.columns = list(frame.columns)
             self.doubled = sorted({c for c in self.columns if self.columns.count(c) > 1} & set(VARIABLES))
@@ -718,6 +809,83 @@ class _Validation:
             self.kept.append(canonical)
         else:
             self.kept = []  # a file with problems returns no frame: keep nothing more
+
+    def build_scales(self, frame: pd.DataFrame) -> pd.DataFrame:
+        """Put each scale built from items (the mapping's ``scales``, else the twin's layout) into ``frame``.
+
+        An item's answers are numbers within the scale's range (after the missing codes), whole ones;
+        reverse-keyed items are turned round; the score is the mean of the answered items when at least
+        ``min_answered`` are. A file that also has the score must agree with it (to 0.005). Problems are
+        tallied like the codebook's: per item column, with rows and values.
+        """
+        import numpy as np
+        import pandas as pd
+
+        if self.scales is None:
+            columns = [str(c) for c in frame.columns]
+            self.scales = {**self.m["scales"], **default_scales(columns, self.m)}
+            for scale, spec in self.m["scales"].items():
+                absent = [i for i in spec["items"] if i not in columns]
+                if absent:
+                    hints = [h for i in absent
+                             for h in difflib.get_close_matches(i, columns, n=1, cutoff=0.6)]
+                    raise DataError(
+                        f"{self.source}: scale {scale!r}: item column{'s' if len(absent) > 1 else ''} "
+                        f"{', '.join(map(repr, absent))} not in the file"
+                        + (f" (is {', '.join(map(repr, hints))} meant?)" if hints else "")
+                        + "; see 'scales' in the mapping")
+        if not self.scales:
+            return frame
+        frame = frame.copy()
+        for scale, spec in self.scales.items():
+            low, high = spec["range"]
+            base = self.order[scale] - 0.5
+            scored = {}
+            invalid = pd.Series(False, index=frame.index)  # rows with an answer reported above
+            for j, item in enumerate(spec["items"]):
+                numbers, bad = _to_numbers(frame[item])
+                if len(bad):
+                    self.tally(item, "item not a number", (base, 10 * j)).add(bad.index.to_numpy(), list(bad))
+                    invalid |= frame.index.isin(bad.index)
+                codes = self.m["missing"].get(item, []) + self.m["missing"].get("all", [])
+                if codes:
+                    numbers = numbers.mask(numbers.isin(codes))
+                wrong = numbers.notna() & ((numbers < low) | (numbers > high) | (numbers != numbers.round()))
+                if wrong.any():
+                    rows = np.flatnonzero(wrong.to_numpy())
+                    tally = self.tally(item, "item range", (base, 10 * j + 1))
+                    tally.add(numbers.index.to_numpy()[rows], numbers.to_numpy()[rows])
+                    numbers = numbers.mask(wrong)
+                    invalid |= wrong
+                scored[item] = low + high - numbers if item in spec["reverse"] else numbers
+            items = pd.DataFrame(scored, index=frame.index)
+            score = items.mean(axis=1).where(items.notna().sum(axis=1) >= spec["min_answered"])
+            if scale in frame.columns:  # the file's own score: it must be the mean of its items
+                own, _ = _to_numbers(frame[scale])
+                off = own.notna() & score.notna() & ~invalid & ((own - score).abs() > SCORE_TOLERANCE)
+                if off.any():
+                    rows = np.flatnonzero(off.to_numpy())
+                    tally = self.tally(scale, "items differ", (self.order[scale], 0.5))
+                    tally.scale = ", ".join(spec["items"])
+                    tally.add(frame.index.to_numpy()[rows], own.to_numpy()[rows],
+                              score.to_numpy()[rows].round(4))
+            frame[scale] = score
+            if self.keep:
+                self.items.setdefault(scale, []).append(items)
+        return frame
+
+    def item_frames(self) -> dict:
+        """scale -> its scored items, rows as the returned frame's (blank rows left out)."""
+        import pandas as pd
+
+        out = {}
+        for scale, parts in self.items.items():
+            out[scale] = (pd.concat(parts) if len(parts) > 1 else parts[0]).reset_index(drop=True)
+            # how the scale was built travels with its items (the reliability tables name the reverse items)
+            out[scale].attrs.update(reverse=list(self.scales[scale]["reverse"]),
+                                    min_answered=int(self.scales[scale]["min_answered"]))
+        self.items = {}
+        return out
 
     def failures(self, cases, canonical, not_numbers) -> None:
         """Tally pandera's failure cases of one chunk, one tally per (column, check)."""
@@ -802,8 +970,21 @@ class _Validation:
         return f"required {what} missing: {', '.join(parts)}{advice}"
 
     def text(self, blame: str, kind: str, t: _Tally) -> str:
-        v = VARIABLES[blame]
         n, rows, shown = t.n, t.rows, t.shown
+        if kind.startswith("item "):
+            scale = next(s for s, spec in self.scales.items() if blame in spec["items"])
+            low, high = self.scales[scale]["range"]
+            allowed = f"allowed: whole answers from {_fmt(low)} to {_fmt(high)} (an item of {scale})"
+            if kind == "item not a number":
+                return (f"{count_text(n)} {'is not a number' if n == 1 else 'are not numbers'} "
+                        f"({_rows(rows, shown)}); {allowed}")
+            return (f"{_has(n, f'values outside {_fmt(low)}–{_fmt(high)} or not whole')} "
+                    f"({_rows(rows, shown)}); {allowed}")
+        if kind == "items differ":
+            pairs = [f"{a} in the file, {b} from the items" for a, b in zip(shown, t.paired)]
+            return (f"{count_text(n)} {'differs' if n == 1 else 'differ'} from the mean of its items "
+                    f"{t.scale} ({_rows(rows, pairs)}); map either the score or its items, or correct one")
+        v = VARIABLES[blame]
         if kind == "not a number":
             return (f"{count_text(n)} {'is not a number' if n == 1 else 'are not numbers'} "
                     f"({_rows(rows, shown)}); {_allowed(v)}")
@@ -901,6 +1082,24 @@ def load(path: str | Path, mapping: str | Path | dict | None = None) -> pd.DataF
     chunks, note = _read_chunks(path)
     canonical, _ = _Validation(mapping, str(path), note, keep=True).run(chunks)
     return canonical
+
+
+def load_items(path: str | Path, mapping: str | Path | dict | None = None) -> tuple[pd.DataFrame, dict]:
+    """:func:`load`, and the items of every scale built from items (the mapping's ``scales``, or the twin's
+    ``<scale>_1`` ... columns).
+
+    Returns
+    -------
+    frame : pandas.DataFrame
+        As :func:`load` returns it.
+    items : dict
+        scale -> a frame of its items as scored (reverse-keyed items turned round, missing codes NaN),
+        one row per row of ``frame``, columns named as in the file. Empty when no scale is built.
+    """
+    chunks, note = _read_chunks(path)
+    validation = _Validation(mapping, str(path), note, keep=True)
+    canonical, _ = validation.run(chunks)
+    return canonical, validation.item_frames_kept
 
 
 def check(path: str | Path, mapping: str | Path | dict | None = None) -> tuple[int, int]:

@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from werk.core import codebook, paths
+from werk.core import codebook, fmt, paths
 from werk.core.errors import WerkError
 
 __all__ = [
@@ -59,7 +59,7 @@ def edition_info(df: pd.DataFrame, edition: str, data_path) -> dict:
         nl, en = codebook.SECTORS[code]
         label_en, label_nl, n = en, nl, int((df["sector"] == code).sum())
     source = "the synthetic twin" if is_twin else f"the data file {data_path.name}"
-    footer = f"Edition: {label_en} ({n} respondents), computed from {source}."
+    footer = f"Edition: {label_en} ({fmt.format_count(n)} respondents), computed from {source}."
     return {
         "edition": edition or "all",
         "sector": code,

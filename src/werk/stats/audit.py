@@ -511,7 +511,7 @@ def spread_finding(
     # Upper bound a range would need for the printed mean and SD (with the lower bound fixed).
     hi_needed = mean + sd**2 / (mean - lo) if mean > lo else math.inf
     arithmetic = (
-        f"in [{lo:g}, {hi:g}] ({why}) the SD can be at most sqrt(({hi:g} - {mean:g})({mean:g} - {lo:g})) = "
+        f"in [{lo:g}, {hi:g}] ({why}) the SD can be at most √(({hi:g} − {mean:g}) × ({mean:g} − {lo:g})) = "
         f"{sd_max:.1f} (Bhatia–Davis; {sd_max_best:.1f} at the most favourable rounding); printed SD {sd:g}"
         + ("" if ok else f"; mean {mean:g} with SD {sd:g} needs values up to at least {hi_needed:.1f}")
     )

@@ -16,7 +16,19 @@ Rules (what "match" means)
   :func:`werk.stats.audit.beta_reason`: the largest VIF the printed pair allows beside the
   VIF of the predictor in these data.
 * **ns** (a claimed absence of effect): p > .05; for ``sector`` the joint F test of all
-  sector dummies (full model against the model without them, same cases).
+  sector dummies (full model against the model without them, same cases). p > .05 alone is
+  absence of evidence, so each such claim also gets an equivalence test, in column
+  ``equivalence`` with its p in ``p_equivalence``: **negligible** when the two one-sided t tests
+  (TOST, :func:`werk.stats.models.tost`) put β within ±:data:`EQUIVALENCE_BOUND` (the 90% CI
+  inside the bound), for ``sector`` when the sector block adds less than the bound squared to R²
+  (:func:`werk.stats.models.block_equivalence`); otherwise **not shown negligible**. The status
+  stays "match" for both (the article's test result, n.s., is reproduced; the data do not
+  contradict "geen rol"); the reproduced text and the reason say which of the two it is. p ≤ .05
+  is "deviates".
+* **Holm** (column ``p_holm``): the Holm-adjusted p over the article's tests, the claims that carry
+  a p the article states or implies (a printed threshold ``p_max``, or a claimed absence of effect).
+  It does not change a status (the article did not adjust); it shows which effects survive the
+  multiplicity of the article's tests.
 * **diff**: the direction as claimed (the ``higher`` group has the higher share at
   ``codes`` and the higher mean rank; without codes the higher mean); where ``p_max`` is
   given, the two-sided Mann-Whitney U test (the answers are ordinal) has p < p_max; with
@@ -61,14 +73,24 @@ __all__ = [
     "matches",
     "summary",
     "to_text",
+    "NEGLIGIBLE",
+    "NOT_SHOWN",
+    "EQUIVALENCE_BOUND",
+    "EQUIVALENCE_LEVEL",
+    "holm_family",
+    "tests_summary",
 ]
 
 MATCH, DEVIATES, NOT_REPRODUCIBLE = "match", "deviates", "not reproducible"
 STATUSES = (MATCH, DEVIATES, NOT_REPRODUCIBLE)
 COLUMNS = ["id", "kind", "published", "reproduced", "value", "p", "n", "status", "reason",
-           "section", "figure", "table"]
+           "section", "figure", "table", "p_holm", "equivalence", "p_equivalence"]
+NEGLIGIBLE, NOT_SHOWN = "negligible", "not shown negligible"
 
 NS_ALPHA = 0.05
+EQUIVALENCE_BOUND = models.EQUIVALENCE_BOUND
+#: The level (percent) of the interval that an equivalence at EQUIVALENCE_ALPHA puts inside the bound.
+EQUIVALENCE_LEVEL = 100 * (1 - 2 * models.EQUIVALENCE_ALPHA)
 _TREND_ALPHA = 0.05
 _GROUP_NAMES = {("gender", 1): "men", ("gender", 2): "women", ("manager", 0): "employees",
                 ("manager", 1): "managers"}
@@ -196,8 +218,8 @@ class _Context:
             raise res
         return res
 
-    def sector_test(self, name: str) -> tuple[float, float, int]:
-        """Joint F test of the sector dummies of model ``name``: (F, p, q)."""
+    def sector_test(self, name: str) -> dict:
+        """Joint F test of the sector dummies of model ``name`` (:func:`werk.stats.models.sector_test`)."""
         if name not in self._joint:
             try:
                 self._joint[name] = self._sector_test(name)
@@ -213,7 +235,7 @@ class _Context:
         test = models.sector_test(self.df, name)
         if test is None:
             raise _NotReproducible(self.sector_reason())
-        return test["F"], test["p"], test["df_num"]
+        return test
 
     def sector_reason(self) -> str:
         if self.sector_edition is not None:
@@ -225,7 +247,8 @@ class _Context:
 def _row(c: dict) -> dict:
     return {"id": c["id"], "kind": c["kind"], "published": _published_text(c), "reproduced": "",
             "value": math.nan, "p": math.nan, "n": math.nan, "status": NOT_REPRODUCIBLE, "reason": "",
-            "section": c.get("section"), "figure": c.get("figure"), "table": c.get("table")}
+            "section": c.get("section"), "figure": c.get("figure"), "table": c.get("table"),
+            "p_holm": math.nan, "equivalence": "", "p_equivalence": math.nan}
 
 
 def _numeric(row: dict, c: dict, x: float, n: int, p: float | None = None) -> None:
@@ -247,8 +270,8 @@ def _check_p(row: dict, c: dict, extra: str) -> None:
     """Downgrade a value match to deviates when p does not reach the printed threshold."""
     if row["status"] == MATCH and not row["p"] < c["p_max"]:
         row["status"] = DEVIATES
-        row["reason"] = (f"value rounds to {format_value(c, c['value'])} but p = {row['p']:.3g} "
-                         f"is not < {c['p_max']:g}; {extra}")
+        row["reason"] = (f"value rounds to {format_value(c, c['value'])} but {format_p_text(row['p'])} "
+                         f"is not < {format_alpha(c['p_max'])}; {extra}")
 
 
 def _do_n(row, c, ctx):
@@ -384,26 +407,50 @@ def _do_r(row, c, ctx):
 
 def _do_ns(row, c, ctx):
     spec = c["spec"]
-    ps, texts, n = [], [], math.nan
+    ps, texts, equiv, n = [], [], [], math.nan
+    bound = format_coef(EQUIVALENCE_BOUND, 2)
     for term in spec["terms"]:
         if term == "sector":
             _sector_guard(c, ctx, "sector")
-            f, p, q = ctx.sector_test(spec["model"])
+            test = ctx.sector_test(spec["model"])
+            f, p, q = test["F"], test["p"], test["df_num"]
             n = ctx.model(spec["model"])["n"].iloc[0]
-            texts.append(f"F({q}, {int(ctx.model(spec['model']).attrs['df_resid'])}) = {f:.2f}")
+            # The degrees of freedom go to the reason: "F(6, 4891)" is one unbreakable token on a phone.
+            texts.append(f"F = {f:.2f}")
             row["value"] = f
+            e = models.block_equivalence(f, q, test["df_den"], test["r2_full"])
+            # The bound of the block is what one uncorrelated predictor at the β bound adds to R².
+            below = "below" if e["equivalent"] else "not shown below"
+            dfr = int(ctx.model(spec["model"]).attrs["df_resid"])
+            equiv.append((e, f"F({q}, {dfr}) = {f:.2f}: the sector dummies add ΔR² = "
+                             f"{format_coef(e['delta_r2'], 4)}, {below} "
+                             f"{format_coef(e['bound_r2'], 4)} (= {bound}²)"))
         else:
-            hit, _ = _model_row(c, ctx, spec["model"], term)
+            hit, tidy = _model_row(c, ctx, spec["model"], term)
             p, n = float(hit["p"]), int(hit["n"])
             texts.append(f"β = {format_coef(hit['beta'], 2)}")
             row["value"] = float(hit["beta"])
+            e = models.tost(float(hit["beta"]), float(hit["se"]), tidy.attrs["df_resid"])
+            ci = f"({format_coef(e['ci_low'], 3)}, {format_coef(e['ci_high'], 3)})"
+            inside = "within" if e["equivalent"] else "not within"
+            equiv.append((e, f"{EQUIVALENCE_LEVEL:g}% CI of β {ci} {inside} ±{bound}"))
         ps.append(p)
     p = max(ps) if len(ps) == 1 else min(ps)
     ok = all(q > NS_ALPHA for q in ps)
-    row.update(p=float(p), n=int(n), status=MATCH if ok else DEVIATES,
-               reproduced=", ".join(texts) + (", n.s." if ok else f", {format_p_text(p)}"))
+    negligible = all(e["equivalent"] for e, _ in equiv)
+    p_eq = max(e["p"] for e, _ in equiv)
+    row.update(p=float(p), n=int(n), status=MATCH if ok else DEVIATES, p_equivalence=float(p_eq),
+               equivalence=NEGLIGIBLE if negligible else NOT_SHOWN)
+    how = "; ".join(text for _, text in equiv) + f" (TOST {format_p_text(p_eq)})"
     if not ok:
-        row["reason"] = f"p = {p:.3g} ≤ .05: the data show an effect where the article says 'geen rol'"
+        row["reproduced"] = ", ".join(texts) + f", {format_p_text(p)}"
+        row["reason"] = f"{format_p_text(p)} ≤ .05: the data show an effect where the article says 'geen rol'"
+    elif negligible:
+        row["reproduced"] = ", ".join(texts) + f", n.s., {NEGLIGIBLE}"
+        row["reason"] = f"negligible: {how}"
+    else:
+        row["reproduced"] = ", ".join(texts) + f", n.s., {NOT_SHOWN}"
+        row["reason"] = f"not significant, but not shown negligible: {how}"
 
 
 def _do_diff(row, c, ctx):
@@ -447,7 +494,7 @@ def _do_diff(row, c, ctx):
     if c.get("p_max") is not None:
         text += f", {format_p_text(p)}"
         if not p < c["p_max"]:
-            problems.append(f"Mann-Whitney p = {p:.3g} is not < {c['p_max']:g}")
+            problems.append(f"Mann-Whitney {format_p_text(p)} is not < {format_alpha(c['p_max'])}")
     row.update(value=float(value), p=float(p), n=int(hi_n + lo_n),
                reproduced=f"{name} {'higher' if d > 0 else 'lower'}: {text}",
                status=DEVIATES if problems else MATCH, reason="; ".join(problems))
@@ -471,12 +518,23 @@ def _do_trend(row, c, ctx):
     row.update(value=float(rho), p=float(p), n=int(len(d)), status=MATCH if ok else DEVIATES,
                reproduced=f"rho = {format_coef(rho, 2)}, {format_p_text(p)}")
     if not ok:
-        row["reason"] = (f"Spearman rho = {rho:.3f} (p = {p:.3g}); the article implies "
+        row["reason"] = (f"Spearman rho = {format_coef(rho, 3)} ({format_p_text(p)}); the article implies "
                          f"{'a negative' if spec['sign'] < 0 else 'a positive'} trend at p < .05")
 
 
 _HANDLERS = {"n": _do_n, "mean": _do_moment, "sd": _do_moment, "share": _do_share, "bound": _do_bound,
              "beta": _do_beta, "r": _do_r, "ns": _do_ns, "diff": _do_diff, "trend": _do_trend}
+
+
+def holm_family(items: list[dict]) -> set[str]:
+    """The ids of the article's tests, which the Holm adjustment covers.
+
+    A claim is one of the article's tests when the article prints a significance threshold for it
+    (``p_max``: the betas, the correlations, a difference with "p < ...") or when it claims an absence of
+    effect (``ns``: a test the article reports as not significant). Directions and bounds without a p are
+    not; a trend or a difference whose p only this ledger computes is not either.
+    """
+    return {c["id"] for c in items if c.get("p_max") is not None or c["kind"] == "ns"}
 
 
 def sector_of(edition) -> int | None:
@@ -513,7 +571,9 @@ def ledger(df: pd.DataFrame, claims: list[dict] | None = None, edition=None) -> 
     -------
     DataFrame
         Columns id, kind, published, reproduced, value, p, n, status, reason, section,
-        figure, table. ``reproduced`` is the number rounded to the printed precision (shares
+        figure, table, p_holm (Holm-adjusted p over :func:`holm_family`, NaN elsewhere), equivalence
+        (``"negligible"`` or ``"not shown negligible"`` for an ns claim, else empty) and
+        p_equivalence. ``reproduced`` is the number rounded to the printed precision (shares
         in percent) or a short text; ``value`` the unrounded number or NaN. See the module
         docstring for the match rules.
     """
@@ -532,11 +592,39 @@ def ledger(df: pd.DataFrame, claims: list[dict] | None = None, edition=None) -> 
             note = f"{name} only, compared with the article's whole-sample number"
             row["reason"] = f"{row['reason']}; {note}" if row["reason"] else note
         rows.append(row)
+    family = holm_family(items)
+    in_family = [i for i, r in enumerate(rows) if r["id"] in family and r["status"] != NOT_REPRODUCIBLE]
+    adjusted = models.holm([rows[i]["p"] for i in in_family])
+    for i, q in zip(in_family, adjusted):
+        rows[i]["p_holm"] = float(q)
     out = pd.DataFrame(rows, columns=COLUMNS)
-    for col in ("value", "p", "n"):
+    for col in ("value", "p", "n", "p_holm", "p_equivalence"):
         out[col] = pd.to_numeric(out[col], errors="coerce").astype(float)
     out["n"] = out["n"].astype("Int64")
     return out
+
+
+def tests_summary(table: pd.DataFrame, claims_list: list[dict] | None = None) -> dict[str, int]:
+    """Counts over the article's tests in a (checked) ledger, for the ledger page's prose.
+
+    ``ns``: claims of no effect computed here (suppressed and not reproducible ones left out), of them
+    ``negligible``, ``not_shown`` (n.s. but not shown negligible) and ``ns_deviates`` (significant here);
+    ``effects``: claims with a printed threshold computed here, of them ``effects_holm`` whose
+    Holm-adjusted p is still below the printed threshold.
+    """
+    by = {c["id"]: c for c in (claims_list or claims())}
+    shown = table[table["status"].isin(STATUSES) & (table["status"] != NOT_REPRODUCIBLE)]
+    ns = shown[shown["kind"] == "ns"]
+    effects = shown[[by.get(i, {}).get("p_max") is not None for i in shown["id"]]]
+    holm_ok = [bool(q < by[i]["p_max"]) for i, q in zip(effects["id"], effects["p_holm"]) if pd.notna(q)]
+    return {
+        "ns": int(len(ns)),
+        "negligible": int(((ns["status"] == MATCH) & (ns["equivalence"] == NEGLIGIBLE)).sum()),
+        "not_shown": int(((ns["status"] == MATCH) & (ns["equivalence"] == NOT_SHOWN)).sum()),
+        "ns_deviates": int((ns["status"] == DEVIATES).sum()),
+        "effects": int(len(effects)),
+        "effects_holm": int(sum(holm_ok)),
+    }
 
 
 def summary(table: pd.DataFrame) -> str:

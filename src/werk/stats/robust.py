@@ -28,6 +28,9 @@ each model are fitted here on the same complete cases:
     in extra columns (``coef``, ``coef_p``, ``odds_ratio``). Binary predictors are z-scored too,
     as in the article's model, so their AME is per standard deviation as well.
 
+The ordered logit assumes proportional odds (one slope per predictor at every threshold of the
+answer); :func:`brant` tests that with Brant's Wald test of separate binary logits per threshold.
+
 Every variant is a tidy frame with columns ``term, estimate, se, p, ci_low, ci_high, n``;
 ``attrs`` hold ``variant``, ``label``, ``n``, ``df_resid``, ``converged`` and ``joint`` (the Wald test
 that all sector dummies are zero: F for the linear variants, chi-square for the ordered logit).
@@ -79,6 +82,8 @@ __all__ = [
     "design_vif",
     "conclusions",
     "plotted",
+    "brant_test",
+    "brant",
 ]
 
 #: Variant ids in display order.
@@ -388,6 +393,109 @@ def vif(df: pd.DataFrame, name: str) -> pd.DataFrame:
     """VIF per term of one of the article's models (see :func:`design_vif`)."""
     outcome, predictors, sectors = models.MODELS[name]
     return design_vif(df, outcome, predictors, sectors)
+
+
+# ----------------------------------------------------------------------------- proportional odds
+
+
+def brant_test(y, X: pd.DataFrame) -> dict:
+    """Brant's (1990) Wald test of the proportional-odds assumption of an ordered logit.
+
+    The ordered logit gives each predictor one slope for every threshold of the answer scale. For each
+    threshold m (of J - 1) a binary logit of "answer above v_m" on the predictors estimates its own
+    slopes b_m. Under proportional odds all b_m are equal. The slopes are stacked with their joint
+    covariance: the blocks are Var(b_m, b_l) = (X'W_mm X)^-1 (X'W_ml X) (X'W_ll X)^-1 with
+    W_ml = diag(π_l (1 - π_m)) for l >= m (π_m the fitted P(answer > v_m), X with a constant), and the
+    Wald statistic of b_1 - b_m = 0 (m = 2..J-1) is chi-square with k(J - 2) degrees of freedom; per
+    predictor, with J - 2.
+
+    Parameters
+    ----------
+    y : array-like
+        Ordered answers (any sortable codes, at least three distinct values).
+    X : DataFrame
+        Predictors, without a constant.
+
+    Returns
+    -------
+    dict
+        chi2, df, p (all predictors together), n, cuts (J - 1), slopes (DataFrame of the z-scored
+        predictors' slopes, one column per threshold), cov (their stacked covariance, "term > v" names),
+        terms (DataFrame term, chi2, df, p) and rarest (the threshold whose smaller side has the fewest
+        respondents: threshold, n, per_predictor).
+    """
+    y = np.asarray(y, dtype=float)
+    values = np.unique(y)
+    if len(values) < 3:
+        raise ValueError(f"a proportional-odds test needs an answer with three or more values, "
+                         f"not {len(values)}")
+    Xz = X.apply(lambda col: (col - col.mean()) / col.std(ddof=1))  # conditioning only: the test is invariant
+    A = sm.add_constant(Xz.to_numpy(dtype=float), has_constant="add")
+    n, k = len(y), Xz.shape[1]
+    cuts = len(values) - 1
+    params, probs, infos = [], [], []
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # a near-separated top category: its wide se enters the test
+        for v in values[:-1]:
+            res = sm.Logit((y > v).astype(float), A).fit(disp=False, maxiter=200)
+            params.append(np.asarray(res.params))
+            pi = np.asarray(res.predict(A))
+            probs.append(pi)
+            infos.append(np.linalg.inv(A.T @ (A * (pi * (1 - pi))[:, None])))
+    V = np.zeros((k * cuts, k * cuts))
+    for m in range(cuts):
+        for h in range(m, cuts):  # threshold h at or above m: W_mh = π_h (1 - π_m)
+            w = probs[h] * (1 - probs[m])
+            block = infos[m] @ (A.T @ (A * w[:, None])) @ infos[h]
+            V[m * k:(m + 1) * k, h * k:(h + 1) * k] = block[1:, 1:]
+            V[h * k:(h + 1) * k, m * k:(m + 1) * k] = block[1:, 1:].T
+    b = np.concatenate([p[1:] for p in params])
+
+    def wald(rows: list[int]) -> tuple[float, int]:
+        # rows: indices into b of one predictor's slopes (or all), grouped by threshold
+        D = []
+        for j in rows:
+            for m in range(1, cuts):
+                d = np.zeros(k * cuts)
+                d[j] = 1.0
+                d[m * k + j] = -1.0
+                D.append(d)
+        D = np.array(D)
+        diff = D @ b
+        stat = float(diff @ np.linalg.solve(D @ V @ D.T, diff))
+        return stat, len(D)
+
+    chi2, df_ = wald(list(range(k)))
+    terms = []
+    for j, term in enumerate(Xz.columns):
+        c, d = wald([j])
+        terms.append({"term": term, "chi2": c, "df": d, "p": float(stats.chi2.sf(c, d))})
+    slopes = pd.DataFrame(np.array([p[1:] for p in params]).T, index=list(Xz.columns),
+                          columns=[f"> {v:g}" for v in values[:-1]])
+    names = [f"{t} {c}" for c in slopes.columns for t in slopes.index]
+    # The rarest split of any threshold (answers above it, or at or below it): with few such respondents per
+    # predictor that threshold's logit is imprecise, and so is the test (the usual rule asks for ten).
+    sides = [min(int((y > v).sum()), int((y <= v).sum())) for v in values[:-1]]
+    rarest = int(np.argmin(sides))
+    return {"chi2": chi2, "df": df_, "p": float(stats.chi2.sf(chi2, df_)), "n": n, "cuts": cuts,
+            "rarest": {"threshold": float(values[rarest]), "n": sides[rarest],
+                       "per_predictor": sides[rarest] / k},
+            "slopes": slopes, "cov": pd.DataFrame(V, index=names, columns=names),
+            "terms": pd.DataFrame(terms, columns=["term", "chi2", "df", "p"])}
+
+
+def brant(df: pd.DataFrame, name: str) -> dict:
+    """:func:`brant_test` of one of the article's models (``"threat"`` or ``"keep_up"``), on the cases and
+    design of its ordered logit (:func:`variants`). When the test cannot be computed on these data, chi2
+    and p are NaN and ``error`` says why."""
+    outcome, predictors, sectors = models.MODELS[name]
+    data, X, _ = _prepare(df, outcome, predictors, sectors)
+    try:
+        return brant_test(data[outcome].to_numpy(), X)
+    except (np.linalg.LinAlgError, ValueError) as exc:
+        # A one-sector edition can lack an answer or separate a threshold perfectly: the page says so.
+        return {"chi2": float("nan"), "df": 0, "p": float("nan"), "n": len(data), "cuts": 0,
+                "error": str(exc)}
 
 
 # ----------------------------------------------------------------------------- conclusions

@@ -18,6 +18,12 @@ the realized sample*):
    standardized betas are moved by (target - achieved) under ``werk.stats.models.fit`` until they converge
    (a fixed point: the noise draws never change, so the iteration contracts to within ~0.001).
 
+5. items: every scale score is split into its items (:data:`werk.core.codebook.ITEMS`, 1-5 answers whose
+   mean is the score exactly, reverse-keyed items stored as answered, 6 - scored value). The within-person
+   spread of the items around the score is scaled until the scale's Cronbach's alpha is the target
+   (``items`` of the parameter file, else :data:`werk.core.codebook.TARGET_ALPHA`). The items are drawn
+   last, from the same generator, so every column before them is what it would be without them.
+
 For N above :data:`CALIBRATION_ROWS` the iterations of steps 3 and 4 fit on the first
 :data:`CALIBRATION_ROWS` rows (rows are exchangeable draws, so this is a random subsample) and the converged
 parameters are then applied to every row: the sampling error of a beta at 50,000 rows is about 0.005,
@@ -43,6 +49,8 @@ from werk.stats import models
 __all__ = [
     "params_path",  # and PARAMS, computed on access (__getattr__)
     "COLUMNS",
+    "ITEM_COLUMNS",
+    "item_columns",
     "DEFAULT_SEED",
     "DEFAULT_N",
     "MIN_CELL",
@@ -63,6 +71,14 @@ __all__ = [
 ]
 
 COLUMNS = list(codebook.VARIABLES)
+#: The item columns of the default twin, after :data:`COLUMNS` (a fitted twin may have other numbers).
+ITEM_COLUMNS = list(codebook.ITEMS)
+#: Default offsets of the items' means from the scale score (scored direction), for four items.
+ITEM_OFFSETS = [0.12, -0.18, 0.04, 0.02]
+#: Default relative spread of the items around the score: items differ in how well they measure the scale, and
+#: a reverse-keyed item measures it least well (REVERSE_SPREAD times its place's spread).
+ITEM_SPREAD = [0.85, 1.1, 0.95, 1.0]
+REVERSE_SPREAD = 1.35
 DEFAULT_SEED = 20190101
 DEFAULT_N = 5391
 MIN_CELL = 10
@@ -659,10 +675,94 @@ def generate(params: dict | str | Path | None = None, seed: int = DEFAULT_SEED, 
     for name in ("threat", "keep_up"):
         full[name] = _outcome(rng, full, name, params, observed, n_cal, quiet)
         progress(f"{name} ({time.perf_counter() - t0:.2f} s)", quiet)
-    full = full[COLUMNS]
+    items = _items(rng, full, params, quiet)
+    full = pd.concat([full[COLUMNS], items], axis=1)
     full["respondent_id"] = full["respondent_id"].astype(np.int64)
     full["sector"] = full["sector"].astype(np.int64)
     return full
+
+
+# ---------------------------------------------------------------------------------------------- items
+
+
+def _allocate(p: np.ndarray, total: np.ndarray, low: int = codebook.ITEM_LOW, high: int = codebook.ITEM_HIGH
+              ) -> np.ndarray:
+    """Whole answers from ``low`` to ``high``, as close to the propensities ``p`` (rows) as may be, that add
+    up to ``total`` in every row: round, then move the answers rounding moved most, one step at a time."""
+    x = np.clip(np.floor(p + 0.5), low, high)
+    for _ in range(p.shape[1] * (high - low)):
+        short = total - x.sum(axis=1)
+        if not short.any():
+            break
+        up = np.where(x < high, p - x, -np.inf).argmax(axis=1)
+        down = np.where(x > low, p - x, np.inf).argmin(axis=1)
+        rows = np.arange(len(x))
+        x[rows[short > 0], up[short > 0]] += 1
+        x[rows[short < 0], down[short < 0]] -= 1
+    return x
+
+
+def _alpha(x: np.ndarray) -> float:
+    k = x.shape[1]
+    return float(k / (k - 1) * (1 - x.var(axis=0, ddof=1).sum() / x.sum(axis=1).var(ddof=1)))
+
+
+def item_columns(scale: str, k: int) -> list[str]:
+    """The twin's names of a scale's ``k`` items: ``<scale>_1`` ... (the codebook's, for four)."""
+    return [f"{scale}_{j}" for j in range(1, k + 1)]
+
+
+def _items(rng, df: pd.DataFrame, params: dict, quiet: bool = True) -> pd.DataFrame:
+    """The items behind every scale score: whole answers whose mean is the score (see the module docstring).
+
+    Each scale's item answers are ``score + offset + c * e`` allocated to whole answers with the row's sum
+    fixed; ``e`` has the within-person covariance of the items (from ``werk synth fit``, else exchangeable),
+    and ``c`` is found by bisection so that the scale's alpha is the target. A missing score has no items.
+    """
+    n = len(df)
+    out = {}
+    for scale in SCALES:
+        spec = (params.get("items") or {}).get(scale) or {}
+        k = int(spec.get("k", len(codebook.scale_items(scale))))
+        offsets = np.asarray(spec.get("offsets", ITEM_OFFSETS if k == 4 else [0.0] * k), float)
+        offsets = offsets - offsets.mean()
+        target = float(spec.get("alpha", codebook.TARGET_ALPHA[scale]))
+        centre = np.eye(k) - 1.0 / k
+        if "cov" in spec:
+            cov = np.asarray(spec["cov"], float)
+        else:
+            spread = np.asarray(ITEM_SPREAD if k == 4 else [1.0] * k, float)
+            spread = spread * [REVERSE_SPREAD if name in codebook.reverse_items(scale) else 1.0
+                               for name in item_columns(scale, k)]
+            cov = np.diag(spread**2)
+        within = centre @ cov @ centre  # the items' deviations from their own mean
+        w, v = np.linalg.eigh((within + within.T) / 2)
+        root = (v * np.sqrt(np.clip(w, 0, None))) @ v.T
+        root = root / np.sqrt(np.trace(within) / (k - 1)) if np.trace(within) > 0 else centre
+        e = rng.standard_normal((n, k)) @ root.T  # for every row: the draws do not depend on the data
+        score = df[scale].to_numpy(float)
+        seen = ~np.isnan(score)
+        total = np.floor(k * score[seen] + 0.5)
+        base = score[seen][:, None] + offsets[None, :]
+
+        def answers(c, base=base, noise=e[seen], total=total):
+            return _allocate(base + c * noise, total)
+
+        lo, hi = 0.0, 4.0
+        for _ in range(30):
+            mid = (lo + hi) / 2
+            if _alpha(answers(mid)) > target:
+                lo = mid
+            else:
+                hi = mid
+        x = answers((lo + hi) / 2)
+        progress(f"  items of {scale}: alpha {_alpha(x):.3f} (target {target:.2f})", quiet)
+        for j, name in enumerate(item_columns(scale, k)):
+            col = np.full(n, np.nan)
+            reverse = name in codebook.ITEMS and codebook.ITEMS[name].reverse
+            col[seen] = codebook.ITEM_LOW + codebook.ITEM_HIGH - x[:, j] if reverse else x[:, j]
+            out[name] = col
+    return pd.DataFrame(out, index=df.index)
 
 
 # ---------------------------------------------------------------------------------------------- output
@@ -671,9 +771,10 @@ def generate(params: dict | str | Path | None = None, seed: int = DEFAULT_SEED, 
 def to_csv(df: pd.DataFrame) -> str:
     """The twin as CSV text: fixed column order, integers without '.0', scales with 2 decimals, NaN empty."""
     out = pd.DataFrame(index=df.index)
-    for col in COLUMNS:
+    items = [c for c in df.columns if c not in COLUMNS]
+    for col in COLUMNS + items:
         x = df[col]
-        if col in INTEGER:
+        if col in INTEGER or col in items:
             out[col] = pd.array(np.floor(x.to_numpy(float) + 0.5), dtype="Float64").astype("Int64")
         elif col == "weight":
             out[col] = x.map("{:.4f}".format)
@@ -709,8 +810,32 @@ def _share_table(x: pd.Series, name: str, n_total: int) -> dict:
     return {_code(k): round(float(100 * v / total), 4) for k, v in counts.items() if v > 0}
 
 
-def fit(df: pd.DataFrame) -> dict:
+def fit_items(items: dict) -> dict:
+    """The item structure of each scale (scored answers, e.g. from :func:`werk.inputs.data.load_items`):
+    the number of items, the items' mean offsets from the score, their covariances and alpha, all on the
+    respondents who answered every item, at least :data:`MIN_CELL` of them."""
+    out = {}
+    for scale, x in (items or {}).items():
+        x = pd.DataFrame(x).dropna()
+        if len(x) < MIN_CELL:
+            raise WerkError(f"disclosure: only {len(x)} respondents answered every item of {scale} "
+                            f"(fewer than {MIN_CELL}); its item structure would disclose them")
+        values = x.to_numpy(float)
+        out[scale] = {
+            "k": int(values.shape[1]),
+            "alpha": round(_alpha(values), 4),
+            "offsets": [round(float(m), 4) for m in values.mean(axis=0) - values.mean()],
+            "cov": [[round(float(c), 4) for c in row] for row in np.cov(values, rowvar=False)],
+            "n": int(len(x)),
+        }
+    return out
+
+
+def fit(df: pd.DataFrame, items: dict | None = None) -> dict:
     """Estimate the twin's parameter set from a canonical data file (aggregates only).
+
+    ``items`` (scale -> its scored item answers, rows as ``df``'s) adds each scale's item structure
+    (:func:`fit_items`), so that a twin of the file has items like the file's.
 
     Raises WerkError naming the cell when any share rests on fewer than :data:`MIN_CELL` respondents.
     """
@@ -784,16 +909,18 @@ def fit(df: pd.DataFrame) -> dict:
     for name in ("employability", "threat", "keep_up"):
         res = models.fit(data, name)
         p["models"][name] = {str(t): round(float(b), 4) for t, b in zip(res["term"], res["beta"])}
-    items = {}
+    skipped = {}
     for var in ["threat", "keep_up", *SCALES, "education", "manager", "contract_hours", "years_in_government",
                 "years_in_function", "age", "gender", "income", "permanent_contract", "multiple_jobs"]:
         miss = int(data[var].isna().sum())
         if 0 < miss < MIN_CELL:
             raise WerkError(f"disclosure: nonresponse on {var} is {miss} respondents (fewer than {MIN_CELL})")
         if miss:
-            items[var] = round(miss / n, 5)
-    p["nonresponse"] = {"skippers": 0.05, "skipper_part": 0.7, "items": items}
+            skipped[var] = round(miss / n, 5)
+    p["nonresponse"] = {"skippers": 0.05, "skipper_part": 0.7, "items": skipped}
     p["weights"] = _fit_weights(data)
+    if items:
+        p["items"] = fit_items(items)
     check_disclosure(p)
     return p
 
@@ -883,6 +1010,15 @@ def _achieved(df: pd.DataFrame, params: dict) -> list[tuple[str, str, float, flo
             cal = everything or (name, term) in printed["beta"]
             rows.append((f"beta:{name}~{term}", "beta", float(b), float(res.loc[term, "beta"]),
                          f"p={res.loc[term, 'p']:.2g}; {'calibrated' if cal else 'population value'}"))
+    for scale in SCALES:
+        spec = (params.get("items") or {}).get(scale) or {}
+        names = item_columns(scale, int(spec.get("k", len(codebook.scale_items(scale)))))
+        if set(names) <= set(df.columns):
+            x = d[names].dropna().to_numpy(float, copy=True)
+            rev = [j for j, c in enumerate(names) if c in codebook.ITEMS and codebook.ITEMS[c].reverse]
+            x[:, rev] = codebook.ITEM_LOW + codebook.ITEM_HIGH - x[:, rev]
+            rows.append((f"alpha:{scale}", "alpha", float(spec.get("alpha", codebook.TARGET_ALPHA[scale])),
+                         _alpha(x), f"{len(names)} items"))
     for item, rate in (params.get("nonresponse") or {}).get("items", {}).items():
         rows.append((f"nonresponse:{item}", "share %", 100 * float(rate),
                      100 * float(d[item].isna().mean()), ""))
