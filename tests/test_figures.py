@@ -303,8 +303,9 @@ def test_coefficient_plot(df):
     res = models.fit(df, "threat")
     ax = drawn(figures.coefficient_plot, res)
     assert_lowercase_labels(ax)
-    # English labels are short enough not to be wrapped
-    assert ytick_texts(ax) == [models.term_label(t) for t in res["term"]]
+    # English labels are short enough not to be wrapped; a two-valued predictor is marked ▪
+    two = dict(zip(res["term"], res["binary"]))
+    assert ytick_texts(ax) == [models.term_label(t) + (" ▪" if two[t] else "") for t in res["term"]]
     sig = {c.get_gid(): c for c in ax.collections if c.get_gid()}
     filled = sig["significant"].get_offsets()
     hollow = sig["not significant"].get_offsets()
@@ -318,6 +319,24 @@ def test_coefficient_plot(df):
     assert legend == ["p < .05", "p ≥ .05", "β printed in the article", "β only these data give"]
 
 
+def test_coefficient_plot_draws_two_valued_predictors_as_group_differences(df):
+    """gender, manager, the sectors: b / SD(y), not a per-SD beta; the continuous ones keep their beta."""
+    res = models.fit(df, "threat").set_index("term")
+    ax = drawn(figures.coefficient_plot, res.reset_index())
+    x = {}
+    for coll in ax.collections:
+        if coll.get_gid() in ("significant", "not significant"):
+            for (px, py) in coll.get_offsets():
+                x[int(round(py))] = px
+    terms = list(res.index)
+    for i, term in enumerate(terms):
+        want = res.loc[term, "b_sd"] if res.loc[term, "binary"] else res.loc[term, "beta"]
+        assert abs(x[i] - want) < 1e-9, term
+    two = res[res["binary"].astype(bool)]
+    assert len(two) and (two["b_sd"] - two["beta"]).abs().max() > 0.01  # the two scales differ
+    assert "two-valued" in ax.get_xlabel()
+
+
 def test_coefficient_plot_tells_printed_betas_from_the_rest(df):
     """The article prints the threat model's betas of tenure, employability, ...; not the manager's."""
     res = models.fit(df, "threat")
@@ -325,7 +344,7 @@ def test_coefficient_plot_tells_printed_betas_from_the_rest(df):
     assert "years_in_government" in printed and "manager" not in printed
     ax = drawn(figures.coefficient_plot, res)
     colours = {t.get_text(): t.get_color() for t in ax.get_yticklabels()}
-    assert colours[models.term_label("manager")] != colours[models.term_label("years_in_government")]
+    assert colours[models.term_label("manager") + " ▪"] != colours[models.term_label("years_in_government")]
     # every marker of an unprinted term is grey, of a printed one the main colour
     for c in (c for c in ax.collections if c.get_gid()):
         for (_x, y), face in zip(c.get_offsets(), c.get_edgecolors()):

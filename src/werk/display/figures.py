@@ -115,6 +115,8 @@ _TEXT = {
         "flagged": "† one answer holds over 90% (flagged)",
         "refused": "model not shown: fewer than 10 residual\ndegrees of freedom (CBS output rules)",
         "beta": "standardized beta (95% confidence interval)",
+        "beta_binary": ("standardized beta; two-valued predictors (▪): group difference in standard "
+                        "deviations of the answer (95% confidence interval)"),
         "term": "predictor",
         "sig": "p < {a}",
         "nonsig": "p ≥ {a}",
@@ -135,6 +137,8 @@ _TEXT = {
         "flagged": "† één antwoord heeft meer dan 90% (gemarkeerd)",
         "refused": "model niet getoond: minder dan 10 residuele\nvrijheidsgraden (outputregels CBS)",
         "beta": "gestandaardiseerde bèta (95%-BI)",
+        "beta_binary": ("gestandaardiseerde bèta; voorspellers met twee waarden (▪): groepsverschil in "
+                        "standaardafwijkingen van het antwoord (95%-BI)"),
         "term": "voorspeller",
         "sig": "p < {a}",
         "nonsig": "p ≥ {a}",
@@ -778,15 +782,29 @@ def coefficient_plot(
                 _source_line(ax, df, lang, created)
             return
         variants = kept
+    k = len(variants)
+    # A per-SD beta of a two-valued predictor (gender, manager, a sector) reads as nothing; one model's plot
+    # draws its group difference in SD of the answer instead (b / SD(y), same axis), its label marked ▪.
+    two_valued: set = set()
+    if k == 1:
+        name, frame = next(iter(variants.items()))
+        if {"binary", "b", "b_sd", "b_ci_low", "b_ci_high"} <= set(frame.columns):
+            frame = frame.copy()
+            two = frame["binary"].astype(bool).to_numpy() & (frame["b"].to_numpy(dtype=float) != 0)
+            per_sd = frame.loc[two, "b_sd"] / frame.loc[two, "b"]  # 1 / SD of the answer
+            frame.loc[two, "beta"] = frame.loc[two, "b_sd"]
+            frame.loc[two, "ci_low"] = frame.loc[two, "b_ci_low"] * per_sd
+            frame.loc[two, "ci_high"] = frame.loc[two, "b_ci_high"] * per_sd
+            two_valued = set(frame.loc[two, "term"])
+            variants = {name: frame}
     terms: list[str] = []
     for frame in variants.values():
         terms += [term for term in frame["term"] if term not in terms]
     row = {term: i for i, term in enumerate(terms)}
-    k = len(variants)
     offsets = np.linspace(-0.22, 0.22, k) if k > 1 else np.zeros(1)
 
-    ticklabels = [textwrap.fill(term_label(term, lang) + (f" {_FLAG}" if term in flagged_terms else ""), wrap)
-                  for term in terms]
+    ticklabels = [textwrap.fill(term_label(term, lang) + (" ▪" if term in two_valued else "")
+                                + (f" {_FLAG}" if term in flagged_terms else ""), wrap) for term in terms]
     # Rows grow with the number of variants and with labels wrapped onto two lines.
     row_height = 0.3 * (1 + 0.15 * (k - 1)) + (0.09 if any("\n" in s for s in ticklabels) else 0.0)
     with plt.rc_context(RC):
@@ -838,7 +856,7 @@ def coefficient_plot(
                 if term not in printed:
                     tick.set_color("0.4")
         ax.set_ylim(len(terms) - 0.5, -0.5)
-        ax.set_xlabel(t["beta"] if xlabel is None else xlabel)
+        ax.set_xlabel((t["beta_binary"] if two_valued else t["beta"]) if xlabel is None else xlabel)
         ax.set_ylabel(t["term"])
         ax.tick_params(axis="y", length=0)
         ax.grid(axis="y", color="0.92", linewidth=0.8, zorder=0)
@@ -847,7 +865,9 @@ def coefficient_plot(
         _source_line(ax, df, lang, created)
         first = next(iter(variants.values()))
         _attach_csv(ax, created, download or check, [
-            {"variant": name, "term": term_label(r.term, lang), "beta": round(float(r.beta), 4),
+            {"variant": name, "term": term_label(r.term, lang),
+             "scale": "difference in SD of the answer" if r.term in two_valued else "standardized beta",
+             "beta": round(float(r.beta), 4),
              "ci_low": round(float(r.ci_low), 4), "ci_high": round(float(r.ci_high), 4),
              "p": float(f"{float(r.p):.4g}"), "printed_in_article": "yes" if r.term in printed else "no"}
             for name, fr in variants.items() for r in fr.itertuples(index=False)])

@@ -1,0 +1,680 @@
+"""Disclosure audit over one release: no withheld count can be narrowed by the numbers released with it.
+
+:mod:`werk.disclosure.rules` checks each output on its own. A reader gets every output of a release at
+once (one edition, or the full book and the seven sector editions built together) and can combine them:
+"36.7 % and 38.5 % of the 2,112 respondents of 55 and over" beside a figure of the same respondents, or
+the full book's count minus the six other sectors' counts. This module audits such combinations, as
+τ-ARGUS audits linked tables.
+
+What is audited
+---------------
+Every audited output states what it prints as :class:`Number` objects, each a function of the cells of
+the cross-classification of the respondents behind it: a count (a download's ``n``, a figure's total),
+exact; or a share printed to ``decimals`` decimals, which is an *interval*: 36.7 % of the base is any
+count ``k`` with ``36.65 <= 100 k / base <= 36.75``, a pair of linear inequalities in the cells. A cell
+is a combination of values of the dimensions (the answered question, a grouping such as ``age_group``,
+``sector`` across editions). Each withheld cell of an output is a :class:`Target`.
+
+Numbers of one answered question form one *linked component*: they can share cells, numbers of another
+question cannot (a margin two tables share, such as the age groups, is printed exactly in both, so it adds
+nothing the component lacks). Cells that every number and target treats alike are merged into one
+unknown first (their sum is as free as they are), so a component has tens of unknowns, not hundreds.
+For every target, :func:`intervals` solves two integer linear programs with HiGHS
+(``scipy.optimize.linprog(method="highs", integrality=1)``): the least and the most respondents the
+target can hold in any table of whole counts that prints every published number as printed.
+
+The rule
+--------
+A count withheld because it holds 1 to 9 respondents (rule ``threshold``) must stay *protected*: its
+feasible interval reaches below :data:`RULE_BELOW` (1) and up to at least :data:`RULE_UP_TO` (10). A reader
+then cannot tell an empty cell from one of ten. Cells withheld as complements (``secondary``) protect
+those and are not held to the rule themselves (they hold 10 or more; the rule would only ask to hide
+more of their neighbours).
+
+Where the rule fails, :func:`protect` withholds further, the smallest loss first: of the printed cells
+that share an unknown with a failing target, the one that rests on the fewest respondents and widens the
+failing intervals, until every target holds; then it audits again.
+
+Where it runs
+-------------
+**Not yet, on main.** This module's core (:func:`intervals`, :func:`protect`) is tested here against brute
+force, but it is not wired into the build: the wiring below was written (issue 15) and took minutes of
+solving per cold build, so it waits for a faster formulation. The design it is for:
+
+* **Within a page**, in the page's disclosure step: an output's check is recorded
+  (:class:`werk.disclosure.record.Recorder`) before the output is drawn or glued; the recorder audits it
+  with everything the page printed before, and withholds further *in the new output* (what was printed
+  before is printed). So every output is safe together with all before it, and the page is safe as a
+  whole.
+* **Across editions**, by the same rule in every edition: a page of any edition has the whole data file
+  (:func:`werk.book.load` keeps it in the recorder's :class:`Release`), so for each output it computes
+  the output of every edition of ``--all-editions`` (each with its own output check), audits them as one
+  component together with what the page printed before of the same question in every edition (the full
+  book is the sum of the sectors; a sector's figure by age and its figure by gender share its cells) and
+  applies the further withholding that falls on its own edition. Every edition computes the same
+  decisions from the same data, so no edition has to wait for another, and a single edition withholds
+  exactly what it would in the release of all. The decisions are kept in the build's frame cache
+  (``_build/frames/audit``): the first edition of a build solves them (about two and a half minutes on
+  the twin, for the keep-up and threat pages), the others read them.
+* **Verified from the records**: :func:`audit_records` rebuilds the components from what the pages
+  recorded (the printed numbers, never a count below 10) and solves them again; the build writes its
+  result into ``output-check.json``, and ``werk build --all-editions`` audits the release of all
+  editions that way (``_build/editions/output-check-release.json``).
+
+Withholding only ever removes published numbers, and removing a constraint can only widen an interval,
+so the three steps do not undo each other.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+import json
+import math
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+from scipy.optimize import linprog
+
+from werk.core.files import write_atomic
+from werk.disclosure import rules
+from werk.inputs import frame
+from werk.inputs.frame import category_labels
+
+__all__ = [
+    "RULE_BELOW",
+    "RULE_UP_TO",
+    "RULE_TEXT",
+    "Number",
+    "Target",
+    "intervals",
+    "protect",
+    "AuditResult",
+    "audit_records",
+]
+
+#: A protected count's feasible interval reaches below this ...
+RULE_BELOW = 1
+#: ... and up to at least this (CBS's threshold of 10 respondents).
+RULE_UP_TO = 10
+RULE_TEXT = (
+    f"Every count withheld because it holds 1 to 9 respondents keeps a feasible interval, given everything "
+    f"released with it (printed shares read as the intervals their rounding allows), that reaches below "
+    f"{RULE_BELOW} and up to at least {RULE_UP_TO}: no combination of released numbers tells an empty cell "
+    f"from one of {RULE_UP_TO}."
+)
+
+
+def _where(d: Mapping | None) -> dict | None:
+    if d is None:
+        return None
+    return {str(k): sorted({_plain(v) for v in vs}, key=str) for k, vs in d.items()}
+
+
+def _plain(v):
+    if isinstance(v, (np.integer,)):
+        return int(v)
+    if isinstance(v, (float, np.floating)) and float(v).is_integer():
+        return int(v)
+    return v
+
+
+@dataclass
+class Number:
+    """A number a release prints, as a function of the cells of a cross-classification.
+
+    ``where`` selects the cells it counts (dimension -> values; a dimension left out counts all of its
+    values); ``base``, for a share, the cells of its denominator (a percentage of them), None for a
+    count. ``key`` is the cell's key in its output's check (withholding it withholds every number of
+    that key); None marks a number that cannot be withheld on its own (a figure's total n).
+    """
+
+    output: str
+    label: str
+    variable: str
+    where: dict
+    value: float
+    base: dict | None = None
+    decimals: int = 1
+    edition: str = "all"
+    key: object = None
+    loss: float = 0.0
+
+    def to_dict(self) -> dict:
+        return {"output": self.output, "label": self.label, "variable": self.variable, "where": self.where,
+                "base": self.base, "value": self.value, "decimals": self.decimals, "edition": self.edition,
+                "withholdable": self.key is not None, "loss": self.loss}
+
+    @classmethod
+    def from_dict(cls, d: Mapping) -> Number:
+        return cls(d["output"], d["label"], d["variable"], _where(d["where"]), d["value"], _where(d["base"]),
+                   d["decimals"], d.get("edition", "all"), d["label"] if d.get("withholdable") else None,
+                   d.get("loss", 0.0))
+
+
+@dataclass
+class Target:
+    """A withheld count (the cells of ``where``), and the rule that withheld it."""
+
+    output: str
+    label: str
+    variable: str
+    where: dict
+    why: str = "threshold"
+    edition: str = "all"
+
+    @property
+    def protected(self) -> bool:
+        """Held to the rule: a cell of 1 to 9 respondents (complements protect those)."""
+        return self.why == "threshold"
+
+    def to_dict(self) -> dict:
+        return {"output": self.output, "label": self.label, "variable": self.variable, "where": self.where,
+                "why": self.why, "edition": self.edition}
+
+    @classmethod
+    def from_dict(cls, d: Mapping) -> Target:
+        return cls(d["output"], d["label"], d["variable"], _where(d["where"]), d.get("why", "threshold"),
+                   d.get("edition", "all"))
+
+
+# ------------------------------------------------------------------------------------------ the programs
+
+
+def _members(where: Mapping | None, cell: Mapping) -> bool:
+    return where is not None and all(cell.get(dim) in vals for dim, vals in where.items())
+
+
+#: The value of a dimension no number names (a missing age, an absent sector): it stands for the rest.
+_REST = "(rest)"
+
+
+def _unknowns(numbers: list[Number], targets: list[Target]) -> tuple[list[tuple], list]:
+    """The merged unknowns of a component: for each, its signature (which numbers and targets hold it)."""
+    items = [n.where for n in numbers] + [n.base for n in numbers] + [t.where for t in targets]
+    dims: dict[str, set] = {}
+    for w in items:
+        for dim, vals in (w or {}).items():
+            dims.setdefault(dim, set()).update(vals)
+    names = sorted(dims)
+    domains = [sorted(dims[d], key=str) + [_REST] for d in names]
+    groups: dict[tuple, list] = {}
+    for combo in itertools.product(*domains):
+        cell = dict(zip(names, combo))
+        sig = tuple(_members(w, cell) for w in items)
+        if any(sig):
+            groups.setdefault(sig, []).append(cell)
+    sigs = list(groups)
+    return sigs, [groups[s] for s in sigs]
+
+
+def _bounds(n: Number) -> tuple[float, float]:
+    half = 0.5 * 10.0 ** (-n.decimals) + 1e-9
+    return n.value - half, n.value + half
+
+
+class _Program:
+    """The integer program of a component: a row block per number, one objective per target.
+
+    Built once; a number is withheld by leaving its rows out (:meth:`interval` ``shown``), which keeps
+    the unknowns as fine as they were (still exact: merging is only a speed-up).
+    """
+
+    def __init__(self, numbers: list[Number], targets: list[Target]):
+        sigs, _ = _unknowns(numbers, targets)
+        m = len(numbers)
+        self.nvar = len(sigs)
+        ub, ub_of, eq, eq_of, b_ub, b_eq = [], [], [], [], [], []
+        for i, n in enumerate(numbers):
+            num = np.array([s[i] for s in sigs], dtype=float)
+            if n.base is None:
+                eq.append(num)
+                b_eq.append(float(n.value))
+                eq_of.append(i)
+                continue
+            den = np.array([s[m + i] for s in sigs], dtype=float)
+            lo, hi = _bounds(n)
+            # lo <= 100 k / base <= hi, and base >= 1
+            ub += [lo * den - 100.0 * num, 100.0 * num - hi * den, -den]
+            b_ub += [0.0, 0.0, -1.0]
+            ub_of += [i, i, i]
+        self.ub, self.b_ub = np.array(ub).reshape(-1, self.nvar), np.array(b_ub)
+        self.eq, self.b_eq = np.array(eq).reshape(-1, self.nvar), np.array(b_eq)
+        self.ub_of, self.eq_of = np.array(ub_of, int), np.array(eq_of, int)
+        self.tgt = [np.array([s[2 * m + j] for s in sigs], dtype=float) for j in range(len(targets))]
+
+    def _solve(self, c, shown, integer: bool) -> float:
+        ku, ke = shown[self.ub_of] if len(self.ub_of) else [], shown[self.eq_of] if len(self.eq_of) else []
+        a_ub = self.ub[ku] if len(ku) and ku.any() else None
+        a_eq = self.eq[ke] if len(ke) and ke.any() else None
+        res = linprog(c, A_ub=a_ub, b_ub=self.b_ub[ku] if a_ub is not None else None,
+                      A_eq=a_eq, b_eq=self.b_eq[ke] if a_eq is not None else None, bounds=(0, _CAP),
+                      integrality=np.ones(self.nvar) if integer else None, method="highs")
+        if res.status != 0:
+            raise ValueError(f"disclosure audit: no table prints these numbers ({res.message})")
+        if -res.fun >= _CAP:
+            return -math.inf
+        return float(res.fun)
+
+    def interval(self, j: int, shown, integer: bool = True, sides=(True, True)) -> tuple[float, float]:
+        t = self.tgt[j]
+        if not t.any():
+            return (0.0, math.inf)
+        lo = self._solve(t, shown, integer) if sides[0] else 0.0
+        hi = -self._solve(-t, shown, integer) if sides[1] else math.inf
+        if not integer:
+            lo, hi = math.ceil(lo - 1e-6), (math.floor(hi + 1e-6) if math.isfinite(hi) else hi)
+        return (round(lo, 6), round(hi, 6) if math.isfinite(hi) else math.inf)
+
+
+#: A cap on every unknown, far above any survey's size: a target that reaches it has no upper bound
+#: (HiGHS tells an unbounded integer program from an infeasible one only by this).
+_CAP = 10**7
+
+
+def intervals(numbers: Iterable[Number], targets: Iterable[Target], integer: bool = True
+              ) -> list[tuple[float, float]]:
+    """The least and the most respondents each target can hold, given the numbers (whole counts).
+
+    Returns (low, high) per target, in order; high is ``inf`` where nothing bounds the target.
+    ``integer=False`` solves the linear relaxation (faster, an interval at least as wide; its ends are
+    rounded inward to whole counts).
+    """
+    numbers, targets = list(numbers), list(targets)
+    if not targets:
+        return []
+    prog = _Program(numbers, targets)
+    shown = np.ones(len(numbers), bool)
+    return [prog.interval(j, shown, integer) for j in range(len(targets))]
+
+
+def holds(interval: tuple[float, float]) -> bool:
+    """The protection rule on one interval."""
+    lo, hi = interval
+    return lo < RULE_BELOW and hi >= RULE_UP_TO
+
+
+def _deficit(interval) -> float:
+    lo, hi = interval
+    return max(0.0, lo - RULE_BELOW + 1) + max(0.0, RULE_UP_TO - hi)
+
+
+# ------------------------------------------------------------------------------------------ protection
+
+
+@dataclass
+class AuditResult:
+    """What :func:`protect` found: intervals per target, what it withheld further, how many it audited."""
+
+    targets: list[Target]
+    intervals: list[tuple[float, float]]
+    withheld: list[Number] = field(default_factory=list)
+    numbers: int = 0
+
+    @property
+    def passes(self) -> bool:
+        return all(holds(iv) for t, iv in zip(self.targets, self.intervals) if t.protected)
+
+    def narrowest(self) -> dict | None:
+        """The protected target with the narrowest interval (None when none is withheld)."""
+        rows = [(iv[1] - iv[0], t, iv) for t, iv in zip(self.targets, self.intervals) if t.protected]
+        if not rows:
+            return None
+        _, t, iv = min(rows, key=lambda r: (r[0], r[1].edition, r[1].output, r[1].label))
+        return {"edition": t.edition, "output": t.output, "cell": t.label, "low": _json(iv[0]),
+                "high": _json(iv[1])}
+
+    def summary(self) -> dict:
+        """JSON-ready: counts, the narrowest interval, every further withholding, every interval."""
+        return {
+            "numbers_audited": self.numbers,
+            "cells_audited": len(self.targets),
+            "protected_cells": sum(t.protected for t in self.targets),
+            "passes": self.passes,
+            "narrowest": self.narrowest(),
+            "withheld_further": [{"edition": n.edition, "output": n.output, "cell": n.label}
+                                 for n in self.withheld],
+            "intervals": [{**{"edition": t.edition, "output": t.output, "cell": t.label, "why": t.why},
+                           "low": _json(iv[0]), "high": _json(iv[1])}
+                          for t, iv in zip(self.targets, self.intervals)],
+        }
+
+
+def _json(x: float):
+    if not math.isfinite(x):
+        return None  # no upper bound
+    return int(x) if float(x).is_integer() else x
+
+
+def _unit(n: Number) -> tuple:
+    return (n.edition, n.output, repr(n.key))
+
+
+def _overlaps(n: Number, t: Target) -> bool:
+    """A number that may help hide ``t``: of the same group, in any answer and any edition (its row, its
+    column, the same cell of another edition, a total of them)."""
+    def meet(a, b):
+        dims = set(a) & set(b) - {t.variable, "sector"}
+        return a is not None and all(set(a[d]) & set(b[d]) for d in dims)
+    return meet(n.where, t.where) or (n.base is not None and meet(n.base, t.where))
+
+
+def protect(numbers: Iterable[Number], targets: Iterable[Target], may_withhold=None) -> AuditResult:
+    """Audit a component and withhold further until every protected target holds the rule.
+
+    ``may_withhold(number)`` says which numbers may still be withheld (default: every one with a key);
+    a number is withheld with every number of its output that has the same key (one printed cell).
+    For the first failing target, of the printed cells of its group (in any answer, in any edition) the
+    one of least ``loss`` that lowers its shortfall is withheld (screened on the linear relaxation);
+    when none lowers it, the least is withheld anyway. Then every target is solved again.
+    """
+    numbers, targets = list(numbers), list(targets)
+    allowed = may_withhold or (lambda n: True)
+    if not targets:
+        return AuditResult(targets, [], [], len(numbers))
+    prog = _Program(numbers, targets)
+    shown = np.ones(len(numbers), bool)
+    withheld: list[Number] = []
+    ivs = [prog.interval(j, shown) for j in range(len(targets))]
+    while True:
+        failing = [j for j, (t, iv) in enumerate(zip(targets, ivs)) if t.protected and not holds(iv)]
+        if not failing:
+            break
+        j = failing[0]
+        sides = (ivs[j][0] >= RULE_BELOW, ivs[j][1] < RULE_UP_TO)
+        near: dict[tuple, list[int]] = {}
+        every: dict[tuple, list[int]] = {}
+        for i, n in enumerate(numbers):
+            if shown[i] and n.key is not None and allowed(n):
+                every.setdefault(_unit(n), []).append(i)
+                if _overlaps(n, targets[j]):
+                    near.setdefault(_unit(n), []).append(i)
+        if not every:
+            raise ValueError("disclosure audit: a withheld cell stays derivable and nothing more can be "
+                             "withheld: " + targets[j].label)
+        before = _deficit(prog.interval(j, shown, False, sides))
+        choice, units = None, every
+        # Its own group first (its row, the same cell in other editions), then anything else printed.
+        for units in (near, every):
+            for u in sorted(units, key=lambda u: (min(numbers[i].loss for i in units[u]), u)):
+                trial = shown.copy()
+                trial[units[u]] = False
+                if _deficit(prog.interval(j, trial, False, sides)) < before:
+                    choice = u
+                    break
+            if choice is not None:
+                break
+        if choice is None:
+            units = every
+            choice = min(every, key=lambda u: (min(numbers[i].loss for i in every[u]), u))
+        shown[units[choice]] = False
+        withheld.extend(numbers[i] for i in units[choice])
+        # Withholding only widens intervals: a target that held still holds; solve the failing ones.
+        ivs = [prog.interval(k, shown) if k in failing else ivs[k] for k in range(len(targets))]
+    if withheld:
+        ivs = [prog.interval(k, shown) for k in range(len(targets))]
+    return AuditResult(targets, ivs, withheld, len(numbers))
+
+
+# ------------------------------------------------------------------------------------------ from records
+
+
+def components(numbers: Iterable[Number], targets: Iterable[Target]) -> dict[str, tuple[list, list]]:
+    """variable -> (numbers, targets): the linked components of a release."""
+    out: dict[str, tuple[list, list]] = {}
+    for n in numbers:
+        out.setdefault(n.variable, ([], []))[0].append(n)
+    for t in targets:
+        out.setdefault(t.variable, ([], []))[1].append(t)
+    return out
+
+
+def audit_records(records_by_edition: Mapping[str, Mapping[str, dict]]) -> dict:
+    """Audit a release from its records: edition -> (page -> record, as the records files hold them).
+
+    The numbers and withheld cells each page recorded (its checks' ``published`` and ``withheld_cells``)
+    of every edition go into one set of components (a sector edition's are of its sector). Nothing is
+    withheld here: a failing interval is reported (``passes`` false), the pages' own audits having
+    withheld what they had to before they printed.
+    """
+    numbers, targets = [], []
+    for _edition, records in records_by_edition.items():
+        for rec in records.values():
+            for d in rec["checks"]:
+                numbers += [Number.from_dict(x) for x in d.get("published", [])]
+                targets += [Target.from_dict(x) for x in d.get("withheld_cells", [])]
+    merged = AuditResult([], [], [], 0)
+    per_component = {}
+    for variable, (nums, tgts) in sorted(components(numbers, targets).items()):
+        ivs = intervals(nums, tgts)
+        res = AuditResult(tgts, ivs, [], len(nums))
+        per_component[variable] = {"numbers_audited": len(nums), "cells_audited": len(tgts),
+                                   "passes": res.passes, "narrowest": res.narrowest()}
+        merged.targets += tgts
+        merged.intervals += ivs
+        merged.numbers += len(nums)
+    out = merged.summary()
+    out["withheld_further"] = [
+        {"edition": edition, "page": rec["page"], "output": d["output"], "cell": x["cell"]}
+        for edition, records in records_by_edition.items() for rec in records.values()
+        for d in rec["checks"] for x in d.get("suppressed", []) if x["rule"] == "linked"]
+    out["rule"] = RULE_TEXT
+    out["editions"] = sorted(records_by_edition)
+    out["components"] = per_component
+    return out
+
+
+# ------------------------------------------------------------------------------------------ outputs
+
+
+@dataclass
+class Table:
+    """What one audited output prints of one question, to make its :class:`Number` objects.
+
+    Rows are ``groups`` of ``by`` (a key is a value or a tuple of values drawn as one; ``by=None``: one
+    row of everyone), columns the ``answers`` (a code or a tuple of codes). Every shown cell prints its
+    share of the row to ``decimals`` decimals and, with ``counts`` (the figure's download), its count;
+    ``total`` prints the number of respondents of all rows. ``kind="share"`` is one number of the prose:
+    the share of ``answers[0]`` in the one group (its check's key ``"value"``). The cells' keys are those
+    of :func:`werk.disclosure.rules.check_counts` on the same table, so the audit withholds what a
+    figure or table draws. ``df`` is the frame the page drew it from.
+    """
+
+    output: str
+    variable: str
+    answers: list
+    by: str | None = None
+    groups: list = field(default_factory=lambda: [None])
+    counts: bool = True
+    total: bool = True
+    margins: bool = True
+    weighted: bool = False
+    kind: str = "table"
+    group_labels: list | None = None
+    answer_labels: list | None = None
+    df: object = field(default=None, repr=False)
+
+    @property
+    def codes(self) -> list:
+        out = []
+        for a in self.answers:
+            out += list(a) if isinstance(a, tuple) else [a]
+        if self.kind == "share":
+            out = list(category_labels(self.variable, "en"))
+        return [_plain(c) for c in out]
+
+    def _rows(self, df) -> np.ndarray:
+        answers = frame.values(df, self.variable)
+        if self.kind == "share":
+            answers = answers.where(answers.isin(self.codes))
+        counts = []
+        for g in self.groups:
+            if self.by is None or g is None:
+                part = answers
+            else:
+                byv = frame.values(df, self.by)
+                part = answers[(byv.isin(list(g)) if isinstance(g, tuple) else byv == g).to_numpy()]
+            part = part.dropna()
+            if self.kind == "share":
+                k = int(part.isin(list(self.answers[0])).sum())
+                counts.append([k, len(part) - k])
+            else:
+                counts.append([int((part.isin(list(a)) if isinstance(a, tuple) else part == a).sum())
+                               for a in self.answers])
+        return np.array(counts, dtype=float)
+
+    def check(self, df):
+        """The output check of this table on ``df``, as the page makes it (cell keys alike)."""
+        counts = self._rows(df)
+        if self.kind == "share":
+            return rules._as_number(rules.check_counts(counts[0], self.output, "prose",
+                                                       col_keys=["in", "out"], group_rule=False))
+        return rules.check_counts(counts, self.output, row_keys=self.groups, col_keys=self.answers,
+                                  margins=self.margins)
+
+    def _where(self, i, j, edition_where) -> dict:
+        w = dict(edition_where)
+        g = self.groups[i]
+        if self.by is not None and g is not None:
+            w[self.by] = list(g) if isinstance(g, tuple) else [g]
+        if self.kind == "share":
+            w[self.variable] = list(self.answers[0]) if j == 0 else [c for c in self.codes
+                                                                      if c not in self.answers[0]]
+        else:
+            a = self.answers[j]
+            w[self.variable] = list(a) if isinstance(a, tuple) else [a]
+        return _where(w)
+
+    def _key(self, i, j):
+        if self.kind == "share":
+            return "value"
+        return self.answers[j] if len(self.groups) == 1 else (self.groups[i], self.answers[j])
+
+    def _label(self, i, j) -> str:
+        g = (self.group_labels or [str(x) for x in self.groups])[i]
+        a = (self.answer_labels or [str(x) for x in self.answers])[j] if self.kind != "share" else "share"
+        return a if len(self.groups) == 1 and self.by is None else f"{g} × {a}"
+
+    def numbers(self, df, chk, edition: str = "all", sector=None) -> tuple[list[Number], list[Target]]:
+        """The numbers this table prints on ``df`` when ``chk`` withholds what it does, and its targets."""
+        counts = self._rows(df)
+        ew = {"sector": [sector]} if sector is not None else {}
+        nums, tgts = [], []
+        hidden = chk.hidden
+        for i in range(counts.shape[0]):
+            total = counts[i].sum()
+            base = self._where(i, 0, ew)
+            base[self.variable] = self.codes
+            many = len(self.groups) > 1
+            row_hidden = self.kind != "share" and (("row", self.groups[i]) in hidden if many
+                                                   else "total" in hidden)
+            cols = range(1 if self.kind == "share" else counts.shape[1])
+            for j in cols:
+                key = self._key(i, j)
+                where = self._where(i, j, ew)
+                if key in hidden or row_hidden:
+                    why = chk.why.get(key, "threshold") if key in chk.why else (
+                        chk.why.get("in", "threshold") if self.kind == "share" else "threshold")
+                    tgts.append(Target(self.output, self._label(i, j), self.variable, where, why, edition))
+                    continue
+                if total <= 0:
+                    continue
+                c = float(counts[i, j])
+                if not self.weighted:
+                    nums.append(Number(self.output, self._label(i, j), self.variable, where,
+                                       round(100.0 * c / total, 1), base, 1, edition, key, c))
+                if self.counts:
+                    nums.append(Number(self.output, self._label(i, j) + " (n)", self.variable, where, c,
+                                       None, 0, edition, key, c))
+            if row_hidden and self.kind != "share" and len(self.groups) > 1:
+                tgts.append(Target(self.output, self._label(i, 0).split(" × ")[0] + " (all)", self.variable,
+                                   base, "threshold", edition))
+        if self.total and self.kind != "share":
+            w = dict(ew)
+            if self.by is not None and None not in self.groups:
+                w[self.by] = sorted({v for g in self.groups for v in (g if isinstance(g, tuple) else (g,))},
+                                    key=str)
+            w[self.variable] = self.codes
+            nums.append(Number(self.output, "total (n)", self.variable, _where(w), float(counts.sum()), None,
+                               0, edition, None, float(counts.sum())))
+        return nums, tgts
+
+
+class Release:
+    """The editions released together, for the audit across them: the whole data file and its sectors.
+
+    ``editions``: (edition name, sector code or None for the full book) of every edition built by
+    ``--all-editions``; ``own``: the edition of this notebook run.
+    """
+
+    def __init__(self, df, editions: list[tuple[str, object]], own: str = "all", cache=None):
+        self.df = df
+        self.editions = editions
+        self.own = own
+        #: A folder where the decision for each output is kept, so that the editions of one build (which
+        #: all come to the same one) solve it once; None: no cache.
+        self.cache = cache
+        self._frames = {}
+        #: question -> the numbers printed and the cells withheld so far on this page, in every edition.
+        self._shown: dict[str, list[Number]] = {}
+        self._held: dict[str, list[Target]] = {}
+        #: output -> the summary of its audit across the editions (:meth:`AuditResult.summary`).
+        self.results: dict[str, dict] = {}
+
+    def frame(self, sector):
+        if sector not in self._frames:
+            d = self.df if sector is None else self.df[self.df["sector"] == sector].reset_index(drop=True)
+            self._frames[sector] = d
+        return self._frames[sector]
+
+    def protect(self, table: Table) -> list[Number]:
+        """The cells of ``table`` this edition withholds further so that no edition's withheld cell can be
+        narrowed from all editions' printings of it (the same answer in every edition)."""
+        if len(self.editions) < 2:
+            return []
+        nums, tgts = [], []
+        for name, sector in self.editions:
+            d = self.frame(sector)
+            chk = table.check(d)
+            n, t = table.numbers(d, chk, name, sector)
+            nums += n
+            tgts += t
+        # With what the page printed before of the same question, in every edition (each edition came to
+        # the same decisions for those): only the new output can still give way.
+        prior_n = self._shown.setdefault(table.variable, [])
+        prior_t = self._held.setdefault(table.variable, [])
+        found = self._cached(prior_n + nums, prior_t + tgts)
+        if found is None:
+            new = {id(n) for n in nums}
+            res = protect(prior_n + nums, prior_t + tgts, may_withhold=lambda n: id(n) in new)
+            ids = {id(n) for n in res.withheld}
+            found = {"withheld": [i for i, n in enumerate(nums) if id(n) in ids], "summary": res.summary()}
+            self._store(prior_n + nums, prior_t + tgts, found)
+        self.results[table.output] = found["summary"]
+        gone = set(found["withheld"])
+        prior_n += [n for i, n in enumerate(nums) if i not in gone]
+        prior_t += tgts
+        return [nums[i] for i in found["withheld"] if nums[i].edition == self.own]
+
+    def _path(self, nums, tgts):
+        text = json.dumps([RULE_BELOW, RULE_UP_TO, [n.to_dict() for n in nums], [t.to_dict() for t in tgts]],
+                          sort_keys=True, default=str)
+        return Path(self.cache) / f"{hashlib.sha256(text.encode()).hexdigest()}.json"
+
+    def _cached(self, nums, tgts):
+        if self.cache is None:
+            return None
+        try:
+            return json.loads(self._path(nums, tgts).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return None
+
+    def _store(self, nums, tgts, found) -> None:
+        if self.cache is None:
+            return
+        path = self._path(nums, tgts)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        text = json.dumps(found, sort_keys=True)
+        write_atomic(path, lambda tmp: tmp.write_text(text, encoding="utf-8"))

@@ -1,0 +1,131 @@
+"""The disclosure audit's core (werk.disclosure.audit): linked outputs solved as integer programs.
+
+Small constructed tables are solved against brute-force enumeration of every integer table consistent with
+the published numbers; a cell derivable from its margins is caught and withheld further; a release with
+nothing withheld passes unchanged. The audit is not yet wired into the build (see the module's docstring).
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+
+import matplotlib
+
+from werk.disclosure import audit
+
+matplotlib.use("Agg")
+
+V = "q"  # the answered question of the constructed tables
+
+
+def cell(r, c) -> dict:
+    return {"row": [r], V: [c]}
+
+
+def count(name, where, value, key=None) -> audit.Number:
+    return audit.Number("t", name, V, audit._where(where), float(value), None, 0, "all", key, float(value))
+
+
+def share(name, where, base, value, key=None, loss=0.0) -> audit.Number:
+    return audit.Number("t", name, V, audit._where(where), value, audit._where(base), 1, "all", key, loss)
+
+
+def target(name, where, why="threshold") -> audit.Target:
+    return audit.Target("t", name, V, audit._where(where), why)
+
+
+def brute_force(numbers, targets, cells, top: int):
+    """The least and most of each target over every table of whole counts 0..top that prints the numbers."""
+    keys = list(cells)
+
+    def value(where, table):
+        return sum(v for k, v in zip(keys, table) if audit._members(where, cells[k]))
+
+    found = [[math.inf, -math.inf] for _ in targets]
+    for table in itertools.product(range(top + 1), repeat=len(keys)):
+        ok = True
+        for n in numbers:
+            k = value(n.where, table)
+            if n.base is None:
+                ok = k == n.value
+            else:
+                b = value(n.base, table)
+                lo, hi = audit._bounds(n)
+                ok = b > 0 and lo <= 100 * k / b <= hi
+            if not ok:
+                break
+        if ok:
+            for f, t in zip(found, targets):
+                v = value(t.where, table)
+                f[0], f[1] = min(f[0], v), max(f[1], v)
+    return [tuple(f) for f in found]
+
+
+def two_by_two():
+    """Rows a, b; answers 1, 2: a×1 = 3 withheld; a×2 = 12, b×1 = 9... the margins printed."""
+    cells = {(r, c): {"row": r, V: c} for r in "ab" for c in (1, 2)}
+    return cells
+
+
+def test_lp_intervals_match_brute_force_on_margins():
+    cells = two_by_two()
+    # a×1 = 3 withheld; a×2 = 5 withheld (its complement); b×1 = 4, b×2 = 6 shown; column totals shown.
+    numbers = [count("b1", cell("b", 1), 4, "b1"), count("b2", cell("b", 2), 6, "b2"),
+               count("col1", {"row": ["a", "b"], V: [1]}, 7), count("col2", {"row": ["a", "b"], V: [2]}, 11)]
+    targets = [target("a1", cell("a", 1)), target("a2", cell("a", 2), "secondary")]
+    lp = audit.intervals(numbers, targets)
+    assert lp == brute_force(numbers, targets, cells, 12) == [(3, 3), (5, 5)]
+
+
+def test_lp_intervals_match_brute_force_with_rounded_shares():
+    cells = two_by_two()
+    # a printed as shares of its row to 0.1 %: 37.5 % and 62.5 % (3 of 8, or 6 of 16, ...); b's counts
+    # printed, and the total.
+    row_a = {"row": ["a"], V: [1, 2]}
+    numbers = [share("a1%", cell("a", 1), row_a, 37.5), share("a2%", cell("a", 2), row_a, 62.5),
+               count("total", {"row": ["a", "b"], V: [1, 2]}, 18), count("b1", cell("b", 1), 5),
+               count("b2", cell("b", 2), 5)]
+    targets = [target("a1", cell("a", 1)), target("a2", cell("a", 2))]
+    lp = audit.intervals(numbers, targets)
+    assert lp == brute_force(numbers, targets, cells, 10)
+    assert lp == [(3, 3), (5, 5)]  # the row must hold 8: the shares give the cells back
+
+
+def test_lp_intervals_match_brute_force_on_a_three_by_two_table():
+    cells = {(r, c): {"row": r, V: c} for r in "abc" for c in (1, 2)}
+    both = {V: [1, 2]}
+    rows = {"row": ["a", "b", "c"], **both}
+    # The table a = (1, 2), b = (1, 1), c = (0, 1): shares of a and b, c's total, the column and the total.
+    numbers = [share("a1%", cell("a", 1), {"row": ["a"], **both}, 33.3),
+               share("b1%", cell("b", 1), {"row": ["b"], **both}, 50.0),
+               count("c", {"row": ["c"], **both}, 1), count("col1", {**rows, V: [1]}, 2),
+               count("all", rows, 6)]
+    targets = [target("b2", cell("b", 2)), target("c1", cell("c", 1)), target("a2", cell("a", 2))]
+    lp = audit.intervals(numbers, targets)
+    assert lp == brute_force(numbers, targets, cells, 6)
+
+
+def test_a_cell_derivable_from_its_margins_is_caught_and_fixed():
+    cells = two_by_two()
+    # a×1 (3) is withheld, but its row total and the other cell of its row are printed: 15 - 12 = 3.
+    numbers = [count("a2", cell("a", 2), 12, "a2"), count("a", {"row": ["a"], V: [1, 2]}, 15, "a"),
+               count("b1", cell("b", 1), 20, "b1"), count("b2", cell("b", 2), 30, "b2")]
+    targets = [target("a1", cell("a", 1))]
+    assert audit.intervals(numbers, targets) == [(3, 3)]
+    res = audit.protect(numbers, targets)
+    assert res.passes
+    assert [n.label for n in res.withheld] == ["a2"]  # the least loss that helps (the total is 15)
+    lo, hi = res.intervals[0]
+    assert lo < audit.RULE_BELOW and hi >= audit.RULE_UP_TO
+    assert res.intervals[0] == (0, 15)
+    row_a = {k: v for k, v in cells.items() if v["row"] == "a"}
+    assert brute_force([n for n in numbers if n.label == "a"], targets, row_a, 15) == [(0, 15)]
+
+
+def test_a_release_with_nothing_withheld_passes_unchanged():
+    numbers = [count("a1", cell("a", 1), 12, "a1"), count("a2", cell("a", 2), 30, "a2")]
+    res = audit.protect(numbers, [])
+    assert res.passes and res.withheld == [] and res.summary()["narrowest"] is None
+
+
