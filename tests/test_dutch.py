@@ -152,6 +152,8 @@ def english_sentences(html: str) -> list[str]:
     text = article.get_text(" ")
     for e in EXCEPTIONS:
         text = text.replace(e, "")
+    # A digest or commit ("ecbe5a4b…") is no sentence: its letters would read as "be", "a", "at".
+    text = re.sub(r"\b[0-9a-f]{12,}\b", "", text)
     found = []
     for sentence in re.split(r"(?<=[.!?:;])\s+", text):
         words = re.findall(r"[A-Za-z']+", sentence.lower())

@@ -414,7 +414,7 @@ def stage(executed: Path, edition: str, info: dict, root: Path | None = None, la
     theme = cfg.get("sphinx", {}).get("config", {}).get("html_theme_options")
     if isinstance(theme, dict):
         theme["extra_footer"] = cfg["html"]["extra_footer"]
-    cfg.setdefault("parse", {}).setdefault("myst_substitutions", {}).update(citation(info, root))
+    cfg.setdefault("parse", {}).setdefault("myst_substitutions", {}).update(citation(info, root, lang))
     if pdf:
         cfg.setdefault("sphinx", {}).setdefault("config", {}).setdefault("html_context", {})["werk_pdf"] = pdf
     text = yaml.safe_dump(cfg, sort_keys=False, allow_unicode=True)
@@ -439,7 +439,16 @@ def _git(root: Path, *args: str) -> str | None:
     return proc.stdout.strip() if proc.returncode == 0 else None
 
 
-def citation(info: dict, root: Path | None = None) -> dict[str, str]:
+#: The words of the "How to cite" values, per language (the rest is numbers, names and digests).
+_CITE_WORDS = {
+    "en": {"none": "not recorded", "dirty": " (with uncommitted changes)", "nd": "n.d.",
+           "respondents": "respondents", "twin": "the synthetic twin", "file": "the data file "},
+    "nl": {"none": "niet vastgelegd", "dirty": " (met niet vastgelegde wijzigingen)", "nd": "z.j.",
+           "respondents": "respondenten", "twin": "de synthetische tweeling", "file": "het databestand "},
+}
+
+
+def citation(info: dict, root: Path | None = None, lang: str = "en") -> dict[str, str]:
     """What identifies this book, for its "How to cite" page (MyST substitutions ``werk_*``).
 
     Deterministic for the same inputs: the werk version, the git commit (and whether the sources had
@@ -448,24 +457,30 @@ def citation(info: dict, root: Path | None = None) -> dict[str, str]:
     as on CBS Remote Access, commit and date read "not recorded".
     """
     root = root or paths.ROOT
+    words = _CITE_WORDS.get(lang, _CITE_WORDS["en"])
     commit = _git(root, "rev-parse", "--short=12", "HEAD")
     if commit:
         # Untracked files too: a new notebook changes the book as much as an edited one.
         dirty = _git(root, "status", "--porcelain", "--", *BOOK_FILES, "notebooks", "src", "data")
-        commit += " (with uncommitted changes)" if dirty else ""
+        commit += words["dirty"] if dirty else ""
     epoch = source_date_epoch(root)
     date = (datetime.datetime.fromtimestamp(int(epoch), datetime.UTC).date().isoformat()
-            if epoch else "not recorded")
+            if epoch else words["none"])
+    source = str(info.get("source", ""))
+    if lang != "en":
+        source = words["twin"] if info.get("is_twin") else source.replace(_CITE_WORDS["en"]["file"],
+                                                                             words["file"], 1)
+    label = info.get("edition_label_nl" if lang == "nl" else "edition_label") or info.get("edition_label", "")
     return {
         "werk_version": werk_version,
-        "werk_commit": commit or "not recorded",
+        "werk_commit": commit or words["none"],
         "werk_date": date,
-        "werk_year": date[:4] if epoch else "n.d.",
+        "werk_year": date[:4] if epoch else words["nd"],
         # A data file's name comes from outside: text, never markup ("t<img src=x onerror=...>.csv").
-        "werk_data": re.sub(r"([\\`*_\[\]{}<>&|#!~$])", r"\\\1", str(info.get("source", ""))),
-        "werk_data_digest": info.get("data_digest", "not recorded"),
-        "werk_edition": f"{info.get('edition_label', 'all sectors')}, "
-                        f"{fmt.format_count(info.get('n', 0))} respondents",
+        "werk_data": re.sub(r"([\\`*_\[\]{}<>&|#!~$])", r"\\\1", source),
+        "werk_data_digest": info.get("data_digest", words["none"]),
+        "werk_edition": f"{label or 'all sectors'}, "
+                        f"{fmt.format_count(info.get('n', 0), lang)} {words['respondents']}",
     }
 
 

@@ -273,7 +273,8 @@ def _pdf_button(app, pagename, templatename, context, doctree) -> None:
         "type": "link",
         "url": context["pathto"](str(name), 1),
         "text": "PDF",
-        "tooltip": "Het hele boek als pdf" if _BOOK_LANG["lang"] == "nl" else "Download the whole book as PDF",
+        "tooltip": ("Het hele boek als pdf" if _BOOK_LANG["lang"] == "nl"
+                    else "Download the whole book as PDF"),
         "icon": "fas fa-file-pdf",
         "label": "download-book-pdf-button",
     })
