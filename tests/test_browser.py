@@ -289,8 +289,9 @@ def test_the_break_check_can_fail(site, browser):
         broken = v.page.evaluate(_BROKEN_TOKENS)
     finally:
         v.close()
-    assert any('"5,391" breaks' in b for b in broken), broken[:5]
-    assert any("badge" in b for b in broken), broken[:5]
+    # Numbers of the ledger's tables break under it. (Which ones depends on the layout around them: since
+    # the whole ledger moved into a dropdown beside the Holm column, "5,391" and the badges no longer do.)
+    assert any('" breaks' in b and "claims" in b for b in broken), broken[:5]
 
 
 def test_the_ledger_fits_a_phone(site, browser):

@@ -21,6 +21,7 @@ from __future__ import annotations
 import re
 
 from docutils import nodes
+from sphinx import addnodes
 from sphinx.transforms import SphinxTransform
 from sphinx.util import logging
 
@@ -39,6 +40,10 @@ class _OutputsStayAsRun(SphinxTransform):
     default_priority = 5
 
     def apply(self, **kwargs) -> None:
+        # Only where a translation happens: the English HTML book is left as myst-nb made it (marking its
+        # references untranslatable made Sphinx render a link's target instead of its text).
+        if (self.config.language or "en") == "en" and self.app.builder.name != "gettext":
+            return
         for container in self.document.findall(nodes.container):
             if "cell_output" not in container.get("classes", []):
                 continue
@@ -46,9 +51,18 @@ class _OutputsStayAsRun(SphinxTransform):
             captions = {id(t) for c in titled for t in c.findall(nodes.TextElement)}
             for node in container.findall(nodes.TextElement):
                 # A caption is the notebook's own words (a figure's cell metadata, a table's caption in
-                # the code), the same in every run: it is translated like the prose.
-                if id(node) not in captions:
+                # the code), the same in every run: it is translated like the prose. A link's own text is
+                # left alone: marked, Sphinx shows the link's target instead of it.
+                if id(node) not in captions and not _in_reference(node):
                     node["translatable"] = False
+
+
+def _in_reference(node) -> bool:
+    while node is not None:
+        if isinstance(node, (addnodes.pending_xref, nodes.reference)):
+            return True
+        node = node.parent
+    return False
 
 
 def _glue_in_msgstr() -> None:
