@@ -223,7 +223,11 @@ def test_the_built_books_notebooks_equal_fresh_kernel_runs(built_book, tmp_path)
                             progress_bar=False, cwd=str((built_book / nb).parent))
         return out
 
-    with ThreadPoolExecutor(max_workers=2) as pool:
+    from werk.core import paths
+
+    # The fresh kernels get the book's root as the warm ones do (the build's kernel_env), so that what
+    # another test left in the environment cannot make them read another project's twin.
+    with paths.rooted(built_book), ThreadPoolExecutor(max_workers=2) as pool:
         runs = dict(zip(names, pool.map(fresh, names)))
     for nb, out in runs.items():
         warm, cold = _outputs(executed / nb), _outputs(out)
