@@ -9,6 +9,7 @@ project's ``_build/screenshots/`` (git-ignored).
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import http.server
 import shutil
@@ -38,10 +39,10 @@ class _QuietHandler(http.server.SimpleHTTPRequestHandler):
         pass
 
 
-@pytest.fixture(scope="module")
-def site(built_book):
-    """The built HTML served on 127.0.0.1 at a free port: yields the base URL."""
-    handler = functools.partial(_QuietHandler, directory=str(built_book / "_build" / "html"))
+@contextlib.contextmanager
+def serve(directory):
+    """``directory`` served on 127.0.0.1 at a free port: yields the base URL."""
+    handler = functools.partial(_QuietHandler, directory=str(directory))
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
@@ -51,6 +52,13 @@ def site(built_book):
         server.shutdown()
         server.server_close()
         thread.join(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def site(built_book):
+    """The built HTML served on 127.0.0.1 at a free port: yields the base URL."""
+    with serve(built_book / "_build" / "html") as url:
+        yield url
 
 
 @pytest.fixture(scope="module")

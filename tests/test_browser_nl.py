@@ -8,13 +8,10 @@ desktop width and in dark mode (the English pages' widths are covered by tests/t
 
 from __future__ import annotations
 
-import functools
-import http.server
-import threading
 from urllib.parse import urljoin
 
 import pytest
-from test_browser import ARGS, CHROMIUM, PAGES, WIDTHS, _axe_serious, _keep, _open, _QuietHandler
+from test_browser import CHROMIUM, PAGES, WIDTHS, _axe_serious, _keep, _open, browser, serve  # noqa: F401
 from test_dutch import dutch_book  # noqa: F401 - the module fixture
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -26,28 +23,8 @@ if not CHROMIUM.exists():
 @pytest.fixture(scope="module")
 def both(dutch_book):  # noqa: F811 - the fixture imported above
     """``_build`` (both books) served on 127.0.0.1: yields the base URL."""
-    handler = functools.partial(_QuietHandler, directory=str(dutch_book / "_build"))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=10)
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        b = pw.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=ARGS)
-        try:
-            yield b
-        finally:
-            b.close()
+    with serve(dutch_book / "_build") as url:
+        yield url
 
 
 def _shot(root, page, suffix: str):
@@ -57,7 +34,7 @@ def _shot(root, page, suffix: str):
 
 
 @pytest.mark.parametrize("page", PAGES, ids=lambda p: str(p.with_suffix("")))
-def test_switcher_leads_to_the_same_page_and_back(page, both, browser):
+def test_switcher_leads_to_the_same_page_and_back(page, both, browser):  # noqa: F811 - the fixture imported above
     """From the English page the switcher opens the same page in Dutch (lang nl), and from there back."""
     start = urljoin(both, "html/" + str(page.with_suffix(".html")))
     v = _open(browser, start, WIDTHS["desktop"])
@@ -105,7 +82,7 @@ def test_dutch_pages_screenshots_and_axe(page, dutch_book, both, browser):  # no
     assert not found, f"{page} (Dutch):\n  " + "\n  ".join(found)
 
 
-def test_dutch_search_finds_dutch_words(both, browser):
+def test_dutch_search_finds_dutch_words(both, browser):  # noqa: F811 - the fixture imported above
     """The Dutch book's search (its own index, Dutch stemming) finds a Dutch word of the prose."""
     v = _open(browser, urljoin(both, "html-nl/search.html?q=inzetbaarheid"), WIDTHS["desktop"])
     try:
