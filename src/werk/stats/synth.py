@@ -443,6 +443,10 @@ def _scales(rng, df: pd.DataFrame, params: dict, observed: dict, n_cal: int, qui
         return np.where(np.isnan(x), np.nanmean(x), x)
 
     zd = np.column_stack([_z(filled(t)) for t in cond])
+    # A fitted item structure brings the score's shares on its grid (the items' margins need them: the
+    # items' answers add up to k times the score); otherwise the latent normal is rounded to the grid.
+    grid = {name: spec_i["score"] for name, spec_i in (params.get("items") or {}).items()
+            if name in SCALES and spec_i.get("score")}
     e = rng.standard_normal((n, len(SCALES)))
     targets = _scale_targets(params, df)
     unknown = {x for a, b, _, _ in targets for x in (a, b)} - set(names) - {"hrm_leadership"}
@@ -461,7 +465,8 @@ def _scales(rng, df: pd.DataFrame, params: dict, observed: dict, n_cal: int, qui
         b = lsd @ np.linalg.inv(ldd)
         res = _nearest_corr_cov(lat[d:, d:] - b @ ldd @ b.T)
         s = zd[rows] @ b.T + e[rows] @ np.linalg.cholesky(res).T
-        return {name: _grid(s[:, i], spec[name]["mean"], spec[name]["sd"]) for i, name in enumerate(SCALES)}
+        return {name: _categories(s[:, i], grid[name]) if name in grid else
+                _grid(s[:, i], spec[name]["mean"], spec[name]["sd"]) for i, name in enumerate(SCALES)}
 
     def achieved(scores, rows):
         frame = pd.DataFrame({t: df[t].to_numpy(float)[rows] for t in cond})
@@ -702,6 +707,58 @@ def _allocate(p: np.ndarray, total: np.ndarray, low: int = codebook.ITEM_LOW, hi
     return x
 
 
+def _fit_sums(p: np.ndarray, x: np.ndarray, bounds: np.ndarray, total: np.ndarray) -> np.ndarray:
+    """Move answers one step at a time until every row adds up to ``total``: up the answer whose propensity
+    is nearest the cut above it, down the one nearest the cut below (``bounds``: items x (categories + 1),
+    from -inf to +inf)."""
+    low, high = codebook.ITEM_LOW, codebook.ITEM_HIGH
+    cols = np.arange(p.shape[1])[None, :]
+    rows = np.arange(len(p))
+    for _ in range(p.shape[1] * (high - low)):
+        short = total - x.sum(axis=1)
+        if not short.any():
+            break
+        idx = (x - low).astype(int)
+        up = np.where(x < high, bounds[cols, idx + 1] - p, np.inf).argmin(axis=1)
+        down = np.where(x > low, p - bounds[cols, idx], np.inf).argmin(axis=1)
+        x[rows[short > 0], up[short > 0]] += 1
+        x[rows[short < 0], down[short < 0]] -= 1
+    return x
+
+
+def _cut_allocate(p: np.ndarray, total: np.ndarray, margins: list[dict], rounds: int = _ITERATIONS
+                  ) -> np.ndarray:
+    """Whole answers whose shares are ``margins`` (per item {answer: percent}, as `werk synth fit` keeps
+    them) and whose rows add up to ``total``: each item's propensities ``p`` are cut at its cumulative
+    shares, the rows are brought to their totals (:func:`_fit_sums`), and the cuts are moved by (target -
+    achieved) cumulative share, read off the propensities' quantiles, until the shares are met."""
+    codes = np.arange(codebook.ITEM_LOW, codebook.ITEM_HIGH + 1)
+    want = np.array([[float((m or {}).get(c, (m or {}).get(str(c), 0.0))) for c in codes] for m in margins])
+    if (want < 0).any() or (want.sum(axis=1) <= 0).any():
+        raise WerkError("params items: an item's answer shares must be percentages adding up to more than 0")
+    cum = np.cumsum(want / want.sum(axis=1, keepdims=True), axis=1)[:, :-1]
+    k, m = p.shape[1], len(codes)
+
+    def quantile(j, q):
+        return np.quantile(p[:, j], np.clip(q, 0.0, 1.0))
+
+    cuts = np.array([quantile(j, cum[j]) for j in range(k)])
+    best = (np.inf, None)
+    for _ in range(rounds):
+        inner = np.maximum.accumulate(cuts, axis=1)
+        bounds = np.column_stack([np.full(k, -np.inf), inner, np.full(k, np.inf)])
+        x = codebook.ITEM_LOW + (p[:, :, None] > bounds[None, :, 1:m]).sum(axis=2).astype(float)
+        x = _fit_sums(p, x, bounds, total)
+        got = np.array([[(x[:, j] <= c).mean() for c in codes[:-1]] for j in range(k)])
+        gap = float(np.abs(got - cum).max())
+        if gap < best[0]:
+            best = (gap, x)
+        if gap <= 0.5 / len(p):
+            break
+        cuts = cuts + np.array([quantile(j, cum[j]) - quantile(j, got[j]) for j in range(k)])
+    return best[1]
+
+
 def _alpha(x: np.ndarray) -> float:
     k = x.shape[1]
     return float(k / (k - 1) * (1 - x.var(axis=0, ddof=1).sum() / x.sum(axis=1).var(ddof=1)))
@@ -745,7 +802,13 @@ def _items(rng, df: pd.DataFrame, params: dict, quiet: bool = True) -> pd.DataFr
         total = np.floor(k * score[seen] + 0.5)
         base = score[seen][:, None] + offsets[None, :]
 
-        def answers(c, base=base, noise=e[seen], total=total):
+        margins = spec.get("margins")
+        if margins is not None and len(margins) != k:
+            raise WerkError(f"params items.{scale}.margins: {len(margins)} items' answer shares for k = {k}")
+
+        def answers(c, base=base, noise=e[seen], total=total, margins=margins):
+            if margins:
+                return _cut_allocate(base + c * noise, total, margins)
             return _allocate(base + c * noise, total)
 
         lo, hi = 0.0, 4.0
@@ -810,10 +873,43 @@ def _share_table(x: pd.Series, name: str, n_total: int) -> dict:
     return {_code(k): round(float(100 * v / total), 4) for k, v in counts.items() if v > 0}
 
 
+def _merged_shares(x: np.ndarray) -> tuple[dict, dict]:
+    """Shares (percent) of the values of ``x``, every kept value on at least :data:`MIN_CELL` respondents.
+
+    A value with fewer is merged into a neighbour (an end value into the one next to it, a middle value into
+    the smaller of its two, as the contract hours' bins), again until every kept value has MIN_CELL or more:
+    its respondents count, and the twin draws them, as that neighbour's. Returns (shares, merged), merged
+    mapping each merged-away value to the value it now counts as.
+    """
+    values, counts = np.unique(x, return_counts=True)
+    groups = [[v] for v in values.tolist()]
+    counts = counts.astype(int).tolist()
+    while len(counts) > 1 and min(counts) < MIN_CELL:
+        i = int(np.argmin(counts))
+        if i == 0 or i == len(counts) - 1:
+            j = 1 if i == 0 else i - 1
+        else:
+            j = i - 1 if counts[i - 1] <= counts[i + 1] else i + 1
+        counts[j] += counts[i]
+        groups[j] += groups[i]
+        del counts[i], groups[i]
+    total = sum(counts)
+    shares, merged = {}, {}
+    for group, c in zip(groups, counts):
+        keep = group[0]  # the value the group started from: the one with MIN_CELL or more
+        shares[_code(keep)] = round(float(100 * c / total), 4)
+        merged.update({_code(v): _code(keep) for v in group[1:]})
+    return dict(sorted(shares.items())), dict(sorted(merged.items()))
+
+
 def fit_items(items: dict) -> dict:
     """The item structure of each scale (scored answers, e.g. from :func:`werk.inputs.data.load_items`):
-    the number of items, the items' mean offsets from the score, their covariances and alpha, all on the
-    respondents who answered every item, at least :data:`MIN_CELL` of them."""
+    the number of items, the items' mean offsets from the score, their covariances and alpha, each item's
+    answer shares (``margins``, in the items' order) and the shares of the score (the items' mean) on its
+    grid of 1/k (``score``), all on the respondents who answered every item, at least :data:`MIN_CELL` of
+    them. An answer (or score) given by fewer than MIN_CELL is merged into its neighbour
+    (:func:`_merged_shares`); ``merged`` records it per item name ({answer: answer it counts as}), and
+    ``score_merged`` for the score."""
     out = {}
     for scale, x in (items or {}).items():
         x = pd.DataFrame(x).dropna()
@@ -821,12 +917,30 @@ def fit_items(items: dict) -> dict:
             raise WerkError(f"disclosure: only {len(x)} respondents answered every item of {scale} "
                             f"(fewer than {MIN_CELL}); its item structure would disclose them")
         values = x.to_numpy(float)
+        bad = ~np.isin(values, np.arange(codebook.ITEM_LOW, codebook.ITEM_HIGH + 1))
+        if bad.any():
+            row, col = np.argwhere(bad)[0]
+            raise WerkError(f"scale {scale}: item {x.columns[col]!r} has the answer {values[row, col]:g} "
+                            f"(row {x.index[row]}); the item margins need whole answers from "
+                            f"{codebook.ITEM_LOW} to {codebook.ITEM_HIGH}")
+        margins, merged = [], {}
+        for name, col in zip(x.columns, values.T):
+            shares, away = _merged_shares(col)
+            margins.append(shares)
+            if away:
+                merged[str(name)] = away
+        k = int(values.shape[1])
+        score, score_merged = _merged_shares(np.round(values.sum(axis=1)) / k)
         out[scale] = {
-            "k": int(values.shape[1]),
+            "k": k,
             "alpha": round(_alpha(values), 4),
             "offsets": [round(float(m), 4) for m in values.mean(axis=0) - values.mean()],
             "cov": [[round(float(c), 4) for c in row] for row in np.cov(values, rowvar=False)],
             "n": int(len(x)),
+            "margins": margins,
+            "merged": merged,
+            "score": score,
+            "score_merged": score_merged,
         }
     return out
 
@@ -973,6 +1087,20 @@ def check_disclosure(params: dict) -> None:
                     f"disclosure: {var}={code} stands for about {count:.0f} of {n} respondents "
                     f"(fewer than {MIN_CELL}); the parameters would disclose it"
                 )
+
+
+    for scale, spec in (params.get("items") or {}).items():
+        n_items = int((spec or {}).get("n", n))
+        tables = [(f"items.{scale}.margins[{j}]", m) for j, m in enumerate(spec.get("margins") or [])]
+        tables.append((f"items.{scale}.score", spec.get("score") or {}))
+        for where, shares in tables:
+            for code, share in shares.items():
+                count = float(share) / 100 * n_items
+                if 0 < count < MIN_CELL - 0.5:
+                    raise WerkError(
+                        f"disclosure: {where}: answer {code} stands for about {count:.0f} of {n_items} "
+                        f"respondents (fewer than {MIN_CELL}); the parameters would disclose it"
+                    )
 
 
 def plain(x):
