@@ -444,3 +444,103 @@ def test_fit_keeps_the_item_structure(twin):
     small = {"leadership": items["leadership"].dropna().head(MIN := synth.MIN_CELL - 1)}
     with pytest.raises(WerkError, match=f"only {MIN} respondents answered every item of leadership"):
         synth.fit_items(small)
+
+
+# Answer shares (percent of 1..5) set by hand for the four leadership items: skewed (60% answer 5), one item
+# with 0.1% answering 1 (about 5 respondents, fewer than MIN_CELL), and the same mirrored (60% answer 1).
+SKEWED = [[2, 5, 13, 20, 60], [1, 4, 10, 25, 60], [5, 10, 20, 25, 40], [0.1, 3, 17, 30, 49.9]]
+MIRRORED = [list(reversed(shares)) for shares in SKEWED]
+
+
+def with_item_margins(twin, shares, scale="leadership", seed=1):
+    """The twin's frame and scored items, ``scale``'s items replaced by correlated answers cut at ``shares``
+    (exact counts: the cuts are quantiles of the latent), its score their mean."""
+    rng = np.random.default_rng(seed)
+    df = twin[list(codebook.VARIABLES)].copy()
+    seen = df[scale].notna().to_numpy()
+    common = rng.standard_normal(int(seen.sum()))
+    x = pd.DataFrame(index=df.index[seen])
+    for name, p in zip(codebook.scale_items(scale), shares):
+        z = 0.8 * common + 0.6 * rng.standard_normal(len(common))
+        cuts = np.quantile(z, np.cumsum(p)[:-1] / 100)
+        x[name] = 1.0 + (z[:, None] > cuts[None, :]).sum(axis=1)
+    df.loc[seen, scale] = x.mean(axis=1)
+    items = {s: scored(twin, s) for s in codebook.SCALES}
+    items[scale] = x
+    return df, items
+
+
+def margins_of(x: pd.DataFrame) -> list[dict]:
+    return [{int(c): 100 * v for c, v in x[name].value_counts(normalize=True).sort_index().items()}
+            for name in x.columns]
+
+
+@pytest.fixture(scope="module")
+def fitted_margins(twin):
+    out = {}
+    for label, shares in (("skewed", SKEWED), ("mirrored", MIRRORED)):
+        df, items = with_item_margins(twin, shares)
+        params = synth.fit(df, items)
+        # through YAML, as `werk synth fit` writes them and `werk synth --params` reads them
+        params = yaml.safe_load(yaml.safe_dump(synth.plain(params), sort_keys=False))
+        out[label] = (items["leadership"], params, synth.generate(params, seed=5))
+    return out
+
+
+@pytest.mark.parametrize("label", ["skewed", "mirrored"])
+def test_fit_keeps_each_items_answer_shares_and_the_twin_follows(fitted_margins, label):
+    given, params, again = fitted_margins[label]
+    spec = params["items"]["leadership"]
+    hand = margins_of(given)
+    small = 0 if label == "skewed" else 4  # the item and answer with about 5 respondents: merged away
+    item, answer = 3, 1 if label == "skewed" else 5
+    neighbour = 2 if label == "skewed" else 4
+    assert (given.iloc[:, item] == answer).sum() < synth.MIN_CELL
+    for j, (fitted, by_hand) in enumerate(zip(spec["margins"], hand)):
+        if j == item:
+            by_hand[neighbour] += by_hand.pop(answer)
+        assert fitted == pytest.approx(by_hand, abs=1e-4), j
+    assert spec["merged"] == {"leadership_4": {answer: neighbour}} and small in (0, 4)
+    x = scored(again, "leadership").dropna()
+    n = len(x)
+    assert n > 5000
+    for j, name in enumerate(x.columns):
+        got = 100 * x[name].value_counts(normalize=True)
+        for code in range(1, 6):
+            p = spec["margins"][j].get(code, 0.0) / 100
+            se = 100 * np.sqrt(max(p * (1 - p), 1 / n) / n)  # the sampling error of a share of n answers
+            assert abs(got.get(float(code), 0.0) - 100 * p) <= 3 * se, (name, code)
+    assert (x.iloc[:, item] == answer).sum() < synth.MIN_CELL  # the merged answer stays (nearly) absent
+    # the twin's item structure still follows the file's
+    from werk.stats import reliability
+
+    assert abs(reliability.cronbach_alpha(x) - reliability.cronbach_alpha(given)) < 0.01
+    assert np.abs(x.corr().to_numpy() - given.corr().to_numpy()).max() < 0.07
+
+
+def test_other_item_margins_move_the_twins_margins(fitted_margins, twin):
+    skewed = scored(fitted_margins["skewed"][2], "leadership").dropna()
+    mirrored = scored(fitted_margins["mirrored"][2], "leadership").dropna()
+    for name in skewed.columns:
+        five = (skewed[name] == 5).mean(), (mirrored[name] == 5).mean()
+        one = (skewed[name] == 1).mean(), (mirrored[name] == 1).mean()
+        assert five[0] - five[1] > 0.3 and one[1] - one[0] > 0.3, name
+    # and a fit of the twin itself keeps the twin's own margins, not the skewed ones
+    default = scored(twin, "leadership").dropna()
+    assert abs((default.iloc[:, 0] == 5).mean() - (skewed.iloc[:, 0] == 5).mean()) > 0.2
+
+
+def test_params_with_an_answer_share_on_fewer_than_ten_are_refused(fitted_margins):
+    params = yaml.safe_load(yaml.safe_dump(fitted_margins["skewed"][1]))
+    n = params["items"]["leadership"]["n"]
+    params["items"]["leadership"]["margins"][3] = {1: 100 * 4 / n, 2: 3.0, 3: 17.0, 4: 30.0, 5: 50.0 - 400 / n}
+    with pytest.raises(WerkError, match=r"disclosure: items\.leadership\.margins\[3\]: answer 1 stands for "
+                                        rf"about 4 of {n} respondents"):
+        synth.check_disclosure(params)
+
+
+def test_item_answers_off_the_scale_are_refused_by_fit(twin):
+    items = {"leadership": scored(twin, "leadership").dropna().head(50).copy()}
+    items["leadership"].iloc[7, 2] = 3.5
+    with pytest.raises(WerkError, match=r"scale leadership: item 'leadership_3' has the answer 3\.5"):
+        synth.fit_items(items)

@@ -103,6 +103,8 @@ CATEGORICAL = ["sector", "gender", "education", "income", "permanent_contract", 
 INTEGER = ["respondent_id", "sector", "age", "gender", "education", "income", "permanent_contract", "manager",
            "multiple_jobs", "contract_hours", "years_in_government", "years_in_function", "threat", "keep_up"]
 _ITERATIONS = 12
+#: Rounds in which the cuts of fitted item margins are moved until the twin's answer shares meet them.
+MARGIN_ROUNDS = 40
 _TOL = 0.0005
 #: How often the outcome noise may be drawn again until the article's no-effect claims hold in the sample.
 NULL_DRAWS = 20
@@ -743,7 +745,7 @@ def _cut_allocate(p: np.ndarray, total: np.ndarray, margins: list[dict], rounds:
         return np.quantile(p[:, j], np.clip(q, 0.0, 1.0))
 
     cuts = np.array([quantile(j, cum[j]) for j in range(k)])
-    best = (np.inf, None)
+    best, step, last = (np.inf, None), 1.0, np.inf
     for _ in range(rounds):
         inner = np.maximum.accumulate(cuts, axis=1)
         bounds = np.column_stack([np.full(k, -np.inf), inner, np.full(k, np.inf)])
@@ -755,7 +757,9 @@ def _cut_allocate(p: np.ndarray, total: np.ndarray, margins: list[dict], rounds:
             best = (gap, x)
         if gap <= 0.5 / len(p):
             break
-        cuts = cuts + np.array([quantile(j, cum[j]) - quantile(j, got[j]) for j in range(k)])
+        # The rows' totals push back on the cuts, so a full step can overshoot: halve it when the gap grows.
+        step, last = (step / 2 if gap > last else step), gap
+        cuts = cuts + step * np.array([quantile(j, cum[j]) - quantile(j, got[j]) for j in range(k)])
     return best[1]
 
 
@@ -806,9 +810,10 @@ def _items(rng, df: pd.DataFrame, params: dict, quiet: bool = True) -> pd.DataFr
         if margins is not None and len(margins) != k:
             raise WerkError(f"params items.{scale}.margins: {len(margins)} items' answer shares for k = {k}")
 
-        def answers(c, base=base, noise=e[seen], total=total, margins=margins):
+        def answers(c, rounds=4, base=base, noise=e[seen], total=total, margins=margins):
+            # the search for c needs the margins roughly (alpha hardly depends on them); the answers, exactly
             if margins:
-                return _cut_allocate(base + c * noise, total, margins)
+                return _cut_allocate(base + c * noise, total, margins, rounds)
             return _allocate(base + c * noise, total)
 
         lo, hi = 0.0, 4.0
@@ -818,7 +823,7 @@ def _items(rng, df: pd.DataFrame, params: dict, quiet: bool = True) -> pd.DataFr
                 lo = mid
             else:
                 hi = mid
-        x = answers((lo + hi) / 2)
+        x = answers((lo + hi) / 2, rounds=MARGIN_ROUNDS)
         progress(f"  items of {scale}: alpha {_alpha(x):.3f} (target {target:.2f})", quiet)
         for j, name in enumerate(item_columns(scale, k)):
             col = np.full(n, np.nan)
