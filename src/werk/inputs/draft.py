@@ -12,6 +12,13 @@ of :data:`werk.core.codebook.ITEMS`), fuzzily, and writes a mapping in the form 
 * ``missing``: the codes whose value label says "no answer" (weet niet, geen antwoord, n.v.t., ...);
 * ``recode``: for a coded variable, each file code to the codebook code whose label its value label matches.
 
+An item whose value labels run from agreement to disagreement (1 "helemaal mee eens" ... 5 "helemaal mee
+oneens") is coded against the codebook's items, which run from 1 disagree to 5 agree: it is proposed under
+``reverse`` (unless the codebook's item is itself reverse-keyed: then the two cancel, and the draft says so).
+The wording of a question is not used as a sign of reverse keying: the codebook's own reverse-keyed items say
+"moeilijk" or "laat ... over aan" as often as "niet", and "niet" and "geen" occur as well in statements that
+are not reversed ("ik maak me geen zorgen over mijn werk"), so it would be a guess with no evidence behind it.
+
 Every proposal is a guess and is marked ``GUESS`` in a comment that shows the labels it rests on; what is not
 found is listed as ``NOT FOUND``, for the analyst to add. ``werk validate FILE --mapping DRAFT`` then checks
 the result as for any mapping.
@@ -35,6 +42,10 @@ MATCH = 0.5
 #: Words of a value label that mean "no answer": such a code is proposed as a missing code.
 MISSING_WORDS = re.compile(r"weet (ik )?niet|geen antwoord|niet van toepassing|n\.?v\.?t|onbekend|"
                            r"wil (ik )?niet|weigert|geen opgave|niet ingevuld|missing", re.I)
+
+#: A value label of agreement ("mee eens", "akkoord"), and one of disagreement ("mee oneens", "niet akkoord").
+AGREE = re.compile(r"(?<!on)eens\b|(?<!niet )akkoord|(?<!dis)agree", re.I)
+DISAGREE = re.compile(r"oneens|niet akkoord|disagree", re.I)
 
 _STOP = {"de", "het", "een", "in", "van", "uw", "u", "voor", "en", "of", "aan", "op", "te", "zich", "om",
          "met", "bij", "die", "dat", "is", "zijn", "mijn", "ik", "hoeverre", "zoals", "the", "a", "per", "to",
@@ -138,6 +149,27 @@ def _value_plan(name: str, value_labels: dict) -> tuple[dict, list, list[str]]:
     return recode, missing, notes
 
 
+def agreement_direction(value_labels: dict) -> tuple[str, str] | None:
+    """How an item's value labels run, if they say: ("down", why) when the codes of agreement lie below
+    those of disagreement (1 = agree: against the codebook's items), ("up", why) the other way round, else
+    None. A label that says both ("niet eens, niet oneens") or means no answer says neither."""
+    agree, disagree = {}, {}
+    for code, text in value_labels.items():
+        text = str(text)
+        if MISSING_WORDS.search(text):
+            continue
+        a, d = bool(AGREE.search(text)), bool(DISAGREE.search(text))
+        if a != d:
+            (agree if a else disagree)[float(code)] = text
+    if not agree or not disagree or max(agree) > min(disagree) and min(agree) < max(disagree):
+        return None
+    lo_a, hi_d = min(agree), max(disagree)
+    if max(agree) < min(disagree):
+        return "down", f"{lo_a:g} {agree[lo_a]!r} ... {hi_d:g} {disagree[hi_d]!r}"
+    lo_d, hi_a = min(disagree), max(agree)
+    return "up", f"{lo_d:g} {disagree[lo_d]!r} ... {hi_a:g} {agree[hi_a]!r}"
+
+
 def draft(path: str | Path) -> str:
     """The draft mapping of an SPSS file, as YAML text with a comment on every guess (see the module)."""
     path = Path(path)
@@ -197,12 +229,28 @@ def draft(path: str | Path) -> str:
     if not scales:
         lines.append("  {}  # no variable labels resemble the items of a scale")
     for scale, items in scales.items():
-        reverse = [p.column for p in items if codebook.ITEMS[p.target].reverse]
+        reverse, reasons = [], []
+        for p in items:
+            worded = codebook.ITEMS[p.target].reverse
+            runs = agreement_direction(value_labels.get(p.column, {}))
+            coded = runs is not None and runs[0] == "down"
+            if worded and coded:
+                reasons.append(f"    # {p.column}: not reversed: worded against the scale (as {p.target}) "
+                               f"and coded from agreement to disagreement ({runs[1]}): the two cancel; check")
+            elif worded:
+                reverse.append(p.column)
+                reasons.append(f"    # {p.column}: worded against the scale (as {p.target} is)")
+            elif coded:
+                reverse.append(p.column)
+                reasons.append(f"    # {p.column}: its value labels run from agreement to disagreement "
+                               f"({runs[1]}), against the codebook's 1 disagree ... 5 agree")
         lines.append(f"  {scale}:")
         lines.append(f"    items: [{', '.join(p.column for p in items)}]")
         lines += [f"    # {p.column}: {why(p)} ~ {p.target}" for p in items]
         if reverse:
-            lines.append(f"    reverse: [{', '.join(reverse)}]  # GUESS: worded against the scale; check")
+            lines.append(f"    reverse: [{', '.join(reverse)}]  # GUESS: reverse-keyed, each for the reason "
+                         "below; check")
+        lines += reasons
         lines.append(f"    min_answered: {codebook.min_answered(len(items))}")
         if len(items) < len(codebook.scale_items(scale)):
             lost = [i for i in codebook.scale_items(scale) if i not in found]
