@@ -39,8 +39,20 @@ VARS = {
 }
 
 
+AGREEMENT = {1: "Helemaal mee oneens", 2: "Mee oneens", 3: "Neutraal", 4: "Mee eens", 5: "Helemaal mee eens",
+             8: "Weet niet"}
+#: The same answers coded from agreement to disagreement, as some questionnaires do.
+AGREEMENT_DOWN = {1: "Helemaal mee eens", 2: "Mee eens", 3: "Niet eens, niet oneens", 4: "Mee oneens",
+                  5: "Helemaal mee oneens", 8: "Weet niet"}
+
+
 @pytest.fixture(scope="module")
 def sav(tmp_path_factory):
+    return write_sav(tmp_path_factory.mktemp("sav") / "werkonderzoek.sav")
+
+
+def write_sav(path, coded_down=()):
+    """The twin's first 400 rows as a CBS-style .sav; the items named in ``coded_down`` coded 1 = agree."""
     twin = pd.read_csv(paths.TWIN).head(400)
     out, labels, values = {}, {}, {}
     for name, (target, label, vlabels) in VARS.items():
@@ -60,12 +72,11 @@ def sav(tmp_path_factory):
         name = f"V{101 + j}"
         # labels as a questionnaire might word them: numbered, lower case, a word added
         wording = f"Stelling {j % 4 + 1}: {item.nl.lower().replace('organisatie', 'organisatie (werkgever)')}"
-        out[name], labels[name] = twin[item.name], wording
-        values[name] = {1: "Helemaal mee oneens", 2: "Mee oneens", 3: "Neutraal", 4: "Mee eens",
-                        5: "Helemaal mee eens", 8: "Weet niet"}
+        down = item.name in coded_down
+        out[name], labels[name] = (6 - twin[item.name]) if down else twin[item.name], wording
+        values[name] = AGREEMENT_DOWN if down else AGREEMENT
     out["BURGST"], labels["BURGST"] = 1.0, "Burgerlijke staat"
     frame = pd.DataFrame(out)
-    path = tmp_path_factory.mktemp("sav") / "werkonderzoek.sav"
     pyreadstat.write_sav(frame, str(path), column_labels=[labels[c] for c in frame.columns],
                          variable_value_labels=values)
     return path, twin
@@ -129,3 +140,48 @@ def cli_draft(path, tmp_path):
     out = tmp_path / f"draft-{path.stem}-{len(list(tmp_path.iterdir()))}.yml"
     assert cli.main(["mapping", "draft", str(path), "--out", str(out)]) == 0
     return out.read_text(encoding="utf-8")
+
+
+def v(item):
+    return f"V{101 + list(codebook.ITEMS).index(item)}"
+
+
+def test_draft_reverses_an_item_coded_from_agreement_to_disagreement(tmp_path):
+    # employability_2 (worded with the scale) and adaptability_4 (worded against it) coded 1 = agree
+    path = write_sav(tmp_path / "down.sav", coded_down={"employability_2", "adaptability_4"})[0]
+    text = cli_draft(path, tmp_path)
+    mapping = data.read_mapping(yaml.safe_load(text))
+    assert mapping["scales"]["employability"]["reverse"] == [v("employability_2")]
+    assert (f"# {v('employability_2')}: its value labels run from agreement to disagreement "
+            "(1 'Helemaal mee eens' ... 5 'Helemaal mee oneens')") in text
+    # a reverse-keyed item coded the other way round is reversed twice: not at all
+    assert mapping["scales"]["adaptability"].get("reverse", []) == []
+    assert f"# {v('adaptability_4')}: not reversed: worded against the scale" in text
+    # the scales built with the draft are the twin's own
+    twin = pd.read_csv(paths.TWIN).head(400)
+    draft_file = tmp_path / "down.yml"
+    draft_file.write_text(text, encoding="utf-8")
+    df = data.load(path, draft_file)
+    for scale in ["employability", "adaptability", "leadership"]:
+        np.testing.assert_allclose(df[scale].to_numpy(), twin[scale].to_numpy(), err_msg=scale)
+
+
+def test_draft_reverses_no_item_coded_from_disagreement_to_agreement(sav, tmp_path):
+    text = cli_draft(sav[0], tmp_path)
+    mapping = data.read_mapping(yaml.safe_load(text))
+    assert mapping["scales"]["employability"].get("reverse", []) == []
+    assert mapping["scales"]["adaptability"]["reverse"] == [v("adaptability_4")]
+    assert "value labels run from agreement" not in text and "not reversed" not in text
+
+
+@pytest.mark.parametrize("labels, runs", [
+    (AGREEMENT, "up"), (AGREEMENT_DOWN, "down"),
+    ({1: "Helemaal akkoord", 2: "Akkoord", 4: "Niet akkoord", 5: "Helemaal niet akkoord"}, "down"),
+    ({1: "Zeer slecht", 5: "Zeer goed"}, None),  # no agreement: says nothing
+    ({1: "Mee eens", 2: "Mee oneens", 3: "Mee eens"}, None),  # mixed: says nothing
+])
+def test_agreement_direction_of_value_labels(labels, runs):
+    from werk.inputs import draft
+
+    got = draft.agreement_direction(labels)
+    assert (got[0] if got else None) == runs
