@@ -53,6 +53,12 @@ def main(args) -> int:
         # The items too, where the file has them: the twin of an item-level file is item-level.
         real, items = werk_data.load_items(args.file, args.mapping)
         params = synth.fit(real, items)
+        for scale, spec in (params.get("items") or {}).items():
+            merged = [f"{item} {a}->{b}" for item, away in spec["merged"].items() for a, b in away.items()]
+            merged += [f"score {a:g}->{b:g}" for a, b in spec["score_merged"].items()]
+            if merged:
+                synth.progress(f"{scale}: answers of fewer than {synth.MIN_CELL} respondents count as their "
+                               f"neighbour's (kept as 'merged' in the params): {', '.join(merged)}")
         Path(args.out).write_text(
             "# Twin parameters fitted by `werk synth fit`: aggregates only, each resting on at least "
             f"{synth.MIN_CELL} respondents.\n"
