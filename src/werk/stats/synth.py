@@ -23,6 +23,10 @@ the realized sample*):
    spread of the items around the score is scaled until the scale's Cronbach's alpha is the target
    (``items`` of the parameter file, else :data:`werk.core.codebook.TARGET_ALPHA`). The items are drawn
    last, from the same generator, so every column before them is what it would be without them.
+   Parameters fitted to an item-level file (``werk synth fit``) also keep each item's answer shares and the
+   score's shares on its grid: the scores are then put on by ranks at those shares (step 3), and each item's
+   propensities are cut at its cumulative shares, with the cuts moved until the answers, whose rows still add
+   up to k times the score, show the fitted shares (:func:`_cut_allocate`).
 
 For N above :data:`CALIBRATION_ROWS` the iterations of steps 3 and 4 fit on the first
 :data:`CALIBRATION_ROWS` rows (rows are exchangeable draws, so this is a random subsample) and the converged
