@@ -357,11 +357,12 @@ def book_is_current(product: Path, digest: str) -> bool:
     return book_state(product, digest) == "current"
 
 
-def mark_book(product: Path, digest: str) -> None:
+def mark_book(product: Path, digest: str, manifest: dict[str, str] | None = None) -> None:
     """Record that ``product`` was compiled from sources with this digest, and what it holds now.
 
     Call it on the finished book: for an HTML folder before it is swapped in, so that the stamp
-    arrives with the book.
+    arrives with the book. ``manifest``: the folder's :func:`tree_manifest` without the stamp, sorted,
+    when the caller has it already (it has just written the files).
     """
-    outputs = _outputs_digest(product)
+    outputs = tree_digest(product, manifest) if manifest is not None else _outputs_digest(product)
     _write_atomic(_stamp(product), lambda p: p.write_text(f"{digest}\noutputs {outputs}\n"))
