@@ -433,7 +433,8 @@ def serve_rows(env: dict, snap: Path, base: Path, reps: int) -> dict:
     proc = subprocess.Popen([PY, "-m", "werk.cli", "serve", "--port", "0", "--data", str(sdata)],
                             cwd=sroot, env=env, stdout=subprocess.DEVNULL, stderr=log.open("w"),
                             start_new_session=True)
-    out = {"cold": cold, "prose": [], "code": [], "code_nb": [], "module": [], "module_executed": []}
+    out = {"cold": cold, "prose": [], "code": [], "code_nb": [], "module": [], "module_executed": [],
+           "module_reach": module_reach(snap, "display/tables.py")}
     try:
         end = time.monotonic() + 900
         while not (m := re.search(r"at (http://127\.0\.0\.1:\d+/) \(Ctrl-C", log.read_text())):
@@ -492,10 +493,25 @@ def serve_rows(env: dict, snap: Path, base: Path, reps: int) -> dict:
     return out
 
 
+def module_reach(snap: Path, module: str) -> int:
+    """How many notebooks of the frozen copy can import the werk file ``module`` (what an edit reruns)."""
+    from werk.core import imports
+
+    package = snap / "src" / "werk"
+    count = 0
+    for nb_path in wbuild.notebooks_in_toc(snap):
+        nb = nbformat.read(snap / nb_path, as_version=4)
+        files = imports.reachable([c.source for c in nb.cells if c.cell_type == "code"], package,
+                                  cache.KERNEL_MODULES)
+        count += files is None or (package / module) in files
+    return count
+
+
 def serve_section(r: dict, nbs: int) -> list[str]:
     cold = r["cold"]
     prose, code, own = (statistics.median(r[k]) for k in ("prose", "code", "code_nb"))
     module, ran = statistics.median(r["module"]), max(r["module_executed"])
+    reach = r.get("module_reach")
     met = lambda ok: "**met**" if ok else "**not met**"  # noqa: E731
     goal_code = 0.15 * cold + own
     return [SERVE_HEADING, "",
@@ -508,12 +524,16 @@ def serve_section(r: dict, nbs: int) -> list[str]:
             f"{code / cold:.2f} | ≤ 0.15 × cold + own execution = {goal_code:.1f} s: "
             f"{met(code <= goal_code)} |",
             f"| an edit to one `werk` module (`display/tables.py`) | {module:.1f} | {module / cold:.2f} | "
-            f"executed {ran} of {nbs} notebooks: the cache keys on the whole `werk` source |",
+            f"executed {ran} of {nbs} notebooks; {reach} of {nbs} can import it: "
+            f"{met(ran == reach)} |",
             "",
-            "A finer key for a `werk` edit would hash, per notebook, only the `werk` modules it can reach: "
-            "a static import graph of `src/werk` from the page's imports. Every page imports `werk.book`, "
-            "which reaches most layers, so such a key would rerun almost every notebook unless it "
-            "followed the names a page calls; it is not built.", ""]
+            "The execution cache keys each notebook on the `werk` modules it can import (a static import "
+            "graph "
+            "of `src/werk` read with `ast`, from the page's code cells, lazy imports in functions included, "
+            "closed transitively, plus the kernel reset of `werk.build.kernels`); an import it cannot follow "
+            "makes it key on all of `werk`. Every page imports `werk.book`, which reaches about 30 of the "
+            "57 modules, so an edit to a module below `werk.book` (`core`, `inputs`, `stats.models`) still "
+            "reruns every page.", ""]
 
 
 def run_validation(args) -> None:

@@ -16,7 +16,7 @@ import nbformat
 import pytest
 
 from werk.build import cache
-from werk.core import paths
+from werk.core import imports, paths
 
 NOTEBOOK = "02_threat.ipynb"  # has parameters, markdown, and figure captions in code-cell metadata
 
@@ -144,13 +144,115 @@ def test_werk_source_change_invalidates(project, package_copy):
     assert cache.key(project["src"], project["params"], [project["data"]]) != k
 
 
-def test_new_werk_module_invalidates_but_bytecode_does_not(project, package_copy):
+def test_new_werk_module_invalidates_only_when_reached_and_bytecode_never(project, package_copy):
     k = cache.key(project["src"], project["params"], [project["data"]])
     (package_copy / "stats" / "__pycache__").mkdir()
     (package_copy / "stats" / "__pycache__" / "models.cpython-311.pyc").write_bytes(b"\0bytecode")
     assert cache.key(project["src"], project["params"], [project["data"]]) == k
-    (package_copy / "stats" / "newmodule.py").write_text("X = 1\n")
-    assert cache.key(project["src"], project["params"], [project["data"]]) != k
+    (package_copy / "stats" / "newmodule.py").write_text("X = 1\n")  # nothing imports it
+    assert cache.key(project["src"], project["params"], [project["data"]]) == k
+    # `from werk.stats import newmodule` in a module the notebook reaches now names the new file.
+    models = package_copy / "stats" / "models.py"
+    models.write_text(models.read_text() + "\n\ndef _uses_new():\n    from werk.stats import newmodule\n")
+    k_uses = cache.key(project["src"], project["params"], [project["data"]])
+    assert k_uses != k
+    (package_copy / "stats" / "newmodule.py").write_text("X = 2\n")
+    assert cache.key(project["src"], project["params"], [project["data"]]) != k_uses
+
+
+# ------------------------------------------------------------------ the werk part of the key: per notebook
+def copied(tmp_path, name: str) -> Path:
+    src = tmp_path / name
+    shutil.copy(paths.NOTEBOOKS / name, src)
+    return src
+
+
+def reached(nb_path: Path) -> set[str]:
+    nb = nbformat.read(nb_path, as_version=4)
+    files = imports.reachable([c.source for c in nb.cells if c.cell_type == "code"], paths.PACKAGE,
+                              cache.KERNEL_MODULES)
+    assert files is not None
+    return {f.relative_to(paths.PACKAGE).as_posix() for f in files}
+
+
+def append(path: Path, text: str) -> None:
+    path.write_text(path.read_text() + text)
+
+
+@pytest.fixture
+def two(tmp_path, package_copy):
+    """Two notebooks, A (02: draws tables) and B (04: no tables), their keys, and a key function."""
+    data = tmp_path / "twin.csv"
+    shutil.copy(paths.TWIN, data)
+    a, b = copied(tmp_path, "02_threat.ipynb"), copied(tmp_path, "04_conclusion.ipynb")
+
+    def keys():
+        return cache.key(a, params(data), [data]), cache.key(b, params(data), [data])
+
+    return {"a": a, "b": b, "keys": keys, "pkg": package_copy}
+
+
+def test_module_edit_changes_only_the_notebooks_that_reach_it(two):
+    assert "display/tables.py" in reached(two["a"]) and "display/tables.py" not in reached(two["b"])
+    a, b = two["keys"]()
+    append(two["pkg"] / "display" / "tables.py", "\n# an edit only A can see\n")
+    a2, b2 = two["keys"]()
+    assert a2 != a
+    assert b2 == b
+
+
+def test_module_edit_both_reach_changes_both(two):
+    a, b = two["keys"]()
+    append(two["pkg"] / "stats" / "models.py", "\n# an edit both can see\n")
+    a2, b2 = two["keys"]()
+    assert a2 != a and b2 != b
+
+
+def test_lazy_import_in_a_function_counts(two):
+    # B imports werk.display.figures nowhere itself; werk.book imports it inside a function.
+    assert "display/figures.py" in reached(two["b"])
+    _, b = two["keys"]()
+    append(two["pkg"] / "display" / "figures.py", "\n# reached through a lazy import only\n")
+    assert two["keys"]()[1] != b
+    # The same for a module of our own that only a function body of werk.book imports, relatively.
+    (two["pkg"] / "display" / "lazyonly.py").write_text("Y = 1\n")
+    append(two["pkg"] / "book.py", "\n\ndef _late():\n    from .display import lazyonly  # noqa\n")
+    _, b = two["keys"]()
+    (two["pkg"] / "display" / "lazyonly.py").write_text("Y = 2\n")
+    assert two["keys"]()[1] != b
+
+
+def test_the_kernel_reset_is_in_every_key(two):
+    a, b = two["keys"]()
+    append(two["pkg"] / "build" / "kernels.py", "\n# the reset changed\n")
+    a2, b2 = two["keys"]()
+    assert a2 != a and b2 != b
+
+
+def test_an_import_that_cannot_be_followed_keys_on_all_of_werk(two):
+    a, b = two["keys"]()
+    append(two["pkg"] / "display" / "tables.py", "\n# before the dynamic import\n")
+    assert two["keys"]()[1] == b  # B does not reach tables.py
+    # A module every notebook reaches imports a module named at run time: B now keys on all of werk.
+    append(two["pkg"] / "core" / "fmt.py", "\n\ndef _any(name):\n    import importlib\n"
+                                          "    return importlib.import_module(name)\n")
+    _, b = two["keys"]()
+    append(two["pkg"] / "display" / "tables.py", "\n# after\n")
+    assert two["keys"]()[1] != b
+
+
+def test_a_notebook_naming_a_missing_werk_module_keys_on_all_of_werk(two):
+    edit(two["b"], lambda nb: nb.cells.append(nbformat.v4.new_code_cell("import werk.no_such_module")))
+    _, b = two["keys"]()
+    append(two["pkg"] / "display" / "tables.py", "\n# B cannot tell it does not reach this\n")
+    assert two["keys"]()[1] != b
+
+
+def test_a_non_python_file_of_the_package_is_in_every_key(two):
+    a, b = two["keys"]()
+    (two["pkg"] / "stats" / "table.yml").write_text("x: 1\n")
+    a2, b2 = two["keys"]()
+    assert a2 != a and b2 != b
 
 
 def test_published_numbers_and_requirements_are_covered(project, tmp_path, monkeypatch):

@@ -38,6 +38,8 @@ def staged(tmp_path, monkeypatch):
         html = out / "_build" / "html"
         html.mkdir(parents=True, exist_ok=True)
         (html / "index.html").write_text((stage_dir / "intro.md").read_text())
+        (html / "_static").mkdir(exist_ok=True)
+        (html / "_static" / "theme.js").write_text("the same in every compile\n")
         return build.subprocess.CompletedProcess([], 0, "", "")
 
     monkeypatch.setattr(build, "_jupyter_book", fake_jupyter_book)
@@ -91,6 +93,41 @@ def test_a_failed_compile_keeps_the_book_and_starts_over_next_time(staged):
     staged["fail"].clear()
     compile_(staged, fresh=False)
     assert staged["seen"] == ["fresh", "reused", "fresh"]
+
+
+def test_unchanged_files_are_linked_and_the_published_book_is_never_written_through(staged, tmp_path):
+    first = compile_(staged, fresh=False, extras={"output-check.json": b"first\n"})
+    # Witnesses: other names of the first published book's files; whatever writes into them shows.
+    witness = {name: tmp_path / name.replace("/", "-") for name in
+               ("index.html", "_static/theme.js", "output-check.json", build.cache.BOOK_STAMP)}
+    for name, other in witness.items():
+        build.os.link(first / name, other)
+    (staged["stage"] / "intro.md").write_text("# Intro, edited\n")
+    out = compile_(staged, fresh=False, extras={"output-check.json": b"second\n"})
+    assert (out / "index.html").read_text() == "# Intro, edited\n"
+    assert (out / "output-check.json").read_bytes() == b"second\n"
+    assert witness["index.html"].read_text() == "# Intro\n"
+    assert witness["output-check.json"].read_bytes() == b"first\n"
+    assert witness[build.cache.BOOK_STAMP].read_text() != (out / build.cache.BOOK_STAMP).read_text()
+    # The file whose bytes did not change is the published one, linked rather than copied.
+    assert (out / "_static" / "theme.js").stat().st_ino == witness["_static/theme.js"].stat().st_ino
+    assert (out / "index.html").stat().st_ino != witness["index.html"].stat().st_ino
+    assert build.cache.book_state(out, (out / build.cache.BOOK_STAMP).read_text().split()[0]) == "current"
+
+
+def test_publishing_copies_where_it_cannot_link(staged, monkeypatch):
+    first = compile_(staged, fresh=False)
+    inode = (first / "_static" / "theme.js").stat().st_ino
+
+    def no_links(*a, **kw):
+        raise OSError("links not supported here")
+
+    monkeypatch.setattr(build.os, "link", no_links)
+    (staged["stage"] / "intro.md").write_text("# Intro, edited\n")
+    out = compile_(staged, fresh=False)
+    assert (out / "_static" / "theme.js").read_text() == "the same in every compile\n"
+    assert (out / "_static" / "theme.js").stat().st_ino != inode
+    assert build.cache.book_state(out, (out / build.cache.BOOK_STAMP).read_text().split()[0]) == "current"
 
 
 def test_an_unchanged_stage_is_not_compiled(staged):

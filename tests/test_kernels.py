@@ -78,7 +78,8 @@ def test_no_kernel_starts_when_no_notebook_runs(monkeypatch):
 def test_the_reset_code_compiles_and_names_the_folder():
     code = kernels.reset_code(Path("/some/notebooks"), ["/some/notebooks"])
     compile(code, "<reset>", "exec")
-    assert "_werk_fresh('/some/notebooks', ['/some/notebooks'])" in code
+    assert "_werk_fresh('/some/notebooks', ['/some/notebooks'], False)" in code
+    assert "_werk_fresh('/x', ['/x'], True)" in kernels.reset_code(Path("/x"), ["/x"], drop_werk=True)
 
 
 # ------------------------------------------------------------------------------- real kernels (slow)

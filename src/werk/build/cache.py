@@ -8,10 +8,15 @@ everything an executed notebook depends on:
   (``parameters``, ``raises-exception``, ``skip-execution``);
 * its papermill parameters;
 * the bytes of the data file and of the mapping file;
-* the source of the ``werk`` package and the data it reads (``data/published.yml``);
+* the source of the ``werk`` modules the notebook can run: those its code cells import, closed over
+  their own imports (lazy ones inside functions count), and the kernel reset of
+  :mod:`werk.build.kernels`, read statically with :mod:`ast` (:func:`werk.core.digest.werk_digest`);
+  where an import cannot be followed (a module named at run time), the whole ``werk`` source. Also every
+  non-Python file of the package, and the data it reads (``data/published.yml``);
 * the pinned ``requirements.txt``, the packages actually installed, and the Python version.
 
-Change any of them and the notebook runs again. Everything else in a notebook only changes
+Change any of them and the notebook runs again; an edit to a ``werk`` module re-executes only the
+notebooks that can import it. Everything else in a notebook only changes
 how the page looks: markdown and raw cells, the metadata of code cells (display tags such as
 ``remove-input``, MyST-NB figure captions) and of the notebook. An edit there changes no key:
 :func:`reuse` rebuilds the executed notebook from the source, taking each code cell's outputs
@@ -41,6 +46,7 @@ import nbformat
 from werk.core.digest import environment_digest
 from werk.core.digest import file_digest as _file_digest
 from werk.core.digest import package_digest as _package_digest
+from werk.core.digest import werk_digest as _werk_digest
 from werk.core.files import write_atomic as _write_atomic
 from werk.inputs.frames import FRAMES_KEPT, keep_frame, validated_frame  # noqa: F401 - the build's frames
 
@@ -48,7 +54,7 @@ __all__ = ["key", "reuse", "store", "frame_key", "produce", "validated_frame", "
            "tree_digest", "stage_digest", "book_is_current", "book_state", "entry_state", "mark_book"]
 
 #: Bump when the key's recipe or the cache layout changes: every old entry becomes a miss.
-VERSION = "werk-cache-3"
+VERSION = "werk-cache-4"
 
 #: Cell tags that change what papermill/nbclient execute; all other tags only change the page.
 EXECUTION_TAGS = frozenset({"parameters", "injected-parameters", "raises-exception", "skip-execution"})
@@ -74,12 +80,23 @@ def _code_digest(nb) -> str:
     return hashlib.sha256(json.dumps(code, sort_keys=True).encode()).hexdigest()
 
 
+#: What runs in the kernel besides the notebook's own imports: the reset before every notebook.
+KERNEL_MODULES = ("werk.build.kernels",)
+
+
+def _werk_part(nb) -> str:
+    """The digest of the werk source that a run of ``nb`` can execute (see the module docstring)."""
+    return _werk_digest([c.source for c in nb.cells if c.cell_type == "code"], KERNEL_MODULES)
+
+
 def _environment_digest() -> str:
     return environment_digest(VERSION)
 
 
 def key(nb_path: Path, parameters: dict, data_files: list, extra: str = "") -> str:
     """The cache key of one notebook run: a sha256 over everything the run's outputs depend on.
+
+    Of the ``werk`` source, only the modules the notebook can import (the module docstring says how).
 
     Parameters
     ----------
@@ -92,11 +109,12 @@ def key(nb_path: Path, parameters: dict, data_files: list, extra: str = "") -> s
     extra : str
         A digest of anything else the run reads: for a page that summarizes others, their records.
     """
+    nb = nbformat.read(Path(nb_path), as_version=4)
     parts = {
-        "code": _code_digest(nbformat.read(Path(nb_path), as_version=4)),
+        "code": _code_digest(nb),
         "parameters": json.dumps(parameters, sort_keys=True, default=str),
         "data": [_file_digest(Path(f)) for f in data_files if f],
-        "package": _package_digest(),
+        "package": _werk_part(nb),
         "environment": _environment_digest(),
     }
     if extra:
@@ -339,11 +357,12 @@ def book_is_current(product: Path, digest: str) -> bool:
     return book_state(product, digest) == "current"
 
 
-def mark_book(product: Path, digest: str) -> None:
+def mark_book(product: Path, digest: str, manifest: dict[str, str] | None = None) -> None:
     """Record that ``product`` was compiled from sources with this digest, and what it holds now.
 
     Call it on the finished book: for an HTML folder before it is swapped in, so that the stamp
-    arrives with the book.
+    arrives with the book. ``manifest``: the folder's :func:`tree_manifest` without the stamp, sorted,
+    when the caller has it already (it has just written the files).
     """
-    outputs = _outputs_digest(product)
+    outputs = tree_digest(product, manifest) if manifest is not None else _outputs_digest(product)
     _write_atomic(_stamp(product), lambda p: p.write_text(f"{digest}\noutputs {outputs}\n"))

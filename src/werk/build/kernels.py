@@ -17,7 +17,9 @@ importing matplotlib (:data:`RESET`):
   keeps. ``werk`` stays loaded like the third-party libraries, which is the point: its modules
   hold constants and read-only tables, and the one thing a notebook run changes, the output-check
   recorder (:mod:`werk.disclosure.record`), is set up anew for each run, by :func:`werk.book.load`
-  and, for a notebook that never calls it, by the reset itself;
+  and, for a notebook that never calls it, by the reset itself. Only when the werk source on disk
+  changed since the kernel's last run (``werk serve`` after an edit to a module) are the werk modules
+  dropped too, so that the run imports the new source and not what the kernel loaded before;
 * matplotlib's settings and figures, pandas' and numpy's display options, the warning filters,
   ``sys.path``, the environment and the working directory return to the snapshot taken when the
   kernel started.
@@ -40,15 +42,16 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from werk.build import procs
+from werk.core.digest import package_digest
 
 __all__ = ["ENGINE", "RESET", "Kernel", "KernelPool", "reset_code", "run_jobs"]
 
 #: The papermill engine name under which :class:`WarmEngine` is registered.
 ENGINE = "werk-warm"
 
-#: Defines ``_werk_fresh(cwd, roots)``; :func:`reset_code` runs it silently before every notebook.
+#: Defines ``_werk_fresh(cwd, roots, drop_werk)``; :func:`reset_code` runs it silently before every notebook.
 RESET = r"""
-def _werk_fresh(cwd, roots):
+def _werk_fresh(cwd, roots, drop_werk=False):
     import gc, os, sys, warnings
     ip = get_ipython()
     base = getattr(ip, "_werk_baseline", None)
@@ -68,7 +71,8 @@ def _werk_fresh(cwd, roots):
     here = tuple({p + os.sep for r in roots for p in (r, os.path.realpath(r))})
     for name, mod in list(sys.modules.items()):
         origin = getattr(mod, "__file__", None) or ""
-        if origin.startswith(here) and not (name == "werk" or name.startswith("werk.")):
+        is_werk = name == "werk" or name.startswith("werk.")
+        if (origin.startswith(here) and not is_werk) or (drop_werk and is_werk):
             del sys.modules[name]
     if "werk.disclosure.record" in sys.modules:
         sys.modules["werk.disclosure.record"].start()
@@ -95,9 +99,10 @@ def _werk_fresh(cwd, roots):
 """
 
 
-def reset_code(cwd: Path, roots: list[str]) -> str:
-    """The code that resets a kernel for a notebook run in ``cwd`` (its own name goes with the reset)."""
-    return RESET + f"\n_werk_fresh({str(cwd)!r}, {roots!r})\n"
+def reset_code(cwd: Path, roots: list[str], drop_werk: bool = False) -> str:
+    """The code that resets a kernel for a notebook run in ``cwd`` (its own name goes with the reset);
+    with ``drop_werk`` the loaded werk modules go too (their source changed)."""
+    return RESET + f"\n_werk_fresh({str(cwd)!r}, {roots!r}, {bool(drop_werk)!r})\n"
 
 
 def _engine():
@@ -177,6 +182,7 @@ class Kernel:
         self.km = None
         self.kc = None
         self.runs = 0
+        self.werk_source: str | None = None  # the werk source the kernel's loaded modules came from
 
     def _start(self, cwd: Path) -> None:
         from jupyter_client.manager import AsyncKernelManager
@@ -208,7 +214,10 @@ class Kernel:
 
         if self.km is None:
             self._start(cwd)
-        reset = reset_code(cwd, self.roots)
+            self.werk_source = None
+        source = package_digest()
+        reset = reset_code(cwd, self.roots, drop_werk=self.werk_source not in (None, source))
+        self.werk_source = source
         try:
             pm.execute_notebook(
                 str(src), str(out), parameters=parameters, engine_name=ENGINE, kernel_name=self.kernel_name,

@@ -841,10 +841,14 @@ def compile_book(
         # A copy goes in, not Sphinx's own folder: the next compile writes there. What the build adds
         # (the output check) and the stamp go into the copy before the swap: published whole or not.
         new = tmp / "html"
-        shutil.copytree(work / "_build" / "html", new)
+        manifest_new = _publish_copy(work / "_build" / "html", new, final)
         for name, data in extras.items():
+            (new / name).unlink(missing_ok=True)  # never write through a link into the published book
             (new / name).write_bytes(data)
-        cache.mark_book(new, digest)
+            manifest_new[name] = hashlib.sha256(data).hexdigest()
+        manifest_new.pop(cache.BOOK_STAMP, None)
+        # In tree_manifest's order (by path parts), so the stamp has the bytes it always had.
+        cache.mark_book(new, digest, dict(sorted(manifest_new.items(), key=lambda kv: Path(kv[0]).parts)))
         _swap(new, final)
         (work / MANIFEST).write_text(json.dumps(manifest, indent=0) + "\n")
     else:
@@ -867,6 +871,43 @@ def compile_book(
         cache.mark_book(final, digest)
     shutil.rmtree(tmp, ignore_errors=True)
     return final
+
+
+def _publish_copy(built: Path, new: Path, published: Path) -> dict[str, str]:
+    """Copy Sphinx's output ``built`` to ``new``, the tree to swap in; return its manifest (path -> sha256).
+
+    A file whose bytes are those of the same file in the ``published`` book is hard-linked to it instead
+    of copied: a prose edit rewrites a page or two, and the other 300 files (MathJax, fonts, figures)
+    are not written again. That is safe because no file of a published book is ever written in place:
+    a book is made in a scratch folder and swapped in whole, the old one is removed after the swap
+    (unlinking, which leaves a file linked from the new book as it is), and what the build adds to
+    ``new`` (the output check, the stamp) replaces its name rather than writing through it. Links are
+    never made to Sphinx's own output, which the next compile writes in place. Where a link cannot be
+    made (another file system), the file is copied.
+    """
+    manifest = {}
+    for dirpath, dirnames, filenames in os.walk(built):
+        dirnames.sort()
+        rel_dir = Path(dirpath).relative_to(built)
+        (new / rel_dir).mkdir(parents=True, exist_ok=True)
+        for name in sorted(filenames):
+            rel = rel_dir / name
+            src, dst, old = Path(dirpath) / name, new / rel, published / rel
+            data = src.read_bytes()
+            manifest[rel.as_posix()] = hashlib.sha256(data).hexdigest()
+            try:
+                same = (not old.is_symlink() and old.stat().st_size == len(data) and old.read_bytes() == data)
+            except OSError:
+                same = False
+            if same:
+                try:
+                    os.link(old, dst)
+                    continue
+                except OSError:
+                    pass
+            dst.write_bytes(data)
+            shutil.copystat(src, dst)
+    return manifest
 
 
 #: The staged files (path -> sha256) that ``_build/sphinx/<slug>`` was last compiled from.

@@ -1,7 +1,8 @@
 """Digests of what a computed result depends on: a file's bytes, the werk source, the environment.
 
 The execution cache (:mod:`werk.build.cache`) and the kept validated frames
-(:mod:`werk.inputs.frames`) key on them.
+(:mod:`werk.inputs.frames`) key on them: a notebook run on the werk modules it can import
+(:func:`werk_digest`), everything else on the whole werk source (:func:`package_digest`).
 """
 
 from __future__ import annotations
@@ -12,9 +13,9 @@ import os
 import sys
 from pathlib import Path
 
-from werk.core import paths
+from werk.core import imports, paths
 
-__all__ = ["file_digest", "package_digest", "installed", "environment_digest"]
+__all__ = ["file_digest", "package_digest", "werk_digest", "installed", "environment_digest"]
 
 
 def file_digest(path: Path) -> str:
@@ -32,9 +33,34 @@ def package_digest() -> str:
         if f.is_file() and "__pycache__" not in f.parts and f.suffix not in (".pyc", ".pyo"):
             h.update(str(f.relative_to(paths.PACKAGE).as_posix()).encode() + b"\0")
             h.update(file_digest(f).encode())
+    _published(h)
+    return h.hexdigest()
+
+
+def _published(h) -> None:
     for extra in (paths.PUBLISHED,):
         h.update(file_digest(extra).encode() if extra.exists() else b"missing")
-    return h.hexdigest()
+
+
+def werk_digest(sources: list[str], also: tuple[str, ...] = ()) -> str:
+    """The part of the ``werk`` package that code made of ``sources`` (a notebook's code cells) can run.
+
+    The files of the werk modules it imports, closed over their own imports, lazy ones in functions
+    included (:func:`werk.core.imports.reachable`; ``also``: modules that run anyway), plus every file
+    of the package that is not Python (data a module may read) and the published numbers. When an
+    import cannot be followed statically, the whole package (:func:`package_digest`).
+    """
+    files = imports.reachable(sources, paths.PACKAGE, also)
+    if files is None:
+        return "all " + package_digest()
+    h = hashlib.sha256()
+    others = (f for f in paths.PACKAGE.rglob("*")
+              if f.is_file() and "__pycache__" not in f.parts and f.suffix not in (".py", ".pyc", ".pyo"))
+    for f in sorted({*files, *others}):
+        h.update(str(f.relative_to(paths.PACKAGE).as_posix()).encode() + b"\0")
+        h.update(file_digest(f).encode())
+    _published(h)
+    return "some " + h.hexdigest()
 
 
 @functools.lru_cache(maxsize=1)
