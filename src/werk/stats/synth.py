@@ -1086,30 +1086,22 @@ def _fit_weights(data: pd.DataFrame) -> dict:
 
 
 def check_disclosure(params: dict) -> None:
-    """Refuse parameters with a share that rests on 1 to 9 respondents."""
+    """Refuse parameters with a share that rests on 1 to 9 respondents (marginals, item and score shares)."""
     n = int(params.get("n", DEFAULT_N))
-    for var, shares in (params.get("marginals") or {}).items():
-        for code, share in shares.items():
-            count = float(share) / 100 * n
-            if 0 < count < MIN_CELL - 0.5:
-                raise WerkError(
-                    f"disclosure: {var}={code} stands for about {count:.0f} of {n} respondents "
-                    f"(fewer than {MIN_CELL}); the parameters would disclose it"
-                )
-
-
+    tables = [(f"{var}=", n, shares) for var, shares in (params.get("marginals") or {}).items()]
     for scale, spec in (params.get("items") or {}).items():
         n_items = int((spec or {}).get("n", n))
-        tables = [(f"items.{scale}.margins[{j}]", m) for j, m in enumerate(spec.get("margins") or [])]
-        tables.append((f"items.{scale}.score", spec.get("score") or {}))
-        for where, shares in tables:
-            for code, share in shares.items():
-                count = float(share) / 100 * n_items
-                if 0 < count < MIN_CELL - 0.5:
-                    raise WerkError(
-                        f"disclosure: {where}: answer {code} stands for about {count:.0f} of {n_items} "
-                        f"respondents (fewer than {MIN_CELL}); the parameters would disclose it"
-                    )
+        tables += [(f"items.{scale}.margins[{j}]: answer ", n_items, m)
+                   for j, m in enumerate(spec.get("margins") or [])]
+        tables.append((f"items.{scale}.score: answer ", n_items, spec.get("score") or {}))
+    for where, base, shares in tables:
+        for code, share in shares.items():
+            count = float(share) / 100 * base
+            if 0 < count < MIN_CELL - 0.5:
+                raise WerkError(
+                    f"disclosure: {where}{code} stands for about {count:.0f} of {base} respondents "
+                    f"(fewer than {MIN_CELL}); the parameters would disclose it"
+                )
 
 
 def plain(x):
