@@ -37,9 +37,15 @@ failing intervals, until every target holds; then it audits again.
 
 Where it runs
 -------------
-**Not yet, on main.** This module's core (:func:`intervals`, :func:`protect`) is tested here against brute
-force, but it is not wired into the build: the wiring below was written (issue 15) and took minutes of
-solving per cold build, so it waits for a faster formulation. The design it is for:
+**Not yet, on main.** This module's core (:func:`intervals`, :func:`protect`) is tested here against
+brute force, but it is not wired into the build: the wiring below was written (issue 15) and took minutes
+of solving per cold build, so it waits for a faster formulation. The pieces for it are here:
+:class:`Release` audits one output per (question, grouping) component (:func:`components`) in every
+edition, :meth:`werk.disclosure.record.Recorder.audit` applies and records its decision, and the
+distribution and stacked-bar figures call it; :func:`werk.book.load` does not yet give the recorder a
+release, so they audit nothing. Measured on the twin (2026-12-03): the keep-up-by-age figure across the
+eight editions is 212 numbers and 40 withheld cells, and :func:`protect` took 37 s, 1,430 HiGHS solves,
+nearly all the trial relaxations of its search for the cell to withhold. The design it is for:
 
 * **Within a page**, in the page's disclosure step: an output's check is recorded
   (:class:`werk.disclosure.record.Recorder`) before the output is drawn or glued; the recorder audits it
@@ -67,6 +73,7 @@ so the three steps do not undo each other.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import itertools
 import json
@@ -342,6 +349,22 @@ class AuditResult:
         }
 
 
+def _merge_summaries(summaries: list[dict]) -> dict:
+    """One output's audit summaries over the components it is in, as one."""
+    if len(summaries) == 1:
+        return summaries[0]
+    out = {"numbers_audited": sum(s["numbers_audited"] for s in summaries),
+           "cells_audited": sum(s["cells_audited"] for s in summaries),
+           "protected_cells": sum(s["protected_cells"] for s in summaries),
+           "passes": all(s["passes"] for s in summaries),
+           "withheld_further": [w for s in summaries for w in s["withheld_further"]],
+           "intervals": [iv for s in summaries for iv in s["intervals"]]}
+    rows = [s["narrowest"] for s in summaries if s["narrowest"]]
+    out["narrowest"] = min(rows, key=lambda r: ((r["high"] if r["high"] is not None else math.inf) - r["low"],
+                                                r["edition"], r["output"], r["cell"])) if rows else None
+    return out
+
+
 def _json(x: float):
     if not math.isfinite(x):
         return None  # no upper bound
@@ -421,23 +444,61 @@ def protect(numbers: Iterable[Number], targets: Iterable[Target], may_withhold=N
 # ------------------------------------------------------------------------------------------ from records
 
 
-def components(numbers: Iterable[Number], targets: Iterable[Target]) -> dict[str, tuple[list, list]]:
-    """variable -> (numbers, targets): the linked components of a release."""
-    out: dict[str, tuple[list, list]] = {}
-    for n in numbers:
-        out.setdefault(n.variable, ([], []))[0].append(n)
-    for t in targets:
-        out.setdefault(t.variable, ([], []))[1].append(t)
+def grouping(item: Number | Target) -> tuple:
+    """The dimensions an item groups its question by, other than the edition's sector (``()``: none)."""
+    dims = set(item.where or {}) | set(getattr(item, "base", None) or {})
+    return tuple(sorted(dims - {item.variable, "sector"}))
+
+
+def components(numbers: Iterable[Number], targets: Iterable[Target]) -> dict[tuple, tuple[list, list]]:
+    """(variable, grouping) -> (numbers, targets): the linked components of a release.
+
+    A question's outputs by one grouping (its figure by age, the share of the 55 and over) form one
+    component with its outputs by none (its distribution, an overall share), which are margins of every
+    grouping. Two groupings of one question (by age, by gender) are audited apart: they meet only in those
+    margins, which are in both components (see the module docstring).
+    """
+    by_var: dict[str, dict[tuple, tuple[list, list]]] = {}
+    for kind, items in ((0, numbers), (1, targets)):
+        for x in items:
+            by_var.setdefault(x.variable, {}).setdefault(grouping(x), ([], []))[kind].append(x)
+    out: dict[tuple, tuple[list, list]] = {}
+    for variable, groups in by_var.items():
+        none_n, none_t = groups.get((), ([], []))
+        named = [g for g in groups if g]
+        if not named or none_t:
+            out[(variable, ())] = (list(none_n), list(none_t))
+        for g in named:
+            out[(variable, g)] = (groups[g][0] + none_n, groups[g][1] + none_t)
     return out
+
+
+def _solve_components(numbers, targets) -> tuple[dict, dict]:
+    """Every target's interval, intersected over the components it is in; per component, its summary."""
+    best: dict[tuple, tuple[Target, list]] = {}
+    per_component = {}
+    for (variable, group), (nums, tgts) in sorted(components(numbers, targets).items()):
+        ivs = intervals(nums, tgts)
+        res = AuditResult(tgts, ivs, [], len(nums))
+        per_component[" by ".join([variable, *group])] = {
+            "numbers_audited": len(nums), "cells_audited": len(tgts), "passes": res.passes,
+            "narrowest": res.narrowest()}
+        for t, iv in zip(tgts, ivs):
+            k = (t.edition, t.output, t.label)
+            if k in best:
+                lo, hi = best[k][1]
+                iv = (max(lo, iv[0]), min(hi, iv[1]))
+            best[k] = (t, iv)
+    return best, per_component
 
 
 def audit_records(records_by_edition: Mapping[str, Mapping[str, dict]]) -> dict:
     """Audit a release from its records: edition -> (page -> record, as the records files hold them).
 
     The numbers and withheld cells each page recorded (its checks' ``published`` and ``withheld_cells``)
-    of every edition go into one set of components (a sector edition's are of its sector). Nothing is
-    withheld here: a failing interval is reported (``passes`` false), the pages' own audits having
-    withheld what they had to before they printed.
+    of every edition go into one set of components (a sector edition's are of its sector), across pages.
+    Nothing is withheld here: a failing interval is reported (``passes`` false), the pages' own audits
+    having withheld what they had to before they printed.
     """
     numbers, targets = [], []
     for _edition, records in records_by_edition.items():
@@ -445,16 +506,8 @@ def audit_records(records_by_edition: Mapping[str, Mapping[str, dict]]) -> dict:
             for d in rec["checks"]:
                 numbers += [Number.from_dict(x) for x in d.get("published", [])]
                 targets += [Target.from_dict(x) for x in d.get("withheld_cells", [])]
-    merged = AuditResult([], [], [], 0)
-    per_component = {}
-    for variable, (nums, tgts) in sorted(components(numbers, targets).items()):
-        ivs = intervals(nums, tgts)
-        res = AuditResult(tgts, ivs, [], len(nums))
-        per_component[variable] = {"numbers_audited": len(nums), "cells_audited": len(tgts),
-                                   "passes": res.passes, "narrowest": res.narrowest()}
-        merged.targets += tgts
-        merged.intervals += ivs
-        merged.numbers += len(nums)
+    best, per_component = _solve_components(numbers, targets)
+    merged = AuditResult([t for t, _ in best.values()], [iv for _, iv in best.values()], [], len(numbers))
     out = merged.summary()
     out["withheld_further"] = [
         {"edition": edition, "page": rec["page"], "output": d["output"], "cell": x["cell"]}
@@ -495,6 +548,15 @@ class Table:
     group_labels: list | None = None
     answer_labels: list | None = None
     df: object = field(default=None, repr=False)
+    #: The groups another edition draws, from its frame (a figure draws only the age groups present);
+    #: None: the same ``groups`` in every edition.
+    groups_of: object = field(default=None, repr=False, compare=False)
+
+    def in_frame(self, df) -> Table:
+        """This output as an edition of frame ``df`` draws it."""
+        if self.groups_of is None:
+            return self
+        return dataclasses.replace(self, groups=list(self.groups_of(df)))
 
     @property
     def codes(self) -> list:
@@ -606,15 +668,15 @@ class Release:
     """The editions released together, for the audit across them: the whole data file and its sectors.
 
     ``editions``: (edition name, sector code or None for the full book) of every edition built by
-    ``--all-editions``; ``own``: the edition of this notebook run.
+    ``--all-editions``; ``own``: the edition of this notebook run; ``cache``: a folder where the decision
+    for each output is kept, so that the editions and languages of one build (which all come to the same
+    one) solve it once; None: no cache.
     """
 
     def __init__(self, df, editions: list[tuple[str, object]], own: str = "all", cache=None):
         self.df = df
         self.editions = editions
         self.own = own
-        #: A folder where the decision for each output is kept, so that the editions of one build (which
-        #: all come to the same one) solve it once; None: no cache.
         self.cache = cache
         self._frames = {}
         #: question -> the numbers printed and the cells withheld so far on this page, in every edition.
@@ -623,6 +685,11 @@ class Release:
         #: output -> the summary of its audit across the editions (:meth:`AuditResult.summary`).
         self.results: dict[str, dict] = {}
 
+    @property
+    def sector(self):
+        """The sector code of this run's edition (None: the full book)."""
+        return dict(self.editions).get(self.own)
+
     def frame(self, sector):
         if sector not in self._frames:
             d = self.df if sector is None else self.df[self.df["sector"] == sector].reset_index(drop=True)
@@ -630,51 +697,69 @@ class Release:
         return self._frames[sector]
 
     def protect(self, table: Table) -> list[Number]:
-        """The cells of ``table`` this edition withholds further so that no edition's withheld cell can be
-        narrowed from all editions' printings of it (the same answer in every edition)."""
-        if len(self.editions) < 2:
-            return []
+        """The cells of ``table`` this edition withholds further, so that no edition's withheld cell can be
+        narrowed below the rule by what every edition prints of the same question on this page.
+
+        Each edition's output is computed from its own frame with its own output check; the output is
+        audited with what the page printed before of its question in the same grouping and in none (see
+        :func:`components`), and only the new output can give way (what was printed before is printed).
+        """
         nums, tgts = [], []
         for name, sector in self.editions:
             d = self.frame(sector)
-            chk = table.check(d)
-            n, t = table.numbers(d, chk, name, sector)
+            t = table.in_frame(d)
+            n, g = t.numbers(d, t.check(d), name, sector)
             nums += n
-            tgts += t
-        # With what the page printed before of the same question, in every edition (each edition came to
-        # the same decisions for those): only the new output can still give way.
+            tgts += g
         prior_n = self._shown.setdefault(table.variable, [])
         prior_t = self._held.setdefault(table.variable, [])
-        found = self._cached(prior_n + nums, prior_t + tgts)
-        if found is None:
-            new = {id(n) for n in nums}
-            res = protect(prior_n + nums, prior_t + tgts, may_withhold=lambda n: id(n) in new)
-            ids = {id(n) for n in res.withheld}
-            found = {"withheld": [i for i, n in enumerate(nums) if id(n) in ids], "summary": res.summary()}
-            self._store(prior_n + nums, prior_t + tgts, found)
-        self.results[table.output] = found["summary"]
-        gone = set(found["withheld"])
-        prior_n += [n for i, n in enumerate(nums) if i not in gone]
+        mine = {grouping(x) for x in nums + tgts} or {()}
+        if mine == {()}:  # a margin of every grouping: audited with each grouping printed before
+            groups = sorted({grouping(x) for x in prior_n + prior_t} | {()})
+        else:
+            groups = sorted(mine)
+        gone: set[int] = set()
+        summaries = []
+        for g in groups:
+            keep = {g, ()}
+            pn = [x for x in prior_n if grouping(x) in keep]
+            pt = [x for x in prior_t if grouping(x) in keep]
+            new_n = [(i, x) for i, x in enumerate(nums) if i not in gone and grouping(x) in keep]
+            new_t = [x for x in tgts if grouping(x) in keep]
+            if not (pt or new_t):
+                continue
+            all_n = pn + [x for _, x in new_n]
+            found = self._cached(all_n, pt + new_t, [i for i, _ in new_n])
+            if found is None:
+                ids = {id(x): i for i, x in new_n}
+                res = protect(all_n, pt + new_t, may_withhold=lambda x, ids=ids: id(x) in ids)
+                found = {"withheld": sorted(ids[id(x)] for x in res.withheld), "summary": res.summary()}
+                self._store(all_n, pt + new_t, found, [i for i, _ in new_n])
+            gone |= set(found["withheld"])
+            summaries.append(found["summary"])
+        if summaries:
+            self.results[table.output] = _merge_summaries(summaries)
+        prior_n += [x for i, x in enumerate(nums) if i not in gone]
         prior_t += tgts
-        return [nums[i] for i in found["withheld"] if nums[i].edition == self.own]
+        return [nums[i] for i in sorted(gone) if nums[i].edition == self.own]
 
-    def _path(self, nums, tgts):
-        text = json.dumps([RULE_BELOW, RULE_UP_TO, [n.to_dict() for n in nums], [t.to_dict() for t in tgts]],
-                          sort_keys=True, default=str)
+    def _path(self, nums, tgts, new):
+        text = json.dumps([RULE_BELOW, RULE_UP_TO, [n.to_dict() for n in nums], [t.to_dict() for t in tgts],
+                           new], sort_keys=True, default=str)
         return Path(self.cache) / f"{hashlib.sha256(text.encode()).hexdigest()}.json"
 
-    def _cached(self, nums, tgts):
+    def _cached(self, nums, tgts, new):
         if self.cache is None:
             return None
         try:
-            return json.loads(self._path(nums, tgts).read_text(encoding="utf-8"))
+            return json.loads(self._path(nums, tgts, new).read_text(encoding="utf-8"))
         except (OSError, ValueError):
             return None
 
-    def _store(self, nums, tgts, found) -> None:
+    def _store(self, nums, tgts, found, new) -> None:
         if self.cache is None:
             return
-        path = self._path(nums, tgts)
+        path = self._path(nums, tgts, new)
         path.parent.mkdir(parents=True, exist_ok=True)
         text = json.dumps(found, sort_keys=True)
         write_atomic(path, lambda tmp: tmp.write_text(text, encoding="utf-8"))

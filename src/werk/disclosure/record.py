@@ -51,9 +51,30 @@ class Recorder:
         The page (notebook stem) the checks belong to; each record is stamped with it.
     """
 
-    def __init__(self, page: str | None = None):
+    def __init__(self, page: str | None = None, release=None):
         self.page = page
         self._checks: list[Check] = []
+        #: The editions released with this run's (:class:`werk.disclosure.audit.Release`), for the audit
+        #: of every count and share the page prints; None: each output is checked on its own only.
+        self.release = release
+
+    def audit(self, table, chk: Check) -> Check:
+        """Audit what ``table`` (a :class:`werk.disclosure.audit.Table`) prints, checked by ``chk``,
+        with everything printed before it in this release; withhold further in it where a withheld cell
+        could otherwise be narrowed below the rule (rule ``linked``), and keep what it prints and
+        withholds on ``chk`` for the audit from the records. Returns ``chk``.
+        """
+        if self.release is None:
+            return chk
+        for n in self.release.protect(table):
+            chk.suppress(n.key, n.label.removesuffix(" (n)"), "linked")
+        if "linked" in {s["rule"] for s in chk.suppressed} and "linked" not in chk.rules:
+            chk.rules.append("linked")
+        own = self.release.frame(self.release.sector)
+        nums, tgts = table.in_frame(own).numbers(own, chk, self.release.own, self.release.sector)
+        chk.published = [n.to_dict() for n in nums]
+        chk.withheld_cells = [t.to_dict() for t in tgts]
+        return chk
 
     def add(self, chk: Check, output: str | None = None) -> Check:
         """Record ``chk`` (once, however often it is added); ``output`` renames it. Returns it."""
@@ -81,10 +102,10 @@ class Recorder:
 _current = Recorder()
 
 
-def start(page: str | None = None) -> Recorder:
+def start(page: str | None = None, release=None) -> Recorder:
     """Set up the recorder of a new notebook run and return it."""
     global _current
-    _current = Recorder(page)
+    _current = Recorder(page, release)
     return _current
 
 

@@ -191,6 +191,10 @@ class Check:
     #: The rule that hid each key of ``hidden`` ("threshold", "secondary", ...), so that a figure can tell
     #: a cell of fewer than 10 respondents from one withheld so that such a cell cannot be derived.
     why: dict = field(default_factory=dict, repr=False, compare=False)
+    #: What the output prints of counts and shares, and the cells it withholds, for the disclosure audit
+    #: over the release (:mod:`werk.disclosure.audit`): its ``Number`` and ``Target`` objects as dicts.
+    published: list[dict] = field(default_factory=list, repr=False, compare=False)
+    withheld_cells: list[dict] = field(default_factory=list, repr=False, compare=False)
 
     @property
     def withheld(self) -> bool:
@@ -242,7 +246,8 @@ class Check:
         return cls(output=d["output"], kind=d["kind"], rules=list(d.get("rules", [])), n=d.get("n"),
                    status=d.get("status", PASS), suppressed=[dict(s) for s in d.get("suppressed", [])],
                    flagged=[dict(f) for f in d.get("flagged", [])], note=d.get("note", ""),
-                   page=d.get("page"))
+                   page=d.get("page"), published=list(d.get("published", [])),
+                   withheld_cells=list(d.get("withheld_cells", [])))
 
     def to_dict(self) -> dict:
         """The record as it goes into the report (JSON-ready, no count below 10)."""
@@ -256,6 +261,8 @@ class Check:
             "suppressed": [dict(s) for s in self.suppressed],
             "flagged": [dict(f) for f in self.flagged],
             "note": self.note,
+            **({"published": list(self.published), "withheld_cells": list(self.withheld_cells)}
+               if self.published or self.withheld_cells else {}),
         }
 
 

@@ -36,7 +36,7 @@ from matplotlib.patches import Patch
 from werk.core import codebook
 from werk.core.codebook import term_label
 from werk.core.fmt import format_alpha, format_coef, format_count, format_percent
-from werk.disclosure import record
+from werk.disclosure import audit, record
 from werk.disclosure import rules as outputcheck
 from werk.inputs import claims as published_claims
 from werk.inputs import frame
@@ -361,9 +361,12 @@ def distribution(df: pd.DataFrame, variable: str, ax=None, lang: str = "en", wei
     hidden = set(suppress or ())
     if check:
         chk = outputcheck.check_distribution(df, variable, _check_arg(check), "figure")
-        hidden |= {c for c in chk.hidden if c in set(shares.index)}
         if isinstance(check, str):
+            # What the figure prints with the rest of the release: every bar's share, its count in the
+            # download, the n of the caption.
+            record.current().audit(audit.Table(check, variable, list(shares.index), weighted=weighted), chk)
             record.record(chk)
+        hidden |= {c for c in chk.hidden if c in set(shares.index)}
     with plt.rc_context(RC):
         ax, created = _new_axes(ax, FIGSIZE)
         y = np.arange(len(shares))
@@ -453,6 +456,7 @@ def stacked_shares(
     flagged: Iterable | None = None,
     check: bool | str = False,
     answers: Iterable[tuple] | None = None,
+    groups_of=None,
 ) -> None:
     """100 % stacked horizontal bars of ``variable``'s answers per group of ``by``.
 
@@ -492,6 +496,9 @@ def stacked_shares(
         Answer categories as drawn: each a tuple of codes of ``variable`` drawn as one segment, with its
         label; by default every code on its own with its codebook label. The answer key of
         ``suppress_cells`` is then the tuple.
+    groups_of : callable, optional
+        ``groups_of(frame)``: the (key, label) groups another edition draws from its frame, where they
+        depend on the data (for the disclosure audit across editions); by default ``groups`` everywhere.
 
     Returns
     -------
@@ -541,12 +548,16 @@ def stacked_shares(
                                        _check_arg(check), "figure", row_keys=[k for k, _ in groups],
                                        row_labels=row_labels, col_keys=keys, col_labels=col_labels,
                                        margins=True)
+        if isinstance(check, str):
+            record.current().audit(audit.Table(
+                check, variable, keys, by=by, groups=[k for k, _ in groups], weighted=weighted,
+                groups_of=None if groups_of is None else (lambda d: [k for k, _ in groups_of(d)])), chk)
+            record.record(chk)
         suppress |= {k[1] for k in chk.hidden if isinstance(k, tuple) and k[0] == "row"}
         cells |= {k for k in chk.hidden if isinstance(k, tuple) and k[0] != "row"}
         flagged |= {k[0] for k in chk.marked}
-        why = dict(chk.why)
-        if isinstance(check, str):
-            record.record(chk)
+        # A cell withheld further by the audit of the release protects another, as a secondary one does.
+        why = {k: ("secondary" if r == "linked" else r) for k, r in chk.why.items()}
     answer_labels = dict(answers)
     hidden = [key for key, glabel in groups if key in suppress or glabel in suppress]
     cut = {key: [a for a in keys if (key, a) in cells] for key, _ in groups if key not in hidden}
@@ -690,7 +701,7 @@ def keep_up_by_age_group(df: pd.DataFrame, ax=None, lang: str = "en", suppress=N
     """
     stacked_shares(df, "keep_up", "age_group", age_groups_55(df, lang), ax=ax, lang=lang, suppress=suppress,
                    weighted=weighted, ylabel=_text(lang)["age_group"], check=check,
-                   answers=ANSWER_GROUPS["keep_up"][lang])
+                   answers=ANSWER_GROUPS["keep_up"][lang], groups_of=lambda d: age_groups_55(d, lang))
 
 
 def keep_up_by_gender(df: pd.DataFrame, ax=None, lang: str = "en", suppress=None, weighted: bool = False,
