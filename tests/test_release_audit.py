@@ -129,3 +129,19 @@ def test_a_release_with_nothing_withheld_passes_unchanged():
     assert res.passes and res.withheld == [] and res.summary()["narrowest"] is None
 
 
+
+
+def test_components_put_the_margins_into_every_grouping_and_keep_groupings_apart():
+    dist = count("q=1", {V: [1]}, 40, "1")  # the question's distribution: no grouping
+    by_age = count("55+ × 1", {"age_group": ["55-64", "65+"], V: [1]}, 12, "a")
+    by_gender = count("men × 1", {"gender": [1], V: [1]}, 20, "g")
+    held = target("65+ × 1", {"age_group": ["65+"], V: [1]})
+    comps = audit.components([dist, by_age, by_gender], [held])
+    assert set(comps) == {(V, ("age_group",)), (V, ("gender",))}
+    age_n, age_t = comps[(V, ("age_group",))]
+    gender_n, gender_t = comps[(V, ("gender",))]
+    assert age_n == [by_age, dist] and age_t == [held]
+    assert gender_n == [by_gender, dist] and gender_t == []
+    # A sector is an edition, not a grouping: the same cell in a sector's book is in the same component.
+    sector = count("55+ × 1 (sector 3)", {"age_group": ["55-64", "65+"], V: [1], "sector": [3]}, 4, "s")
+    assert audit.grouping(sector) == ("age_group",)
