@@ -11,6 +11,7 @@ import itertools
 import math
 
 import matplotlib
+import numpy as np
 
 from werk.disclosure import audit
 
@@ -145,3 +146,25 @@ def test_components_put_the_margins_into_every_grouping_and_keep_groupings_apart
     # A sector is an edition, not a grouping: the same cell in a sector's book is in the same component.
     sector = count("55+ × 1 (sector 3)", {"age_group": ["55-64", "65+"], V: [1], "sector": [3]}, 4, "s")
     assert audit.grouping(sector) == ("age_group",)
+
+
+def test_only_binding_numbers_can_widen_the_relaxed_interval():
+    """protect screens candidates by the relaxation's duals: withholding a number whose rows do not bind
+    leaves the relaxed interval as it was, withholding one that binds widens it (the screen is exact)."""
+    both = {V: [1, 2]}
+    numbers = [count("a2", cell("a", 2), 12, "a2"), count("a", {"row": ["a"], **both}, 15, "a"),
+               count("b1", cell("b", 1), 20, "b1"), count("b2", cell("b", 2), 30, "b2"),
+               share("c1%", cell("c", 1), {"row": ["c"], **both}, 40.0, "c1"),
+               count("c", {"row": ["c"], **both}, 25, "c")]
+    targets = [target("a1", cell("a", 1))]
+    prog = audit._Program(numbers, targets)
+    shown = np.ones(len(numbers), bool)
+    sides = (True, True)
+    assert prog.interval(0, shown, False, sides) == (3, 3)
+    bind = prog.binding(0, shown, sides)
+    assert {numbers[i].label for i in bind} <= {"a2", "a"} and bind
+    for i, n in enumerate(numbers):
+        trial = shown.copy()
+        trial[i] = False
+        widened = prog.interval(0, trial, False, sides) != (3, 3)
+        assert widened == (i in bind), n.label

@@ -252,18 +252,39 @@ class _Program:
         self.ub_of, self.eq_of = np.array(ub_of, int), np.array(eq_of, int)
         self.tgt = [np.array([s[2 * m + j] for s in sigs], dtype=float) for j in range(len(targets))]
 
-    def _solve(self, c, shown, integer: bool) -> float:
-        ku, ke = shown[self.ub_of] if len(self.ub_of) else [], shown[self.eq_of] if len(self.eq_of) else []
-        a_ub = self.ub[ku] if len(ku) and ku.any() else None
-        a_eq = self.eq[ke] if len(ke) and ke.any() else None
+    def _run(self, c, shown, integer: bool):
+        """HiGHS on the rows of the shown numbers; returns (result, number of each inequality row, of
+        each equality row)."""
+        ku = shown[self.ub_of] if len(self.ub_of) else np.zeros(0, bool)
+        ke = shown[self.eq_of] if len(self.eq_of) else np.zeros(0, bool)
+        a_ub = self.ub[ku] if ku.any() else None
+        a_eq = self.eq[ke] if ke.any() else None
         res = linprog(c, A_ub=a_ub, b_ub=self.b_ub[ku] if a_ub is not None else None,
                       A_eq=a_eq, b_eq=self.b_eq[ke] if a_eq is not None else None, bounds=(0, _CAP),
                       integrality=np.ones(self.nvar) if integer else None, method="highs")
         if res.status != 0:
             raise ValueError(f"disclosure audit: no table prints these numbers ({res.message})")
+        return res, self.ub_of[ku], self.eq_of[ke]
+
+    def _solve(self, c, shown, integer: bool) -> float:
+        res, _, _ = self._run(c, shown, integer)
         if -res.fun >= _CAP:
             return -math.inf
         return float(res.fun)
+
+    def binding(self, j: int, shown, sides) -> set[int]:
+        """The numbers whose rows bind target ``j``'s failing ends (``sides``: low, high) in the linear
+        relaxation: a nonzero dual value. Withholding another number leaves that optimum feasible, so
+        only these can widen the relaxed interval."""
+        out: set[int] = set()
+        for side, sign in zip(sides, (1.0, -1.0)):
+            if not side:
+                continue
+            res, ub_rows, eq_rows = self._run(sign * self.tgt[j], shown, False)
+            for rows, duals in ((ub_rows, getattr(res.ineqlin, "marginals", [])),
+                                (eq_rows, getattr(res.eqlin, "marginals", []))):
+                out |= {int(i) for i, d in zip(rows, duals) if abs(d) > 1e-9}
+        return out
 
     def interval(self, j: int, shown, integer: bool = True, sides=(True, True)) -> tuple[float, float]:
         t = self.tgt[j]
@@ -390,8 +411,10 @@ def protect(numbers: Iterable[Number], targets: Iterable[Target], may_withhold=N
     ``may_withhold(number)`` says which numbers may still be withheld (default: every one with a key);
     a number is withheld with every number of its output that has the same key (one printed cell).
     For the first failing target, of the printed cells of its group (in any answer, in any edition) the
-    one of least ``loss`` that lowers its shortfall is withheld (screened on the linear relaxation);
-    when none lowers it, the least is withheld anyway. Then every target is solved again.
+    one of least ``loss`` that lowers its shortfall is withheld (screened on the linear relaxation, and
+    only among the cells whose rows bind its relaxed optimum: removing a row of zero dual value leaves the
+    optimum where it is); when none lowers it, the least of all is withheld anyway. A failing target is
+    solved again when it comes next (withholding only widens), every target once more at the end.
     """
     numbers, targets = list(numbers), list(targets)
     allowed = may_withhold or (lambda n: True)
@@ -401,11 +424,17 @@ def protect(numbers: Iterable[Number], targets: Iterable[Target], may_withhold=N
     shown = np.ones(len(numbers), bool)
     withheld: list[Number] = []
     ivs = [prog.interval(j, shown) for j in range(len(targets))]
+    stale: set[int] = set()  # failing before the last withholding, not solved since (it can only widen)
     while True:
         failing = [j for j, (t, iv) in enumerate(zip(targets, ivs)) if t.protected and not holds(iv)]
-        if not failing:
+        for j in failing:
+            if j in stale:
+                ivs[j] = prog.interval(j, shown)
+                stale.discard(j)
+            if not holds(ivs[j]):
+                break
+        else:
             break
-        j = failing[0]
         sides = (ivs[j][0] >= RULE_BELOW, ivs[j][1] < RULE_UP_TO)
         near: dict[tuple, list[int]] = {}
         every: dict[tuple, list[int]] = {}
@@ -418,12 +447,15 @@ def protect(numbers: Iterable[Number], targets: Iterable[Target], may_withhold=N
             raise ValueError("disclosure audit: a withheld cell stays derivable and nothing more can be "
                              "withheld: " + targets[j].label)
         before = _deficit(prog.interval(j, shown, False, sides))
-        choice, units = None, every
-        # Its own group first (its row, the same cell in other editions), then anything else printed.
-        for units in (near, every):
-            for u in sorted(units, key=lambda u: (min(numbers[i].loss for i in units[u]), u)):
+        # Only a number that binds the relaxed optimum can widen it; the target's own group first (its row,
+        # the same cell in other editions), then anything else printed that binds, then its group at all.
+        bind = prog.binding(j, shown, sides)
+        tight = {u: ix for u, ix in every.items() if bind.intersection(ix)}
+        choice, units = None, tight
+        for pool in ({u: ix for u, ix in tight.items() if u in near}, tight):
+            for u in sorted(pool, key=lambda u: (min(numbers[i].loss for i in pool[u]), u)):
                 trial = shown.copy()
-                trial[units[u]] = False
+                trial[pool[u]] = False
                 if _deficit(prog.interval(j, trial, False, sides)) < before:
                     choice = u
                     break
@@ -431,11 +463,12 @@ def protect(numbers: Iterable[Number], targets: Iterable[Target], may_withhold=N
                 break
         if choice is None:
             units = every
-            choice = min(every, key=lambda u: (min(numbers[i].loss for i in every[u]), u))
+            choice = min(units, key=lambda u: (min(numbers[i].loss for i in units[u]), u))
         shown[units[choice]] = False
         withheld.extend(numbers[i] for i in units[choice])
-        # Withholding only widens intervals: a target that held still holds; solve the failing ones.
-        ivs = [prog.interval(k, shown) if k in failing else ivs[k] for k in range(len(targets))]
+        # Withholding only widens intervals: a target that held still holds; a failing one is solved
+        # again when it comes next.
+        stale |= set(failing)
     if withheld:
         ivs = [prog.interval(k, shown) for k in range(len(targets))]
     return AuditResult(targets, ivs, withheld, len(numbers))
