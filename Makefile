@@ -46,6 +46,9 @@ pdf: $(STAMP)  ## build the HTML and the PDFs (pdflatex) _build/pdf/book.pdf and
 editions: $(STAMP)  ## build the full book and all seven sector editions (two at a time) into _build/editions/
 	$(BIN)/werk build --all-editions $(if $(DATA),--data $(DATA)) $(if $(MAPPING),--mapping $(MAPPING))
 
+# The disclosure audit's decisions (keyed by their inputs and the audit's code), shared by every build and
+# nbval run of the suite, as the editions of one build share theirs.
+test: export WERK_AUDIT_CACHE := $(CURDIR)/_build/audit
 test: $(STAMP)  ## run the whole suite: lint, unit tests, nbval on the notebooks, book and browser tests
 	@# Every step runs even when one before it fails, so one CI log shows every failure; the status is kept.
 	@# The ledger and the output-check notebooks read the records the other pages keep when the book is

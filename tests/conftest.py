@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pytest
+
+# The disclosure audit's decisions are shared by every build and notebook run of the session (see the
+# Makefile's test target, which sets the same folder for nbval); they are keyed by their inputs and code.
+os.environ.setdefault("WERK_AUDIT_CACHE", str(Path(__file__).resolve().parents[1] / "_build" / "audit"))
 
 
 def make_canonical_frame(n: int = 40, seed: int = 2019) -> pd.DataFrame:

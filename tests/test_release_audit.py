@@ -77,6 +77,7 @@ def test_lp_intervals_match_brute_force_on_margins():
     targets = [target("a1", cell("a", 1)), target("a2", cell("a", 2), "secondary")]
     lp = audit.intervals(numbers, targets)
     assert lp == brute_force(numbers, targets, cells, 12) == [(3, 3), (5, 5)]
+    assert audit.intervals(numbers, targets, integer=False) == lp  # the build's relaxation, rounded inward
 
 
 def test_lp_intervals_match_brute_force_with_rounded_shares():
@@ -91,6 +92,7 @@ def test_lp_intervals_match_brute_force_with_rounded_shares():
     lp = audit.intervals(numbers, targets)
     assert lp == brute_force(numbers, targets, cells, 10)
     assert lp == [(3, 3), (5, 5)]  # the row must hold 8: the shares give the cells back
+    assert audit.intervals(numbers, targets, integer=False) == lp
 
 
 def test_lp_intervals_match_brute_force_on_a_three_by_two_table():
@@ -105,6 +107,7 @@ def test_lp_intervals_match_brute_force_on_a_three_by_two_table():
     targets = [target("b2", cell("b", 2)), target("c1", cell("c", 1)), target("a2", cell("a", 2))]
     lp = audit.intervals(numbers, targets)
     assert lp == brute_force(numbers, targets, cells, 6)
+    assert audit.intervals(numbers, targets, integer=False) == lp
 
 
 def test_a_cell_derivable_from_its_margins_is_caught_and_fixed():

@@ -18,8 +18,8 @@ from myst_nb import glue as _glue
 
 from werk.core import codebook, fmt, paths
 from werk.core.errors import WerkError
+from werk.disclosure import audit, record
 from werk.disclosure import claims as claim_checks
-from werk.disclosure import record
 from werk.disclosure import rules as outputcheck
 from werk.inputs import claims, frame
 from werk.inputs import data as data_files
@@ -35,8 +35,10 @@ __all__ = [
     "glue",
     "glue_key",
     "glue_claim",
+    "glue_share",
     "glue_published",
     "glue_outputcheck",
+    "glue_release_audit",
     "checked_ledger",
     "ledger_table",
     "page_records",
@@ -115,6 +117,8 @@ def load(data_path=None, mapping_path=None, edition: str = "all", page: str | No
     folder = os.environ.get("WERK_FRAME_CACHE")
     df = validated_frame(data_path, mapping_path, Path(folder) if folder else None)
     info = edition_info(df, edition, data_path)
+    audit_cache = os.environ.get("WERK_AUDIT_CACHE") or (Path(folder) / "audit" if folder else None)
+    record.current().release = _release(df, info, Path(audit_cache) if audit_cache else None)
     if run_lang() == "nl":  # what the pages quote of the edition, in the language of the run
         info = {**info, "edition_label": info["edition_label_nl"], "edition_label_en": info["edition_label"]}
     if info["sector"] is not None:
@@ -125,6 +129,19 @@ def load(data_path=None, mapping_path=None, edition: str = "all", page: str | No
                                    "is_twin": bool(info["is_twin"])}
     _PAGE.start(info)
     return df, info
+
+
+def _release(df: pd.DataFrame, info: dict, cache: Path | None) -> audit.Release:
+    """The editions ``--all-editions`` releases together with this one, for the disclosure audit: the full
+    book and every sector with enough respondents to be built (:data:`MIN_EDITION_N`), each drawn from
+    ``df`` (the whole file); the decisions are kept in ``cache``: the build's frame cache, or the folder
+    ``WERK_AUDIT_CACHE`` names (``make test`` shares one among its builds and nbval; a decision is keyed by
+    its inputs and the audit's code, so sharing it is safe)."""
+    full = df.assign(age_group=frame.age_groups(df["age"]))
+    editions = [("all", None)] + [(nl, code) for code, (nl, _) in codebook.SECTORS.items()
+                                  if int((full["sector"] == code).sum()) >= MIN_EDITION_N]
+    own = "all" if info["sector"] is None else codebook.SECTORS[info["sector"]][0]
+    return audit.Release(full, editions, own, cache)
 
 
 def run_lang() -> str:
@@ -142,7 +159,7 @@ def run_lang() -> str:
     return "nl" if lang == "nl" else "en"
 
 
-def glue(name: str, value, check=None) -> None:
+def glue(name: str, value, check=None, table: audit.Table | None = None) -> None:
     """Glue a value without showing it; numpy scalars become Python numbers first.
 
     In a Dutch run (:func:`run_lang`) a formatted number (a string) is glued in Dutch style; a Python
@@ -150,9 +167,14 @@ def glue(name: str, value, check=None) -> None:
 
     With ``check`` (a :class:`werk.disclosure.rules.Check` of what the number rests on) the check is
     recorded under the glue key, and a number that fails CBS's output rules is glued as "suppressed".
+    ``table`` (a share, :class:`werk.disclosure.audit.Table` ``kind="share"``) is what the number prints,
+    for the disclosure audit over the release: it may withhold the number further (rule ``linked``).
     """
     if check is not None:
-        check = record.record(outputcheck.as_prose(check, glue_key(name)))
+        check = outputcheck.as_prose(check, glue_key(name))
+        if table is not None:
+            record.current().audit(table, check)
+        check = record.record(check)
         if check.withheld:
             value = outputcheck.MARK
     if hasattr(value, "item"):
@@ -210,7 +232,11 @@ def glue_claim(claim_id: str, value: float, p: float | None = None, df: pd.DataF
     text = claims.format_value(claim, value)
     p_text = fmt.format_p_text(p) if p is not None else None  # "p = .018", "p < .001": one style
     if df is not None:
-        chk = record.record(claim_checks.check_claim(df, claim, fits=_FITS.get(df)))
+        chk = claim_checks.check_claim(df, claim, fits=_FITS.get(df))
+        table = _claim_table(claim)
+        if table is not None:
+            record.current().audit(table, chk)
+        chk = record.record(chk)
         if chk.withheld:
             text = outputcheck.MARK
             p_text = outputcheck.MARK if p is not None else None
@@ -220,13 +246,72 @@ def glue_claim(claim_id: str, value: float, p: float | None = None, df: pd.DataF
     return text
 
 
+def _claim_table(claim: dict) -> audit.Table | None:
+    """What a share claim prints, for the disclosure audit: the share of its codes among the valid answers,
+    of the respondents its filter keeps (one grouping); None for any other claim."""
+    spec = claim.get("spec") or {}
+    if claim["kind"] not in ("share", "bound") or "largest" in spec or "by" in spec or "codes" not in spec:
+        return None
+    where = spec.get("filter") or {}
+    if len(where) > 1:
+        return None
+    by, values = next(iter(where.items()), (None, None))
+    group = tuple(values if isinstance(values, list) else [values]) if by else None
+    return audit.Table(glue_key(claim["id"]), spec["variable"], [tuple(spec["codes"])], by=by, groups=[group],
+                       kind="share")
+
+
+def glue_share(name: str, df: pd.DataFrame, variable: str, codes, by: str | None = None, group=None) -> None:
+    """Glue the share of ``codes`` among the valid answers to ``variable`` ("36.7%"), of the respondents
+    whose ``by`` is in ``group`` (all, by default); output-checked on its own and audited with the release
+    (:func:`glue`)."""
+    part = df if by is None else df[df[by].isin(list(group))]
+    text = fmt.format_number(share(part, variable, codes), 1) + "%"
+    table = audit.Table(glue_key(name), variable, [tuple(codes)], by=by,
+                        groups=[tuple(group) if by is not None else None], kind="share")
+    glue(name, text, check=outputcheck.check_share(part[variable], list(codes)), table=table)
+
+
+def glue_release_audit(records: dict, edition: str = "all") -> dict:
+    """Glue what the disclosure audit over the release found, for the output-check appendix (keys
+    ``oc_audit_*``), from the pages' ``records``; returns :func:`werk.disclosure.audit.release_report`."""
+    rep = audit.release_report(records, edition)
+    lang = run_lang()
+    rel = rep["release"] or {"cells_audited": 0, "protected_cells": 0, "passes": True, "narrowest": None,
+                             "withheld_further": []}
+    here = record.current().release
+    glue("oc_audit_editions", len(here.editions) if here is not None else 1)
+    glue("oc_audit_cells", rel["cells_audited"])
+    glue("oc_audit_protected", rel["protected_cells"])
+    further = rel["withheld_further"]
+    glue("oc_audit_further", len(further))
+    glue("oc_audit_further_here", sum(w["edition"] == (here.own if here else "all") for w in further))
+    low = rel["narrowest"]
+    words = {"en": ("{lo} to {hi} respondents ({cell} of {output}, edition {edition})", "no bound",
+                    "holds for every withheld cell", "fails"),
+             "nl": ("{lo} tot {hi} respondenten ({cell} van {output}, editie {edition})", "geen grens",
+                    "geldt voor elke achtergehouden cel", "faalt")}[lang]
+    if low is None:
+        glue("oc_audit_narrowest", "–")
+    else:
+        hi = fmt.format_count(low["high"]) if low["high"] is not None else words[1]
+        glue("oc_audit_narrowest", words[0].format(lo=fmt.format_count(low["low"]), hi=hi, cell=low["cell"],
+                                                   output=low["output"], edition=low["edition"]))
+    glue("oc_audit_passes", words[2] if rel["passes"] and rep["edition"]["passes"] else words[3])
+    glue("oc_audit_edition_cells", rep["edition"]["cells_audited"])
+    glue("oc_audit_edition_numbers", rep["edition"]["numbers_audited"])
+    return rep
+
+
 def glue_outputcheck(page: str) -> str:
     """Glue the checks this notebook recorded (JSON, key ``outputcheck``) for the appendix and the build.
 
     The build copies them into the page's records file (:mod:`werk.disclosure.record`).
     """
     text = record.current().to_json(page)
-    glue(record.GLUE_KEY, text)
+    # Data for the build, not a number for a reader: never localized (a Dutch run would turn its decimals
+    # into commas and break the JSON).
+    _glue(glue_key(record.GLUE_KEY), text, display=False)
     return text
 
 

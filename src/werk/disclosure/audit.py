@@ -19,9 +19,14 @@ Numbers of one answered question form one *linked component*: they can share cel
 question cannot (a margin two tables share, such as the age groups, is printed exactly in both, so it adds
 nothing the component lacks). Cells that every number and target treats alike are merged into one
 unknown first (their sum is as free as they are), so a component has tens of unknowns, not hundreds.
-For every target, :func:`intervals` solves two integer linear programs with HiGHS
-(``scipy.optimize.linprog(method="highs", integrality=1)``): the least and the most respondents the
-target can hold in any table of whole counts that prints every published number as printed.
+For every target, :func:`intervals` solves two linear programs with HiGHS (``highspy``, the solver
+scipy's ``linprog`` wraps, whose models are kept and changed between solves): the least and the most
+respondents the target can hold in any table that prints every published number as printed. The build
+audits the *linear relaxation* (cells may be fractional) and rounds its ends inward to whole counts, as
+τ-ARGUS audits linked tables: exact integer programs (``integer=True``, used by the tests against brute
+force) took up to 19 s of branch and bound per cell on the twin's components, where printed shares to
+0.1 % make whole-count tables hard to find. An integer interval can be narrower than the relaxed one; on
+the small tables of the tests the two are the same.
 
 The rule
 --------
@@ -37,15 +42,14 @@ failing intervals, until every target holds; then it audits again.
 
 Where it runs
 -------------
-**Not yet, on main.** This module's core (:func:`intervals`, :func:`protect`) is tested here against
-brute force, but it is not wired into the build: the wiring below was written (issue 15) and took minutes
-of solving per cold build, so it waits for a faster formulation. The pieces for it are here:
+In every notebook run (:func:`werk.book.load` gives the recorder a :class:`Release` of every edition):
 :class:`Release` audits one output per (question, grouping) component (:func:`components`) in every
-edition, :meth:`werk.disclosure.record.Recorder.audit` applies and records its decision, and the
-distribution and stacked-bar figures call it; :func:`werk.book.load` does not yet give the recorder a
-release, so they audit nothing. Measured on the twin (2026-12-03): the keep-up-by-age figure across the
-eight editions is 212 numbers and 40 withheld cells, and :func:`protect` took 37 s, 1,430 HiGHS solves,
-nearly all the trial relaxations of its search for the cell to withhold. The design it is for:
+edition, :meth:`werk.disclosure.record.Recorder.audit` applies and records its decision; the
+distribution and stacked-bar figures, the share claims (:func:`werk.book.glue_claim`) and the shares the
+prose states (:func:`werk.book.glue_share`) call it. Not audited: the lowest and highest share over
+groups (an extremum, not a linear function of the cells), the tables of shares of the design and
+methods pages, the models. Measured on the twin (2026-12-03), the keep-up page's six audited outputs
+across the eight editions take about 6 s in all. The design:
 
 * **Within a page**, in the page's disclosure step: an output's check is recorded
   (:class:`werk.disclosure.record.Recorder`) before the output is drawn or glued; the recorder audits it
@@ -60,12 +64,12 @@ nearly all the trial relaxations of its search for the cell to withhold. The des
   applies the further withholding that falls on its own edition. Every edition computes the same
   decisions from the same data, so no edition has to wait for another, and a single edition withholds
   exactly what it would in the release of all. The decisions are kept in the build's frame cache
-  (``_build/frames/audit``): the first edition of a build solves them (about two and a half minutes on
-  the twin, for the keep-up and threat pages), the others read them.
+  (``_build/frames/audit``, or ``WERK_AUDIT_CACHE``): the first edition or language of a build solves
+  them, the others read them.
 * **Verified from the records**: :func:`audit_records` rebuilds the components from what the pages
   recorded (the printed numbers, never a count below 10) and solves them again; the build writes its
-  result into ``output-check.json``, and ``werk build --all-editions`` audits the release of all
-  editions that way (``_build/editions/output-check-release.json``).
+  result, with the pages' own audits over the release, into ``output-check.json``
+  (:func:`release_report`).
 
 Withholding only ever removes published numbers, and removing a constraint can only widen an interval,
 so the three steps do not undo each other.
@@ -82,8 +86,9 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import highspy
 import numpy as np
-from scipy.optimize import linprog
+from scipy import sparse
 
 from werk.core.files import write_atomic
 from werk.disclosure import rules
@@ -100,12 +105,13 @@ __all__ = [
     "protect",
     "AuditResult",
     "audit_records",
+    "release_report",
 ]
 
 #: A protected count's feasible interval reaches below this ...
 RULE_BELOW = 1
 #: ... and up to at least this (CBS's threshold of 10 respondents).
-RULE_UP_TO = 10
+RULE_UP_TO = rules.THRESHOLD
 RULE_TEXT = (
     f"Every count withheld because it holds 1 to 9 respondents keeps a feasible interval, given everything "
     f"released with it (printed shares read as the intervals their rounding allows), that reaches below "
@@ -225,52 +231,91 @@ def _bounds(n: Number) -> tuple[float, float]:
 class _Program:
     """The integer program of a component: a row block per number, one objective per target.
 
-    Built once; a number is withheld by leaving its rows out (:meth:`interval` ``shown``), which keeps
-    the unknowns as fine as they were (still exact: merging is only a speed-up).
+    Built once, as two HiGHS models (``highspy``) kept between solves: the linear relaxation and the
+    integer program. A number is withheld by freeing its rows' bounds (:meth:`interval` ``shown``), which
+    keeps the unknowns as fine as they were (still exact: merging is only a speed-up), and lets HiGHS
+    start each relaxation from the last basis: the trials of :func:`protect` differ by a row or two.
     """
 
     def __init__(self, numbers: list[Number], targets: list[Target]):
         sigs, _ = _unknowns(numbers, targets)
         m = len(numbers)
         self.nvar = len(sigs)
-        ub, ub_of, eq, eq_of, b_ub, b_eq = [], [], [], [], [], []
+        rows, lower, upper, row_of = [], [], [], []
         for i, n in enumerate(numbers):
             num = np.array([s[i] for s in sigs], dtype=float)
-            if n.base is None:
-                eq.append(num)
-                b_eq.append(float(n.value))
-                eq_of.append(i)
+            if n.base is None:  # a count: exactly its value
+                rows.append(num)
+                lower.append(float(n.value))
+                upper.append(float(n.value))
+                row_of.append(i)
                 continue
             den = np.array([s[m + i] for s in sigs], dtype=float)
             lo, hi = _bounds(n)
             # lo <= 100 k / base <= hi, and base >= 1
-            ub += [lo * den - 100.0 * num, 100.0 * num - hi * den, -den]
-            b_ub += [0.0, 0.0, -1.0]
-            ub_of += [i, i, i]
-        self.ub, self.b_ub = np.array(ub).reshape(-1, self.nvar), np.array(b_ub)
-        self.eq, self.b_eq = np.array(eq).reshape(-1, self.nvar), np.array(b_eq)
-        self.ub_of, self.eq_of = np.array(ub_of, int), np.array(eq_of, int)
+            rows += [100.0 * num - lo * den, 100.0 * num - hi * den, den]
+            lower += [0.0, -highspy.kHighsInf, 1.0]
+            upper += [highspy.kHighsInf, 0.0, highspy.kHighsInf]
+            row_of += [i, i, i]
+        self.lower, self.upper = np.array(lower), np.array(upper)
+        self.row_of = np.array(row_of, int)
         self.tgt = [np.array([s[2 * m + j] for s in sigs], dtype=float) for j in range(len(targets))]
+        matrix = sparse.csc_array(np.array(rows).reshape(-1, self.nvar))
+        self._models = {integer: self._model(matrix, integer) for integer in (False, True)}
+        self._shown = {integer: np.ones(m, bool) for integer in (False, True)}
+
+    def _model(self, matrix, integer: bool):
+        # The solver itself: highspy.Highs adds callbacks and prints HiGHS's banner on the process's
+        # stdout (a notebook's cell output) when it makes its first model.
+        h = highspy._core._Highs()
+        h.setOptionValue("output_flag", False)
+        if integer:
+            # Every objective is a whole count: a gap below 1 proves the optimum.
+            h.setOptionValue("mip_rel_gap", 0.0)
+            h.setOptionValue("mip_abs_gap", 0.5)
+        lp = highspy.HighsLp()
+        lp.num_col_, lp.num_row_ = self.nvar, len(self.lower)
+        lp.col_cost_ = np.zeros(self.nvar)
+        lp.col_lower_, lp.col_upper_ = np.zeros(self.nvar), np.full(self.nvar, float(_CAP))
+        lp.row_lower_, lp.row_upper_ = self.lower, self.upper
+        lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+        lp.a_matrix_.start_, lp.a_matrix_.index_ = matrix.indptr, matrix.indices
+        lp.a_matrix_.value_ = matrix.data
+        if integer:
+            lp.integrality_ = [highspy.HighsVarType.kInteger] * self.nvar
+        h.passModel(lp)
+        return h
 
     def _run(self, c, shown, integer: bool):
-        """HiGHS on the rows of the shown numbers; returns (result, number of each inequality row, of
-        each equality row)."""
-        ku = shown[self.ub_of] if len(self.ub_of) else np.zeros(0, bool)
-        ke = shown[self.eq_of] if len(self.eq_of) else np.zeros(0, bool)
-        a_ub = self.ub[ku] if ku.any() else None
-        a_eq = self.eq[ke] if ke.any() else None
-        res = linprog(c, A_ub=a_ub, b_ub=self.b_ub[ku] if a_ub is not None else None,
-                      A_eq=a_eq, b_eq=self.b_eq[ke] if a_eq is not None else None, bounds=(0, _CAP),
-                      integrality=np.ones(self.nvar) if integer else None, method="highs")
-        if res.status != 0:
-            raise ValueError(f"disclosure audit: no table prints these numbers ({res.message})")
-        return res, self.ub_of[ku], self.eq_of[ke]
+        """Minimize ``c`` over the rows of the shown numbers; returns the model, solved."""
+        h = self._models[integer]
+        changed = np.flatnonzero(shown[self.row_of] != self._shown[integer][self.row_of])
+        if len(changed):
+            keep = shown[self.row_of[changed]]
+            lo = np.where(keep, self.lower[changed], -highspy.kHighsInf)
+            hi = np.where(keep, self.upper[changed], highspy.kHighsInf)
+            h.changeRowsBounds(len(changed), changed.astype(np.int32), lo, hi)
+            self._shown[integer] = shown.copy()
+        h.changeColsCost(self.nvar, np.arange(self.nvar, dtype=np.int32), np.asarray(c, dtype=float))
+        h.run()
+        status = h.getModelStatus()
+        if status != highspy.HighsModelStatus.kOptimal:
+            raise ValueError("disclosure audit: no table prints these numbers "
+                             f"({h.modelStatusToString(status)})")
+        return h
 
     def _solve(self, c, shown, integer: bool) -> float:
-        res, _, _ = self._run(c, shown, integer)
-        if -res.fun >= _CAP:
+        h = self._run(c, shown, False)
+        if integer:
+            # A relaxed optimum in whole counts is the integer optimum (the relaxation bounds it): the
+            # integer program is solved only where the vertex is fractional.
+            x = np.asarray(h.getSolution().col_value)
+            if not np.allclose(x, np.round(x), rtol=0.0, atol=1e-7):
+                h = self._run(c, shown, True)
+        value = h.getInfo().objective_function_value
+        if -value >= _CAP:
             return -math.inf
-        return float(res.fun)
+        return float(value)
 
     def binding(self, j: int, shown, sides) -> set[int]:
         """The numbers whose rows bind target ``j``'s failing ends (``sides``: low, high) in the linear
@@ -280,11 +325,9 @@ class _Program:
         for side, sign in zip(sides, (1.0, -1.0)):
             if not side:
                 continue
-            res, ub_rows, eq_rows = self._run(sign * self.tgt[j], shown, False)
-            for rows, duals in ((ub_rows, getattr(res.ineqlin, "marginals", [])),
-                                (eq_rows, getattr(res.eqlin, "marginals", []))):
-                out |= {int(i) for i, d in zip(rows, duals) if abs(d) > 1e-9}
-        return out
+            duals = np.asarray(self._run(sign * self.tgt[j], shown, False).getSolution().row_dual)
+            out |= {int(i) for i in self.row_of[np.abs(duals) > 1e-9]}
+        return out & set(np.flatnonzero(shown).tolist())
 
     def interval(self, j: int, shown, integer: bool = True, sides=(True, True)) -> tuple[float, float]:
         t = self.tgt[j]
@@ -362,8 +405,9 @@ class AuditResult:
             "protected_cells": sum(t.protected for t in self.targets),
             "passes": self.passes,
             "narrowest": self.narrowest(),
-            "withheld_further": [{"edition": n.edition, "output": n.output, "cell": n.label}
-                                 for n in self.withheld],
+            "withheld_further": [dict(c) for c in dict.fromkeys(
+                (("edition", n.edition), ("output", n.output), ("cell", n.label.removesuffix(" (n)")))
+                for n in self.withheld)],
             "intervals": [{**{"edition": t.edition, "output": t.output, "cell": t.label, "why": t.why},
                            "low": _json(iv[0]), "high": _json(iv[1])}
                           for t, iv in zip(self.targets, self.intervals)],
@@ -405,31 +449,18 @@ def _overlaps(n: Number, t: Target) -> bool:
     return meet(n.where, t.where) or (n.base is not None and meet(n.base, t.where))
 
 
-def protect(numbers: Iterable[Number], targets: Iterable[Target], may_withhold=None) -> AuditResult:
-    """Audit a component and withhold further until every protected target holds the rule.
-
-    ``may_withhold(number)`` says which numbers may still be withheld (default: every one with a key);
-    a number is withheld with every number of its output that has the same key (one printed cell).
-    For the first failing target, of the printed cells of its group (in any answer, in any edition) the
-    one of least ``loss`` that lowers its shortfall is withheld (screened on the linear relaxation, and
-    only among the cells whose rows bind its relaxed optimum: removing a row of zero dual value leaves the
-    optimum where it is); when none lowers it, the least of all is withheld anyway. A failing target is
-    solved again when it comes next (withholding only widens), every target once more at the end.
-    """
-    numbers, targets = list(numbers), list(targets)
-    allowed = may_withhold or (lambda n: True)
-    if not targets:
-        return AuditResult(targets, [], [], len(numbers))
-    prog = _Program(numbers, targets)
-    shown = np.ones(len(numbers), bool)
+def _withhold_until_held(prog: _Program, numbers, targets, ivs, shown, allowed, integer: bool) -> list:
+    """:func:`protect`'s search at one precision: withhold (``shown``) until every protected target's
+    interval (``ivs``, updated) holds; returns what it withheld."""
     withheld: list[Number] = []
-    ivs = [prog.interval(j, shown) for j in range(len(targets))]
     stale: set[int] = set()  # failing before the last withholding, not solved since (it can only widen)
+    given_up: set[int] = set()  # failing, and nothing more may be withheld for it
     while True:
-        failing = [j for j, (t, iv) in enumerate(zip(targets, ivs)) if t.protected and not holds(iv)]
+        failing = [j for j, (t, iv) in enumerate(zip(targets, ivs))
+                   if t.protected and not holds(iv) and j not in given_up]
         for j in failing:
             if j in stale:
-                ivs[j] = prog.interval(j, shown)
+                ivs[j] = prog.interval(j, shown, integer)
                 stale.discard(j)
             if not holds(ivs[j]):
                 break
@@ -443,9 +474,9 @@ def protect(numbers: Iterable[Number], targets: Iterable[Target], may_withhold=N
                 every.setdefault(_unit(n), []).append(i)
                 if _overlaps(n, targets[j]):
                     near.setdefault(_unit(n), []).append(i)
-        if not every:
-            raise ValueError("disclosure audit: a withheld cell stays derivable and nothing more can be "
-                             "withheld: " + targets[j].label)
+        if not every:  # derivable from what was printed before: reported, the audit does not pass
+            given_up.add(j)
+            continue
         before = _deficit(prog.interval(j, shown, False, sides))
         # Only a number that binds the relaxed optimum can widen it; the target's own group first (its row,
         # the same cell in other editions), then anything else printed that binds, then its group at all.
@@ -469,8 +500,35 @@ def protect(numbers: Iterable[Number], targets: Iterable[Target], may_withhold=N
         # Withholding only widens intervals: a target that held still holds; a failing one is solved
         # again when it comes next.
         stale |= set(failing)
+    return withheld
+
+
+def protect(numbers: Iterable[Number], targets: Iterable[Target], may_withhold=None, integer: bool = False
+            ) -> AuditResult:
+    """Audit a component and withhold further until every protected target holds the rule.
+
+    ``may_withhold(number)`` says which numbers may still be withheld (default: every one with a key);
+    a number is withheld with every number of its output that has the same key (one printed cell).
+    For the first failing target, of the printed cells of its group (in any answer, in any edition) the
+    one of least ``loss`` that lowers its shortfall is withheld (screened on the linear relaxation, and
+    only among the cells whose rows bind its relaxed optimum: removing a row of zero dual value leaves the
+    optimum where it is); when none lowers it, the least of all is withheld anyway. A failing target is
+    solved again when it comes next (withholding only widens), every target once more at the end.
+
+    ``integer=False`` (the build's): the intervals of the linear relaxation, rounded inward to whole
+    counts, as τ-ARGUS audits linked tables; ``True``: of whole-count tables (exact, and on the twin's
+    components up to minutes of branch and bound per cell, see the module docstring).
+    """
+    numbers, targets = list(numbers), list(targets)
+    allowed = may_withhold or (lambda n: True)
+    if not targets:
+        return AuditResult(targets, [], [], len(numbers))
+    prog = _Program(numbers, targets)
+    shown = np.ones(len(numbers), bool)
+    ivs = [prog.interval(j, shown, integer) for j in range(len(targets))]
+    withheld = _withhold_until_held(prog, numbers, targets, ivs, shown, allowed, integer)
     if withheld:
-        ivs = [prog.interval(k, shown) for k in range(len(targets))]
+        ivs = [prog.interval(k, shown, integer) for k in range(len(targets))]
     return AuditResult(targets, ivs, withheld, len(numbers))
 
 
@@ -511,7 +569,7 @@ def _solve_components(numbers, targets) -> tuple[dict, dict]:
     best: dict[tuple, tuple[Target, list]] = {}
     per_component = {}
     for (variable, group), (nums, tgts) in sorted(components(numbers, targets).items()):
-        ivs = intervals(nums, tgts)
+        ivs = intervals(nums, tgts, integer=False)
         res = AuditResult(tgts, ivs, [], len(nums))
         per_component[" by ".join([variable, *group])] = {
             "numbers_audited": len(nums), "cells_audited": len(tgts), "passes": res.passes,
@@ -550,6 +608,47 @@ def audit_records(records_by_edition: Mapping[str, Mapping[str, dict]]) -> dict:
     out["editions"] = sorted(records_by_edition)
     out["components"] = per_component
     return out
+
+
+def release_report(records: Mapping[str, dict], edition: str = "all") -> dict:
+    """The audit's part of an edition's output-check report, from its pages' records.
+
+    ``release``: what the pages' own audits found over the release of every edition built together (each
+    output's audit with what every edition printed before it on its page, merged): cells audited, the
+    narrowest interval, what was withheld further. ``edition``: this edition's records audited again on
+    their own (:func:`audit_records`), across its pages.
+    """
+    found = [d["release"] for rec in records.values() for d in rec["checks"] if d.get("release")]
+    return {"rule": RULE_TEXT, "below": RULE_BELOW, "up_to": RULE_UP_TO,
+            "release": _over_outputs(found) if found else None,
+            "edition": audit_records({edition: records})}
+
+
+def _width(row: dict) -> float:
+    return (math.inf if row["high"] is None else row["high"]) - row["low"]
+
+
+def _over_outputs(summaries: list[dict]) -> dict:
+    """Several outputs' audit summaries as one: a cell audited again with a later output keeps the
+    narrower interval (the later audit had more numbers), so each withheld cell counts once."""
+    cells: dict[tuple, dict] = {}
+    for s in summaries:
+        for iv in s["intervals"]:
+            k = (iv["edition"], iv["output"], iv["cell"])
+            old = cells.get(k)
+            if old is not None:
+                highs = [h for h in (old["high"], iv["high"]) if h is not None]
+                iv = {**iv, "low": max(old["low"], iv["low"]), "high": min(highs) if highs else None}
+            cells[k] = iv
+    ivs = sorted(cells.values(), key=lambda r: (r["edition"], r["output"], r["cell"]))
+    prot = [r for r in ivs if r["why"] == "threshold"]
+    narrow = min(prot, key=lambda r: (_width(r), r["edition"], r["output"], r["cell"])) if prot else None
+    return {"outputs_audited": len(summaries), "cells_audited": len(ivs), "protected_cells": len(prot),
+            "passes": all(holds((r["low"], math.inf if r["high"] is None else r["high"])) for r in prot),
+            "narrowest": None if narrow is None else {k: narrow[k] for k in ("edition", "output", "cell",
+                                                                              "low", "high")},
+            "withheld_further": [w for s in summaries for w in s["withheld_further"]],
+            "intervals": ivs}
 
 
 # ------------------------------------------------------------------------------------------ outputs
@@ -662,16 +761,23 @@ class Table:
             total = counts[i].sum()
             base = self._where(i, 0, ew)
             base[self.variable] = self.codes
+            if self.kind == "share":  # the prose states the share alone; withheld, its small cells are kept
+                if "value" in hidden:
+                    tgts += [Target(self.output, f"{self._label(i, 0)} ({part})", self.variable,
+                                    self._where(i, j, ew), chk.why.get(part, "threshold"), edition)
+                             for j, part in enumerate(("in", "out")) if part in hidden]
+                elif total > 0:
+                    nums.append(Number(self.output, self._label(i, 0), self.variable, self._where(i, 0, ew),
+                                       round(100.0 * counts[i, 0] / total, 1), base, 1, edition, "value",
+                                       float(counts[i, 0])))
+                continue
             many = len(self.groups) > 1
-            row_hidden = self.kind != "share" and (("row", self.groups[i]) in hidden if many
-                                                   else "total" in hidden)
-            cols = range(1 if self.kind == "share" else counts.shape[1])
-            for j in cols:
+            row_hidden = ("row", self.groups[i]) in hidden if many else "total" in hidden
+            for j in range(counts.shape[1]):
                 key = self._key(i, j)
                 where = self._where(i, j, ew)
                 if key in hidden or row_hidden:
-                    why = chk.why.get(key, "threshold") if key in chk.why else (
-                        chk.why.get("in", "threshold") if self.kind == "share" else "threshold")
+                    why = chk.why.get(key, "threshold")
                     tgts.append(Target(self.output, self._label(i, j), self.variable, where, why, edition))
                     continue
                 if total <= 0:
@@ -683,7 +789,7 @@ class Table:
                 if self.counts:
                     nums.append(Number(self.output, self._label(i, j) + " (n)", self.variable, where, c,
                                        None, 0, edition, key, c))
-            if row_hidden and self.kind != "share" and len(self.groups) > 1:
+            if row_hidden and len(self.groups) > 1:
                 tgts.append(Target(self.output, self._label(i, 0).split(" × ")[0] + " (all)", self.variable,
                                    base, "threshold", edition))
         if self.total and self.kind != "share":
@@ -695,6 +801,10 @@ class Table:
             nums.append(Number(self.output, "total (n)", self.variable, _where(w), float(counts.sum()), None,
                                0, edition, None, float(counts.sum())))
         return nums, tgts
+
+
+#: This module's own code, in every cached decision's key: a changed audit decides afresh.
+_CODE = hashlib.sha256(Path(__file__).read_bytes()).hexdigest()
 
 
 class Release:
@@ -777,8 +887,8 @@ class Release:
         return [nums[i] for i in sorted(gone) if nums[i].edition == self.own]
 
     def _path(self, nums, tgts, new):
-        text = json.dumps([RULE_BELOW, RULE_UP_TO, [n.to_dict() for n in nums], [t.to_dict() for t in tgts],
-                           new], sort_keys=True, default=str)
+        text = json.dumps([_CODE, RULE_BELOW, RULE_UP_TO, [n.to_dict() for n in nums],
+                           [t.to_dict() for t in tgts], new], sort_keys=True, default=str)
         return Path(self.cache) / f"{hashlib.sha256(text.encode()).hexdigest()}.json"
 
     def _cached(self, nums, tgts, new):

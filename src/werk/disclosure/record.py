@@ -74,6 +74,7 @@ class Recorder:
         nums, tgts = table.in_frame(own).numbers(own, chk, self.release.own, self.release.sector)
         chk.published = [n.to_dict() for n in nums]
         chk.withheld_cells = [t.to_dict() for t in tgts]
+        chk.release = self.release.results.get(table.output, {})
         return chk
 
     def add(self, chk: Check, output: str | None = None) -> Check:

@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from werk.core.files import write_atomic
+from werk.disclosure.audit import release_report
 from werk.disclosure.record import checks_of
 from werk.disclosure.rules import (
     DOF_THRESHOLD,
@@ -54,6 +55,7 @@ def report(records: dict[str, dict], edition: str | None = "all", respondents: i
         "rules": dict(RULES),
         "sources": list(SOURCES),
         "summary": summary(checks_of(records)),
+        "disclosure_audit": release_report(records, edition or "all"),
         "pages": {page: [dict(c) for c in rec["checks"]] for page, rec in records.items()},
     }
 

@@ -149,6 +149,13 @@ RULES = {
         "respondents is flagged for the output checker."
     ),
     "minmax": "No minimum or maximum of a continuous variable is shown: such a column or row is refused.",
+    "linked": (
+        f"A withheld count cannot be narrowed by combining the numbers released with it (on its page, in "
+        f"every edition built together, printed shares read as the intervals their rounding allows): a count "
+        f"withheld because it holds 1 to {THRESHOLD - 1} respondents keeps a feasible interval that reaches "
+        f"below 1 and up to at least {THRESHOLD}. Where it would not, further cells of the new output are "
+        "withheld, those resting on the fewest respondents first."
+    ),
 }
 
 SOURCES = [
@@ -195,6 +202,9 @@ class Check:
     #: over the release (:mod:`werk.disclosure.audit`): its ``Number`` and ``Target`` objects as dicts.
     published: list[dict] = field(default_factory=list, repr=False, compare=False)
     withheld_cells: list[dict] = field(default_factory=list, repr=False, compare=False)
+    #: The audit of this output with what every edition printed before it on its page
+    #: (:meth:`werk.disclosure.audit.AuditResult.summary`, over the release); empty when not audited.
+    release: dict = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def withheld(self) -> bool:
@@ -247,7 +257,7 @@ class Check:
                    status=d.get("status", PASS), suppressed=[dict(s) for s in d.get("suppressed", [])],
                    flagged=[dict(f) for f in d.get("flagged", [])], note=d.get("note", ""),
                    page=d.get("page"), published=list(d.get("published", [])),
-                   withheld_cells=list(d.get("withheld_cells", [])))
+                   withheld_cells=list(d.get("withheld_cells", [])), release=dict(d.get("release", {})))
 
     def to_dict(self) -> dict:
         """The record as it goes into the report (JSON-ready, no count below 10)."""
@@ -263,6 +273,7 @@ class Check:
             "note": self.note,
             **({"published": list(self.published), "withheld_cells": list(self.withheld_cells)}
                if self.published or self.withheld_cells else {}),
+            **({"release": dict(self.release)} if self.release else {}),
         }
 
 
