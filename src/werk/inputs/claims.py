@@ -22,7 +22,7 @@ from werk.core.errors import WerkError
 from werk.core.fmt import format_coef, localize
 
 __all__ = ["KINDS", "claims", "validate", "by_id", "glue_key", "round_printed", "matches", "format_value",
-           "term_name", "SECTION_NAMES"]
+           "term_name"]
 
 #: kind -> (spec fields required, whether a printed value is required)
 KINDS: dict[str, tuple[tuple[str, ...], bool]] = {
@@ -67,15 +67,6 @@ _TERMS_NL = {
     "multiple_jobs": "twee of meer banen",
     "sector": "sector",
 }
-
-#: The article's sections as the ledger names them: section -> {lang: name}.
-SECTION_NAMES = {
-    "design": {"en": "Design and population", "nl": "Opzet en populatie"},
-    "threat": {"en": "Technology as a threat", "nl": "Technologie als bedreiging"},
-    "keep_up": {"en": "Keeping up", "nl": "Bijbenen"},
-    "conclusion": {"en": "Conclusion", "nl": "Conclusie"},
-}
-
 
 def term_name(term: str, lang: str = "en") -> str:
     """A claim's variable or model term in words: the codebook's label in English
