@@ -403,7 +403,8 @@ def _check_note(chk, lang: str = "en") -> str:
             parts.append(
                 f"*onderdrukt*: achtergehouden door de outputcontrole — minder dan {outputcheck.THRESHOLD} "
                 f"respondenten (of {outputcheck.DOF_THRESHOLD} vrijheidsgraden) achter het getal, of "
-                "achtergehouden zodat zo’n getal niet uit de andere is af te leiden (de regels van het CBS voor "
+                "achtergehouden zodat zo’n getal niet uit de andere is af te leiden (de regels van het CBS "
+                "voor "
                 "output uit microdata)."
             )
         if chk.flagged:
@@ -436,7 +437,8 @@ SECTION_PAGES = {
     "conclusion": ("sec-conclusion", "Conclusion"),
 }
 #: Their titles in the Dutch book (short, as the English ones: the chapter titles are longer).
-SECTION_TITLES_NL = {"design": "Opzet en populatie", "threat": "Technologie als bedreiging", "keep_up": "Bijbenen",
+SECTION_TITLES_NL = {"design": "Opzet en populatie", "threat": "Technologie als bedreiging",
+                     "keep_up": "Bijbenen",
                      "conclusion": "Conclusie"}
 
 _STATUS_CLASS = {"match": "status-match", "deviates": "status-deviates", "not reproducible": "status-na",
@@ -606,7 +608,8 @@ def claim_label(claim: dict, lang: str = "en") -> str:
         if set(labels) == {0, 1} and list(codes) == [1]:
             return T["share"].format(name=name)
         if var == "gender":
-            words = {"man": "men", "woman": "women"} if lang == "en" else {"man": "mannen", "vrouw": "vrouwen"}
+            words = ({"man": "men", "woman": "women"} if lang == "en"
+                     else {"man": "mannen", "vrouw": "vrouwen"})
             return T["share"].format(name=T["or"].join(words.get(c, c) for c in cats))
         if var in ("sector", "age_group"):
             return T["share"].format(name=T["or"].join(cats))

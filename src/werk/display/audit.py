@@ -33,16 +33,22 @@ _TEXT = {
         "allowed": "VIF allowed (edge)", "implied": "VIF the article implies", "vif_data": "VIF, data",
         "allowed_data": "VIF allowed at data R²", "needed": "R² needed", "verdict": "verdict",
         "cannot_fail": "cannot fail",
-        "note": ("VIF allowed: the largest VIF of the predictor at which the printed β reaches the printed p, at "
-                 "R² = 0 (any R² allows more); edge, and in brackets: read at the printed |β| plus half a unit "
-                 "of its last digit; VIF the article implies: the least its own correlations allow; R² needed: the "
-                 "smallest model R² at the edge and at {at} (any: every R² will do); a question where it exceeds "
+        "note": ("VIF allowed: the largest VIF of the predictor at which the printed β reaches the printed "
+                 "p, at "
+                 "R² = 0 (any R² allows more); edge, and in brackets: read at the printed |β| plus half a "
+                 "unit "
+                 "of its last digit; VIF the article implies: the least its own correlations allow; R² "
+                 "needed: the "
+                 "smallest model R² at the edge and at {at} (any: every R² will do); a question where it "
+                 "exceeds "
                  "{plausible}."),
-        "at_data": "the VIF in these data", "at_article": "the VIF the article implies, or 1 where it implies none",
+        "at_data": "the VIF in these data", "at_article": "the VIF the article implies, or 1 where it "
+                                                          "implies none",
         "note_data": (" Data: the VIF in these data and the VIF allowed at their model R², at the edge. "
                       "Model R² in these data: {r2s}."),
         "not_printed": "not printed", "to": "{lo} to {hi}", "at_most": "at most |{b}| (|a| ≤ 1)",
-        "mediator": "mediator", "a": "r(age, mediator)", "b": "β(mediator → keeping up)", "ab": "indirect a × b",
+        "mediator": "mediator", "a": "r(age, mediator)", "b": "β(mediator → keeping up)",
+        "ab": "indirect a × b",
         "rounding": "over the rounding", "data_ab": "a × b in these data",
         "cannot_fail_title": "{n} checks that cannot fail at N = {N}",
         "columns": {"id": "id", "question": "question", "arithmetic": "arithmetic", "verdict": "verdict"},
@@ -54,17 +60,22 @@ _TEXT = {
         "allowed": "toegestane VIF (grens)", "implied": "VIF volgens het artikel", "vif_data": "VIF, data",
         "allowed_data": "toegestane VIF bij R² van de data", "needed": "benodigde R²", "verdict": "oordeel",
         "cannot_fail": "kan niet mislukken",
-        "note": ("toegestane VIF: de grootste VIF van de voorspeller waarbij de gedrukte β de gedrukte p haalt, bij "
-                 "R² = 0 (een hogere R² laat meer toe); grens, tussen haakjes: gelezen bij de gedrukte |β| plus een "
+        "note": ("toegestane VIF: de grootste VIF van de voorspeller waarbij de gedrukte β de gedrukte p "
+                 "haalt, bij "
+                 "R² = 0 (een hogere R² laat meer toe); grens, tussen haakjes: gelezen bij de gedrukte |β| "
+                 "plus een "
                  "halve eenheid van het laatste cijfer; VIF volgens het artikel: de kleinste die zijn eigen "
-                 "correlaties toelaten; benodigde R²: de kleinste R² van het model bij de grens en bij {at} (elke: "
+                 "correlaties toelaten; benodigde R²: de kleinste R² van het model bij de grens en bij {at} "
+                 "(elke: "
                  "elke R² volstaat); een vraag als die boven {plausible} ligt."),
         "at_data": "de VIF in deze data",
         "at_article": "de VIF volgens het artikel, of 1 waar het artikel er geen aangeeft",
-        "note_data": (" Data: de VIF in deze data en de VIF die bij hun R² van het model is toegestaan, bij de "
+        "note_data": (" Data: de VIF in deze data en de VIF die bij hun R² van het model is toegestaan, bij "
+                      "de "
                       "grens. R² van het model in deze data: {r2s}."),
         "not_printed": "niet gedrukt", "to": "{lo} tot {hi}", "at_most": "hooguit |{b}| (|a| ≤ 1)",
-        "mediator": "mediator", "a": "r(leeftijd, mediator)", "b": "β(mediator → bijbenen)", "ab": "indirect a × b",
+        "mediator": "mediator", "a": "r(leeftijd, mediator)", "b": "β(mediator → bijbenen)",
+        "ab": "indirect a × b",
         "rounding": "over de afronding", "data_ab": "a × b in deze data",
         "cannot_fail_title": "{n} controles die bij N = {N} niet kunnen mislukken",
         "columns": {"id": "id", "question": "vraag", "arithmetic": "rekenwerk", "verdict": "oordeel"},
@@ -135,7 +146,8 @@ def collinearity_table(table: pd.DataFrame, vifs: Mapping[str, pd.DataFrame] | N
     note = T["note"].format(at=T["at_data"] if has_data else T["at_article"],
                             plausible=num(R2_PLAUSIBLE, leading_zero=False))
     if r2s:
-        note += T["note_data"].format(r2s="; ".join(f"{T['models'].get(m, m)} {num(v)}" for m, v in r2s.items()))
+        r2_text = "; ".join(f"{T['models'].get(m, m)} {num(v)}" for m, v in r2s.items())
+        note += T["note_data"].format(r2s=r2_text)
     out.attrs["note"] = note
     if lang == "nl":
         out.attrs["lang"] = "nl"

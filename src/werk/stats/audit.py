@@ -278,27 +278,37 @@ _TEXT = {
                   "so |t| ≤ {b}/{se} = {t} (p ≥ {p})"),
         "needs_t": "p < {alpha} needs |t| > {t}, i.e. se < {se}, i.e. 1 - R² < {b}² × {df} / {t}² = {x}",
         "any_r2": "any R² will do with uncorrelated predictors (VIF = 1)",
-        "r2_even": "R² > {r2} even with uncorrelated predictors (R² > {r2e} at the rounding edge |β| = {edge})",
-        "vif": ("a correlated predictor multiplies se by sqrt(VIF): at R² = 0 the pair allows VIF ≤ {v} ({ve} at "
+        "r2_even": "R² > {r2} even with uncorrelated predictors (R² > {r2e} at the rounding edge |β| = "
+                   "{edge})",
+        "vif": ("a correlated predictor multiplies se by sqrt(VIF): at R² = 0 the pair allows VIF ≤ {v} "
+                "({ve} at "
                 "|β| = {edge}), and a model R² multiplies that by 1/(1 - R²)"),
-        "floor_id": "the article's own {fid} makes this predictor's VIF at least {v}, at which {needs} at |β| = {edge}",
-        "data": ("these data: VIF {vif}, model R² = {r2}; at that R² the pair allows VIF ≤ {v}, and at that VIF "
+        "floor_id": "the article's own {fid} makes this predictor's VIF at least {v}, at which {needs} at "
+                    "|β| = {edge}",
+        "data": ("these data: VIF {vif}, model R² = {r2}; at that R² the pair allows VIF ≤ {v}, and at that "
+                 "VIF "
                  "{needs} (both at |β| = {edge})"),
         "fit_r2": "this fit has R² = {r2}",
-        "cannot_fail": ("even |β| = {low} reaches p < {alpha} at R² = 0 with VIF {c}: the check cannot fail at this "
+        "cannot_fail": ("even |β| = {low} reaches p < {alpha} at R² = 0 with VIF {c}: the check cannot fail "
+                        "at this "
                         "N short of a collinearity problem"),
         "where_data": "these data's", "where_article": "the article's", "where_none": "no",
-        "need": ", which needs a model R² above {r2} at {where} collinearity and the most favourable rounding?",
+        "need": ", which needs a model R² above {r2} at {where} collinearity and the most favourable "
+                "rounding?",
         "question": "Can a standardized beta of {b} reach p < {alpha} at N = {n} with {k} predictors{need}",
-        "reason": ("p < {alpha} at β {b} and N = {n} needs VIF ≤ {v} (R² = 0; ≤ {vd} at this fit's R² = {r2} and the "
+        "reason": ("p < {alpha} at β {b} and N = {n} needs VIF ≤ {v} (R² = 0; ≤ {vd} at this fit's R² = "
+                   "{r2} and the "
                    "rounding edge |β| = {edge}); these data have VIF {vif}"),
         "reason_no": ": no β that prints as {b} reaches p < {alpha} with this collinearity and R²{below}",
         "reason_below": " (and no predictor's VIF is below 1)",
         "reason_fitted": "the fitted |β| = {b} is", "reason_fitted_any": "the fitted |β| is",
-        "reason_within": ", within that bound: {fitted} below the {need} that p < {alpha} needs at this VIF and R²",
-        "r": "N = {n}, df = {df}: p < {alpha} needs |t| > {t}, i.e. |r| > {t}/sqrt({df} + {t}²) = {r}; printed |r| = {c}",
+        "reason_within": ", within that bound: {fitted} below the {need} that p < {alpha} needs at this "
+                         "VIF and R²",
+        "r": "N = {n}, df = {df}: p < {alpha} needs |t| > {t}, i.e. |r| > {t}/sqrt({df} + {t}²) = {r}; "
+             "printed |r| = {c}",
         "r_question": "Is r = {c} significant at p < {alpha} with N = {n}?",
-        "share_note": ("; the step is smaller than the printed resolution {res}, so at N = {n} every printed percent "
+        "share_note": ("; the step is smaller than the printed resolution {res}, so at N = {n} every "
+                       "printed percent "
                        "has a matching count: the check cannot fail here"),
         "share": "step 100/{n} = {step} points; counts {c0}–{c1} of {n} ({m} values) print as {v}%{note}",
         "share_none": "step 100/{n} = {step} points; no count of {n} prints as {v}%",
@@ -311,7 +321,8 @@ _TEXT = {
         "fig1": ("100 - {t1} - {t2} = {i} (between {lo} and {hi} given rounding) for answers 3-5, which fits "
                  "'bijna 20%' read as {above} to {below}%"),
         "fig3": "100 - {k4} - {k5} = {rest}% for answers 1-3",
-        "fig3_old": ("; with {old}% of respondents 55 or over and more than {floor}% of them at answers 2-3, the "
+        "fig3_old": ("; with {old}% of respondents 55 or over and more than {floor}% of them at answers "
+                     "2-3, the "
                      "under-55s can have at most {younger}% at answers 1-3"),
         "fig3_question": "Do the keep-up shares leave room for the rest of the answers and for Figure 4?",
         "spread": ("in [{lo}, {hi}] ({why}) the SD can be at most √(({hi} − {mean}) × ({mean} − {lo})) = {m} "
@@ -326,48 +337,68 @@ _TEXT = {
         "any_r2": "met ongecorreleerde voorspellers (VIF = 1) volstaat elke R²",
         "r2_even": ("R² > {r2}, zelfs met ongecorreleerde voorspellers (R² > {r2e} bij de afrondingsgrens "
                     "|β| = {edge})"),
-        "vif": ("een gecorreleerde voorspeller vermenigvuldigt se met √VIF: bij R² = 0 laat het paar VIF ≤ {v} toe "
+        "vif": ("een gecorreleerde voorspeller vermenigvuldigt se met √VIF: bij R² = 0 laat het paar VIF ≤ "
+                "{v} toe "
                 "({ve} bij |β| = {edge}), en een R² van het model vermenigvuldigt die grens met 1/(1 − R²)"),
-        "floor_id": ("de eigen `{fid}` van het artikel maakt de VIF van deze voorspeller minstens {v}; daarbij "
+        "floor_id": ("de eigen `{fid}` van het artikel maakt de VIF van deze voorspeller minstens {v}; "
+                     "daarbij "
                      "{needs} bij |β| = {edge}"),
-        "data": ("deze data: VIF {vif}, R² van het model = {r2}; bij die R² laat het paar VIF ≤ {v} toe, en bij die "
+        "data": ("deze data: VIF {vif}, R² van het model = {r2}; bij die R² laat het paar VIF ≤ {v} toe, en "
+                 "bij die "
                  "VIF {needs} (beide bij |β| = {edge})"),
         "fit_r2": "deze schatting heeft R² = {r2}",
-        "cannot_fail": ("zelfs |β| = {low} haalt p < {alpha} bij R² = 0 en VIF {c}: bij deze N kan de controle "
+        "cannot_fail": ("zelfs |β| = {low} haalt p < {alpha} bij R² = 0 en VIF {c}: bij deze N kan de "
+                        "controle "
                         "alleen mislukken door een collineariteitsprobleem"),
-        "where_data": "de collineariteit van deze data", "where_article": "de collineariteit die het artikel zelf "
+        "where_data": "de collineariteit van deze data", "where_article": "de collineariteit die het "
+                                                                          "artikel zelf "
         "aangeeft", "where_none": "geen collineariteit",
         "need": ", waarvoor bij {where} en de gunstigste afronding een R² van het model boven {r2} nodig is?",
-        "question": "Kan een gestandaardiseerde bèta van {b} bij N = {n} en {k} voorspellers p < {alpha} halen{need}",
-        "reason": ("p < {alpha} bij β {b} en N = {n} vraagt VIF ≤ {v} (R² = 0; ≤ {vd} bij de R² = {r2} van deze "
+        "question": "Kan een gestandaardiseerde bèta van {b} bij N = {n} en {k} voorspellers p < {alpha} "
+                    "halen{need}",
+        "reason": ("p < {alpha} bij β {b} en N = {n} vraagt VIF ≤ {v} (R² = 0; ≤ {vd} bij de R² = {r2} van "
+                   "deze "
                    "schatting en de afrondingsgrens |β| = {edge}); deze data hebben VIF {vif}"),
-        "reason_no": ": geen β die als {b} gedrukt wordt, haalt p < {alpha} bij deze collineariteit en R²{below}",
+        "reason_no": ": geen β die als {b} gedrukt wordt, haalt p < {alpha} bij deze collineariteit en "
+                     "R²{below}",
         "reason_below": " (en de VIF van een voorspeller is nooit kleiner dan 1)",
         "reason_fitted": "de geschatte |β| = {b} ligt", "reason_fitted_any": "de geschatte |β| ligt",
-        "reason_within": ", binnen die grens: {fitted} onder de {need} die p < {alpha} bij deze VIF en R² vraagt",
-        "r": ("N = {n}, df = {df}: p < {alpha} vraagt |t| > {t}, dus |r| > {t}/√({df} + {t}²) = {r}; gedrukt is "
+        "reason_within": ", binnen die grens: {fitted} onder de {need} die p < {alpha} bij deze VIF en R² "
+                         "vraagt",
+        "r": ("N = {n}, df = {df}: p < {alpha} vraagt |t| > {t}, dus |r| > {t}/√({df} + {t}²) = {r}; "
+              "gedrukt is "
               "|r| = {c}"),
         "r_question": "Is r = {c} significant bij p < {alpha} met N = {n}?",
-        "share_note": ("; de stap is kleiner dan de gedrukte precisie {res}, dus bij N = {n} hoort bij elk gedrukt "
+        "share_note": ("; de stap is kleiner dan de gedrukte precisie {res}, dus bij N = {n} hoort bij elk "
+                       "gedrukt "
                        "percentage een aantal: de controle kan hier niet mislukken"),
-        "share": "stap 100/{n} = {step} procentpunt; de aantallen {c0}–{c1} van {n} ({m} waarden) geven afgerond {v}%{note}",
+        "share": "stap 100/{n} = {step} procentpunt; de aantallen {c0}–{c1} van {n} ({m} waarden) geven "
+                 "afgerond {v}%{note}",
         "share_none": "stap 100/{n} = {step} procentpunt; geen aantal van {n} geeft afgerond {v}%",
         "share_question": "Is {v}% een mogelijk aandeel van {n} respondenten?",
         "total": "{terms} = {s}; omdat elk aandeel is afgerond, ligt het ware totaal binnen ±{slack} daarvan",
         "total_question": "Tellen de aandelen van {what} op tot 100%?",
         "table1": "tabel 1 (leeftijdsgroepen)", "table2": "tabel 2 (sectoren)",
-        "table1_note": "de tabel heeft geen groep onder de 25, dus hooguit 2,5% van de respondenten kan jonger zijn",
-        "fig1_question": "Tellen de antwoorden op de bedreigingsvraag ({t1}%, {t2}%, ‘bijna 20%’) op tot 100%?",
-        "fig1": ("100 − {t1} − {t2} = {i} (door de afronding tussen {lo} en {hi}) voor de antwoorden 3-5, wat past "
+        "table1_note": "de tabel heeft geen groep onder de 25, dus hooguit 2,5% van de respondenten kan "
+                       "jonger zijn",
+        "fig1_question": "Tellen de antwoorden op de bedreigingsvraag ({t1}%, {t2}%, ‘bijna 20%’) op tot "
+                         "100%?",
+        "fig1": ("100 − {t1} − {t2} = {i} (door de afronding tussen {lo} en {hi}) voor de antwoorden 3-5, "
+                 "wat past "
                  "bij ‘bijna 20%’ gelezen als {above} tot {below}%"),
         "fig3": "100 − {k4} − {k5} = {rest}% voor de antwoorden 1-3",
-        "fig3_old": ("; met {old}% van de respondenten 55 of ouder en meer dan {floor}% van hen bij de antwoorden "
-                     "2-3 kunnen de respondenten onder de 55 hooguit {younger}% bij de antwoorden 1-3 hebben"),
-        "fig3_question": "Laten de aandelen voor bijbenen ruimte voor de overige antwoorden en voor figuur 4?",
-        "spread": ("in [{lo}; {hi}] ({why}) kan de SD hooguit √(({hi} − {mean}) × ({mean} − {lo})) = {m} zijn "
+        "fig3_old": ("; met {old}% van de respondenten 55 of ouder en meer dan {floor}% van hen bij de "
+                     "antwoorden "
+                     "2-3 kunnen de respondenten onder de 55 hooguit {younger}% bij de antwoorden 1-3 "
+                     "hebben"),
+        "fig3_question": "Laten de aandelen voor bijbenen ruimte voor de overige antwoorden en voor figuur "
+                         "4?",
+        "spread": ("in [{lo}; {hi}] ({why}) kan de SD hooguit √(({hi} − {mean}) × ({mean} − {lo})) = {m} "
+                   "zijn "
                    "(Bhatia–Davis; {mb} bij de gunstigste afronding); gedrukt is SD {sd}"),
         "spread_no": "; een gemiddelde van {mean} met SD {sd} vraagt waarden tot minstens {h}",
-        "spread_question": "Kan een gemiddelde van {mean} een SD van {sd} hebben als {var} in [{lo}; {hi}] ligt?",
+        "spread_question": ("Kan een gemiddelde van {mean} een SD van {sd} hebben als de waarden ({var}) in "
+                            "[{lo}; {hi}] liggen?"),
     },
 }
 
@@ -419,14 +450,16 @@ def beta_finding(
     if r2_needed <= 0:
         parts.append(T["any_r2"])
     else:
-        parts.append(T["r2_even"].format(r2=num(r2_needed, ".3f"), r2e=num(b["r2_min_edge"], ".3f"), edge=edge))
+        parts.append(T["r2_even"].format(r2=num(r2_needed, ".3f"), r2e=num(b["r2_min_edge"], ".3f"),
+                                         edge=edge))
     parts.append(T["vif"].format(v=num(b["vif_max"], ".2f"), ve=num(b["vif_max_edge"], ".2f"), edge=edge))
     if b["floor_id"] is not None:
         parts.append(T["floor_id"].format(fid=b["floor_id"], v=num(b["vif_floor"], ".2f"), edge=edge,
                                           needs=_needs(min_r2(b["edge"], p_max, n, k, b["vif_floor"]), lang)))
     if vif is not None and r2 is not None:
         parts.append(T["data"].format(vif=_vif_text(vif, lang), r2=num(r2, ".3f"),
-                                      v=num(b["vif_max_data_r2"], ".2f"), needs=_needs(b["r2_min_data_vif"], lang),
+                                      v=num(b["vif_max_data_r2"], ".2f"),
+                                      needs=_needs(b["r2_min_data_vif"], lang),
                                       edge=edge))
     elif r2 is not None:
         parts.append(T["fit_r2"].format(r2=num(r2, ".3f")))
@@ -477,7 +510,8 @@ def beta_reason(
     prec, alpha = b["precision"], thr(b["p_max"])
     printed = coef(b["beta"], prec)
     text = T["reason"].format(alpha=alpha, b=printed, n=num(n, ","), v=num(b["vif_max"], ".2f"),
-                              vd=num(b["vif_max_data_r2"], ".2f"), r2=coef(r2, 2), edge=coef(b["edge"], prec + 1),
+                              vd=num(b["vif_max_data_r2"], ".2f"), r2=coef(r2, 2),
+                              edge=coef(b["edge"], prec + 1),
                               vif=_vif_text(vif, lang))
     if vif >= b["vif_max_data_r2"]:
         below = T["reason_below"] if b["vif_max_data_r2"] < 1 else ""
@@ -496,7 +530,8 @@ def r_finding(claim: dict, n: int = N, lang: str = "en") -> dict:
     t_crit = float(stats.t.ppf(1 - p_max / 2, df))
     r_min = t_crit / math.sqrt(df + t_crit**2)
     ok = abs(r) + 0.5 * 10 ** (-prec) > r_min
-    arithmetic = T["r"].format(n=num(n, ","), df=df, alpha=thr(p_max), t=num(t_crit, ".3f"), r=num(r_min, ".4f"),
+    arithmetic = T["r"].format(n=num(n, ","), df=df, alpha=thr(p_max), t=num(t_crit, ".3f"),
+                               r=num(r_min, ".4f"),
                                c=coef(abs(r), prec))
     return {"id": claim["id"],
             "question": T["r_question"].format(c=coef(r, prec), alpha=thr(p_max), n=num(n, ",")),
@@ -727,35 +762,43 @@ def mediation(claims: list[dict] | None = None, df: pd.DataFrame | None = None) 
 
 _MEDIATION_TEXT = {
     "en": {
-        "indirect": ("indirect through {names}: {terms} = {ind} beside the direct age β {direct}, so {share}% of the "
+        "indirect": ("indirect through {names}: {terms} = {ind} beside the direct age β {direct}, so "
+                     "{share}% of the "
                      "association runs through them ({low}–{high}% over the rounding)"),
-        "emp": ("{m}: the article prints no age → {m} path; even |a| = 1 (age and {m} the same variable) gives at "
+        "emp": ("{m}: the article prints no age → {m} path; even |a| = 1 (age and {m} the same variable) "
+                "gives at "
                 "most |b| = {b}, {share}% of the association"),
         "unprinted": "{names}: the article prints no keep-up β, so no path",
         "all": "every named path at its largest: at most {share}%",
         "data": "these data: indirect {ind} through all four beside the direct {direct}, {share}%",
         "because": ("and a product of cross-sectional betas cannot show 'because' in any case: it shows how "
                     "associations add up, not what causes what"),
-        "question": ("Do the article's own numbers carry its claim that older workers keep up less well because "
+        "question": ("Do the article's own numbers carry its claim that older workers keep up less well "
+                     "because "
                      "they rate their employability lower?"),
     },
     "nl": {
-        "indirect": ("indirect via {names}: {terms} = {ind} naast de directe β van leeftijd {direct}, dus {share}% "
+        "indirect": ("indirect via {names}: {terms} = {ind} naast de directe β van leeftijd {direct}, dus "
+                     "{share}% "
                      "van de samenhang loopt via hen ({low}–{high}% over de afronding)"),
-        "emp": ("{m}: het artikel drukt geen pad leeftijd → {m}; zelfs |a| = 1 (leeftijd en {m} dezelfde variabele) "
+        "emp": ("{m}: het artikel drukt geen pad leeftijd → {m}; zelfs |a| = 1 (leeftijd en {m} dezelfde "
+                "variabele) "
                 "geeft hooguit |b| = {b}, {share}% van de samenhang"),
         "unprinted": "{names}: het artikel drukt geen β voor bijbenen, dus geen pad",
         "all": "alle genoemde paden op hun grootst: hooguit {share}%",
         "data": "deze data: indirect {ind} via alle vier naast de directe {direct}, {share}%",
-        "because": ("en een product van bèta’s uit één meting kan hoe dan ook geen ‘doordat’ aantonen: het laat "
+        "because": ("en een product van bèta’s uit één meting kan hoe dan ook geen ‘doordat’ aantonen: het "
+                    "laat "
                     "zien hoe samenhangen optellen, niet wat wat veroorzaakt"),
-        "question": ("Dragen de eigen getallen van het artikel zijn bewering dat oudere werkenden minder goed "
+        "question": ("Dragen de eigen getallen van het artikel zijn bewering dat oudere werkenden minder "
+                     "goed "
                      "bijbenen doordat zij hun inzetbaarheid lager inschatten?"),
     },
 }
 
 
-def mediation_finding(claims: list[dict] | None = None, df: pd.DataFrame | None = None, lang: str = "en") -> dict:
+def mediation_finding(claims: list[dict] | None = None, df: pd.DataFrame | None = None, lang: str = "en"
+                      ) -> dict:
     """The audit row of :func:`mediation`: can the printed numbers carry the article's "because"?
 
     The verdict is "question" when even every named path at its most favourable rounding, employability
@@ -779,7 +822,8 @@ def mediation_finding(claims: list[dict] | None = None, df: pd.DataFrame | None 
     unprinted_b = [name(r.mediator) for r in m.itertuples() if pd.notna(r.a) and pd.isna(r.b)]
     emp = m[m["a"].isna() & m["b"].notna()]
     parts = [T["indirect"].format(names=", ".join(name(x) for x in named["mediator"]), terms=terms,
-                                  ind=coef(at["indirect"], 3), direct=coef(at["direct"], 2), share=pct(at["share"]),
+                                  ind=coef(at["indirect"], 3), direct=coef(at["direct"], 2),
+                                  share=pct(at["share"]),
                                   low=pct(at["share_low"]), high=pct(at["share_high"]))]
     for r in emp.itertuples():
         # English names the mediator by its variable name here, as it always has.
@@ -888,7 +932,8 @@ def audit(claims: list[dict] | None = None, n: int = N, df: pd.DataFrame | None 
     for var in RANGES:
         m, s = by.get(f"mean:{var}"), by.get(f"sd:{var}")
         if m and s:
-            f = spread_finding(var, m["value"], s["value"], m.get("precision", 0), s.get("precision", 0), lang)
+            f = spread_finding(var, m["value"], s["value"], m.get("precision", 0), s.get("precision", 0),
+                               lang)
             if f:
                 rows.append(f)
     out = pd.DataFrame(rows, columns=_COLUMNS)

@@ -98,7 +98,8 @@ EQUIVALENCE_BOUND = models.EQUIVALENCE_BOUND
 EQUIVALENCE_LEVEL = 100 * (1 - 2 * models.EQUIVALENCE_ALPHA)
 _TREND_ALPHA = 0.05
 _GROUP_NAMES = {
-    "en": {("gender", 1): "men", ("gender", 2): "women", ("manager", 0): "employees", ("manager", 1): "managers"},
+    "en": {("gender", 1): "men", ("gender", 2): "women", ("manager", 0): "employees",
+           ("manager", 1): "managers"},
     "nl": {("gender", 1): "mannen", ("gender", 2): "vrouwen", ("manager", 0): "medewerkers",
            ("manager", 1): "leidinggevenden"},
 }
@@ -134,7 +135,8 @@ _TEXT = {
         "no_group": "{by} has no group {group} in these data", "vs": "{hi}% vs {lo}% at {codes}",
         "no_higher_share": "{name} do not have the higher share ({text})",
         "no_higher_rank": "{name} do not have the higher mean rank",
-        "no_higher_score": "{name} do not score higher (d = {d})", "not_small": "|d| = {d} is not below {small}",
+        "no_higher_score": "{name} do not score higher (d = {d})", "not_small": "|d| = {d} is not below "
+                                                                                "{small}",
         "mw": "Mann-Whitney {p} is not < {alpha}", "diff_higher": "{name} higher: {text}",
         "diff_lower": "{name} lower: {text}", "constant": "{x} or {y} is constant in these data",
         "trend": "Spearman rho = {rho} ({p}); the article implies {sign} trend at p < {alpha}",
@@ -148,20 +150,24 @@ _TEXT = {
         "rises": "stijgt met de leeftijdsgroep",
         "columns": "de kolommen {cols} ontbreken", "column": "de kolom {cols} ontbreekt",
         "no_answers": "geen antwoorden op {var}", "unknown_model": "onbekend model {name!r}",
-        "of_model": "{exc} (model van {outcome})", "not_fitted": "het model van {outcome} is niet te schatten: {exc}",
+        "of_model": "{exc} (model van {outcome})", "not_fitted": "het model van {outcome} is niet te "
+                                                                 "schatten: {exc}",
         "sector_edition": "de sector is constant in deze editie (sector = {name})",
         "sector_data": "de sector is constant in deze data",
-        "no_round": "{v} (onafgerond {x}) rondt niet af op de gedrukte {printed}: daarvoor is {lo} tot {hi} nodig",
+        "no_round": "{v} (onafgerond {x}) rondt niet af op de gedrukte {printed}: daarvoor is {lo} tot "
+                    "{hi} nodig",
         "p_missed": "de waarde rondt af op {v}, maar {p} is niet < {alpha}; {extra}",
         "audit": "controle: {reason}", "few_values": "minder dan twee waarden van {var}",
         "spread": "; de controle: {arithmetic}, dus geen enkel databestand kan beide laten zien",
-        "no_values": "geen waarden van {var}", "largest_is": "de grootste groep is {top} ({share}%), niet {cat}",
+        "no_values": "geen waarden van {var}", "largest_is": "de grootste groep is {top} ({share}%), niet "
+                                                             "{cat}",
         "tie": " (gedeeld)", "no_groups": "geen groepen van {by} met antwoorden op {var}",
         "lowest": "laagste {x}% ({by} {group})", "not_in": "niet {published} bij {failing}",
         "is_not": "{x}% is niet {published}",
         "dropped": "{term} is constant in deze data (uit het model van {name} gelaten)",
         "no_term": "geen term {term} in het model van {name}",
-        "sector_equiv": "F({q}; {dfr}) = {f}: de sectordummy’s voegen ΔR² = {d} toe, {below} {b} (= {bound}²)",
+        "sector_equiv": "F({q}; {dfr}) = {f}: de sectordummy’s voegen ΔR² = {d} toe, {below} {b} (= "
+                        "{bound}²)",
         "below": "onder", "not_below": "niet aantoonbaar onder",
         "beta_equiv": "{level}%-BI van β ({lo}; {hi}) {inside} ±{bound}", "within": "binnen",
         "not_within": "niet binnen", "ns_effect": "{p} ≤ {alpha}: de data tonen een effect waar het artikel "
@@ -171,7 +177,8 @@ _TEXT = {
         "no_group": "{by} heeft in deze data geen groep {group}", "vs": "{hi}% tegenover {lo}% bij {codes}",
         "no_higher_share": "{name} hebben niet het hogere aandeel ({text})",
         "no_higher_rank": "{name} hebben niet de hogere gemiddelde rang",
-        "no_higher_score": "{name} scoren niet hoger (d = {d})", "not_small": "|d| = {d} ligt niet onder {small}",
+        "no_higher_score": "{name} scoren niet hoger (d = {d})", "not_small": "|d| = {d} ligt niet onder "
+                                                                              "{small}",
         "mw": "Mann-Whitney {p} is niet < {alpha}", "diff_higher": "{name} hoger: {text}",
         "diff_lower": "{name} lager: {text}", "constant": "{x} of {y} is constant in deze data",
         "trend": "Spearmans rho = {rho} ({p}); het artikel veronderstelt {sign} trend bij p < {alpha}",
@@ -187,7 +194,7 @@ def _t(lang: str, key: str, **fields) -> str:
 
 
 class _NotReproducible(Exception):
-    """A claim that cannot be computed from these data: ``key`` and ``fields`` of its reason in :data:`_TEXT`."""
+    """A claim that cannot be computed from these data: its reason is ``key`` of :data:`_TEXT`."""
 
     def __init__(self, key: str, **fields):
         super().__init__(key)
@@ -442,7 +449,8 @@ def _do_bound(row, c, ctx):
         row["status"] = MATCH if ok else DEVIATES
         if not ok:
             row["reason"] = (_t(lang, "largest_is", top=_category(var, top, lang),
-                                share=format_spec(share, ".1f", lang), cat=_category(var, spec["largest"], lang))
+                                share=format_spec(share, ".1f", lang),
+                                cat=_category(var, spec["largest"], lang))
                              + (_TEXT[lang]["tie"] if tie else ""))
         return
     below, above = spec.get("below", math.inf), spec.get("above", -math.inf)
@@ -460,7 +468,8 @@ def _do_bound(row, c, ctx):
         row.update(value=float(x), n=int(n),
                    reproduced=_t(lang, "lowest", x=format_spec(x, f".{dec}f", lang), by=_by_name(by, lang),
                                  group=gmin))
-        failing = [f"{g}: {format_spec(v[0], '.1f', lang)}%" for g, v in shares.items() if not (above < v[0] < below)]
+        failing = [f"{g}: {format_spec(v[0], '.1f', lang)}%" for g, v in shares.items()
+                   if not (above < v[0] < below)]
         row["status"] = DEVIATES if failing else MATCH
         if failing:
             row["reason"] = _t(lang, "not_in", published=_published_text(c, lang), failing=", ".join(failing))
@@ -470,7 +479,8 @@ def _do_bound(row, c, ctx):
     ok = above < x < below
     row["status"] = MATCH if ok else DEVIATES
     if not ok:
-        row["reason"] = _t(lang, "is_not", x=format_spec(x, f".{dec + 1}f", lang), published=_published_text(c, lang))
+        row["reason"] = _t(lang, "is_not", x=format_spec(x, f".{dec + 1}f", lang),
+                           published=_published_text(c, lang))
 
 
 def _model_row(c, ctx, name, term):
@@ -531,7 +541,8 @@ def _do_ns(row, c, ctx):
             # The bound of the block is what one uncorrelated predictor at the β bound adds to R².
             dfr = int(ctx.model(spec["model"]).attrs["df_resid"])
             equiv.append((e, _t(lang, "sector_equiv", q=q, dfr=dfr, f=format_spec(f, ".2f", lang),
-                                d=coef(e["delta_r2"], 4), below=_TEXT[lang]["below" if e["equivalent"] else "not_below"],
+                                d=coef(e["delta_r2"], 4),
+                                below=_TEXT[lang]["below" if e["equivalent"] else "not_below"],
                                 b=coef(e["bound_r2"], 4), bound=bound)))
         else:
             hit, tidy = _model_row(c, ctx, spec["model"], term)
@@ -541,7 +552,8 @@ def _do_ns(row, c, ctx):
             e = models.tost(float(hit["beta"]), float(hit["se"]), tidy.attrs["df_resid"])
             equiv.append((e, _t(lang, "beta_equiv", level=format_spec(EQUIVALENCE_LEVEL, "g", lang),
                                 lo=coef(e["ci_low"], 3), hi=coef(e["ci_high"], 3),
-                                inside=_TEXT[lang]["within" if e["equivalent"] else "not_within"], bound=bound)))
+                                inside=_TEXT[lang]["within" if e["equivalent"] else "not_within"],
+                                bound=bound)))
         ps.append(p)
     p = max(ps) if len(ps) == 1 else min(ps)
     ok = all(q > NS_ALPHA for q in ps)
@@ -671,7 +683,8 @@ def sector_of(edition) -> int | None:
         raise WerkError(str(exc)) from None
 
 
-def ledger(df: pd.DataFrame, claims: list[dict] | None = None, edition=None, lang: str = "en") -> pd.DataFrame:
+def ledger(df: pd.DataFrame, claims: list[dict] | None = None, edition=None, lang: str = "en"
+           ) -> pd.DataFrame:
     """Compute every published claim from ``df``: one row per claim.
 
     Parameters
