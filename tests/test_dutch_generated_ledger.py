@@ -111,6 +111,15 @@ def test_the_ledger_table_is_dutch_on_other_data(frames, name):
     assert_dutch(table_texts(table), f"the ledger table on {name}")
 
 
+def test_withheld_claims_are_explained_in_dutch():
+    """A sector edition withholds claims (output checking); the ledger says why in Dutch."""
+    df, _ = book.load(edition="rechterlijke macht")
+    table = book.ledger_table(df, edition="rechterlijke macht", check=True, lang="nl")
+    withheld = table[table["status"].str.startswith("[onderdrukt]")]
+    assert len(withheld) and withheld["toelichting"].str.contains("onderdrukt: steunt op minder dan 10").all()
+    assert_dutch(table_texts(table), "the judiciary's ledger")
+
+
 def test_the_design_pages_ledger_is_dutch(twin):
     table = book.ledger_table(twin, section="design", links=False, check=True, lang="nl")
     assert list(table.columns) == ["bewering", "eenheid", "artikel", "hier", "status"]

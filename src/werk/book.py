@@ -466,6 +466,31 @@ _LEDGER_TEXT = {
         "r_of": "r van {a} met {b}",
     },
 }
+#: The reasons :func:`werk.disclosure.claims.suppress_ledger` gives a withheld claim (in English), in Dutch.
+_SUPPRESSED_NL = [
+    (re.compile(r"suppressed: rests on fewer than (\d+) respondents \(CBS output rules\)"),
+     r"onderdrukt: steunt op minder dan \1 respondenten (outputregels van het CBS)"),
+    (re.compile(r"suppressed so that a number of fewer than (\d+) respondents cannot be derived "
+                r"\(CBS output rules\)"),
+     r"onderdrukt, zodat een getal van minder dan \1 respondenten niet is af te leiden "
+     r"(outputregels van het CBS)"),
+    (re.compile(r"suppressed: dominated by one or two respondents \(CBS output rules\)"),
+     "onderdrukt: bepaald door een of twee respondenten (outputregels van het CBS)"),
+    (re.compile(r"suppressed: fewer than (\d+) degrees of freedom \(CBS output rules\)"),
+     r"onderdrukt: minder dan \1 vrijheidsgraden (outputregels van het CBS)"),
+    (re.compile(r"suppressed: withheld where it is shown \(([^)]*)\), by CBS output rules"),
+     r"onderdrukt: achtergehouden waar het getoond wordt (\1), volgens de outputregels van het CBS"),
+    (re.compile(r"suppressed \(CBS output rules\)"), "onderdrukt (outputregels van het CBS)"),
+]
+
+
+def _suppressed_reason(reason: str, lang: str) -> str:
+    if lang == "nl":
+        for pattern, dutch in _SUPPRESSED_NL:
+            reason = pattern.sub(dutch, reason)
+    return reason
+
+
 #: The outcomes of the article's models as a Dutch ledger names them ("β van inzetbaarheid voor bijbenen").
 _OUTCOMES_NL = {"threat": "ervaren bedreiging", "keep_up": "bijbenen", "employability": "inzetbaarheid"}
 
@@ -574,7 +599,8 @@ def ledger_table(df: pd.DataFrame, edition: str = "all", section: str | None = N
             # why.
             nl = str(claim.get("nl") or "").strip()
             words = f"{T['quote']}[“{nl}”]{{.nl}}" if nl else ""
-            row[T["note"]] = "; ".join(x for x in (words, r.reason or "") if x)
+            reason = _suppressed_reason(r.reason, lang) if r.status == "suppressed" else r.reason
+            row[T["note"]] = "; ".join(x for x in (words, reason or "") if x)
         rows.append(row)
     out = pd.DataFrame(rows)
     if lang == "nl":
