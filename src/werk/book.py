@@ -574,7 +574,9 @@ def ledger_table(df: pd.DataFrame, edition: str = "all", section: str | None = N
         text = _ledger_number(claim, value)
         if lang != "nl":
             return text
-        return "onderdrukt" if text == outputcheck.MARK else fmt.localize(str(text), lang)
+        if isinstance(value, str):  # a text of the ledger, Dutch already ("3,292" must stay a decimal)
+            return "onderdrukt" if value == outputcheck.MARK else value
+        return fmt.localize(str(text), lang)
 
     rows = []
     for r in led.itertuples(index=False):
