@@ -27,6 +27,10 @@ Checks
   to the printed percent (GRIM-style).
 * **Tables summing to 100 %** (Table 1, Table 2, threat and keep-up answers).
 * **Mean and SD against the range** (Bhatia–Davis): ``SD² ≤ (max - mean)(mean - min)``.
+
+Every function that writes a question, an arithmetic or a reason takes ``lang`` (``"en"``, ``"nl"``): the
+texts and their numbers in that language's style (:func:`werk.core.fmt.format_spec`); ids and verdicts are
+codes in both.
 """
 
 from __future__ import annotations

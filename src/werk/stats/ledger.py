@@ -161,7 +161,7 @@ _TEXT = {
         "spread": "; de controle: {arithmetic}, dus geen enkel databestand kan beide laten zien",
         "no_values": "geen waarden van {var}", "largest_is": "de grootste groep is {top} ({share}%), niet "
                                                              "{cat}",
-        "tie": " (gedeeld)", "no_groups": "geen groepen van {by} met antwoorden op {var}",
+        "tie": " (gedeelde eerste plaats)", "no_groups": "geen groepen van {by} met antwoorden op {var}",
         "lowest": "laagste {x}% ({by} {group})", "not_in": "niet {published} bij {failing}",
         "is_not": "{x}% is niet {published}",
         "dropped": "{term} is constant in deze data (uit het model van {name} gelaten)",
