@@ -193,3 +193,14 @@ def test_the_ledgers_audit_reasons_are_dutch(twin):
     r = next(c for c in ledger.claims() if c["kind"] == "r")
     assert_dutch([reason, within, audit.r_finding(r, lang="nl")["arithmetic"]], "the audit's reasons")
     assert "geschatte |β| = 0,0289" in within
+
+
+@pytest.mark.parametrize("x, spec, english, dutch", [
+    (3.29153, ".3f", "3.292", "3,292"), (5391.5, ",.1f", "5,391.5", "5.391,5"),
+    (1.1e-05, ".2g", "1.1e-05", "1,1 × 10⁻⁵"),
+    (-5.559, ".4g", "-5.559", "−5,559"), (40, "g", "40", "40"),
+])
+def test_format_spec_writes_what_localize_cannot_read(x, spec, english, dutch):
+    """English is format() itself (so the English book is unchanged); Dutch swaps the separators."""
+    assert fmt.format_spec(x, spec) == english == format(x, spec)
+    assert fmt.format_spec(x, spec, "nl") == dutch
