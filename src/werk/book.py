@@ -386,6 +386,10 @@ def markdown_table(table: pd.DataFrame, caption: str | None = None, name: str | 
 
     ``dropdown`` (a title) shows the table, its notes and its CSV link collapsed under that title, for an
     appendix that opens with a summary and keeps the details one click away.
+
+    A table whose ``attrs["lang"]`` is the run's language was written in it, numbers included (a function
+    called with ``lang="nl"``): its cells are shown as they are. Any other table's numbers are put in the
+    run's style here (:func:`werk.core.fmt.localize`).
     """
     chk = table.attrs.get("outputcheck")
     minmax = outputcheck.check_columns(table, name or "", "table")
@@ -406,9 +410,12 @@ def markdown_table(table: pd.DataFrame, caption: str | None = None, name: str | 
         record.record(chk, chk.output or name)
 
     lang = run_lang()
+    # Localizing text that is Dutch already could misread it: "3,292" would pass for an English thousand.
+    written_in = table.attrs.get("lang") == lang
 
     def cell(x) -> str:
-        s = "" if x is None or (isinstance(x, float) and pd.isna(x)) else fmt.localize(str(x), lang)
+        s = "" if x is None or (isinstance(x, float) and pd.isna(x)) else str(x)
+        s = s if written_in else fmt.localize(s, lang)
         # A cell may carry markdown on purpose (code, links, roles), never HTML: a tag's '<' becomes
         # '&lt;', which the page shows as '<' (a file name or label from outside cannot add a tag).
         return _HTML_TAG.sub("&lt;", s.replace("|", "\\|").replace("\n", " "))
@@ -430,7 +437,7 @@ def markdown_table(table: pd.DataFrame, caption: str | None = None, name: str | 
         # A layout class for _static/werk.css (the ledger's phone layout), on a container around the table.
         body = f"::::{{container}} {' '.join(table.attrs['classes'])}\n{body}\n::::"
     if chk is not None and (chk.status != outputcheck.PASS):
-        notes.append(_check_note(chk))
+        notes.append(_check_note(chk, lang))
     source = _PAGE.line(lang)
     if source:
         notes.append(f"*{source}*")  # every table says where its numbers come from (STYLE.md rule 14)
@@ -473,9 +480,25 @@ def table_csv(table: pd.DataFrame) -> str:
     return pd.DataFrame(rows).to_csv(index=False, lineterminator="\n")
 
 
-def _check_note(chk) -> str:
-    """The note under a table with suppressed, refused or flagged cells."""
+def _check_note(chk, lang: str = "en") -> str:
+    """The note under a table with suppressed, refused or flagged cells, in ``lang``."""
     parts = []
+    if lang == "nl":
+        if chk.suppressed or chk.status == outputcheck.REFUSED:
+            parts.append(
+                f"*onderdrukt*: achtergehouden door de outputcontrole — minder dan {outputcheck.THRESHOLD} "
+                f"respondenten (of {outputcheck.DOF_THRESHOLD} vrijheidsgraden) achter het getal, of "
+                "achtergehouden zodat zo’n getal niet uit de andere is af te leiden (de regels van het CBS "
+                "voor "
+                "output uit microdata)."
+            )
+        if chk.flagged:
+            parts.append(
+                f"{outputcheck.FLAG} gemarkeerd voor de outputcontroleur: één categorie bevat meer dan "
+                f"{outputcheck.GROUP_SHARE:g}% van de groep, of een binaire voorspeller heeft minder dan "
+                f"{outputcheck.THRESHOLD} respondenten in de kleinste groep."
+            )
+        return " ".join(parts) + " Zie de [outputcontrole](sec-output-check)."
     if chk.suppressed or chk.status == outputcheck.REFUSED:
         parts.append(
             f"*{outputcheck.MARK}*: withheld by output checking — fewer than {outputcheck.THRESHOLD} "
@@ -498,9 +521,63 @@ SECTION_PAGES = {
     "keep_up": ("sec-keep-up", "Keeping up"),
     "conclusion": ("sec-conclusion", "Conclusion"),
 }
+#: Their titles in the Dutch book (short, as the English ones: the chapter titles are longer).
+SECTION_TITLES_NL = {"design": "Opzet en populatie", "threat": "Technologie als bedreiging",
+                     "keep_up": "Bijbenen",
+                     "conclusion": "Conclusie"}
 
 _STATUS_CLASS = {"match": "status-match", "deviates": "status-deviates", "not reproducible": "status-na",
                  "suppressed": "status-na"}
+
+#: The ledger table's words per language: its column headings, the statuses, the units, the claim labels.
+_LEDGER_TEXT = {
+    "en": {
+        "claim": "claim", "unit": "unit", "article": "article", "here": "here", "Holm p": "Holm p",
+        "status": "status", "shown in": "shown in", "note": "note", "quote": "article: ",
+        "statuses": {}, "respondents": "respondents", "percent": "% of respondents", "hours": "hours a week",
+        "years": "years", "beta": "standardized β", "r": "Pearson r", "share": "share: {name}",
+        "share_of": "share: {name} {cats}", "or": " or ", "largest": "largest {name}", "mean": "mean: {name}",
+        "sd": "standard deviation: {name}", "beta_of": "β of {b} on {a}", "r_of": "r of {a} with {b}",
+    },
+    "nl": {
+        "claim": "bewering", "unit": "eenheid", "article": "artikel", "here": "hier", "Holm p": "Holm-p",
+        "status": "status", "shown in": "te zien in", "note": "toelichting", "quote": "artikel: ",
+        "statuses": {"match": "klopt", "deviates": "wijkt af", "not reproducible": "niet te reproduceren",
+                     "suppressed": "onderdrukt"},
+        "respondents": "respondenten", "percent": "% van de respondenten", "hours": "uur per week",
+        "years": "jaar", "beta": "gestandaardiseerde β", "r": "Pearsons r", "share": "aandeel: {name}",
+        "share_of": "aandeel: {name}, {cats}", "or": " of ", "largest": "grootste {name}",
+        "mean": "gemiddelde: {name}", "sd": "standaardafwijking: {name}", "beta_of": "β van {b} voor {a}",
+        "r_of": "r van {a} met {b}",
+    },
+}
+#: The reasons :func:`werk.disclosure.claims.suppress_ledger` gives a withheld claim (in English), in Dutch.
+_SUPPRESSED_NL = [
+    (re.compile(r"suppressed: rests on fewer than (\d+) respondents \(CBS output rules\)"),
+     r"onderdrukt: steunt op minder dan \1 respondenten (outputregels van het CBS)"),
+    (re.compile(r"suppressed so that a number of fewer than (\d+) respondents cannot be derived "
+                r"\(CBS output rules\)"),
+     r"onderdrukt, zodat een getal van minder dan \1 respondenten niet is af te leiden "
+     r"(outputregels van het CBS)"),
+    (re.compile(r"suppressed: dominated by one or two respondents \(CBS output rules\)"),
+     "onderdrukt: bepaald door een of twee respondenten (outputregels van het CBS)"),
+    (re.compile(r"suppressed: fewer than (\d+) degrees of freedom \(CBS output rules\)"),
+     r"onderdrukt: minder dan \1 vrijheidsgraden (outputregels van het CBS)"),
+    (re.compile(r"suppressed: withheld where it is shown \(([^)]*)\), by CBS output rules"),
+     r"onderdrukt: achtergehouden waar het getoond wordt (\1), volgens de outputregels van het CBS"),
+    (re.compile(r"suppressed \(CBS output rules\)"), "onderdrukt (outputregels van het CBS)"),
+]
+
+
+def _suppressed_reason(reason: str, lang: str) -> str:
+    if lang == "nl":
+        for pattern, dutch in _SUPPRESSED_NL:
+            reason = pattern.sub(dutch, reason)
+    return reason
+
+
+#: The outcomes of the article's models as a Dutch ledger names them ("β van inzetbaarheid voor bijbenen").
+_OUTCOMES_NL = {"threat": "ervaren bedreiging", "keep_up": "bijbenen", "employability": "inzetbaarheid"}
 
 
 def records_dir(edition: str = "all") -> Path:
@@ -539,14 +616,15 @@ def page_records(edition: str = "all", pages=None, summaries: bool = True, but=(
 
 
 def checked_ledger(df: pd.DataFrame, edition: str = "all", section: str | None = None, output: str = "",
-                   records: dict | None = None):
+                   records: dict | None = None, lang: str = "en"):
     """The ledger with every number that fails CBS's output rules suppressed; returns (ledger, check).
 
     A suppressed claim reads "suppressed", with status ``suppressed`` (see
     :func:`werk.disclosure.claims.suppress_ledger`). With ``records`` (:func:`page_records`), a claim
-    that its page withheld is withheld in the ledger too, and the reason names the page.
+    that its page withheld is withheld in the ledger too, and the reason names the page. ``lang``: the
+    language of the ledger's texts (:func:`werk.stats.ledger.ledger`).
     """
-    led = ledger.ledger(df, edition=None if edition in (None, "", "all") else edition)
+    led = ledger.ledger(df, edition=None if edition in (None, "", "all") else edition, lang=lang)
     if section:
         led = led[led["section"] == section]
     withheld = record.withheld_outputs(records) if records else None
@@ -554,7 +632,7 @@ def checked_ledger(df: pd.DataFrame, edition: str = "all", section: str | None =
 
 
 def ledger_table(df: pd.DataFrame, edition: str = "all", section: str | None = None, links: bool = True,
-                 check: bool = False, records: dict | None = None):
+                 check: bool = False, records: dict | None = None, lang: str = "en"):
     """The claims ledger as a display table: claim, article, here, Holm p, status (colour-coded), where, note.
 
     "Holm p" (whole ledger only) is the Holm-adjusted p of the article's tests
@@ -564,40 +642,56 @@ def ledger_table(df: pd.DataFrame, edition: str = "all", section: str | None = N
     With ``check``, numbers that fail CBS's output rules, or that their page withheld (``records``),
     read "suppressed" (:func:`checked_ledger`), and :func:`markdown_table` records the check under the
     table's name.
+
+    ``lang="nl"``: every word and number in Dutch (``attrs["lang"]`` says so); the article's quotations
+    stay as it prints them.
     """
+    T = _LEDGER_TEXT[lang]
     chk = None
     if check:
-        led, chk = checked_ledger(df, edition, section, records=records)
+        led, chk = checked_ledger(df, edition, section, records=records, lang=lang)
     else:
-        led = ledger.ledger(df, edition=None if edition in (None, "", "all") else edition)
+        led = ledger.ledger(df, edition=None if edition in (None, "", "all") else edition, lang=lang)
         if section:
             led = led[led["section"] == section]
+
+    def number(claim, value) -> str:
+        text = _ledger_number(claim, value)
+        if lang != "nl":
+            return text
+        if isinstance(value, str):  # a text of the ledger, Dutch already ("3,292" must stay a decimal)
+            return "onderdrukt" if value == outputcheck.MARK else value
+        return fmt.localize(str(text), lang)
+
     rows = []
     for r in led.itertuples(index=False):
-        status = f"[{r.status}]{{.{_STATUS_CLASS.get(r.status, 'status-na')}}}"
+        label = T["statuses"].get(r.status, r.status)
+        status = f"[{label}]{{.{_STATUS_CLASS.get(r.status, 'status-na')}}}"
         where = ""
         if links and r.section in SECTION_PAGES:
             target, title = SECTION_PAGES[r.section]
-            where = f"[{title}]({target})"
+            where = f"[{SECTION_TITLES_NL[r.section] if lang == 'nl' else title}]({target})"
         claim = claims.by_id(r.id)
-        row = {"claim": claim_label(claim)}
+        row = {T["claim"]: claim_label(claim, lang)}
         if section:  # one page's claims mix counts, hours, years and shares; the whole ledger keeps narrow
-            row["unit"] = claim_unit(claim)
-        row.update({"article": _ledger_number(claim, r.published),
-                    "here": _ledger_number(claim, r.reproduced)})
+            row[T["unit"]] = claim_unit(claim, lang)
+        row.update({T["article"]: number(claim, r.published), T["here"]: number(claim, r.reproduced)})
         if not section:  # the whole ledger is the family of the article's tests that Holm adjusts over
-            row["Holm p"] = fmt.format_p(getattr(r, "p_holm", float("nan")))
-        row["status"] = status
+            row[T["Holm p"]] = fmt.localize(fmt.format_p(getattr(r, "p_holm", float("nan"))), lang)
+        row[T["status"]] = status
         if links:
-            row["shown in"] = where
+            row[T["shown in"]] = where
         if not section:
             # The article's own words first (marked Dutch for screen readers: werk.build.sphinx_ext), then
             # why.
             nl = str(claim.get("nl") or "").strip()
-            words = f"article: [“{nl}”]{{.nl}}" if nl else ""
-            row["note"] = "; ".join(x for x in (words, r.reason or "") if x)
+            words = f"{T['quote']}[“{nl}”]{{.nl}}" if nl else ""
+            reason = _suppressed_reason(r.reason, lang) if r.status == "suppressed" else r.reason
+            row[T["note"]] = "; ".join(x for x in (words, reason or "") if x)
         rows.append(row)
     out = pd.DataFrame(rows)
+    if lang == "nl":
+        out.attrs["lang"] = "nl"  # written in Dutch: markdown_table must not localize the quotations' numbers
     # The whole ledger carries a fifth cell, Holm p, in its first line; a page's ledger has a unit column
     # there instead (the layout of _static/werk.css).
     out.attrs["classes"] = ["werk-ledger"] + (["werk-ledger-unit"] if section else ["werk-ledger-holm"])
@@ -606,50 +700,63 @@ def ledger_table(df: pd.DataFrame, edition: str = "all", section: str | None = N
     return out
 
 
-def claim_label(claim: dict) -> str:
-    """What a claim is about, in words: "share: municipality", "mean: contract hours per week"."""
+def claim_label(claim: dict, lang: str = "en") -> str:
+    """What a claim is about, in words: "share: municipality", "mean: contract hours per week"; in Dutch
+    (``lang="nl"``) "aandeel: gemeente", "gemiddelde: aanstelling in uren per week"."""
+    T = _LEDGER_TEXT[lang]
     spec, kind = claim.get("spec", {}), claim["kind"]
     var = spec.get("variable")
-    name = codebook.label(var) if var in codebook.VARIABLES else (var or "")
-    if var == "age_group":
-        name = "age group"
+    if lang == "nl":
+        name = claims.term_name(var, "nl") if var else ""
+    else:
+        name = codebook.label(var) if var in codebook.VARIABLES else (var or "")
+        if var == "age_group":
+            name = "age group"
     codes = spec.get("codes")
     if kind == "n":
-        return "respondents"
+        return T["respondents"]
     if kind in ("share",) and codes is not None and var:
-        labels = frame.category_labels(var, "en")
+        labels = frame.category_labels(var, lang)
         cats = [str(labels.get(c, c)) for c in codes]
         if set(labels) == {0, 1} and list(codes) == [1]:
-            return f"share: {name}"
+            return T["share"].format(name=name)
         if var == "gender":
-            words = {"man": "men", "woman": "women"}
-            return "share: " + " or ".join(words.get(c, c) for c in cats)
-        return f"share: {name} {' or '.join(cats)}" if var not in ("sector", "age_group") else \
-            f"share: {' or '.join(cats)}"
+            words = ({"man": "men", "woman": "women"} if lang == "en"
+                     else {"man": "mannen", "vrouw": "vrouwen"})
+            return T["share"].format(name=T["or"].join(words.get(c, c) for c in cats))
+        if var in ("sector", "age_group"):
+            return T["share"].format(name=T["or"].join(cats))
+        return T["share_of"].format(name=name, cats=T["or"].join(cats))
     if kind == "bound" and "largest" in spec:
-        return f"largest {name}"
+        return T["largest"].format(name=name)
     if kind in ("mean", "sd") and var:
-        return f"{'mean' if kind == 'mean' else 'standard deviation'}: {name}"
+        return T[kind].format(name=name)
     if kind in ("beta", "r") and "~" in claim["id"]:
         left, right = claim["id"].split(":", 1)[1].split("~", 1)
-        a, b = codebook.term_label(left), codebook.term_label(right)
-        return f"β of {b} on {a}" if kind == "beta" else f"r of {a} with {b}"
+        if lang == "nl":
+            a = _OUTCOMES_NL.get(left, claims.term_name(left, "nl")) if kind == "beta" else \
+                claims.term_name(left, "nl")
+            b = claims.term_name(right, "nl")
+        else:
+            a, b = codebook.term_label(left), codebook.term_label(right)
+        return T["beta_of" if kind == "beta" else "r_of"].format(a=a, b=b)
     return f"`{claim['id']}`"
 
 
-def claim_unit(claim: dict) -> str:
-    """The unit of a claim's number, where units differ within one table."""
+def claim_unit(claim: dict, lang: str = "en") -> str:
+    """The unit of a claim's number, where units differ within one table (in ``lang``)."""
+    T = _LEDGER_TEXT[lang]
     kind, var = claim["kind"], claim.get("spec", {}).get("variable", "")
     if kind == "n":
-        return "respondents"
+        return T["respondents"]
     if kind in ("share", "bound"):
-        return "% of respondents"
+        return T["percent"]
     if kind in ("mean", "sd"):
-        return "hours a week" if var == "contract_hours" else "years" if str(var).startswith("years") else ""
+        return T["hours"] if var == "contract_hours" else T["years"] if str(var).startswith("years") else ""
     if kind in ("beta",):
-        return "standardized β"
+        return T["beta"]
     if kind == "r":
-        return "Pearson r"
+        return T["r"]
     return ""
 
 

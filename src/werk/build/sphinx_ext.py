@@ -52,9 +52,14 @@ class _OutputsStayAsRun(SphinxTransform):
             for node in container.findall(nodes.TextElement):
                 # A caption is the notebook's own words (a figure's cell metadata, a table's caption in
                 # the code), the same in every run: it is translated like the prose. A link's own text is
-                # left alone: marked, Sphinx shows the link's target instead of it.
-                if id(node) not in captions and not _in_reference(node):
-                    node["translatable"] = False
+                # left alone: marked, Sphinx shows the link's target instead of it. An inline span
+                # ("[klopt]{.status-match}", a quotation's "{.nl}") is left alone too: Sphinx's
+                # RemoveTranslatableInline removes every inline that carries the mark and appends its text
+                # to the end of its paragraph (the ledger lost its status colours and its quotations moved
+                # behind the reasons); the paragraph around it is marked, which is all the Locale reads.
+                if isinstance(node, nodes.inline) or id(node) in captions or _in_reference(node):
+                    continue
+                node["translatable"] = False
 
 
 def _in_reference(node) -> bool:

@@ -38,6 +38,7 @@ __all__ = [
     "stars",
     "star_note",
     "localize",
+    "format_spec",
 ]
 
 MINUS = "\u2212"
@@ -174,3 +175,24 @@ def localize(text, lang: str = "en"):
 
 
 _LIST_COMMA = re.compile(r"(?<=\d),(?=[ \u00a0][−-]?\d)")
+
+
+_SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
+
+
+def format_spec(x: float, spec: str, lang: str = "en") -> str:
+    """``format(x, spec)`` in the number style of ``lang``, for a number that :func:`localize` cannot read.
+
+    English is ``format(x, spec)`` itself. Dutch swaps the separators and uses the true minus:
+    ``"3.292"`` -> ``"3,292"`` (which :func:`localize` would take for a Dutch thousand), ``"5,391.5"`` ->
+    ``"5.391,5"``, ``"1.1e-05"`` -> ``"1,1 × 10⁻⁵"``. Text in Dutch style built from these is complete:
+    it must not be localized again (a table says so with ``attrs["lang"]``, see
+    :func:`werk.book.markdown_table`).
+    """
+    s = format(x, spec)
+    if lang != "nl":
+        return s
+    if "e" in s and s.replace("-", "").replace("+", "").replace(".", "").replace("e", "").isdigit():
+        mantissa, exp = s.split("e")
+        s = f"{mantissa} × 10{str(int(exp)).translate(_SUPERSCRIPT)}"
+    return s.translate(str.maketrans({",": ".", ".": ","})).replace("-", MINUS)

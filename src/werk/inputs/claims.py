@@ -17,11 +17,12 @@ from pathlib import Path
 import numpy as np
 import yaml
 
-from werk.core import paths
+from werk.core import codebook, paths
 from werk.core.errors import WerkError
-from werk.core.fmt import format_coef
+from werk.core.fmt import format_coef, localize
 
-__all__ = ["KINDS", "claims", "validate", "by_id", "glue_key", "round_printed", "matches", "format_value"]
+__all__ = ["KINDS", "claims", "validate", "by_id", "glue_key", "round_printed", "matches", "format_value",
+           "term_name"]
 
 #: kind -> (spec fields required, whether a printed value is required)
 KINDS: dict[str, tuple[tuple[str, ...], bool]] = {
@@ -37,6 +38,42 @@ KINDS: dict[str, tuple[tuple[str, ...], bool]] = {
     "trend": (("x", "y", "sign"), False),
 }
 
+
+
+#: The short Dutch names of the claims' variables, in the article's own words (its "beroepsexpertise",
+#: "aanpassingsvermogen", "bijbenen"); the codebook's Dutch labels are the survey's longer wordings.
+_TERMS_NL = {
+    "threat": "technologie als bedreiging voor het behoud van werk",
+    "keep_up": "bijbenen van technologische veranderingen",
+    "employability": "inzetbaarheid",
+    "expertise": "beroepsexpertise",
+    "adaptability": "aanpassingsvermogen",
+    "continuous_improvement": "continu verbeteren",
+    "career_self_management": "loopbaanzelfsturing",
+    "development_motivation": "ontwikkelmotivatie",
+    "hrm_quality": "kwaliteit van HRM",
+    "leadership": "leiderschap",
+    "hrm_leadership": "HRM en leiderschap",
+    "years_in_government": "jaren in dienst bij de overheid",
+    "years_in_function": "jaren in de huidige functie",
+    "contract_hours": "aanstelling in uren per week",
+    "age": "leeftijd",
+    "age_group": "leeftijdsgroep",
+    "gender": "geslacht",
+    "education": "opleidingsniveau",
+    "income": "inkomen",
+    "permanent_contract": "vast dienstverband",
+    "manager": "leidinggevende functie",
+    "multiple_jobs": "twee of meer banen",
+    "sector": "sector",
+}
+
+def term_name(term: str, lang: str = "en") -> str:
+    """A claim's variable or model term in words: the codebook's label in English
+    (:func:`werk.core.codebook.term_label`), the article's short Dutch word in Dutch."""
+    if lang == "nl" and term in _TERMS_NL:
+        return _TERMS_NL[term]
+    return codebook.term_label(term, lang)
 
 
 def claims(path: str | Path | None = None) -> list[dict]:
@@ -117,18 +154,21 @@ def matches(x: float, printed: float, decimals: int) -> bool:
     return round_printed(x, decimals) == round_printed(printed, decimals)
 
 
-def format_value(claim: dict, x) -> str:
+def format_value(claim: dict, x, lang: str = "en") -> str:
     """Format a number the way the claim is printed, for tables and prose.
 
     Shares and bounds: percent with the printed decimals ("40%", "30.9%"); betas and
     correlations: APA style as the article prints them, no leading zero and the printed
     decimals (".04", "-.13"); n: thousands separator ("5,391"); means and SDs: the printed
     decimals. Text (qualitative claims) and missing values pass through ("" for NaN).
+    ``lang="nl"``: in Dutch style ("30,9%", "−0,13", "5.391").
     """
     if x is None or isinstance(x, str):
         return x or ""
     if isinstance(x, float) and math.isnan(x):
         return ""
+    if lang == "nl":
+        return localize(format_value(claim, x), "nl")
     kind, dec = claim["kind"], int(claim.get("precision", 0) or 0)
     if kind in ("share", "bound"):
         return f"{x:.{dec}f}%"

@@ -27,6 +27,10 @@ Checks
   to the printed percent (GRIM-style).
 * **Tables summing to 100 %** (Table 1, Table 2, threat and keep-up answers).
 * **Mean and SD against the range** (Bhatia–Davis): ``SD² ≤ (max - mean)(mean - min)``.
+
+Every function that writes a question, an arithmetic or a reason takes ``lang`` (``"en"``, ``"nl"``): the
+texts and their numbers in that language's style (:func:`werk.core.fmt.format_spec`); ids and verdicts are
+codes in both.
 """
 
 from __future__ import annotations
@@ -38,8 +42,9 @@ import pandas as pd
 from scipy import stats
 
 from werk.core import codebook
-from werk.core.fmt import format_alpha, format_coef
+from werk.core.fmt import format_alpha, format_coef, format_spec, localize
 from werk.inputs.claims import claims as load_claims
+from werk.inputs.claims import term_name
 from werk.stats import models, robust
 from werk.stats.robust import VIF_CONCERN
 
@@ -83,6 +88,11 @@ RANGES: dict[str, tuple[float, float, str]] = {
     "contract_hours": (0, 40, "a contract week in Dutch government runs to 36-40 hours"),
     "years_in_government": (0, 52, "a working life from 15 to 67"),
     "years_in_function": (0, 52, "a working life from 15 to 67"),
+}
+_RANGES_NL = {
+    "contract_hours": "een contractweek bij de Nederlandse overheid telt 36 tot 40 uur",
+    "years_in_government": "een werkzaam leven van 15 tot 67 jaar",
+    "years_in_function": "een werkzaam leven van 15 tot 67 jaar",
 }
 #: Printed correlations' variables that are combinations of model predictors (see :func:`vif_floor`).
 _PARTS = {"hrm_leadership": ("hrm_quality", "leadership")}
@@ -196,12 +206,14 @@ def data_vifs(df: pd.DataFrame, names=None) -> dict[str, pd.DataFrame]:
     return out
 
 
-def _needs(r2: float) -> str:
+def _needs(r2: float, lang: str = "en") -> str:
+    if lang == "nl":
+        return "volstaat elke R²" if r2 <= 0 else f"is R² > {format_spec(r2, '.3f', lang)} nodig"
     return "any R² will do" if r2 <= 0 else f"it needs R² > {r2:.3f}"
 
 
-def _vif_text(v: float) -> str:
-    return "∞" if math.isinf(v) else f"{v:.2f}"
+def _vif_text(v: float, lang: str = "en") -> str:
+    return "∞" if math.isinf(v) else format_spec(v, ".2f", lang)
 
 
 def collinearity(
@@ -256,9 +268,148 @@ def collinearity(
     return out
 
 
+def _numbers(lang: str):
+    """(number, coefficient, threshold) formatters in the style of ``lang``: ``format(x, spec)``, APA
+    coefficients (".04"; Dutch "0,04") and thresholds (".001"; Dutch "0,001")."""
+    return (lambda x, spec: format_spec(x, spec, lang), lambda x, d: localize(format_coef(x, d), lang),
+            lambda a: localize(format_alpha(a), lang))
+
+
+#: The texts of the beta, r, share, table and spread checks, per language (str.format templates).
+_TEXT = {
+    "en": {
+        "floor": ("N = {n}, k = {k}, df = {df}; with R² = 0 and R²_j = 0, se ≥ sqrt(1/{df}) = {se}, "
+                  "so |t| ≤ {b}/{se} = {t} (p ≥ {p})"),
+        "needs_t": "p < {alpha} needs |t| > {t}, i.e. se < {se}, i.e. 1 - R² < {b}² × {df} / {t}² = {x}",
+        "any_r2": "any R² will do with uncorrelated predictors (VIF = 1)",
+        "r2_even": "R² > {r2} even with uncorrelated predictors (R² > {r2e} at the rounding edge |β| = "
+                   "{edge})",
+        "vif": ("a correlated predictor multiplies se by sqrt(VIF): at R² = 0 the pair allows VIF ≤ {v} "
+                "({ve} at "
+                "|β| = {edge}), and a model R² multiplies that by 1/(1 - R²)"),
+        "floor_id": "the article's own {fid} makes this predictor's VIF at least {v}, at which {needs} at "
+                    "|β| = {edge}",
+        "data": ("these data: VIF {vif}, model R² = {r2}; at that R² the pair allows VIF ≤ {v}, and at that "
+                 "VIF "
+                 "{needs} (both at |β| = {edge})"),
+        "fit_r2": "this fit has R² = {r2}",
+        "cannot_fail": ("even |β| = {low} reaches p < {alpha} at R² = 0 with VIF {c}: the check cannot fail "
+                        "at this "
+                        "N short of a collinearity problem"),
+        "where_data": "these data's", "where_article": "the article's", "where_none": "no",
+        "need": ", which needs a model R² above {r2} at {where} collinearity and the most favourable "
+                "rounding?",
+        "question": "Can a standardized beta of {b} reach p < {alpha} at N = {n} with {k} predictors{need}",
+        "reason": ("p < {alpha} at β {b} and N = {n} needs VIF ≤ {v} (R² = 0; ≤ {vd} at this fit's R² = "
+                   "{r2} and the "
+                   "rounding edge |β| = {edge}); these data have VIF {vif}"),
+        "reason_no": ": no β that prints as {b} reaches p < {alpha} with this collinearity and R²{below}",
+        "reason_below": " (and no predictor's VIF is below 1)",
+        "reason_fitted": "the fitted |β| = {b} is", "reason_fitted_any": "the fitted |β| is",
+        "reason_within": ", within that bound: {fitted} below the {need} that p < {alpha} needs at this "
+                         "VIF and R²",
+        "r": "N = {n}, df = {df}: p < {alpha} needs |t| > {t}, i.e. |r| > {t}/sqrt({df} + {t}²) = {r}; "
+             "printed |r| = {c}",
+        "r_question": "Is r = {c} significant at p < {alpha} with N = {n}?",
+        "share_note": ("; the step is smaller than the printed resolution {res}, so at N = {n} every "
+                       "printed percent "
+                       "has a matching count: the check cannot fail here"),
+        "share": "step 100/{n} = {step} points; counts {c0}–{c1} of {n} ({m} values) print as {v}%{note}",
+        "share_none": "step 100/{n} = {step} points; no count of {n} prints as {v}%",
+        "share_question": "Is {v}% a possible share of {n} respondents?",
+        "total": "{terms} = {s}; with each share rounded, the true total lies within ±{slack} of that",
+        "total_question": "Do the shares of {what} add up to 100%?",
+        "table1": "Table 1 (age groups)", "table2": "Table 2 (sectors)",
+        "table1_note": "the table has no group under 25, so at most 2.5% of respondents can be younger",
+        "fig1_question": "Do the threat answers ({t1}%, {t2}%, 'bijna 20%') add up to 100%?",
+        "fig1": ("100 - {t1} - {t2} = {i} (between {lo} and {hi} given rounding) for answers 3-5, which fits "
+                 "'bijna 20%' read as {above} to {below}%"),
+        "fig3": "100 - {k4} - {k5} = {rest}% for answers 1-3",
+        "fig3_old": ("; with {old}% of respondents 55 or over and more than {floor}% of them at answers "
+                     "2-3, the "
+                     "under-55s can have at most {younger}% at answers 1-3"),
+        "fig3_question": "Do the keep-up shares leave room for the rest of the answers and for Figure 4?",
+        "spread": ("in [{lo}, {hi}] ({why}) the SD can be at most √(({hi} − {mean}) × ({mean} − {lo})) = {m} "
+                   "(Bhatia–Davis; {mb} at the most favourable rounding); printed SD {sd}"),
+        "spread_no": "; mean {mean} with SD {sd} needs values up to at least {h}",
+        "spread_question": "Can a mean of {mean} have an SD of {sd} when {var} lies in [{lo}, {hi}]?",
+    },
+    "nl": {
+        "floor": ("N = {n}, k = {k}, df = {df}; bij R² = 0 en R²_j = 0 is se ≥ √(1/{df}) = {se}, "
+                  "dus |t| ≤ {b}/{se} = {t} (p ≥ {p})"),
+        "needs_t": "p < {alpha} vraagt |t| > {t}, dus se < {se}, dus 1 − R² < {b}² × {df} / {t}² = {x}",
+        "any_r2": "met ongecorreleerde voorspellers (VIF = 1) volstaat elke R²",
+        "r2_even": ("R² > {r2}, zelfs met ongecorreleerde voorspellers (R² > {r2e} bij de afrondingsgrens "
+                    "|β| = {edge})"),
+        "vif": ("een gecorreleerde voorspeller vermenigvuldigt se met √VIF: bij R² = 0 laat het paar VIF ≤ "
+                "{v} toe "
+                "({ve} bij |β| = {edge}), en een R² van het model vermenigvuldigt die grens met 1/(1 − R²)"),
+        "floor_id": ("de eigen `{fid}` van het artikel maakt de VIF van deze voorspeller minstens {v}; "
+                     "daarbij "
+                     "{needs} bij |β| = {edge}"),
+        "data": ("deze data: VIF {vif}, R² van het model = {r2}; bij die R² laat het paar VIF ≤ {v} toe, en "
+                 "bij die "
+                 "VIF {needs} (beide bij |β| = {edge})"),
+        "fit_r2": "deze schatting heeft R² = {r2}",
+        "cannot_fail": ("zelfs |β| = {low} haalt p < {alpha} bij R² = 0 en VIF {c}: bij deze N kan de "
+                        "controle "
+                        "alleen mislukken door een collineariteitsprobleem"),
+        "where_data": "de collineariteit van deze data", "where_article": "de collineariteit die het "
+                                                                          "artikel zelf "
+        "aangeeft", "where_none": "geen collineariteit",
+        "need": ", waarvoor bij {where} en de gunstigste afronding een R² van het model boven {r2} nodig is?",
+        "question": "Kan een gestandaardiseerde bèta van {b} bij N = {n} en {k} voorspellers p < {alpha} "
+                    "halen{need}",
+        "reason": ("p < {alpha} bij β {b} en N = {n} vraagt VIF ≤ {v} (R² = 0; ≤ {vd} bij de R² = {r2} van "
+                   "deze "
+                   "schatting en de afrondingsgrens |β| = {edge}); deze data hebben VIF {vif}"),
+        "reason_no": ": geen β die als {b} gedrukt wordt, haalt p < {alpha} bij deze collineariteit en "
+                     "R²{below}",
+        "reason_below": " (en de VIF van een voorspeller is nooit kleiner dan 1)",
+        "reason_fitted": "de geschatte |β| = {b} ligt", "reason_fitted_any": "de geschatte |β| ligt",
+        "reason_within": ", binnen die grens: {fitted} onder de {need} die p < {alpha} bij deze VIF en R² "
+                         "vraagt",
+        "r": ("N = {n}, df = {df}: p < {alpha} vraagt |t| > {t}, dus |r| > {t}/√({df} + {t}²) = {r}; "
+              "gedrukt is "
+              "|r| = {c}"),
+        "r_question": "Is r = {c} significant bij p < {alpha} met N = {n}?",
+        "share_note": ("; de stap is kleiner dan de gedrukte precisie {res}, dus bij N = {n} hoort bij elk "
+                       "gedrukt "
+                       "percentage een aantal: de controle kan hier niet mislukken"),
+        "share": "stap 100/{n} = {step} procentpunt; de aantallen {c0}–{c1} van {n} ({m} waarden) geven "
+                 "afgerond {v}%{note}",
+        "share_none": "stap 100/{n} = {step} procentpunt; geen aantal van {n} geeft afgerond {v}%",
+        "share_question": "Is {v}% een mogelijk aandeel van {n} respondenten?",
+        "total": "{terms} = {s}; omdat elk aandeel is afgerond, ligt het ware totaal binnen ±{slack} daarvan",
+        "total_question": "Tellen de aandelen van {what} op tot 100%?",
+        "table1": "tabel 1 (leeftijdsgroepen)", "table2": "tabel 2 (sectoren)",
+        "table1_note": "de tabel heeft geen groep onder de 25, dus hooguit 2,5% van de respondenten kan "
+                       "jonger zijn",
+        "fig1_question": "Tellen de antwoorden op de bedreigingsvraag ({t1}%, {t2}%, ‘bijna 20%’) op tot "
+                         "100%?",
+        "fig1": ("100 − {t1} − {t2} = {i} (door de afronding tussen {lo} en {hi}) voor de antwoorden 3-5, "
+                 "wat past "
+                 "bij ‘bijna 20%’ gelezen als {above} tot {below}%"),
+        "fig3": "100 − {k4} − {k5} = {rest}% voor de antwoorden 1-3",
+        "fig3_old": ("; met {old}% van de respondenten 55 of ouder en meer dan {floor}% van hen bij de "
+                     "antwoorden "
+                     "2-3 kunnen de respondenten onder de 55 hooguit {younger}% bij de antwoorden 1-3 "
+                     "hebben"),
+        "fig3_question": "Laten de aandelen voor bijbenen ruimte voor de overige antwoorden en voor figuur "
+                         "4?",
+        "spread": ("in [{lo}; {hi}] ({why}) kan de SD hooguit √(({hi} − {mean}) × ({mean} − {lo})) = {m} "
+                   "zijn "
+                   "(Bhatia–Davis; {mb} bij de gunstigste afronding); gedrukt is SD {sd}"),
+        "spread_no": "; een gemiddelde van {mean} met SD {sd} vraagt waarden tot minstens {h}",
+        "spread_question": ("Kan een gemiddelde van {mean} een SD van {sd} hebben als de waarden ({var}) in "
+                            "[{lo}; {hi}] liggen?"),
+    },
+}
+
+
 def beta_finding(
     claim: dict, n: int = N, k: int | None = None, r2: float | None = None, vif: float | None = None,
-    floor: tuple[float, str | None] = (1.0, None),
+    floor: tuple[float, str | None] = (1.0, None), lang: str = "en",
 ) -> dict:
     """The beta/p arithmetic for one ``beta`` claim with a ``p_max``, collinearity included.
 
@@ -275,6 +426,8 @@ def beta_finding(
         pair at the data's VIF (see :func:`collinearity`).
     floor : tuple
         :func:`vif_floor`: the VIF the article's own correlations imply, used when no data are given.
+    lang : {"en", "nl"}
+        The language of the question and the arithmetic (numbers in its style).
 
     Returns
     -------
@@ -282,6 +435,7 @@ def beta_finding(
         id, question, arithmetic, verdict, can_fail, and ``r2_needed`` (the R² the printed value needs
         at VIF = 1, the uncorrelated case).
     """
+    T, (num, coef, thr) = _TEXT[lang], _numbers(lang)
     beta, p_max, prec = claim["value"], claim["p_max"], claim.get("precision", 2)
     b = collinearity(claim, n, k, vif=vif, r2=r2, floor=floor)
     k, df = b["k"], b["df"]
@@ -289,55 +443,42 @@ def beta_finding(
     t_max = abs(beta) / se_floor
     p_at_floor = float(2 * stats.t.sf(t_max, df))
     t_crit, se_needed, r2_needed = required_r2(beta, p_max, n, k)
-    edge, alpha = b["edge"], format_alpha(p_max)
+    edge, alpha = num(b["edge"], ".3f"), thr(p_max)
+    se, t = num(se_floor, ".4f"), num(t_crit, ".3f")
     parts = [
-        f"N = {n:,}, k = {k}, df = {df}; with R² = 0 and R²_j = 0, se ≥ sqrt(1/{df}) = {se_floor:.4f}, "
-        f"so |t| ≤ {format_coef(abs(beta), prec)}/{se_floor:.4f} = {t_max:.2f} (p ≥ {p_at_floor:.2g})",
-        f"p < {alpha} needs |t| > {t_crit:.3f}, i.e. se < {se_needed:.5f}, "
-        f"i.e. 1 - R² < {format_coef(beta, prec)}² × {df} / {t_crit:.3f}² = {1 - r2_needed:.3f}",
+        T["floor"].format(n=num(n, ","), k=k, df=df, se=se, b=coef(abs(beta), prec), t=num(t_max, ".2f"),
+                          p=num(p_at_floor, ".2g")),
+        T["needs_t"].format(alpha=alpha, t=t, se=num(se_needed, ".5f"), b=coef(beta, prec), df=df,
+                            x=num(1 - r2_needed, ".3f")),
     ]
     if r2_needed <= 0:
-        parts.append("any R² will do with uncorrelated predictors (VIF = 1)")
+        parts.append(T["any_r2"])
     else:
-        parts.append(
-            f"R² > {r2_needed:.3f} even with uncorrelated predictors "
-            f"(R² > {b['r2_min_edge']:.3f} at the rounding edge |β| = {edge:.3f})"
-        )
-    parts.append(
-        f"a correlated predictor multiplies se by sqrt(VIF): at R² = 0 the pair allows VIF ≤ "
-        f"{b['vif_max']:.2f} ({b['vif_max_edge']:.2f} at |β| = {edge:.3f}), and a model R² multiplies "
-        "that by 1/(1 - R²)"
-    )
+        parts.append(T["r2_even"].format(r2=num(r2_needed, ".3f"), r2e=num(b["r2_min_edge"], ".3f"),
+                                         edge=edge))
+    parts.append(T["vif"].format(v=num(b["vif_max"], ".2f"), ve=num(b["vif_max_edge"], ".2f"), edge=edge))
     if b["floor_id"] is not None:
-        parts.append(
-            f"the article's own {b['floor_id']} makes this predictor's VIF at least {b['vif_floor']:.2f}, "
-            f"at which {_needs(min_r2(edge, p_max, n, k, b['vif_floor']))} at |β| = {edge:.3f}"
-        )
+        parts.append(T["floor_id"].format(fid=b["floor_id"], v=num(b["vif_floor"], ".2f"), edge=edge,
+                                          needs=_needs(min_r2(b["edge"], p_max, n, k, b["vif_floor"]), lang)))
     if vif is not None and r2 is not None:
-        parts.append(
-            f"these data: VIF {_vif_text(vif)}, model R² = {r2:.3f}; at that R² the pair allows VIF ≤ "
-            f"{b['vif_max_data_r2']:.2f}, and at that VIF {_needs(b['r2_min_data_vif'])} "
-            f"(both at |β| = {edge:.3f})"
-        )
+        parts.append(T["data"].format(vif=_vif_text(vif, lang), r2=num(r2, ".3f"),
+                                      v=num(b["vif_max_data_r2"], ".2f"),
+                                      needs=_needs(b["r2_min_data_vif"], lang),
+                                      edge=edge))
     elif r2 is not None:
-        parts.append(f"this fit has R² = {r2:.3f}")
+        parts.append(T["fit_r2"].format(r2=num(r2, ".3f")))
     if not b["can_fail"]:
-        parts.append(
-            f"even |β| = {b['low']:.3f} reaches p < {alpha} at R² = 0 with VIF {VIF_CONCERN:g}: "
-            "the check cannot fail at this N short of a collinearity problem"
-        )
-    where = "these data's" if vif is not None and r2 is not None else (
-        "the article's" if b["floor_id"] is not None else "no")
-    need = (f", which needs a model R² above {format_coef(b['r2_needed'], 2)} at {where} collinearity "
-            "and the most favourable rounding?" if b["r2_needed"] > 0 else "?")
-    question = (f"Can a standardized beta of {format_coef(beta, prec)} reach p < {alpha} at N = {n:,} "
-                f"with {k} predictors{need}")
+        parts.append(T["cannot_fail"].format(low=num(b["low"], ".3f"), alpha=alpha, c=num(VIF_CONCERN, "g")))
+    where = T["where_data"] if vif is not None and r2 is not None else (
+        T["where_article"] if b["floor_id"] is not None else T["where_none"])
+    need = T["need"].format(r2=coef(b["r2_needed"], 2), where=where) if b["r2_needed"] > 0 else "?"
+    question = T["question"].format(b=coef(beta, prec), alpha=alpha, n=num(n, ","), k=k, need=need)
     return {"id": claim["id"], "question": question, "arithmetic": "; ".join(parts), "verdict": b["verdict"],
             "can_fail": b["can_fail"], "r2_needed": r2_needed}
 
 
 def beta_reason(
-    claim: dict, n: int, k: int, r2: float, vif: float, beta: float | None = None
+    claim: dict, n: int, k: int, r2: float, vif: float, beta: float | None = None, lang: str = "en"
 ) -> str:
     """Why a beta that prints as the article's can miss its p threshold in a fit: the collinearity arithmetic.
 
@@ -358,6 +499,8 @@ def beta_reason(
         The VIF of the claim's predictor in the fit (:func:`data_vif`).
     beta : float, optional
         The fitted beta; named in the reason when the VIF alone does not rule the printed p out.
+    lang : {"en", "nl"}
+        The language of the reason.
 
     Returns
     -------
@@ -366,41 +509,42 @@ def beta_reason(
         rounding edge |β| = .065); these data have VIF 2.31: no β that prints as −.06 reaches p < .001
         with this collinearity".
     """
+    T, (num, coef, thr) = _TEXT[lang], _numbers(lang)
     b = collinearity(claim, n, k, vif=vif, r2=r2)
-    prec, alpha = b["precision"], format_alpha(b["p_max"])
-    text = (f"p < {alpha} at β {format_coef(b['beta'], prec)} and N = {n:,} needs VIF ≤ {b['vif_max']:.2f} "
-            "(R² = 0; "
-            f"≤ {b['vif_max_data_r2']:.2f} at this fit's R² = {format_coef(r2, 2)} and the rounding edge "
-            f"|β| = {format_coef(b['edge'], prec + 1)}); these data have VIF {_vif_text(vif)}")
+    prec, alpha = b["precision"], thr(b["p_max"])
+    printed = coef(b["beta"], prec)
+    text = T["reason"].format(alpha=alpha, b=printed, n=num(n, ","), v=num(b["vif_max"], ".2f"),
+                              vd=num(b["vif_max_data_r2"], ".2f"), r2=coef(r2, 2),
+                              edge=coef(b["edge"], prec + 1),
+                              vif=_vif_text(vif, lang))
     if vif >= b["vif_max_data_r2"]:
-        below = " (and no predictor's VIF is below 1)" if b["vif_max_data_r2"] < 1 else ""
-        return text + (f": no β that prints as {format_coef(b['beta'], prec)} reaches p < {alpha} "
-                       f"with this collinearity and R²{below}")
+        below = T["reason_below"] if b["vif_max_data_r2"] < 1 else ""
+        return text + T["reason_no"].format(b=printed, alpha=alpha, below=below)
     need = min_beta(b["p_max"], n, k, r2, vif)
-    fitted = f"the fitted |β| = {abs(beta):.4f} is" if beta is not None else "the fitted |β| is"
-    return text + (f", within that bound: {fitted} below the {need:.4f} that p < {alpha} needs "
-                   "at this VIF and R²")
+    fitted = (T["reason_fitted"].format(b=num(abs(beta), ".4f")) if beta is not None
+              else T["reason_fitted_any"])
+    return text + T["reason_within"].format(fitted=fitted, need=num(need, ".4f"), alpha=alpha)
 
 
-def r_finding(claim: dict, n: int = N) -> dict:
-    """The smallest |r| significant at the claim's p_max for ``n`` cases."""
+def r_finding(claim: dict, n: int = N, lang: str = "en") -> dict:
+    """The smallest |r| significant at the claim's p_max for ``n`` cases (texts in ``lang``)."""
+    T, (num, coef, thr) = _TEXT[lang], _numbers(lang)
     r, p_max, prec = claim["value"], claim["p_max"], claim.get("precision", 2)
     df = n - 2
     t_crit = float(stats.t.ppf(1 - p_max / 2, df))
     r_min = t_crit / math.sqrt(df + t_crit**2)
     ok = abs(r) + 0.5 * 10 ** (-prec) > r_min
-    arithmetic = (
-        f"N = {n:,}, df = {df}: p < {format_alpha(p_max)} needs |t| > {t_crit:.3f}, i.e. |r| > "
-        f"{t_crit:.3f}/sqrt({df} + {t_crit:.3f}²) = {r_min:.4f}; printed |r| = {format_coef(abs(r), prec)}"
-    )
+    arithmetic = T["r"].format(n=num(n, ","), df=df, alpha=thr(p_max), t=num(t_crit, ".3f"),
+                               r=num(r_min, ".4f"),
+                               c=coef(abs(r), prec))
     return {"id": claim["id"],
-            "question": f"Is r = {format_coef(r, prec)} significant at p < {format_alpha(p_max)} "
-                        f"with N = {n:,}?",
+            "question": T["r_question"].format(c=coef(r, prec), alpha=thr(p_max), n=num(n, ",")),
             "arithmetic": arithmetic, "verdict": "consistent" if ok else "question", "can_fail": True}
 
 
-def share_finding(claim: dict, n: int = N) -> dict:
-    """GRIM-style: which whole counts out of ``n`` print as the claimed percent?"""
+def share_finding(claim: dict, n: int = N, lang: str = "en") -> dict:
+    """GRIM-style: which whole counts out of ``n`` print as the claimed percent? (texts in ``lang``)"""
+    T, (num, _, _) = _TEXT[lang], _numbers(lang)
     v, prec = claim["value"], claim.get("precision", 0)
     half = 0.5 * 10 ** (-prec)
     lo = math.ceil((v - half) * n / 100 - 1e-9)
@@ -408,20 +552,17 @@ def share_finding(claim: dict, n: int = N) -> dict:
     counts = [c for c in range(max(lo - 1, 0), hi + 2) if _half_up(100 * c / n, prec) == v]
     step = 100 / n
     resolution = 10 ** (-prec)
+    nn, vv, step_text = num(n, ","), num(v, "g"), num(step, ".4f")
     if counts and step < resolution:
-        arithmetic_note = (f"; the step is smaller than the printed resolution {resolution:g}, "
-                           f"so at N = {n:,} every printed percent has a matching count: "
-                           "the check cannot fail here")
+        arithmetic_note = T["share_note"].format(res=num(resolution, "g"), n=nn)
     else:
         arithmetic_note = ""
     if counts:
-        arithmetic = (
-            f"step 100/{n:,} = {step:.4f} points; counts {counts[0]}–{counts[-1]} of {n:,} "
-            f"({len(counts)} values) print as {v:g}%{arithmetic_note}"
-        )
+        arithmetic = T["share"].format(n=nn, step=step_text, c0=counts[0], c1=counts[-1], m=len(counts), v=vv,
+                                       note=arithmetic_note)
     else:
-        arithmetic = f"step 100/{n:,} = {step:.4f} points; no count of {n:,} prints as {v:g}%"
-    return {"id": claim["id"], "question": f"Is {v:g}% a possible share of {n:,} respondents?",
+        arithmetic = T["share_none"].format(n=nn, step=step_text, v=vv)
+    return {"id": claim["id"], "question": T["share_question"].format(v=vv, n=nn),
             "arithmetic": arithmetic, "verdict": "consistent" if counts else "question",
             "can_fail": step >= resolution}
 
@@ -430,8 +571,9 @@ def _by_id(claims: list[dict]) -> dict[str, dict]:
     return {c["id"]: c for c in claims}
 
 
-def table_findings(claims: list[dict]) -> list[dict]:
-    """Do the printed tables and answer distributions sum to 100 % within rounding?"""
+def table_findings(claims: list[dict], lang: str = "en") -> list[dict]:
+    """Do the printed tables and answer distributions sum to 100 % within rounding? (texts in ``lang``)"""
+    T, (num, _, _) = _TEXT[lang], _numbers(lang)
     by = _by_id(claims)
     out = []
 
@@ -441,19 +583,16 @@ def table_findings(claims: list[dict]) -> list[dict]:
             return
         s = sum(c["value"] for c in present)
         slack = sum(0.5 * 10 ** (-c.get("precision", 0)) for c in present)
-        terms = " + ".join(f"{c['value']:g}" for c in present)
+        terms = " + ".join(num(c["value"], "g") for c in present)
         ok = abs(s - 100) <= slack + 1e-9
-        arithmetic = (
-            f"{terms} = {s:g}; with each share rounded, the true total lies within ±{slack:g} of that"
-            + (f"; {note}" if note else "")
-        )
-        out.append({"id": table_id, "question": f"Do the shares of {what} add up to 100%?",
+        arithmetic = (T["total"].format(terms=terms, s=num(s, "g"), slack=num(slack, "g"))
+                      + (f"; {note}" if note else ""))
+        out.append({"id": table_id, "question": T["total_question"].format(what=what),
                     "arithmetic": arithmetic, "verdict": "consistent" if ok else "question",
                     "can_fail": True})
 
-    total("table:1", [f"share:age_group={g[0]}" for g in codebook.AGE_GROUPS], "Table 1 (age groups)",
-          "the table has no group under 25, so at most 2.5% of respondents can be younger")
-    total("table:2", [f"share:sector={c}" for c in codebook.SECTORS], "Table 2 (sectors)")
+    total("table:1", [f"share:age_group={g[0]}" for g in codebook.AGE_GROUPS], T["table1"], T["table1_note"])
+    total("table:2", [f"share:sector={c}" for c in codebook.SECTORS], T["table2"])
 
     # Threat (figure 1): only answers 1 and 2 have a number; the rest is 'bijna 20%'.
     t1, t2, rest = by.get("share:threat=1"), by.get("share:threat=2"), by.get("bound:threat=3-5")
@@ -464,16 +603,18 @@ def table_findings(claims: list[dict]) -> list[dict]:
         ok = above <= implied + h and implied - h < below
         out.append({
             "id": "figure:1",
-            "question": "Do the threat answers (30.9%, 49.7%, 'bijna 20%') add up to 100%?",
-            "arithmetic": (f"100 - {t1['value']:g} - {t2['value']:g} = {implied:.1f} "
-                           f"(between {implied - h:.1f} and {implied + h:.1f} given rounding) "
-                           f"for answers 3-5, which fits 'bijna 20%' read as {above:g} to {below:g}%"),
+            "question": T["fig1_question"].format(t1=num(t1["value"], "g"), t2=num(t2["value"], "g")),
+            "arithmetic": T["fig1"].format(t1=num(t1["value"], "g"), t2=num(t2["value"], "g"),
+                                           i=num(implied, ".1f"), lo=num(implied - h, ".1f"),
+                                           hi=num(implied + h, ".1f"), above=num(above, "g"),
+                                           below=num(below, "g")),
             "verdict": "consistent" if ok else "question", "can_fail": True,
         })
     k4, k5, low55 = by.get("share:keep_up=4"), by.get("share:keep_up=5"), by.get("bound:keep_up=2-3|age>=55")
     if k4 and k5:
         rest_share = 100 - k4["value"] - k5["value"]
-        arithmetic = f"100 - {k4['value']:g} - {k5['value']:g} = {rest_share:.1f}% for answers 1-3"
+        arithmetic = T["fig3"].format(k4=num(k4["value"], "g"), k5=num(k5["value"], "g"),
+                                      rest=num(rest_share, ".1f"))
         ok = rest_share >= 0
         if low55:
             old = sum(
@@ -481,26 +622,25 @@ def table_findings(claims: list[dict]) -> list[dict]:
             )
             floor = low55["spec"]["above"]
             younger = (rest_share - old / 100 * floor) / (1 - old / 100)
-            arithmetic += (
-                f"; with {old:g}% of respondents 55 or over and more than {floor:.1f}% of them at "
-                f"answers 2-3, the under-55s can have at most {younger:.1f}% at answers 1-3"
-            )
+            arithmetic += T["fig3_old"].format(old=num(old, "g"), floor=num(floor, ".1f"),
+                                               younger=num(younger, ".1f"))
             ok = ok and younger >= 0
-        out.append({"id": "figure:3",
-                    "question": "Do the keep-up shares leave room for the rest of the answers "
-                                "and for Figure 4?",
+        out.append({"id": "figure:3", "question": T["fig3_question"],
                     "arithmetic": arithmetic, "verdict": "consistent" if ok else "question",
                     "can_fail": True})
     return out
 
 
 def spread_finding(
-    variable: str, mean: float, sd: float, mean_prec: int = 0, sd_prec: int = 0
+    variable: str, mean: float, sd: float, mean_prec: int = 0, sd_prec: int = 0, lang: str = "en"
 ) -> dict | None:
-    """Bhatia–Davis: is an SD possible for this mean within :data:`RANGES`?"""
+    """Bhatia–Davis: is an SD possible for this mean within :data:`RANGES`? (texts in ``lang``)"""
     if variable not in RANGES:
         return None
+    T, (num, _, _) = _TEXT[lang], _numbers(lang)
     lo, hi, why = RANGES[variable]
+    if lang == "nl":
+        why = _RANGES_NL[variable]
     sd_max = math.sqrt(max(0.0, (hi - mean) * (mean - lo)))
     # Most favourable reading of the rounding: the smallest SD, the mean nearest the middle.
     sd_low = sd - 0.5 * 10 ** (-sd_prec)
@@ -510,14 +650,13 @@ def spread_finding(
     ok = sd_low <= sd_max_best
     # Upper bound a range would need for the printed mean and SD (with the lower bound fixed).
     hi_needed = mean + sd**2 / (mean - lo) if mean > lo else math.inf
+    g = {"lo": num(lo, "g"), "hi": num(hi, "g"), "mean": num(mean, "g"), "sd": num(sd, "g")}
     arithmetic = (
-        f"in [{lo:g}, {hi:g}] ({why}) the SD can be at most √(({hi:g} − {mean:g}) × ({mean:g} − {lo:g})) = "
-        f"{sd_max:.1f} (Bhatia–Davis; {sd_max_best:.1f} at the most favourable rounding); printed SD {sd:g}"
-        + ("" if ok else f"; mean {mean:g} with SD {sd:g} needs values up to at least {hi_needed:.1f}")
+        T["spread"].format(**g, why=why, m=num(sd_max, ".1f"), mb=num(sd_max_best, ".1f"))
+        + ("" if ok else T["spread_no"].format(**g, h=num(hi_needed, ".1f")))
     )
-    return {"id": f"sd:{variable}",
-            "question": f"Can a mean of {mean:g} have an SD of {sd:g} "
-                        f"when {variable.replace('_', ' ')} lies in [{lo:g}, {hi:g}]?",
+    name = term_name(variable, "nl") if lang == "nl" else variable.replace("_", " ")
+    return {"id": f"sd:{variable}", "question": T["spread_question"].format(**g, var=name),
             "arithmetic": arithmetic, "verdict": "consistent" if ok else "question"}
 
 
@@ -625,47 +764,85 @@ def mediation(claims: list[dict] | None = None, df: pd.DataFrame | None = None) 
     return out
 
 
-def mediation_finding(claims: list[dict] | None = None, df: pd.DataFrame | None = None) -> dict:
+_MEDIATION_TEXT = {
+    "en": {
+        "indirect": ("indirect through {names}: {terms} = {ind} beside the direct age β {direct}, so "
+                     "{share}% of the "
+                     "association runs through them ({low}–{high}% over the rounding)"),
+        "emp": ("{m}: the article prints no age → {m} path; even |a| = 1 (age and {m} the same variable) "
+                "gives at "
+                "most |b| = {b}, {share}% of the association"),
+        "unprinted": "{names}: the article prints no keep-up β, so no path",
+        "all": "every named path at its largest: at most {share}%",
+        "data": "these data: indirect {ind} through all four beside the direct {direct}, {share}%",
+        "because": ("and a product of cross-sectional betas cannot show 'because' in any case: it shows how "
+                    "associations add up, not what causes what"),
+        "question": ("Do the article's own numbers carry its claim that older workers keep up less well "
+                     "because "
+                     "they rate their employability lower?"),
+    },
+    "nl": {
+        "indirect": ("indirect via {names}: {terms} = {ind} naast de directe β van leeftijd {direct}, dus "
+                     "{share}% "
+                     "van de samenhang loopt via hen ({low}–{high}% over de afronding)"),
+        "emp": ("{m}: het artikel drukt geen pad leeftijd → {m}; zelfs |a| = 1 (leeftijd en {m} dezelfde "
+                "variabele) "
+                "geeft hooguit |b| = {b}, {share}% van de samenhang"),
+        "unprinted": "{names}: het artikel drukt geen β voor bijbenen, dus geen pad",
+        "all": "alle genoemde paden op hun grootst: hooguit {share}%",
+        "data": "deze data: indirect {ind} via alle vier naast de directe {direct}, {share}%",
+        "because": ("en een product van bèta’s uit één meting kan hoe dan ook geen ‘doordat’ aantonen: het "
+                    "laat "
+                    "zien hoe samenhangen optellen, niet wat wat veroorzaakt"),
+        "question": ("Dragen de eigen getallen van het artikel zijn bewering dat oudere werkenden minder "
+                     "goed "
+                     "bijbenen doordat zij hun inzetbaarheid lager inschatten?"),
+    },
+}
+
+
+def mediation_finding(claims: list[dict] | None = None, df: pd.DataFrame | None = None, lang: str = "en"
+                      ) -> dict:
     """The audit row of :func:`mediation`: can the printed numbers carry the article's "because"?
 
     The verdict is "question" when even every named path at its most favourable rounding, employability
     with ``|a| = 1``, carries less than :data:`MEDIATION_MAJOR` of the age association. A product of
-    cross-sectional betas cannot show "because" in any case; the arithmetic says so.
+    cross-sectional betas cannot show "because" in any case; the arithmetic says so. ``lang``: the
+    language of the texts.
     """
+    T, (num, coef, _) = _MEDIATION_TEXT[lang], _numbers(lang)
+
+    def name(mediator: str) -> str:
+        return term_name(mediator, "nl") if lang == "nl" else mediator.replace("_", " ")
+
+    def pct(x: float) -> str:
+        return num(100 * x, ".1f")
+
     by = _by_id(load_claims() if claims is None else claims)
     m = mediation(list(by.values()), df)
     at = m.attrs
     named = m[m["a"].notna() & m["b"].notna()]
-    terms = " + ".join(f"{format_coef(r.a, 2)} × {format_coef(r.b, 2)}" for r in named.itertuples())
-    unprinted_b = [r.mediator.replace("_", " ") for r in m.itertuples() if pd.notna(r.a) and pd.isna(r.b)]
+    terms = " + ".join(f"{coef(r.a, 2)} × {coef(r.b, 2)}" for r in named.itertuples())
+    unprinted_b = [name(r.mediator) for r in m.itertuples() if pd.notna(r.a) and pd.isna(r.b)]
     emp = m[m["a"].isna() & m["b"].notna()]
-    parts = [
-        f"indirect through {', '.join(named['mediator'].str.replace('_', ' '))}: {terms} = "
-        f"{format_coef(at['indirect'], 3)} beside the direct age β {format_coef(at['direct'], 2)}, "
-        f"so {100 * at['share']:.1f}% of the "
-        f"association runs through them ({100 * at['share_low']:.1f}–{100 * at['share_high']:.1f}% over "
-        "the rounding)",
-    ]
+    parts = [T["indirect"].format(names=", ".join(name(x) for x in named["mediator"]), terms=terms,
+                                  ind=coef(at["indirect"], 3), direct=coef(at["direct"], 2),
+                                  share=pct(at["share"]),
+                                  low=pct(at["share_low"]), high=pct(at["share_high"]))]
     for r in emp.itertuples():
-        parts.append(
-            f"{r.mediator}: the article prints no age → {r.mediator} path; even |a| = 1 (age and "
-            f"{r.mediator} the same variable) gives at most |b| = {format_coef(r.ab_high, 3)}, "
-            f"{100 * at['share_max_employability']:.1f}% of the association"
-        )
+        # English names the mediator by its variable name here, as it always has.
+        parts.append(T["emp"].format(m=term_name(r.mediator, "nl") if lang == "nl" else r.mediator,
+                                     b=coef(r.ab_high, 3), share=pct(at["share_max_employability"])))
     if unprinted_b:
-        parts.append(f"{', '.join(unprinted_b)}: the article prints no keep-up β, so no path")
-    parts.append(f"every named path at its largest: at most {100 * at['share_max_all']:.1f}%")
+        parts.append(T["unprinted"].format(names=", ".join(unprinted_b)))
+    parts.append(T["all"].format(share=pct(at["share_max_all"])))
     if "data_share" in at:
-        parts.append(
-            f"these data: indirect {format_coef(at['data_indirect'], 3)} through all four beside the direct "
-            f"{format_coef(at['data_direct'], 2)}, {100 * at['data_share']:.1f}%"
-        )
-    parts.append("and a product of cross-sectional betas cannot show 'because' in any case: it shows "
-                 "how associations add up, not what causes what")
+        parts.append(T["data"].format(ind=coef(at["data_indirect"], 3), direct=coef(at["data_direct"], 2),
+                                      share=pct(at["data_share"])))
+    parts.append(T["because"])
     return {
         "id": "mediation:keep_up~age",
-        "question": "Do the article's own numbers carry its claim that older workers keep up less well "
-                    "because they rate their employability lower?",
+        "question": T["question"],
         "arithmetic": "; ".join(parts),
         "verdict": "question" if at["share_max_all"] < MEDIATION_MAJOR else "consistent",
         "can_fail": True,
@@ -712,7 +889,8 @@ def collinearity_table(claims: list[dict] | None = None, n: int = N, df: pd.Data
     return pd.DataFrame(rows)
 
 
-def audit(claims: list[dict] | None = None, n: int = N, df: pd.DataFrame | None = None) -> pd.DataFrame:
+def audit(claims: list[dict] | None = None, n: int = N, df: pd.DataFrame | None = None, lang: str = "en"
+          ) -> pd.DataFrame:
     """Every finding of the audit, one row each: id, question, arithmetic, verdict, can_fail.
 
     Parameters
@@ -725,6 +903,8 @@ def audit(claims: list[dict] | None = None, n: int = N, df: pd.DataFrame | None 
         The frame the book runs on. When given, each beta is read at the VIF of its predictor and the
         R² of its model in these data (same cases as :func:`werk.stats.models.fit`), and the mediation
         check adds the data's paths; without it, at the VIF the article's own correlations imply.
+    lang : {"en", "nl"}
+        The language of the questions and the arithmetic; ids and verdicts are codes in both.
 
     Returns
     -------
@@ -742,20 +922,22 @@ def audit(claims: list[dict] | None = None, n: int = N, df: pd.DataFrame | None 
     for c in claims:
         if c["kind"] == "beta" and c.get("p_max") is not None:
             vif, r2 = fits.get(c["spec"]["model"], c["spec"]["term"])
-            f = beta_finding(c, n, r2=r2 if vif is not None else None, vif=vif, floor=vif_floor(c, claims))
+            f = beta_finding(c, n, r2=r2 if vif is not None else None, vif=vif, floor=vif_floor(c, claims),
+                             lang=lang)
             f.pop("r2_needed")
             rows.append(f)
         elif c["kind"] == "r" and c.get("p_max") is not None:
-            rows.append(r_finding(c, n))
+            rows.append(r_finding(c, n, lang))
         elif c["kind"] == "share":
-            rows.append(share_finding(c, n))
+            rows.append(share_finding(c, n, lang))
     if MEDIATION_DIRECT in by:
-        rows.append(mediation_finding(claims, df))
-    rows.extend(table_findings(claims))
+        rows.append(mediation_finding(claims, df, lang))
+    rows.extend(table_findings(claims, lang))
     for var in RANGES:
         m, s = by.get(f"mean:{var}"), by.get(f"sd:{var}")
         if m and s:
-            f = spread_finding(var, m["value"], s["value"], m.get("precision", 0), s.get("precision", 0))
+            f = spread_finding(var, m["value"], s["value"], m.get("precision", 0), s.get("precision", 0),
+                               lang)
             if f:
                 rows.append(f)
     out = pd.DataFrame(rows, columns=_COLUMNS)

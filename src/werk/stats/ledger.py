@@ -39,6 +39,11 @@ Rules (what "match" means)
   (of ``codes``, among the ``filter`` cases) lies strictly between them; with ``by`` the
   share exceeds ``above`` in every group present.
 
+Language
+--------
+``lang="nl"`` gives every text of the ledger (published, reproduced, reason) in Dutch, numbers in Dutch
+style; ids, statuses and the equivalence column stay as above: they are codes, not prose.
+
 Edition
 -------
 With ``edition`` set to a sector (the data filtered to one sector) every comparison is
@@ -56,9 +61,9 @@ from scipy import stats
 
 from werk.core import codebook
 from werk.core.errors import WerkError
-from werk.core.fmt import format_alpha, format_coef, format_p, format_p_text
+from werk.core.fmt import format_alpha, format_coef, format_p, format_p_text, format_spec, localize
 from werk.inputs import frame
-from werk.inputs.claims import KINDS, claims, format_value, matches, round_printed, validate
+from werk.inputs.claims import KINDS, claims, format_value, matches, round_printed, term_name, validate
 from werk.stats import audit as _audit
 from werk.stats import models
 
@@ -92,18 +97,118 @@ EQUIVALENCE_BOUND = models.EQUIVALENCE_BOUND
 #: The level (percent) of the interval that an equivalence at EQUIVALENCE_ALPHA puts inside the bound.
 EQUIVALENCE_LEVEL = 100 * (1 - 2 * models.EQUIVALENCE_ALPHA)
 _TREND_ALPHA = 0.05
-_GROUP_NAMES = {("gender", 1): "men", ("gender", 2): "women", ("manager", 0): "employees",
-                ("manager", 1): "managers"}
+_GROUP_NAMES = {
+    "en": {("gender", 1): "men", ("gender", 2): "women", ("manager", 0): "employees",
+           ("manager", 1): "managers"},
+    "nl": {("gender", 1): "mannen", ("gender", 2): "vrouwen", ("manager", 0): "medewerkers",
+           ("manager", 1): "leidinggevenden"},
+}
+
+#: Every text the ledger writes, per language: str.format templates, numbers formatted before they go in.
+_TEXT = {
+    "en": {
+        "largest": "largest: {cat}", "over": "over {x}%", "under": "under {x}%", "and": " and ",
+        "in_every": " in every {by}", "ns": "n.s. (p > {alpha})", "higher": "{group} higher",
+        "small": ", small (|d| < {d})", "falls": "falls with age group", "rises": "rises with age group",
+        "columns": "columns {cols} missing", "column": "column {cols} missing",
+        "no_answers": "no answers to {var}", "unknown_model": "unknown model {name!r}",
+        "of_model": "{exc} (model of {outcome})", "not_fitted": "model of {outcome} cannot be fitted: {exc}",
+        "sector_edition": "sector constant in this edition (sector = {name})",
+        "sector_data": "sector constant in these data",
+        "no_round": "{v} (unrounded {x}) does not round to the printed {printed}: needs {lo} to {hi}",
+        "p_missed": "value rounds to {v} but {p} is not < {alpha}; {extra}", "audit": "audit: {reason}",
+        "few_values": "fewer than two values of {var}",
+        "spread": "; the audit: {arithmetic}, so no data can show both",
+        "no_values": "no values of {var}", "largest_is": "the largest group is {top} ({share}%), not {cat}",
+        "tie": " (a tie)", "no_groups": "no {by} groups with answers to {var}",
+        "lowest": "lowest {x}% ({by} {group})", "not_in": "not {published} in {failing}",
+        "is_not": "{x}% is not {published}",
+        "dropped": "{term} constant in these data (dropped from the model of {name})",
+        "no_term": "no term {term} in the model of {name}",
+        "sector_equiv": "F({q}, {dfr}) = {f}: the sector dummies add ΔR² = {d}, {below} {b} (= {bound}²)",
+        "below": "below", "not_below": "not shown below",
+        "beta_equiv": "{level}% CI of β ({lo}, {hi}) {inside} ±{bound}", "within": "within",
+        "not_within": "not within", "ns_effect": "{p} ≤ {alpha}: the data show an effect where the article "
+        "says 'geen rol'", "negligible": "negligible", "not_shown": "not shown negligible",
+        "why_negligible": "negligible: {how}",
+        "why_not_shown": "not significant, but not shown negligible: {how}",
+        "no_group": "{by} has no group {group} in these data", "vs": "{hi}% vs {lo}% at {codes}",
+        "no_higher_share": "{name} do not have the higher share ({text})",
+        "no_higher_rank": "{name} do not have the higher mean rank",
+        "no_higher_score": "{name} do not score higher (d = {d})", "not_small": "|d| = {d} is not below "
+                                                                                "{small}",
+        "mw": "Mann-Whitney {p} is not < {alpha}", "diff_higher": "{name} higher: {text}",
+        "diff_lower": "{name} lower: {text}", "constant": "{x} or {y} is constant in these data",
+        "trend": "Spearman rho = {rho} ({p}); the article implies {sign} trend at p < {alpha}",
+        "negative": "a negative", "positive": "a positive",
+        "edition": "{name} only, compared with the article's whole-sample number", "message": "{exc}",
+    },
+    "nl": {
+        "largest": "grootste: {cat}", "over": "meer dan {x}%", "under": "minder dan {x}%", "and": " en ",
+        "in_every": " in elke {by}", "ns": "n.s. (p > {alpha})", "higher": "{group} hoger",
+        "small": ", klein (|d| < {d})", "falls": "daalt met de leeftijdsgroep",
+        "rises": "stijgt met de leeftijdsgroep",
+        "columns": "de kolommen {cols} ontbreken", "column": "de kolom {cols} ontbreekt",
+        "no_answers": "geen antwoorden op {var}", "unknown_model": "onbekend model {name!r}",
+        "of_model": "{exc} (model van {outcome})", "not_fitted": "het model van {outcome} is niet te "
+                                                                 "schatten: {exc}",
+        "sector_edition": "de sector is constant in deze editie (sector = {name})",
+        "sector_data": "de sector is constant in deze data",
+        "no_round": "{v} (onafgerond {x}) rondt niet af op de gedrukte {printed}: daarvoor is {lo} tot "
+                    "{hi} nodig",
+        "p_missed": "de waarde rondt af op {v}, maar {p} is niet < {alpha}; {extra}",
+        "audit": "controle: {reason}", "few_values": "minder dan twee waarden van {var}",
+        "spread": "; de controle: {arithmetic}, dus geen enkel databestand kan beide laten zien",
+        "no_values": "geen waarden van {var}", "largest_is": "de grootste groep is {top} ({share}%), niet "
+                                                             "{cat}",
+        "tie": " (gedeelde eerste plaats)", "no_groups": "geen groepen van {by} met antwoorden op {var}",
+        "lowest": "laagste {x}% ({by} {group})", "not_in": "niet {published} bij {failing}",
+        "is_not": "{x}% is niet {published}",
+        "dropped": "{term} is constant in deze data (uit het model van {name} gelaten)",
+        "no_term": "geen term {term} in het model van {name}",
+        "sector_equiv": "F({q}; {dfr}) = {f}: de sectordummy’s voegen ΔR² = {d} toe, {below} {b} (= "
+                        "{bound}²)",
+        "below": "onder", "not_below": "niet aantoonbaar onder",
+        "beta_equiv": "{level}%-BI van β ({lo}; {hi}) {inside} ±{bound}", "within": "binnen",
+        "not_within": "niet binnen", "ns_effect": "{p} ≤ {alpha}: de data tonen een effect waar het artikel "
+        "‘geen rol’ zegt", "negligible": "verwaarloosbaar", "not_shown": "niet aantoonbaar verwaarloosbaar",
+        "why_negligible": "verwaarloosbaar: {how}",
+        "why_not_shown": "niet significant, maar niet aantoonbaar verwaarloosbaar: {how}",
+        "no_group": "{by} heeft in deze data geen groep {group}", "vs": "{hi}% tegenover {lo}% bij {codes}",
+        "no_higher_share": "{name} hebben niet het hogere aandeel ({text})",
+        "no_higher_rank": "{name} hebben niet de hogere gemiddelde rang",
+        "no_higher_score": "{name} scoren niet hoger (d = {d})", "not_small": "|d| = {d} ligt niet onder "
+                                                                              "{small}",
+        "mw": "Mann-Whitney {p} is niet < {alpha}", "diff_higher": "{name} hoger: {text}",
+        "diff_lower": "{name} lager: {text}", "constant": "{x} of {y} is constant in deze data",
+        "trend": "Spearmans rho = {rho} ({p}); het artikel veronderstelt {sign} trend bij p < {alpha}",
+        "negative": "een negatieve", "positive": "een positieve",
+        "edition": "alleen {name}, vergeleken met het getal van het artikel voor de hele steekproef",
+        "message": "{exc}",
+    },
+}
+
+
+def _t(lang: str, key: str, **fields) -> str:
+    return _TEXT[lang][key].format(**fields)
 
 
 class _NotReproducible(Exception):
-    """A claim that cannot be computed from these data; the message is the reason."""
+    """A claim that cannot be computed from these data: its reason is ``key`` of :data:`_TEXT`."""
+
+    def __init__(self, key: str, **fields):
+        super().__init__(key)
+        self.key, self.fields = key, fields
+
+    def reason(self, lang: str) -> str:
+        return _t(lang, self.key, **{k: v.reason(lang) if isinstance(v, _NotReproducible) else v
+                                     for k, v in self.fields.items()})
 
 
-def _category(variable, code) -> str:
+def _category(variable, code, lang: str = "en") -> str:
     """A category as a reader knows it: the codebook's label ("municipality"), not its code ("1")."""
     try:
-        labels = frame.category_labels(variable, "en") if variable else {}
+        labels = frame.category_labels(variable, lang) if variable else {}
     except (KeyError, ValueError):
         return str(code)
     for key, label in labels.items():
@@ -112,36 +217,40 @@ def _category(variable, code) -> str:
     return str(code)
 
 
-def _published_text(c: dict):
+def _by_name(by: str, lang: str) -> str:
+    return term_name(by, "nl") if lang == "nl" else by.replace("_", " ")
+
+
+def _published_text(c: dict, lang: str = "en"):
     spec, kind = c["spec"], c["kind"]
     if c["value"] is not None and kind not in ("bound",):
         return c["value"]
     if kind == "bound":
         if "largest" in spec:
-            return f"largest: {_category(spec.get('variable'), spec['largest'])}"
+            return _t(lang, "largest", cat=_category(spec.get("variable"), spec["largest"], lang))
         parts = []
         if "above" in spec:
-            parts.append(f"over {round(spec['above'], 1):g}%")
+            parts.append(_t(lang, "over", x=format_spec(round(spec["above"], 1), "g", lang)))
         if "below" in spec:
-            parts.append(f"under {round(spec['below'], 1):g}%")
-        text = " and ".join(parts)
-        return text + (f" in every {spec['by'].replace('_', ' ')}" if "by" in spec else "")
+            parts.append(_t(lang, "under", x=format_spec(round(spec["below"], 1), "g", lang)))
+        text = _TEXT[lang]["and"].join(parts)
+        return text + (_t(lang, "in_every", by=_by_name(spec["by"], lang)) if "by" in spec else "")
     if kind == "ns":
-        return "n.s. (p > .05)"
+        return _t(lang, "ns", alpha=localize(".05", lang))
     if kind == "diff":
-        text = f"{_group_name(spec['by'], spec['higher'])} higher"
+        text = _t(lang, "higher", group=_group_name(spec["by"], spec["higher"], lang))
         if "small" in spec:
-            text += f", small (|d| < {spec['small']:g})"
+            text += _t(lang, "small", d=format_spec(spec["small"], "g", lang))
         if c.get("p_max") is not None:
-            text += f", p < {format_alpha(c['p_max'])}"
+            text += f", p < {localize(format_alpha(c['p_max']), lang)}"
         return text
     if kind == "trend":
-        return "falls with age group" if spec["sign"] < 0 else "rises with age group"
+        return _t(lang, "falls" if spec["sign"] < 0 else "rises")
     return ""
 
 
-def _group_name(by: str, code) -> str:
-    return _GROUP_NAMES.get((by, code), f"{by} = {code}")
+def _group_name(by: str, code, lang: str = "en") -> str:
+    return _GROUP_NAMES[lang].get((by, code), f"{by} = {code}")
 
 
 # ----------------------------------------------------------------------------- computing
@@ -150,7 +259,7 @@ def _group_name(by: str, code) -> str:
 def _need(df: pd.DataFrame, cols) -> None:
     missing = [c for c in dict.fromkeys(cols) if c not in df.columns]
     if missing:
-        raise _NotReproducible(f"column{'s' if len(missing) > 1 else ''} {', '.join(missing)} missing")
+        raise _NotReproducible("columns" if len(missing) > 1 else "column", cols=", ".join(missing))
 
 
 def _prepare(df: pd.DataFrame) -> pd.DataFrame:
@@ -185,15 +294,16 @@ def _isin(s: pd.Series, codes) -> pd.Series:
 def _share(s: pd.Series, codes) -> tuple[float, int]:
     s = s.dropna()
     if len(s) == 0:
-        raise _NotReproducible(f"no answers to {s.name}")
+        raise _NotReproducible("no_answers", var=s.name)
     return 100 * float(_isin(s, codes).mean()), int(len(s))
 
 
 class _Context:
     """Models and tests fitted once per ledger call."""
 
-    def __init__(self, df: pd.DataFrame, sector_edition: int | None):
+    def __init__(self, df: pd.DataFrame, sector_edition: int | None, lang: str = "en"):
         self.df = df
+        self.lang = lang
         self.sector_edition = sector_edition
         self.single_sector = "sector" in df and df["sector"].dropna().nunique() == 1
         self._models: dict[str, object] = {}
@@ -204,15 +314,15 @@ class _Context:
             try:
                 outcome, predictors, sectors = models.MODELS[name]
             except KeyError:
-                self._models[name] = _NotReproducible(f"unknown model {name!r}")
+                self._models[name] = _NotReproducible("unknown_model", name=name)
             else:
                 try:
                     _need(self.df, [outcome, *predictors, *(["sector"] if sectors else [])])
                     self._models[name] = models.fit(self.df, name)
                 except _NotReproducible as exc:
-                    self._models[name] = _NotReproducible(f"{exc} (model of {outcome})")
+                    self._models[name] = _NotReproducible("of_model", exc=exc, outcome=outcome)
                 except (KeyError, ValueError) as exc:
-                    self._models[name] = _NotReproducible(f"model of {outcome} cannot be fitted: {exc}")
+                    self._models[name] = _NotReproducible("not_fitted", outcome=outcome, exc=str(exc))
         res = self._models[name]
         if isinstance(res, Exception):
             raise res
@@ -234,24 +344,24 @@ class _Context:
         self.model(name)  # raises "not reproducible" with the reason when the model cannot be fitted
         test = models.sector_test(self.df, name)
         if test is None:
-            raise _NotReproducible(self.sector_reason())
+            raise self.sector_reason()
         return test
 
-    def sector_reason(self) -> str:
+    def sector_reason(self) -> _NotReproducible:
         if self.sector_edition is not None:
             name = codebook.SECTORS.get(self.sector_edition, (str(self.sector_edition),))[0]
-            return f"sector constant in this edition (sector = {name})"
-        return "sector constant in these data"
+            return _NotReproducible("sector_edition", name=name)
+        return _NotReproducible("sector_data")
 
 
-def _row(c: dict) -> dict:
-    return {"id": c["id"], "kind": c["kind"], "published": _published_text(c), "reproduced": "",
+def _row(c: dict, lang: str = "en") -> dict:
+    return {"id": c["id"], "kind": c["kind"], "published": _published_text(c, lang), "reproduced": "",
             "value": math.nan, "p": math.nan, "n": math.nan, "status": NOT_REPRODUCIBLE, "reason": "",
             "section": c.get("section"), "figure": c.get("figure"), "table": c.get("table"),
             "p_holm": math.nan, "equivalence": "", "p_equivalence": math.nan}
 
 
-def _numeric(row: dict, c: dict, x: float, n: int, p: float | None = None) -> None:
+def _numeric(row: dict, c: dict, x: float, n: int, p: float | None = None, lang: str = "en") -> None:
     row.update(value=float(x), n=int(n), reproduced=round_printed(x, c["precision"]))
     if p is not None:
         row["p"] = float(p)
@@ -261,21 +371,23 @@ def _numeric(row: dict, c: dict, x: float, n: int, p: float | None = None) -> No
     row["status"] = DEVIATES
     h = 0.5 * 10 ** (-c["precision"])
     lo, hi = c["value"] - h, c["value"] + h
-    row["reason"] = (f"{format_value(c, x)} (unrounded {x:.4g}) does not round to the printed "
-                     f"{format_value(c, c['value'])}: needs {lo:.{c['precision'] + 1}f} to "
-                     f"{hi:.{c['precision'] + 1}f}")
+    dec = f".{c['precision'] + 1}f"
+    row["reason"] = _t(lang, "no_round", v=format_value(c, x, lang), x=format_spec(x, ".4g", lang),
+                       printed=format_value(c, c["value"], lang), lo=format_spec(lo, dec, lang),
+                       hi=format_spec(hi, dec, lang))
 
 
-def _check_p(row: dict, c: dict, extra: str) -> None:
+def _check_p(row: dict, c: dict, extra: str, lang: str = "en") -> None:
     """Downgrade a value match to deviates when p does not reach the printed threshold."""
     if row["status"] == MATCH and not row["p"] < c["p_max"]:
         row["status"] = DEVIATES
-        row["reason"] = (f"value rounds to {format_value(c, c['value'])} but {format_p_text(row['p'])} "
-                         f"is not < {format_alpha(c['p_max'])}; {extra}")
+        row["reason"] = _t(lang, "p_missed", v=format_value(c, c["value"], lang),
+                           p=localize(format_p_text(row["p"]), lang),
+                           alpha=localize(format_alpha(c["p_max"]), lang), extra=extra)
 
 
 def _do_n(row, c, ctx):
-    _numeric(row, c, len(ctx.df), len(ctx.df))
+    _numeric(row, c, len(ctx.df), len(ctx.df), lang=ctx.lang)
 
 
 def _do_moment(row, c, ctx):
@@ -283,22 +395,22 @@ def _do_moment(row, c, ctx):
     _need_var(ctx.df, var)
     s = pd.to_numeric(ctx.df[var], errors="coerce").dropna()
     if len(s) < 2:
-        raise _NotReproducible(f"fewer than two values of {var}")
+        raise _NotReproducible("few_values", var=var)
     x = s.mean() if c["kind"] == "mean" else s.std(ddof=1)
-    _numeric(row, c, float(x), len(s))
+    _numeric(row, c, float(x), len(s), lang=ctx.lang)
     if row["status"] == DEVIATES and c["kind"] == "sd":
         # Where the printed mean and SD cannot both hold on the variable's range, say so: the data are
         # not at fault.
         mean = next((m for m in claims() if m["kind"] == "mean" and m["spec"].get("variable") == var), None)
         found = mean and _audit.spread_finding(var, mean["value"], c["value"], mean["precision"],
-                                               c["precision"])
+                                               c["precision"], lang=ctx.lang)
         if found and found["verdict"] == "question":
-            row["reason"] += f"; the audit: {found['arithmetic']}, so no data can show both"
+            row["reason"] += _t(ctx.lang, "spread", arithmetic=found["arithmetic"])
 
 
 def _sector_guard(c, ctx, *variables):
     if "sector" in variables and (ctx.sector_edition is not None or ctx.single_sector):
-        raise _NotReproducible(ctx.sector_reason())
+        raise ctx.sector_reason()
 
 
 def _filtered(c, ctx) -> pd.DataFrame:
@@ -314,11 +426,11 @@ def _do_share(row, c, ctx):
     _sector_guard(c, ctx, spec["variable"])
     _need_var(ctx.df, spec["variable"])
     x, n = _share(_filtered(c, ctx)[spec["variable"]], spec["codes"])
-    _numeric(row, c, x, n)
+    _numeric(row, c, x, n, lang=ctx.lang)
 
 
 def _do_bound(row, c, ctx):
-    spec, var = c["spec"], c["spec"]["variable"]
+    spec, var, lang = c["spec"], c["spec"]["variable"], ctx.lang
     _sector_guard(c, ctx, var, spec.get("by"))
     _need_var(ctx.df, var, *([spec["by"]] if "by" in spec else []))
     df = _filtered(c, ctx)
@@ -326,19 +438,20 @@ def _do_bound(row, c, ctx):
     if "largest" in spec:
         s = df[var].dropna()
         if s.empty:
-            raise _NotReproducible(f"no values of {var}")
+            raise _NotReproducible("no_values", var=var)
         counts = s.astype(str).str.replace(r"\.0$", "", regex=True).value_counts()
         top = counts.index[0]
         share = 100 * counts.iloc[0] / len(s)
         tie = len(counts) > 1 and counts.iloc[1] == counts.iloc[0]
-        row.update(reproduced=f"largest: {_category(var, top)} ({share:.0f}%)", value=float(share),
-                   n=int(len(s)))
+        largest = _t(lang, "largest", cat=_category(var, top, lang))
+        row.update(reproduced=f"{largest} ({share:.0f}%)", value=float(share), n=int(len(s)))
         ok = top == str(spec["largest"]) and not tie
         row["status"] = MATCH if ok else DEVIATES
         if not ok:
-            row["reason"] = (f"the largest group is {_category(var, top)} ({share:.1f}%), "
-                             f"not {_category(var, spec['largest'])}"
-                             + (" (a tie)" if tie else ""))
+            row["reason"] = (_t(lang, "largest_is", top=_category(var, top, lang),
+                                share=format_spec(share, ".1f", lang),
+                                cat=_category(var, spec["largest"], lang))
+                             + (_TEXT[lang]["tie"] if tie else ""))
         return
     below, above = spec.get("below", math.inf), spec.get("above", -math.inf)
     if "by" in spec:
@@ -348,24 +461,26 @@ def _do_bound(row, c, ctx):
             if part[var].notna().any():
                 shares[str(g)] = _share(part[var], spec["codes"])
         if not shares:
-            raise _NotReproducible(f"no {by} groups with answers to {var}")
+            raise _NotReproducible("no_groups", by=by, var=var)
         gmin = min(shares, key=lambda g: shares[g][0])
         x, _ = shares[gmin]
         n = sum(v[1] for v in shares.values())
-        row.update(
-            value=float(x), n=int(n), reproduced=f"lowest {x:.{dec}f}% ({by.replace('_', ' ')} {gmin})"
-        )
-        failing = [f"{g}: {v[0]:.1f}%" for g, v in shares.items() if not (above < v[0] < below)]
+        row.update(value=float(x), n=int(n),
+                   reproduced=_t(lang, "lowest", x=format_spec(x, f".{dec}f", lang), by=_by_name(by, lang),
+                                 group=gmin))
+        failing = [f"{g}: {format_spec(v[0], '.1f', lang)}%" for g, v in shares.items()
+                   if not (above < v[0] < below)]
         row["status"] = DEVIATES if failing else MATCH
         if failing:
-            row["reason"] = f"not {_published_text(c)} in {', '.join(failing)}"
+            row["reason"] = _t(lang, "not_in", published=_published_text(c, lang), failing=", ".join(failing))
         return
     x, n = _share(df[var], spec["codes"])
     row.update(value=float(x), n=int(n), reproduced=round_printed(x, dec))
     ok = above < x < below
     row["status"] = MATCH if ok else DEVIATES
     if not ok:
-        row["reason"] = f"{x:.{dec + 1}f}% is not {_published_text(c)}"
+        row["reason"] = _t(lang, "is_not", x=format_spec(x, f".{dec + 1}f", lang),
+                           published=_published_text(c, lang))
 
 
 def _model_row(c, ctx, name, term):
@@ -375,22 +490,22 @@ def _model_row(c, ctx, name, term):
     hit = tidy[tidy["term"] == term]
     if hit.empty:
         if term in tidy.attrs.get("dropped", []):
-            raise _NotReproducible(f"{term} constant in these data (dropped from the model of {name})")
-        raise _NotReproducible(f"no term {term} in the model of {name}")
+            raise _NotReproducible("dropped", term=term, name=name)
+        raise _NotReproducible("no_term", term=term, name=name)
     return hit.iloc[0], tidy
 
 
 def _do_beta(row, c, ctx):
     spec = c["spec"]
     hit, tidy = _model_row(c, ctx, spec["model"], spec["term"])
-    _numeric(row, c, float(hit["beta"]), int(hit["n"]), float(hit["p"]))
+    _numeric(row, c, float(hit["beta"]), int(hit["n"]), float(hit["p"]), lang=ctx.lang)
     if row["status"] == MATCH and not row["p"] < c["p_max"]:
         # The fitted p follows from β, the fit's R² and the predictor's VIF; the audit says which one
         # rules the printed p out. k: the predictors actually in this fit (dropped constant terms excluded).
         vifs = _audit.data_vif(ctx.df, spec["model"]).set_index("term")["vif"]
         reason = _audit.beta_reason(c, n=int(hit["n"]), k=len(tidy), r2=float(tidy.attrs["r2"]),
-                                    vif=float(vifs[spec["term"]]), beta=float(hit["beta"]))
-        _check_p(row, c, f"audit: {reason}")
+                                    vif=float(vifs[spec["term"]]), beta=float(hit["beta"]), lang=ctx.lang)
+        _check_p(row, c, _t(ctx.lang, "audit", reason=reason), ctx.lang)
 
 
 def _do_r(row, c, ctx):
@@ -399,16 +514,20 @@ def _do_r(row, c, ctx):
     try:
         res = models.correlation(ctx.df, spec["x"], spec["y"])
     except ValueError as exc:
-        raise _NotReproducible(str(exc)) from None
-    _numeric(row, c, res["r"], res["n"], res["p"])
-    f = _audit.r_finding(c, n=res["n"])
-    _check_p(row, c, f"audit: {f['arithmetic']}")
+        raise _NotReproducible("message", exc=str(exc)) from None
+    _numeric(row, c, res["r"], res["n"], res["p"], lang=ctx.lang)
+    f = _audit.r_finding(c, n=res["n"], lang=ctx.lang)
+    _check_p(row, c, _t(ctx.lang, "audit", reason=f["arithmetic"]), ctx.lang)
 
 
 def _do_ns(row, c, ctx):
-    spec = c["spec"]
+    spec, lang = c["spec"], ctx.lang
     ps, texts, equiv, n = [], [], [], math.nan
-    bound = format_coef(EQUIVALENCE_BOUND, 2)
+    bound = localize(format_coef(EQUIVALENCE_BOUND, 2), lang)
+
+    def coef(x, decimals):
+        return localize(format_coef(x, decimals), lang)
+
     for term in spec["terms"]:
         if term == "sector":
             _sector_guard(c, ctx, "sector")
@@ -416,24 +535,25 @@ def _do_ns(row, c, ctx):
             f, p, q = test["F"], test["p"], test["df_num"]
             n = ctx.model(spec["model"])["n"].iloc[0]
             # The degrees of freedom go to the reason: "F(6, 4891)" is one unbreakable token on a phone.
-            texts.append(f"F = {f:.2f}")
+            texts.append(f"F = {format_spec(f, '.2f', lang)}")
             row["value"] = f
             e = models.block_equivalence(f, q, test["df_den"], test["r2_full"])
             # The bound of the block is what one uncorrelated predictor at the β bound adds to R².
-            below = "below" if e["equivalent"] else "not shown below"
             dfr = int(ctx.model(spec["model"]).attrs["df_resid"])
-            equiv.append((e, f"F({q}, {dfr}) = {f:.2f}: the sector dummies add ΔR² = "
-                             f"{format_coef(e['delta_r2'], 4)}, {below} "
-                             f"{format_coef(e['bound_r2'], 4)} (= {bound}²)"))
+            equiv.append((e, _t(lang, "sector_equiv", q=q, dfr=dfr, f=format_spec(f, ".2f", lang),
+                                d=coef(e["delta_r2"], 4),
+                                below=_TEXT[lang]["below" if e["equivalent"] else "not_below"],
+                                b=coef(e["bound_r2"], 4), bound=bound)))
         else:
             hit, tidy = _model_row(c, ctx, spec["model"], term)
             p, n = float(hit["p"]), int(hit["n"])
-            texts.append(f"β = {format_coef(hit['beta'], 2)}")
+            texts.append(f"β = {coef(hit['beta'], 2)}")
             row["value"] = float(hit["beta"])
             e = models.tost(float(hit["beta"]), float(hit["se"]), tidy.attrs["df_resid"])
-            ci = f"({format_coef(e['ci_low'], 3)}, {format_coef(e['ci_high'], 3)})"
-            inside = "within" if e["equivalent"] else "not within"
-            equiv.append((e, f"{EQUIVALENCE_LEVEL:g}% CI of β {ci} {inside} ±{bound}"))
+            equiv.append((e, _t(lang, "beta_equiv", level=format_spec(EQUIVALENCE_LEVEL, "g", lang),
+                                lo=coef(e["ci_low"], 3), hi=coef(e["ci_high"], 3),
+                                inside=_TEXT[lang]["within" if e["equivalent"] else "not_within"],
+                                bound=bound)))
         ps.append(p)
     p = max(ps) if len(ps) == 1 else min(ps)
     ok = all(q > NS_ALPHA for q in ps)
@@ -441,28 +561,29 @@ def _do_ns(row, c, ctx):
     p_eq = max(e["p"] for e, _ in equiv)
     row.update(p=float(p), n=int(n), status=MATCH if ok else DEVIATES, p_equivalence=float(p_eq),
                equivalence=NEGLIGIBLE if negligible else NOT_SHOWN)
-    how = "; ".join(text for _, text in equiv) + f" (TOST {format_p_text(p_eq)})"
+    p_text = localize(format_p_text(p), lang)
+    how = "; ".join(text for _, text in equiv) + f" (TOST {localize(format_p_text(p_eq), lang)})"
     if not ok:
-        row["reproduced"] = ", ".join(texts) + f", {format_p_text(p)}"
-        row["reason"] = f"{format_p_text(p)} ≤ .05: the data show an effect where the article says 'geen rol'"
+        row["reproduced"] = ", ".join(texts) + f", {p_text}"
+        row["reason"] = _t(lang, "ns_effect", p=p_text, alpha=localize(".05", lang))
     elif negligible:
-        row["reproduced"] = ", ".join(texts) + f", n.s., {NEGLIGIBLE}"
-        row["reason"] = f"negligible: {how}"
+        row["reproduced"] = ", ".join(texts) + f", n.s., {_TEXT[lang]['negligible']}"
+        row["reason"] = _t(lang, "why_negligible", how=how)
     else:
-        row["reproduced"] = ", ".join(texts) + f", n.s., {NOT_SHOWN}"
-        row["reason"] = f"not significant, but not shown negligible: {how}"
+        row["reproduced"] = ", ".join(texts) + f", n.s., {_TEXT[lang]['not_shown']}"
+        row["reason"] = _t(lang, "why_not_shown", how=how)
 
 
 def _do_diff(row, c, ctx):
-    spec = c["spec"]
+    spec, lang = c["spec"], ctx.lang
     var, by, higher = spec["variable"], spec["by"], spec["higher"]
     _need_var(ctx.df, var, by)
     try:
         g = models.group_difference(ctx.df, var, by, codes=spec.get("codes"))
     except ValueError as exc:
-        raise _NotReproducible(str(exc)) from None
+        raise _NotReproducible("message", exc=str(exc)) from None
     if higher not in g["groups"]:
-        raise _NotReproducible(f"{by} has no group {higher} in these data")
+        raise _NotReproducible("no_group", by=by, group=higher)
     first, second = g["groups"]
     lower = second if higher == first else first
     # U counts the first group's wins: the claimed group has the higher mean rank when its side of U is
@@ -473,30 +594,34 @@ def _do_diff(row, c, ctx):
     p = g["p"]
     hi_n, lo_n = g["n"][higher], g["n"][lower]
     problems = []
-    name = _group_name(by, higher)
+    name = _group_name(by, higher, lang)
+    d_text = format_spec(d, ".2f", lang)
     if "codes" in spec:
         s_hi, s_lo = g["share"][higher], g["share"][lower]
-        text = f"{s_hi:.1f}% vs {s_lo:.1f}% at {'-'.join(map(str, [spec['codes'][0], spec['codes'][-1]]))}"
+        text = _t(lang, "vs", hi=format_spec(s_hi, ".1f", lang), lo=format_spec(s_lo, ".1f", lang),
+                  codes="-".join(map(str, [spec["codes"][0], spec["codes"][-1]])))
         value = s_hi - s_lo
         if not s_hi > s_lo:
-            problems.append(f"{name} do not have the higher share ({text})")
+            problems.append(_t(lang, "no_higher_share", name=name, text=text))
     else:
-        text, value = f"d = {d:.2f}", d
+        text, value = f"d = {d_text}", d
     if not mean_rank_higher:
-        problems.append(f"{name} do not have the higher mean rank")
+        problems.append(_t(lang, "no_higher_rank", name=name))
     if "small" in spec:
         if "codes" in spec:
-            text += f", d = {d:.2f}"
+            text += f", d = {d_text}"
         if not d > 0:
-            problems.append(f"{name} do not score higher (d = {d:.2f})")
+            problems.append(_t(lang, "no_higher_score", name=name, d=d_text))
         if not abs(d) < spec["small"]:
-            problems.append(f"|d| = {abs(d):.2f} is not below {spec['small']:g}")
+            problems.append(_t(lang, "not_small", d=format_spec(abs(d), ".2f", lang),
+                               small=format_spec(spec["small"], "g", lang)))
     if c.get("p_max") is not None:
-        text += f", {format_p_text(p)}"
+        p_text = localize(format_p_text(p), lang)
+        text += f", {p_text}"
         if not p < c["p_max"]:
-            problems.append(f"Mann-Whitney {format_p_text(p)} is not < {format_alpha(c['p_max'])}")
+            problems.append(_t(lang, "mw", p=p_text, alpha=localize(format_alpha(c["p_max"]), lang)))
     row.update(value=float(value), p=float(p), n=int(hi_n + lo_n),
-               reproduced=f"{name} {'higher' if d > 0 else 'lower'}: {text}",
+               reproduced=_t(lang, "diff_higher" if d > 0 else "diff_lower", name=name, text=text),
                status=DEVIATES if problems else MATCH, reason="; ".join(problems))
 
 
@@ -512,14 +637,17 @@ def _do_trend(row, c, ctx):
     )
     d = d.dropna()
     if d["x"].nunique() < 2 or d["y"].nunique() < 2:
-        raise _NotReproducible(f"{spec['x']} or {spec['y']} is constant in these data")
+        raise _NotReproducible("constant", x=spec["x"], y=spec["y"])
     rho, p = stats.spearmanr(d["x"], d["y"])
     ok = np.sign(rho) == np.sign(spec["sign"]) and p < _TREND_ALPHA
+    lang = ctx.lang
+    p_text = localize(format_p_text(p), lang)
     row.update(value=float(rho), p=float(p), n=int(len(d)), status=MATCH if ok else DEVIATES,
-               reproduced=f"rho = {format_coef(rho, 2)}, {format_p_text(p)}")
+               reproduced=f"rho = {localize(format_coef(rho, 2), lang)}, {p_text}")
     if not ok:
-        row["reason"] = (f"Spearman rho = {format_coef(rho, 3)} ({format_p_text(p)}); the article implies "
-                         f"{'a negative' if spec['sign'] < 0 else 'a positive'} trend at p < .05")
+        row["reason"] = _t(lang, "trend", rho=localize(format_coef(rho, 3), lang), p=p_text,
+                           sign=_TEXT[lang]["negative" if spec["sign"] < 0 else "positive"],
+                           alpha=localize(".05", lang))
 
 
 _HANDLERS = {"n": _do_n, "mean": _do_moment, "sd": _do_moment, "share": _do_share, "bound": _do_bound,
@@ -555,7 +683,8 @@ def sector_of(edition) -> int | None:
         raise WerkError(str(exc)) from None
 
 
-def ledger(df: pd.DataFrame, claims: list[dict] | None = None, edition=None) -> pd.DataFrame:
+def ledger(df: pd.DataFrame, claims: list[dict] | None = None, edition=None, lang: str = "en"
+           ) -> pd.DataFrame:
     """Compute every published claim from ``df``: one row per claim.
 
     Parameters
@@ -566,6 +695,8 @@ def ledger(df: pd.DataFrame, claims: list[dict] | None = None, edition=None) -> 
         From :func:`claims`; ``data/published.yml`` when omitted.
     edition : str or int, optional
         A sector (name or code) when ``df`` holds one sector only; None for the whole sample.
+    lang : {"en", "nl"}
+        The language of the texts (published, reproduced, reason); ids and statuses are codes in both.
 
     Returns
     -------
@@ -579,17 +710,19 @@ def ledger(df: pd.DataFrame, claims: list[dict] | None = None, edition=None) -> 
     """
     items = globals()["claims"]() if claims is None else validate(list(claims))
     sector = sector_of(edition)
-    ctx = _Context(_prepare(df), sector)
+    if lang not in _TEXT:
+        raise ValueError(f"lang must be 'en' or 'nl', not {lang!r}")
+    ctx = _Context(_prepare(df), sector, lang)
     rows = []
     for c in items:
-        row = _row(c)
+        row = _row(c, lang)
         try:
             _HANDLERS[c["kind"]](row, c, ctx)
         except _NotReproducible as exc:
-            row.update(status=NOT_REPRODUCIBLE, reason=str(exc), reproduced="")
+            row.update(status=NOT_REPRODUCIBLE, reason=exc.reason(lang), reproduced="")
         if sector is not None and row["status"] != NOT_REPRODUCIBLE:
             name = codebook.SECTORS[sector][0]
-            note = f"{name} only, compared with the article's whole-sample number"
+            note = _t(lang, "edition", name=name)
             row["reason"] = f"{row['reason']}; {note}" if row["reason"] else note
         rows.append(row)
     family = holm_family(items)
