@@ -395,8 +395,38 @@ def _reuse_templates(app) -> None:
     _TEMPLATES(app)
 
 
+#: The Dutch book's sphinxcontrib-bibtex styles (``translations.configure`` names them): author-year citations
+#: and the bibliography's entries with "en" between two authors ("Bondarouk en Meijerink (2019)").
+DUTCH_STYLES = {"reference": "author_year_nl", "bibliography": "plain_nl"}
+
+
+def _register_dutch_styles() -> None:
+    from pybtex.plugin import register_plugin
+    from pybtex.style.formatting.plain import Style as Plain
+    from pybtex.style.template import names, sentence
+    from sphinxcontrib.bibtex.style.referencing import PersonStyle
+    from sphinxcontrib.bibtex.style.referencing.author_year import AuthorYearReferenceStyle
+
+    def dutch_person():
+        return PersonStyle(sep2=" en ", last_sep=" en ")
+
+    class AuthorYearNl(AuthorYearReferenceStyle):
+        def __init__(self, **kwargs):
+            kwargs.setdefault("person", dutch_person())
+            super().__init__(**kwargs)
+
+    class PlainNl(Plain):
+        def format_names(self, role, as_sentence=True):
+            formatted = names(role, sep=", ", sep2=" en ", last_sep=" en ")
+            return sentence[formatted] if as_sentence else formatted
+
+    register_plugin("sphinxcontrib.bibtex.style.referencing", DUTCH_STYLES["reference"], AuthorYearNl)
+    register_plugin("pybtex.style.formatting", DUTCH_STYLES["bibliography"], PlainNl)
+
+
 def setup(app):
     app.connect("builder-inited", _reuse_templates)
+    _register_dutch_styles()
     app.add_transform(_OutputsStayAsRun)
     _glue_in_msgstr()
     app.connect("builder-inited", _note_language)
