@@ -391,8 +391,6 @@ def table_csv(table: pd.DataFrame) -> str:
 def _check_note(chk) -> str:
     """The note under a table with suppressed, refused or flagged cells."""
     parts = []
-    if run_lang() == "nl":
-        return _check_note_nl(chk)
     if chk.suppressed or chk.status == outputcheck.REFUSED:
         parts.append(
             f"*{outputcheck.MARK}*: withheld by output checking — fewer than {outputcheck.THRESHOLD} "
@@ -406,26 +404,6 @@ def _check_note(chk) -> str:
             f"{outputcheck.THRESHOLD} respondents in its smaller group."
         )
     return " ".join(parts) + " See the [output check](sec-output-check)."
-
-
-def _check_note_nl(chk) -> str:
-    """:func:`_check_note` in Dutch (the Dutch book's tables read "onderdrukt")."""
-    parts = []
-    if chk.suppressed or chk.status == outputcheck.REFUSED:
-        parts.append(
-            f"*onderdrukt*: weggelaten door de outputcontrole — minder dan {outputcheck.THRESHOLD} "
-            f"respondenten (of {outputcheck.DOF_THRESHOLD} vrijheidsgraden) achter het getal, of "
-            "weggelaten zodat zo'n getal niet uit de andere af te leiden is (de regels van het CBS voor "
-            "microdata-output)."
-        )
-    if chk.flagged:
-        parts.append(
-            f"{outputcheck.FLAG} gemarkeerd voor de outputcontroleur: één categorie omvat meer dan "
-            f"{fmt.localize(format(outputcheck.GROUP_SHARE, 'g'), 'nl')}% van de groep, of een binaire "
-            f"voorspeller heeft minder dan {outputcheck.THRESHOLD} respondenten in de kleinste van zijn twee "
-            "groepen."
-        )
-    return " ".join(parts) + " Zie de [outputcontrole](sec-output-check)."
 
 
 #: The page where each section's claims are shown, for links from the ledger.

@@ -404,6 +404,7 @@ def _register_dutch_styles() -> None:
     from pybtex.plugin import register_plugin
     from pybtex.style.formatting.plain import Style as Plain
     from pybtex.style.template import names, sentence
+    from sphinxcontrib.bibtex.plugin import register_plugin as register_referencing
     from sphinxcontrib.bibtex.style.referencing import PersonStyle
     from sphinxcontrib.bibtex.style.referencing.author_year import AuthorYearReferenceStyle
 
@@ -420,7 +421,8 @@ def _register_dutch_styles() -> None:
             formatted = names(role, sep=", ", sep2=" en ", last_sep=" en ")
             return sentence[formatted] if as_sentence else formatted
 
-    register_plugin("sphinxcontrib.bibtex.style.referencing", DUTCH_STYLES["reference"], AuthorYearNl)
+    # sphinxcontrib-bibtex keeps its referencing styles apart from pybtex's plugins
+    register_referencing("sphinxcontrib.bibtex.style.referencing", DUTCH_STYLES["reference"], AuthorYearNl)
     register_plugin("pybtex.style.formatting", DUTCH_STYLES["bibliography"], PlainNl)
 
 

@@ -603,11 +603,19 @@ def value_labels(name: str, lang: str = "en") -> dict[int, str]:
     return {code: labels[i] for code, labels in variable(name).codes.items()}
 
 
+#: Short Dutch labels of the two survey questions, whose Dutch wording is the whole question (as the
+#: article's figure captions name them).
+SHORT_NL = {
+    "threat": "technologie als bedreiging voor behoud van werk",
+    "keep_up": "bijbenen van technologische veranderingen",
+}
+
+
 def label(name: str, lang: str = "en") -> str:
     """Axis/column label of a variable (English label, or the Dutch description)."""
     v = variable(name)
     if lang == "nl":
-        return v.nl if len(v.nl) < 60 else v.name.replace("_", " ")
+        return v.nl if len(v.nl) < 60 else SHORT_NL.get(name, v.name.replace("_", " "))
     return v.en
 
 

@@ -1182,7 +1182,8 @@ def null_pvalues(df: pd.DataFrame) -> list[tuple[str, float]]:
 #: The words of :func:`plausibility` in Dutch (the Dutch book's methods appendix): English -> Dutch.
 _PLAUSIBILITY_NL = {
     "contract hours: the most common weeks": "contracturen: de meest voorkomende weken",
-    "36 h first; 40, 32 and 24 among the usual": "36\u00a0u voorop; 40, 32 en 24 bij de gebruikelijke",
+    "36 h first; 40, 32 and 24 among the usual":
+        "36\u00a0u voorop; 40\u00a0u, 32\u00a0u en 24\u00a0u gebruikelijk",
     "contract hours: weeks over 40 h": "contracturen: weken van meer dan 40\u00a0u",
     "none": "geen",
     "contract hours: SD": "contracturen: standaardafwijking",
