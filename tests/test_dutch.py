@@ -229,6 +229,18 @@ def test_the_alt_text_check_can_fail():
 
 
 @pytest.mark.slow
+def test_dutch_citations_join_authors_with_en(dutch_book):
+    """Author-year citations (left out of the English check above) read "Bondarouk en Meijerink"."""
+    cited = []
+    for page in PAGES:
+        soup = BeautifulSoup(_page(dutch_book, page, "nl").read_text(encoding="utf-8"), "html.parser")
+        links = soup.select("a.reference.internal[href*='references']")
+        cited += [a.get_text(" ", strip=True) for a in links]
+    assert any(" en " in c for c in cited), cited
+    assert not [c for c in cited if " and " in c], cited
+
+
+@pytest.mark.slow
 @pytest.mark.parametrize("page", PAGES, ids=lambda p: str(p.with_suffix("")))
 def test_language_and_switcher_on_every_page(page, dutch_book):
     """<html lang> per book, and a link on every page to the same page in the other book (which exists)."""

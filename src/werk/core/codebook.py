@@ -488,7 +488,7 @@ ASSUMPTIONS_NL: dict[str, tuple[str, str]] = {
     )),
     "upper_threat_split": ("Verdeling van de hoogste antwoorden bij bedreiging", (
         "Het artikel geeft voor de drie hoogste antwoorden bij bedreiging alleen het samengenomen aandeel "
-        "('bijna 20%'). De tweeling verdeelt dat als 14,5, 3,9 en 1,0 procent; die verdeling is niet "
+        "('bijna 20%'). De tweeling verdeelt dat als 14,5; 3,9 en 1,0 procent; die verdeling is niet "
         "gepubliceerd."
     )),
     "lower_keep_up_split": ("Verdeling van de laagste antwoorden bij bijbenen", (
@@ -530,10 +530,10 @@ ASSUMPTIONS_NL: dict[str, tuple[str, str]] = {
         "oververtegenwoordigd zijn."
     )),
     "twin_calibration": ("IJking van de tweeling", (
-        "De tweeling is één trekking uit een populatie waarvan de parameters in data/twin_params.yml staan. "
-        "Alleen wat het artikel drukt, wordt daarna in de getrokken steekproef gehaald: aandelen met exacte "
-        "aantallen, gedrukte correlaties en bèta's door de populatiewaarde met (doel − bereikt) te "
-        "verschuiven tot de steekproef ze laat zien. Al het andere (ook de nuleffecten) houdt zijn "
+        "De tweeling is één trekking uit een populatie waarvan de parameters in `data/twin_params.yml` "
+        "staan. Alleen wat het artikel drukt, wordt daarna in de getrokken steekproef gehaald: aandelen "
+        "met exacte aantallen, gedrukte correlaties en bèta's door de populatiewaarde met (doel − bereikt) "
+        "te verschuiven tot de steekproef ze laat zien. Al het andere (ook de nuleffecten) houdt zijn "
         "populatiewaarde, en de steekproef toont die met haar eigen ruis. Waar het artikel zegt dat er geen "
         "effect is, wordt een trekking waarin het effect significant is opnieuw getrokken (hooguit 20 keer): "
         "een steekproef onder voorwaarde van de beweringen van het artikel, geen fit. Er worden geen "
@@ -541,9 +541,9 @@ ASSUMPTIONS_NL: dict[str, tuple[str, str]] = {
     )),
     "twin_plausibility": ("Geloofwaardigheid van de tweeling", (
         "Wat een geloofwaardig personeelsbestand laat zien, is ons oordeel; het wordt bij elke tweeling "
-        "gecontroleerd (werk synth --report, de bijlage Data en methoden): contractweken van hooguit 40 uur, "
-        "met 36 uur als de meest voorkomende; niemand vóór 16 jaar bij de overheid en minder dan 3% vóór "
-        "18 jaar; minder dan 5% van de 25- tot 29-jarigen met 10 of meer jaren bij de overheid; "
+        "gecontroleerd (`werk synth --report`, de bijlage Data en methoden): contractweken van hooguit 40 "
+        "uur, met 36 uur als de meest voorkomende; niemand vóór 16 jaar bij de overheid en minder dan 3% "
+        "vóór 18 jaar; minder dan 5% van de 25- tot 29-jarigen met 10 of meer jaren bij de overheid; "
         "r(leeftijd, jaren bij de overheid) tussen 0,50 en 0,75; geen paar samenhangende variabelen zonder "
         "correlatie; gewichten die verschillen per sector en leeftijd; p-waarden van nuleffecten gespreid "
         "zoals die van één steekproef."
