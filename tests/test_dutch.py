@@ -182,6 +182,29 @@ def test_no_english_sentence_on_dutch_pages(page, dutch_book):
     assert not found, f"{page}: English on the Dutch page:\n  " + "\n  ".join(found)
 
 
+def english_glued(html: str) -> list[str]:
+    """Glued values of a page's article that are English sentences (a glued number is no sentence)."""
+    soup = BeautifulSoup(html, "html.parser")
+    article = soup.select_one("article.bd-article") or soup
+    return [t for span in article.select("span.pasted-text") for t in _english_in(span.get_text(" "))]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("page", PAGES, ids=lambda p: str(p.with_suffix("")))
+def test_no_english_glued_text_on_dutch_pages(page, dutch_book):
+    """What the code glues into the Dutch prose as text (a verdict, a list of exceptions) is Dutch."""
+    found = english_glued(_page(dutch_book, page, "nl").read_text(encoding="utf-8"))
+    assert not found, f"{page}: English glued into the Dutch page:\n  " + "\n  ".join(found)
+
+
+def test_the_glued_text_check_can_fail():
+    html = ("<article class='bd-article'><p>Dus <span class='pasted-text'>none of them is significant at the "
+            "5% level, as the article says.</span> <span class='pasted-text'>5.391</span></p></article>")
+    assert english_glued(html) and not english_sentences(html)
+    assert not english_glued(html.replace("none of them is significant at the 5% level, as the article says",
+                                          "geen van hen is significant op het niveau van 5%"))
+
+
 def test_the_english_sentence_check_can_fail():
     assert english_sentences("<article class='bd-article'><p>This is the book of the data.</p></article>")
     assert not english_sentences("<article class='bd-article'><p>Dit is het boek van de data.</p></article>")
