@@ -315,3 +315,58 @@ def test_dutch_citation_styles_join_two_authors_with_en():
     entries = [e.text.render_as("text") for e in style.format_entries(bib.entries.values())]
     assert any("Bondarouk en Jeroen Meijerink" in e for e in entries), entries
     assert not any(re.search(r"\w and \w", e.split(".")[0]) for e in entries), entries
+
+
+# ----------------------------------------------------------------------------------- glued sentences
+
+
+def test_null_effect_sentences_in_dutch(twin):
+    fit = models.fit(twin, "threat")
+    terms = ["age", "education", "permanent_contract", "income", "gender", "hrm_quality", "leadership"]
+    sector = models.sector_test(twin, "threat")
+    en = models.null_effects(fit, terms, sector_test=sector)
+    nl = models.null_effects(fit, terms, sector_test=sector, lang="nl")
+    assert {k: v for k, v in en.items() if "text" not in k and k not in ("negligible", "not_shown")} == \
+        {k: v for k, v in nl.items() if "text" not in k and k not in ("negligible", "not_shown")}
+    for key in ("significant_text", "equivalence_text"):
+        assert nl[key] and not english(nl[key]), nl[key]
+        assert english(en[key]) or key == "significant_text", "the check finds the English sentence English"
+    assert en["equivalence_text"].startswith("The equivalence test shows")  # unchanged
+    two = models._null_texts_nl([], ["geslacht"], ["leeftijd in jaren", "inkomensklasse"], None)[1]
+    assert "bij leeftijd in jaren en inkomensklasse kunnen de data" in two
+
+
+def test_robustness_sentences_in_dutch():
+    from werk.display import robust as robust_view
+
+    tests = {"threat": {"p": 0.171, "df": 69, "chi2": 80.05, "rarest": {"threshold": 4, "per_predictor": 5},
+                        "terms": pd.DataFrame({"term": ["age", "gender"], "p": [0.01, 0.5]})}}
+    nl = robust_view.proportional_odds(tests, lang="nl")["brant_text"]
+    en = robust_view.proportional_odds(tests)["brant_text"]
+    assert nl.startswith("Voor bedreiging verwerpt de toets proportionele odds niet op het niveau van .05; "
+                         "elk afzonderlijk getoetst verschillen de hellingen van leeftijd in jaren")
+    assert not english(nl) and english(en)
+    assert robust_view._join(["a", "b", "c"], "nl") == "a, b en c"
+    assert robust_view._claimed("positive, p < .05", "nl") == "positief, p < .05"
+    assert robust_view._verdict("fails", "nl") == "houdt geen stand"
+
+
+def test_robustness_exceptions_in_dutch():
+    from test_robust import CLAIMS, SPECS
+    from test_robust import make_frame as toy_frame
+
+    from werk.display import robust as robust_view
+    from werk.stats import robust
+
+    toy = toy_frame()
+    assert robust_view.failures_text(robust.conclusions(toy, CLAIMS, SPECS), "nl") == \
+        "Ze houden allemaal stand, onder elke variant."
+    fits = {"toy": robust.model_variants(toy, "y", ["x1", "x2"])}
+    fits["toy"]["ologit"] = fits["toy"]["ologit"].assign(p=0.5)
+    conc = robust.conclusions(toy, CLAIMS, SPECS, fits=fits)
+    nl = robust_view.failures_text(conc, "nl")
+    assert nl.startswith("De uitzonderingen: x1 in het model voor toy (positief, p < .001) houdt geen stand "
+                         "in de geordende logit"), nl
+    assert not english(nl)
+    table = robust_view.conclusions_table(conc, "nl")
+    assert not {"holds", "fails"} & set(" ".join(table.astype(str).to_numpy().ravel()).split())
