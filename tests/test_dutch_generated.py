@@ -315,6 +315,8 @@ def test_dutch_citation_styles_join_two_authors_with_en():
     entries = [e.text.render_as("text") for e in style.format_entries(bib.entries.values())]
     assert any("Bondarouk en Jeroen Meijerink" in e for e in entries), entries
     assert not any(re.search(r"\w and \w", e.split(".")[0]) for e in entries), entries
+    assert not any(w in e for e in entries for w in ("editors", "Technical Report")), entries
+    assert any("Emma Parry (red.)" in e for e in entries) and any("Rapport, CBS" in e for e in entries)
 
 
 # ----------------------------------------------------------------------------------- glued sentences
