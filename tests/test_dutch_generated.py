@@ -133,11 +133,12 @@ def test_plausibility_checks_in_dutch(twin):
 
 
 def test_every_rule_has_a_dutch_text():
-    """A rule added to RULES needs its Dutch text in RULES_NL."""
-    assert list(rules.RULES_NL) == list(rules.RULES)
+    """A rule added to RULES needs its Dutch text in RULES_NL (which may hold one ahead of its rule)."""
+    assert set(rules.RULES) <= set(rules.RULES_NL), f"no Dutch text: {set(rules.RULES) - set(rules.RULES_NL)}"
     for rule, text in rules.RULES_NL.items():
         assert not english(text), f"{rule}: {english(text)}"
-        assert re.findall(r"\d+", text) == re.findall(r"\d+", rules.RULES[rule]), f"{rule}: other numbers"
+        if rule in rules.RULES:
+            assert re.findall(r"\d+", text) == re.findall(r"\d+", rules.RULES[rule]), f"{rule}: other numbers"
 
 
 def test_the_rule_check_can_fail():

@@ -186,6 +186,15 @@ RULES_NL = {
     ),
     "minmax": ("Er wordt geen minimum of maximum van een continue variabele getoond: zo'n kolom of rij wordt "
                "geweigerd."),
+    # The rule another branch adds to RULES (the disclosure audit over the release), ready for it.
+    "linked": (
+        "Een achtergehouden aantal mag niet nauwkeuriger te bepalen zijn door de getallen te combineren die "
+        "ermee zijn vrijgegeven (op zijn pagina, in elke editie die samen wordt gebouwd; een gedrukt aandeel "
+        "geldt als het interval dat zijn afronding toelaat): een aantal dat is achtergehouden omdat het 1 "
+        f"tot {THRESHOLD - 1} respondenten telt, houdt een mogelijk interval dat onder 1 begint en tot ten "
+        f"minste {THRESHOLD} reikt. Waar dat niet zo zou zijn, worden verdere cellen van de nieuwe output "
+        "achtergehouden, die met de minste respondenten eerst."
+    ),
 }
 
 SOURCES = [
