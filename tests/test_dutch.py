@@ -139,17 +139,13 @@ def test_same_glued_numbers_in_both_books(page, dutch_book):
 ENGLISH = {"the", "and", "of", "with", "which", "that", "is", "are", "this", "from", "for", "not", "its",
            "their", "they", "these", "those", "was", "were", "has", "have", "than", "more", "less", "each",
            "every", "where", "what", "when", "how", "who", "but", "or", "on", "by", "at", "as", "be", "can"}
-#: Text on Dutch pages that may be English: names, the theme's own words, code and citations.
-EXCEPTIONS = ("Bondarouk and Meijerink", "Statistics Netherlands", "job embeddedness")
+#: Text on Dutch pages that may be English: names and the theme's own words. Code, glued values (numbers),
+#: math and citations are left out before the check (see english_sentences).
+EXCEPTIONS = ("Statistics Netherlands", "job embeddedness")
 
 
-def english_sentences(html: str) -> list[str]:
-    soup = BeautifulSoup(html, "html.parser")
-    article = soup.select_one("article.bd-article") or soup
-    for tag in article.select("code, pre, .cell_output, .cell_input, span.pasted-text, .math, .citation, "
-                              "a.reference.internal[href*='references'], .headerlink"):
-        tag.decompose()
-    text = article.get_text(" ")
+def _english_in(text: str) -> list[str]:
+    """The sentences of ``text`` with three or more words of ENGLISH (shortened for a message)."""
     for e in EXCEPTIONS:
         text = text.replace(e, "")
     # A digest or commit ("ecbe5a4b…") is no sentence: its letters would read as "be", "a", "at".
@@ -163,17 +159,108 @@ def english_sentences(html: str) -> list[str]:
     return found
 
 
+def english_sentences(html: str) -> list[str]:
+    """English sentences in a page's article, cell outputs (tables, lists, notes the code writes) included.
+
+    Left out: code (identifiers, the mapping example), cell inputs, glued values (their numbers are
+    checked by test_same_glued_numbers_in_both_books), math, citations and links to the references.
+    """
+    soup = BeautifulSoup(html, "html.parser")
+    article = soup.select_one("article.bd-article") or soup
+    for tag in article.select("code, pre, .cell_input, span.pasted-text, .math, .citation, "
+                              "a.reference.internal[href*='references'], .headerlink"):
+        tag.decompose()
+    return _english_in(article.get_text(" "))
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("page", PAGES, ids=lambda p: str(p.with_suffix("")))
 def test_no_english_sentence_on_dutch_pages(page, dutch_book):
-    """The prose of every Dutch page is Dutch (cell outputs, code and citations excepted; see EXCEPTIONS)."""
+    """Every Dutch page is Dutch, the text its code writes included (code and citations excepted; see
+    EXCEPTIONS)."""
     found = english_sentences(_page(dutch_book, page, "nl").read_text(encoding="utf-8"))
     assert not found, f"{page}: English on the Dutch page:\n  " + "\n  ".join(found)
+
+
+def english_glued(html: str) -> list[str]:
+    """Glued values of a page's article that are English sentences (a glued number is no sentence)."""
+    soup = BeautifulSoup(html, "html.parser")
+    article = soup.select_one("article.bd-article") or soup
+    return [t for span in article.select("span.pasted-text") for t in _english_in(span.get_text(" "))]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("page", PAGES, ids=lambda p: str(p.with_suffix("")))
+def test_no_english_glued_text_on_dutch_pages(page, dutch_book):
+    """What the code glues into the Dutch prose as text (a verdict, a list of exceptions) is Dutch."""
+    found = english_glued(_page(dutch_book, page, "nl").read_text(encoding="utf-8"))
+    assert not found, f"{page}: English glued into the Dutch page:\n  " + "\n  ".join(found)
+
+
+def test_the_glued_text_check_can_fail():
+    html = ("<article class='bd-article'><p>Dus <span class='pasted-text'>none of them is significant at the "
+            "5% level, as the article says.</span> <span class='pasted-text'>5.391</span></p></article>")
+    assert english_glued(html) and not english_sentences(html)
+    assert not english_glued(html.replace("none of them is significant at the 5% level, as the article says",
+                                          "geen van hen is significant op het niveau van 5%"))
 
 
 def test_the_english_sentence_check_can_fail():
     assert english_sentences("<article class='bd-article'><p>This is the book of the data.</p></article>")
     assert not english_sentences("<article class='bd-article'><p>Dit is het boek van de data.</p></article>")
+
+
+def test_the_english_sentence_check_reads_cell_outputs():
+    output = ("<article class='bd-article'><div class='cell_output'><table><tr><td>A model that fails is not "
+              "shown.</td></tr></table></div><div class='cell_input'><pre>This is the code of the page.</pre>"
+              "</div></article>")
+    assert english_sentences(output) == ["A model that fails is not shown."]
+
+
+#: Words of an alt text that are English and never Dutch: one is enough (an alt text is one description, and
+#: "Bar chart, …" or "Stacked bars, … by …" hold no three words of ENGLISH).
+ENGLISH_ALT = {"the", "and", "with", "which", "that", "this", "from", "for", "by", "chart", "bars", "plot",
+               "largest", "smallest", "whisker", "percent", "valid", "answers", "variants", "predictors"}
+
+
+def english_alts(html: str) -> list[str]:
+    """The alt texts of a page's article images that are missing or English."""
+    soup = BeautifulSoup(html, "html.parser")
+    article = soup.select_one("article.bd-article") or soup
+    found = []
+    for img in article.select("img"):
+        alt = img.get("alt") or ""
+        words = set(re.findall(r"[a-z]+", alt.lower()))
+        if not alt.strip() or words & ENGLISH_ALT or _english_in(alt):
+            found.append(alt[:160] or f"(no alt text: {img.get('src')})")
+    return found
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("page", PAGES, ids=lambda p: str(p.with_suffix("")))
+def test_every_figure_has_a_dutch_alt_text(page, dutch_book):
+    """Every image on a Dutch page has an alt text, and it is Dutch (the figures write it from their data)."""
+    found = english_alts(_page(dutch_book, page, "nl").read_text(encoding="utf-8"))
+    assert not found, f"{page}: alt text missing or English on the Dutch page:\n  " + "\n  ".join(found)
+
+
+def test_the_alt_text_check_can_fail():
+    page = "<article class='bd-article'><img src='a.png' alt='{}'></article>"
+    assert english_alts(page.format("Bar chart, bedreiging (procent van geldige antwoorden, n = 5.318)"))
+    assert english_alts("<article class='bd-article'><img src='a.png'></article>")
+    assert not english_alts(page.format("Staafdiagram, bedreiging (procent van geldige antwoorden, n = 53)"))
+
+
+@pytest.mark.slow
+def test_dutch_citations_join_authors_with_en(dutch_book):
+    """Author-year citations (left out of the English check above) read "Bondarouk en Meijerink"."""
+    cited = []
+    for page in PAGES:
+        soup = BeautifulSoup(_page(dutch_book, page, "nl").read_text(encoding="utf-8"), "html.parser")
+        links = soup.select("a.reference.internal[href*='references']")
+        cited += [a.get_text(" ", strip=True) for a in links]
+    assert any(" en " in c for c in cited), cited
+    assert not [c for c in cited if " and " in c], cited
 
 
 @pytest.mark.slow

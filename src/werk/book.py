@@ -770,7 +770,12 @@ def _ledger_number(claim: dict, value) -> str:
 
 
 def codebook_table(lang: str = "en") -> pd.DataFrame:
-    """The codebook as a display table: variable, Dutch wording, English label, codes, range."""
+    """The codebook as a display table: variable, Dutch wording, English label, codes, range.
+
+    In Dutch (``lang="nl"``) without the English: variable, Dutch wording, Dutch codes, range.
+    """
+    if lang == "nl":
+        return _codebook_table_nl()
     rows = []
     for v in codebook.VARIABLES.values():
         if v.codes:
@@ -784,6 +789,16 @@ def codebook_table(lang: str = "en") -> pd.DataFrame:
             {"variable": f"`{v.name}`", "Dutch": f"[{v.nl}]{{.nl}}" if v.nl else "", "English": v.en,
              "codes": codes, "range": span}
         )
+    return pd.DataFrame(rows)
+
+
+def _codebook_table_nl() -> pd.DataFrame:
+    rows = []
+    for v in codebook.VARIABLES.values():
+        codes = "; ".join(f"{k} {nl}" for k, (nl, _) in v.codes.items())
+        span = "" if v.low is None else f"{v.low:g} tot {v.high:g}" if v.high is not None else f"≥ {v.low:g}"
+        rows.append({"variabele": f"`{v.name}`", "vraagtekst of omschrijving": v.nl, "codes": codes,
+                     "bereik": span})
     return pd.DataFrame(rows)
 
 
@@ -802,14 +817,22 @@ def scale_items(data_path=None, mapping_path=None, edition: str = "all") -> dict
     return out
 
 
-def plausibility_table(df: pd.DataFrame) -> pd.DataFrame:
+def plausibility_table(df: pd.DataFrame, lang: str = "en") -> pd.DataFrame:
     """The twin's plausibility checks (:func:`werk.stats.synth.plausibility`) as a display table."""
+    if lang == "nl":
+        return pd.DataFrame([{"controle": c, "de tweeling": v, "een echt personeelsbestand": e,
+                              "klopt": "ja" if ok else "nee"}
+                             for c, v, e, ok in synth.plausibility(df, "nl")])
     return pd.DataFrame([{"check": c, "the twin": v, "a real staff file": e, "holds": "yes" if ok else "no"}
                          for c, v, e, ok in synth.plausibility(df)])
 
 
-def twin_facts(df: pd.DataFrame) -> dict:
-    """Numbers the methods appendix states about the twin, computed from it (glued there)."""
+def twin_facts(df: pd.DataFrame, lang: str | None = None) -> dict:
+    """Numbers the methods appendix states about the twin, computed from it (glued there).
+
+    ``lang`` words the list of weeks ("36, 40 and 32"; Dutch "36, 40 en 32"); by default the run's.
+    """
+    lang = lang or run_lang()
     params = synth.load_params()
     hours = df["contract_hours"].dropna()
     modes = {float(h): float(v) for h, v in params["moments"]["contract_hours"]["modes"].items()}
@@ -822,11 +845,26 @@ def twin_facts(df: pd.DataFrame) -> dict:
         "twin_null_draws": int(synth.NULL_DRAWS), "twin_seed": int(params.get("seed", synth.DEFAULT_SEED)),
         "twin_weight_min": float(df["weight"].min()), "twin_weight_max": float(df["weight"].max()),
         "twin_full_time": int(max(modes, key=modes.get)),
-        "twin_other_weeks": _and_list([f"{h:g}" for h in sorted(modes, key=lambda h: -modes[h])[1:5]]),
+        "twin_other_weeks": _and_list([f"{h:g}" for h in sorted(modes, key=lambda h: -modes[h])[1:5]], lang),
         "twin_entry_age": int(params.get("entry_age", synth.ENTRY_AGE)),
         "twin_hours_max": int(hours.max()),
     }
 
 
-def _and_list(items: list[str]) -> str:
-    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+def _and_list(items: list[str], lang: str = "en") -> str:
+    """``items`` as a list in words: "a, b and c" (Dutch "a, b en c")."""
+    word = " en " if lang == "nl" else " and "
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + word + items[-1]
+
+
+def assumptions_list(lang: str = "en") -> Markdown:
+    """The assumptions (:data:`werk.core.codebook.ASSUMPTIONS`) as a Markdown list: "- **key**: text".
+
+    In Dutch each has its Dutch heading and text (:data:`werk.core.codebook.ASSUMPTIONS_NL`), with its key
+    in code, by which the prose and the code name it.
+    """
+    if lang == "nl":
+        lines = [f"- **{title}** (`{key}`): {text}" for key, (title, text) in codebook.ASSUMPTIONS_NL.items()]
+    else:
+        lines = [f"- **{key.replace('_', ' ')}**: {text}" for key, text in codebook.ASSUMPTIONS.items()]
+    return Markdown("\n".join(lines))

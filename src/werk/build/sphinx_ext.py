@@ -400,8 +400,62 @@ def _reuse_templates(app) -> None:
     _TEMPLATES(app)
 
 
+#: The Dutch book's sphinxcontrib-bibtex styles (``translations.configure`` names them): author-year citations
+#: and the bibliography's entries with "en" between two authors ("Bondarouk en Meijerink (2019)"), "(red.)"
+#: for editors and "Rapport" for a report.
+DUTCH_STYLES = {"reference": "author_year_nl", "bibliography": "plain_nl"}
+
+
+def _register_dutch_styles() -> None:
+    from pybtex.plugin import register_plugin
+    from pybtex.style.formatting import toplevel
+    from pybtex.style.formatting.plain import Style as Plain
+    from pybtex.style.formatting.unsrt import date
+    from pybtex.style.template import field, first_of, join, names, optional_field, sentence, words
+    from sphinxcontrib.bibtex.plugin import register_plugin as register_referencing
+    from sphinxcontrib.bibtex.style.referencing import PersonStyle
+    from sphinxcontrib.bibtex.style.referencing.author_year import AuthorYearReferenceStyle
+
+    def dutch_person():
+        return PersonStyle(sep2=" en ", last_sep=" en ")
+
+    class AuthorYearNl(AuthorYearReferenceStyle):
+        def __init__(self, **kwargs):
+            kwargs.setdefault("person", dutch_person())
+            super().__init__(**kwargs)
+
+    class PlainNl(Plain):
+        """pybtex's plain style with its own words in Dutch: "en", "(red.)", "Rapport"."""
+
+        def format_names(self, role, as_sentence=True):
+            formatted = names(role, sep=", ", sep2=" en ", last_sep=" en ")
+            return sentence[formatted] if as_sentence else formatted
+
+        def format_editor(self, e, as_sentence=True):
+            editors = self.format_names("editor", as_sentence=False)
+            if "editor" not in e.persons:
+                return editors  # the template raises FieldIsMissing, as the plain style's does
+            result = join(sep=" ")[editors, "(red.)"]
+            return sentence[result] if as_sentence else result
+
+        def get_techreport_template(self, e):
+            return toplevel[
+                sentence[self.format_names("author")],
+                self.format_title(e, "title"),
+                sentence[words[first_of[optional_field("type"), "Rapport"], optional_field("number")],
+                         field("institution"), optional_field("address"), date],
+                sentence[optional_field("note")],
+                self.format_web_refs(e),
+            ]
+
+    # sphinxcontrib-bibtex keeps its referencing styles apart from pybtex's plugins
+    register_referencing("sphinxcontrib.bibtex.style.referencing", DUTCH_STYLES["reference"], AuthorYearNl)
+    register_plugin("pybtex.style.formatting", DUTCH_STYLES["bibliography"], PlainNl)
+
+
 def setup(app):
     app.connect("builder-inited", _reuse_templates)
+    _register_dutch_styles()
     app.add_transform(_OutputsStayAsRun)
     _glue_in_msgstr()
     app.connect("builder-inited", _note_language)

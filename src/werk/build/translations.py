@@ -104,6 +104,10 @@ def configure(cfg: dict, lang: str, locales: Path, info: dict) -> None:
     conf = cfg.setdefault("sphinx", {}).setdefault("config", {})
     conf["language"] = lang
     conf["locale_dirs"] = ["locales"]  # staged beside the pages (the stage's own copy)
+    # "Bondarouk en Meijerink (2019)": the Dutch styles of citations and bibliography, which
+    # werk.build.sphinx_ext registers (its DUTCH_STYLES; named here without importing Sphinx)
+    conf["bibtex_reference_style"] = "author_year_nl"
+    conf["bibtex_default_style"] = "plain_nl"
     cfg["title"] = translate(cfg["title"], locales, lang)
     cfg["author"] = CONFIG_NL["author"]
     if info.get("sector") is not None:

@@ -23,6 +23,7 @@ __all__ = [
     "SECTORS",
     "AGE_GROUPS",
     "ASSUMPTIONS",
+    "ASSUMPTIONS_NL",
     "SCALES",
     "Item",
     "ITEMS",
@@ -430,6 +431,164 @@ ASSUMPTIONS: dict[str, str] = {
 }
 
 
+#: The decisions of :data:`ASSUMPTIONS` in Dutch, for the Dutch book: key -> (heading, text). Every key of
+#: :data:`ASSUMPTIONS` has one (a test holds them together); numbers in Dutch style.
+ASSUMPTIONS_NL: dict[str, tuple[str, str]] = {
+    "keep_up_labels": ("Antwoorden bij bijbenen", (
+        "Het artikel noemt bij bijbenen alleen de antwoorden 'slecht', 'redelijk', 'goed' en 'zeer goed'. "
+        "Wij nemen een symmetrische vijfpuntsschaal aan met als laagste antwoord 'zeer slecht' (code 1)."
+    )),
+    "threat_labels": ("Antwoorden bij bedreiging", (
+        "Het artikel noemt 'helemaal niet', 'nauwelijks' en 'in redelijke, grote of zeer grote mate'; "
+        "wij coderen ze in die volgorde van 1 tot 5."
+    )),
+    "scales": ("Schalen", (
+        "Het artikel drukt de items van zijn schalen niet af. Wij behandelen elke schaalscore als het "
+        "gemiddelde van vier items van 1 tot 5, zodat de scores op een raster van kwarten tussen 1 en 5 "
+        "liggen."
+    )),
+    "items": ("Items", (
+        "Elke schaal heeft vier items met een vijfpunts instemmingsschaal (1–5); de formulering in het "
+        "codeboek is van ons, gangbaar voor zulke schalen, niet die van de enquête. Eén item is negatief "
+        "geformuleerd waar zulke schalen er gewoonlijk een hebben: aanpassingsvermogen, loopbaanzelfsturing "
+        "en ontwikkelmotivatie (telkens het vierde item); de oordelen over de kwaliteit van HRM en van "
+        "leiderschap hebben er geen. Een score is het gemiddelde van de beantwoorde items na ompolen "
+        "(6 − antwoord), mits op hooguit één na alle items (en minstens twee) zijn beantwoord; een mapping "
+        "kan eigen items, omgepoolde items en een eigen minimum opgeven (`scales:`)."
+    )),
+    "item_reliability": ("Betrouwbaarheid van de items", (
+        "De items van de tweeling zijn getrokken naar de Cronbachs alfa's die gepubliceerde schalen van vier "
+        "items gewoonlijk halen: inzetbaarheid 0,82, beroepsinhoudelijke expertise 0,80, aanpassingsvermogen "
+        "0,78, continu verbeteren 0,81, loopbaanzelfsturing 0,76, ontwikkelmotivatie 0,83, kwaliteit van HRM "
+        "0,86 en leiderschap 0,89 (alle tussen 0,75 en 0,90). Hun gemiddelden zijn precies de schaalscores "
+        "van de tweeling, zodat de items geen enkel getal op schaalniveau veranderen. McDonalds omega komt "
+        "uit een eenfactormodel (maximum likelihood) van de covarianties van de items; de itemstatistieken "
+        "gebruiken de respondenten die elk item van de schaal hebben beantwoord (listwise)."
+    )),
+    "hrm_leadership": ("HRM en leiderschap", (
+        "Het artikel geeft één correlatie voor 'HRM en leiderschap'. Als die gecombineerde score nemen wij "
+        "het gemiddelde van de scores voor de kwaliteit van HRM en van leiderschap."
+    )),
+    "gender_coding": ("Codering van geslacht", (
+        "Geslacht is gecodeerd als 1 man, 2 vrouw; een negatieve bèta betekent dus dat vrouwen lager scoren."
+    )),
+    "standardized_betas": ("Gestandaardiseerde bèta's", (
+        "Het artikel drukt gestandaardiseerde bèta's zonder het model. Wij schatten OLS met elke variabele "
+        "gestandaardiseerd (z-scores) op de volledige waarnemingen van het model (listwise deletion), "
+        "ongewogen, met de voorspellers die het artikel bespreekt en dummy's voor de sector (gemeente als "
+        "referentie)."
+    )),
+    "ordinal_as_interval": ("Ordinale antwoorden als intervalscores", (
+        "Net als het artikel behandelen de modellen de antwoorden op een vijfpuntsschaal als intervalscores; "
+        "de bijlage over robuustheid toetst dat met een ordinale logit."
+    )),
+    "age_groups": ("Leeftijdscategorieën", (
+        "Tabel 1 begint bij 25 jaar. Respondenten jonger dan 25 (de tweeling heeft er geen) vormen een eigen "
+        "groep."
+    )),
+    "upper_threat_split": ("Verdeling van de hoogste antwoorden bij bedreiging", (
+        "Het artikel geeft voor de drie hoogste antwoorden bij bedreiging alleen het samengenomen aandeel "
+        "('bijna 20%'). De tweeling verdeelt dat als 14,5; 3,9 en 1,0 procent; die verdeling is niet "
+        "gepubliceerd."
+    )),
+    "lower_keep_up_split": ("Verdeling van de laagste antwoorden bij bijbenen", (
+        "Bij bijbenen geeft het artikel alleen 'goed' (50,7%) en 'zeer goed' (22%). De tweeling verdeelt de "
+        "overige 27,3 procent als 1,0 (zeer slecht), 3,3 (slecht) en 23,0 (redelijk); niet gepubliceerd."
+    )),
+    "contract_hours": ("Contracturen", (
+        "Het artikel drukt een gemiddelde van 35 contracturen met een standaardafwijking van 20. Een "
+        "werkweek van hooguit 40 uur kan zo'n spreiding niet hebben (rond een gemiddelde van 35 hooguit "
+        "ongeveer 13 uur). De tweeling buigt haar data daar niet naar: de uren zijn getrokken uit de "
+        "gebruikelijke weken (36 uur, de voltijdweek van het grootste deel van de overheid, 48%; 40 uur 24%; "
+        "32 uur 12%; 28 en 24 uur elk 4%; 38, 20 en 16 uur) en een spreiding van andere deeltijdweken van 8 "
+        "tot 39 uur. Het gemiddelde komt uit rond 35 en de standaardafwijking rond 5,5; het claimregister "
+        "toont de standaardafwijking als afwijking en de auditbijlage legt uit waarom. De aandelen zijn "
+        "onze aanname, niet gepubliceerd."
+    )),
+    "tenure_and_age": ("Diensttijd en leeftijd", (
+        "Jaren bij de overheid tellen op zijn vroegst vanaf 16 jaar, en jaren in de huidige functie zijn "
+        "nooit meer dan jaren bij de overheid. De diensttijd volgt de leeftijd zoals in personeelsbestanden: "
+        "de populatie van de tweeling geeft een correlatie van ongeveer 0,6 tussen leeftijd en jaren bij de "
+        "overheid en van ongeveer 0,5 tussen de twee diensttijden. Dat zijn onze aannames (het artikel drukt "
+        "alleen de gemiddelden en standaardafwijkingen); bij deze collineariteit kunnen de bèta's van het "
+        "artikel voor de diensttijd en hun p-waarden nog allemaal kloppen, en de auditbijlage toont de VIF "
+        "die elk ervan toelaat."
+    )),
+    "age_range": ("Leeftijdsbereik", (
+        "De oudste groep van Tabel 1 is open ('65 jaar en ouder'). De AOW-leeftijd was in 2019 66 jaar; de "
+        "oudste respondenten van de tweeling zijn daarom 67, en elk jaar boven de 65 telt half zoveel "
+        "respondenten als het jaar ervoor."
+    )),
+    "weights": ("Gewichten", (
+        "Het artikel beschrijft zijn weging niet. Het CBS kalibreert de gewichten van enquêtes op "
+        "populatietotalen; de gewichten van de tweeling zijn geraked naar aangenomen populatiemarges van "
+        "sector (gemeenten 42%, rijksoverheid 38%, zelfstandige bestuursorganen 8%, provincies 4%, "
+        "gemeentelijke regelingen 4%, waterschappen 3%, rechterlijke macht 1%), leeftijdscategorie (25–34 "
+        "16%, 35–44 22%, 45–54 27%, 55–64 33%, 65+ 2%) en geslacht (de helft vrouw), afgekapt op 0,2 tot 5 "
+        "maal het gemiddelde. De marges zijn van ons, afgerond en niet gepubliceerd; ze maken in de "
+        "gewichten zichtbaar dat kleine sectoren, ouder personeel en vrouwen in de steekproef "
+        "oververtegenwoordigd zijn."
+    )),
+    "twin_calibration": ("IJking van de tweeling", (
+        "De tweeling is één trekking uit een populatie waarvan de parameters in `data/twin_params.yml` "
+        "staan. Alleen wat het artikel drukt, wordt daarna in de getrokken steekproef gehaald: aandelen "
+        "met exacte aantallen, gedrukte correlaties en bèta's door de populatiewaarde met (doel − bereikt) "
+        "te verschuiven tot de steekproef ze laat zien. Al het andere (ook de nuleffecten) houdt zijn "
+        "populatiewaarde, en de steekproef toont die met haar eigen ruis. Waar het artikel zegt dat er geen "
+        "effect is, wordt een trekking waarin het effect significant is opnieuw getrokken (hooguit 20 keer): "
+        "een steekproef onder voorwaarde van de beweringen van het artikel, geen fit. Er worden geen "
+        "antwoorden verwisseld."
+    )),
+    "twin_plausibility": ("Geloofwaardigheid van de tweeling", (
+        "Wat een geloofwaardig personeelsbestand laat zien, is ons oordeel; het wordt bij elke tweeling "
+        "gecontroleerd (`werk synth --report`, de bijlage Data en methoden): contractweken van hooguit 40 "
+        "uur, met 36 uur als de meest voorkomende; niemand vóór 16 jaar bij de overheid en minder dan 3% "
+        "vóór 18 jaar; minder dan 5% van de 25- tot 29-jarigen met 10 of meer jaren bij de overheid; "
+        "r(leeftijd, jaren bij de overheid) tussen 0,50 en 0,75; geen paar samenhangende variabelen zonder "
+        "correlatie; gewichten die verschillen per sector en leeftijd; p-waarden van nuleffecten gespreid "
+        "zoals die van één steekproef."
+    )),
+    "significance": ("Significantie", (
+        "Waar het artikel zegt dat een factor 'geen rol' speelt, lezen wij de bewering dat er geen effect is "
+        "op het niveau van 5%."
+    )),
+    "equivalence": ("Equivalentie", (
+        "Niet significant is niet hetzelfde als verwaarloosbaar. Elke bewering 'geen rol' krijgt daarom ook "
+        "een equivalentietoets (twee eenzijdige t-toetsen, elk op het niveau van 5%): verwaarloosbaar als "
+        "de gestandaardiseerde bèta binnen ±0,05 ligt, dat wil zeggen als het 90%-betrouwbaarheidsinterval "
+        "daarbinnen valt. Wij kozen 0,05, de helft van Cohens 'kleine' correlatie van 0,10: klein naar elke "
+        "maatstaf, en bij de N van het artikel (een standaardfout van een bèta van ongeveer 0,015 tot 0,02) "
+        "noemt de toets een werkelijke nul in de meeste steekproeven verwaarloosbaar, zodat 'niet "
+        "verwaarloosbaar gebleken' iets over de data zegt. Een grens bij het kleinste effect dat het artikel "
+        "rapporteert (0,03) zou een werkelijke nul in de meeste steekproeven 'niet verwaarloosbaar gebleken' "
+        "laten. Het artikel rapporteert zelf bèta's van 0,03 en 0,04 als effecten; een bèta die kleiner dan "
+        "0,05 is gebleken, kan nog zo groot zijn. Voor de sector (zes dummy's) is de grens wat één "
+        "ongerelateerde voorspeller met β = 0,05 aan R² toevoegt (0,0025), getoetst met de niet-centrale "
+        "F-verdeling van de F-toets van het sectorblok."
+    )),
+    "holm": ("Holm-correctie", (
+        "Het artikel corrigeert geen van zijn toetsen voor meervoudig toetsen. Het claimregister voegt "
+        "Holm-gecorrigeerde p-waarden toe over de toetsen van het artikel: elke bewering met een gedrukte "
+        "p-grens en elke bewering dat er geen effect is. De correctie wordt getoond, maar bepaalt geen "
+        "status."
+    )),
+    "binary_differences": ("Verschillen bij voorspellers met twee waarden", (
+        "Het artikel geeft voor elke voorspeller een gestandaardiseerde bèta. Bij een voorspeller met twee "
+        "waarden (geslacht, leidinggevende functie, vast dienstverband, twee of meer banen, een "
+        "sectordummy) zegt een effect per standaardafwijking een lezer niets; de modeltabellen geven daarom "
+        "ook de ongestandaardiseerde coëfficiënt: het verschil tussen de twee groepen in antwoordpunten, "
+        "met de andere voorspellers gelijk gehouden, en dat verschil in standaardafwijkingen van de "
+        "uitkomst. De gestandaardiseerde bèta blijft staan waar het artikel er een drukt."
+    )),
+    "proportional_odds": ("Proportionele odds", (
+        "De ordinale logit van de bijlage over robuustheid neemt proportionele odds aan: één helling per "
+        "voorspeller voor elke drempel van de antwoordschaal. Wij toetsen dat met de Wald-toets van Brant: "
+        "een binaire logit per drempel (antwoord erboven of niet), waarvan de hellingen over de drempels "
+        "worden vergeleken met hun gezamenlijke covariantie."
+    )),
+}
+
+
 def variable(name: str) -> Variable:
     """Return the codebook entry for ``name``; raise KeyError with the known names."""
     try:
@@ -444,11 +603,19 @@ def value_labels(name: str, lang: str = "en") -> dict[int, str]:
     return {code: labels[i] for code, labels in variable(name).codes.items()}
 
 
+#: Short Dutch labels of the two survey questions, whose Dutch wording is the whole question (as the
+#: article's figure captions name them).
+SHORT_NL = {
+    "threat": "technologie als bedreiging voor behoud van werk",
+    "keep_up": "bijbenen van technologische veranderingen",
+}
+
+
 def label(name: str, lang: str = "en") -> str:
     """Axis/column label of a variable (English label, or the Dutch description)."""
     v = variable(name)
     if lang == "nl":
-        return v.nl if len(v.nl) < 60 else v.name.replace("_", " ")
+        return v.nl if len(v.nl) < 60 else SHORT_NL.get(name, v.name.replace("_", " "))
     return v.en
 
 

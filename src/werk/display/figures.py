@@ -35,7 +35,7 @@ from matplotlib.patches import Patch
 
 from werk.core import codebook
 from werk.core.codebook import term_label
-from werk.core.fmt import format_alpha, format_coef, format_count, format_percent
+from werk.core.fmt import format_alpha, format_coef, format_count, format_percent, localize
 from werk.disclosure import audit, record
 from werk.disclosure import rules as outputcheck
 from werk.inputs import claims as published_claims
@@ -123,6 +123,14 @@ _TEXT = {
         "printed": "β printed in the article",
         "unprinted": "β only these data give",
         "invented": " (on the twin: invented)",
+        # alt text (written from the data, :func:`_describe`)
+        "alt_bar": "Bar chart, {var} ({percent}, n = {n}): ",
+        "alt_stacked": "Stacked bars, {var} by {by} ({percent}, n = {n}): ",
+        "alt_variants": ("Dot-and-whisker plot of {terms} predictors in {k} variants ({names}) with 95% "
+                         "confidence intervals (n = {n}); in {first}: "),
+        "alt_betas": ("Dot-and-whisker plot of {terms} standardized betas with 95% confidence intervals "
+                      "(n = {n}); "),
+        "alt_sig": "{sig} significant at p < {a}; largest {hi} {hi_b}, smallest {lo} {lo_b}.",
     },
     "nl": {
         "percent": "procent van geldige antwoorden",
@@ -145,6 +153,13 @@ _TEXT = {
         "printed": "β gedrukt in het artikel",
         "unprinted": "β alleen uit deze data",
         "invented": " (bij de tweeling: verzonnen)",
+        "alt_bar": "Staafdiagram, {var} ({percent}, n = {n}): ",
+        "alt_stacked": "Gestapelde staven, {var} naar {by} ({percent}, n = {n}): ",
+        "alt_variants": ("Puntdiagram met foutbalken van {terms} voorspellers in {k} varianten ({names}), "
+                         "met 95%-betrouwbaarheidsintervallen (n = {n}); in {first}: "),
+        "alt_betas": ("Puntdiagram met foutbalken van {terms} gestandaardiseerde bèta's, met "
+                      "95%-betrouwbaarheidsintervallen (n = {n}); "),
+        "alt_sig": "{sig} significant bij p < {a}; grootste {hi} {hi_b}, kleinste {lo} {lo_b}.",
     },
 }
 
@@ -278,7 +293,9 @@ def _describe(ax, created: bool, text: str, df=None, lang: str = "en") -> None:
     if not created:
         return
     source = source_text(df, lang)
-    setattr(ax.figure, ALT_ATTR, " ".join(x for x in (text, source) if x))
+    # The numbers the text formats (β ".09", "p < .05") in the style of the language; the source line is
+    # the frame's own, in its language already.
+    setattr(ax.figure, ALT_ATTR, " ".join(x for x in (localize(text, lang), source) if x))
 
 
 _CSV_WHY = {"threshold": "fewer than 10 respondents", "secondary": "so that another cell cannot be derived"}
@@ -403,8 +420,9 @@ def distribution(df: pd.DataFrame, variable: str, ax=None, lang: str = "en", wei
              "percent": "" if c in hidden else round(float(v), 1),
              "withheld": "withheld" if c in hidden else ""}
             for c, v, nv in zip(shares.index, pct, shares["n"].to_numpy())])
-        _describe(ax, created, f"Bar chart, {axis_label(variable, lang)} ({t['percent']}, "
-                  f"n = {format_count(int(shares['n'].sum()), lang)}): " + "; ".join(parts) + ".", df, lang)
+        _describe(ax, created, t["alt_bar"].format(var=axis_label(variable, lang), percent=t["percent"],
+                                                   n=format_count(int(shares["n"].sum()), lang))
+                  + "; ".join(parts) + ".", df, lang)
 
 
 def threat_distribution(df: pd.DataFrame, ax=None, lang: str = "en", weighted: bool = False,
@@ -647,8 +665,9 @@ def stacked_shares(
                                  "percent": "" if gone else round(float(table[key][a]), 1),
                                  "withheld": _CSV_WHY.get(rule, "")})
         _attach_csv(ax, created, check, csv_rows)
-        _describe(ax, created, f"Stacked bars, {axis_label(variable, lang)} by "
-                  f"{(ylabel or axis_label(by, lang))} ({t['percent']}, n = {format_count(n_all, lang)}): "
+        _describe(ax, created, t["alt_stacked"].format(var=axis_label(variable, lang),
+                                                       by=ylabel or axis_label(by, lang),
+                                                       percent=t["percent"], n=format_count(n_all, lang))
                   + "; ".join(bars_text) + ".", df, lang)
 
 
@@ -887,15 +906,14 @@ def coefficient_plot(
         n_sig = int((first["p"] < alpha).sum())
         n_text = format_count(int(first.attrs.get('n', 0)), lang)
         if k > 1:  # the variants of one model: say what is compared, then the first variant's numbers
-            names = ", ".join(map(str, variants))
-            what = (f"Dot-and-whisker plot of {len(terms)} predictors in {k} variants ({names}) with 95% "
-                    f"confidence intervals (n = {n_text}); in {next(iter(variants))}: ")
+            what = t["alt_variants"].format(terms=len(terms), k=k, names=", ".join(map(str, variants)),
+                                            n=n_text, first=next(iter(variants)))
         else:
-            what = (f"Dot-and-whisker plot of {len(terms)} standardized betas with 95% confidence intervals "
-                    f"(n = {n_text}); ")
-        _describe(ax, created, what + f"{n_sig} significant at p < {format_alpha(alpha)}; largest "
-                  f"{term_label(hi_t['term'], lang)} {format_coef(hi_t['beta'])}, smallest "
-                  f"{term_label(lo_t['term'], lang)} {format_coef(lo_t['beta'])}.", df, lang)
+            what = t["alt_betas"].format(terms=len(terms), n=n_text)
+        _describe(ax, created, what + t["alt_sig"].format(
+            sig=n_sig, a=format_alpha(alpha), hi=term_label(hi_t["term"], lang),
+            hi_b=format_coef(hi_t["beta"]), lo=term_label(lo_t["term"], lang),
+            lo_b=format_coef(lo_t["beta"])), df, lang)
 
 
 # ---------------------------------------------------------------------------

@@ -61,8 +61,12 @@ def reliability_tables(items: Mapping[str, pd.DataFrame], lang: str = "en", chec
         record.record(chk)
     hidden = chk.hidden if check else set()
 
+    # Dutch APA keeps the leading zero of a coefficient ("0,82", as werk.core.fmt.localize writes it).
+    mark = "onderdrukt" if lang == "nl" else MARK
+
     def num(x, scale, decimals=2, lz=True):
-        return MARK if scale in hidden else format_number(x, decimals, leading_zero=lz, decimal=dec)
+        return mark if scale in hidden else format_number(x, decimals, leading_zero=lz or lang == "nl",
+                                                          decimal=dec)
 
     scales, rows = [], []
     for scale, x in items.items():
@@ -72,7 +76,7 @@ def reliability_tables(items: Mapping[str, pd.DataFrame], lang: str = "en", chec
         s = stats[scale]
         scales.append({t["scale"]: label, t["items"]: str(s["items"]),
                        t["reverse"]: ", ".join(f"`{r}`" for r in rev) or t["none"],
-                       t["n"]: MARK if scale in hidden else format_count(s["n"], lang),
+                       t["n"]: mark if scale in hidden else format_count(s["n"], lang),
                        t["alpha"]: num(s["alpha"], scale, lz=False),
                        t["omega"]: num(s["omega"], scale, lz=False),
                        t["mean_r"]: num(s["mean_inter_item_r"], scale, lz=False)})

@@ -21,6 +21,27 @@ from werk.stats.robust import _SECTOR, FAILS, HOLDS, LABELS, NOT_AVAILABLE, VARI
 
 __all__ = ["conclusions_table", "failures_text", "highlights", "proportional_odds", "vif_table", "plot"]
 
+#: The verdicts and the claims of :func:`werk.stats.robust.conclusions` (English words), in Dutch.
+VERDICT_NL = {HOLDS: "houdt stand", FAILS: "houdt geen stand", NOT_AVAILABLE: "n.v.t."}
+_CLAIMED_NL = {"positive": "positief", "negative": "negatief", "no effect": "geen effect"}
+
+
+def _verdict(verdict: str, lang: str) -> str:
+    return VERDICT_NL.get(verdict, verdict) if lang == "nl" else verdict
+
+
+def _claimed(text: str, lang: str) -> str:
+    """A claim as :func:`werk.stats.robust.conclusions` words it ("positive, p < .05"), in ``lang``."""
+    if lang != "nl":
+        return text
+    head, sep, rest = text.partition(", ")
+    return _CLAIMED_NL.get(head, head) + sep + rest
+
+
+def _mark(lang: str) -> str:
+    return "onderdrukt" if lang == "nl" else outputcheck.MARK
+
+
 def _term_text(terms: str, lang: str) -> str:
     return ", ".join("sector" if t == _SECTOR and lang == "en" else "overheidsorgaan" if t == _SECTOR
                      else models.term_label(t, lang) for t in terms.split(", "))
@@ -65,14 +86,14 @@ def conclusions_table(conc: pd.DataFrame, lang: str = "en", check: bool | str = 
         head[0]: [model_names.get(m, m) for m in conc["model"]],
         head[1]: [_term_text(t, lang) + (f" {outputcheck.FLAG}" if f else "")
                   for t, f in zip(conc["term"], flag)],
-        head[2]: list(conc["claimed"]),
+        head[2]: [_claimed(c, lang) for c in conc["claimed"]],
     })
     present = conc.attrs.get("variants", [k for k in VARIANTS if k in conc.columns])
     for key in present:
         cells = []
         for cid, model, verdict in zip(conc["id"], conc["model"], conc[key]):
             if (model, key) in hidden:
-                cells.append(outputcheck.MARK)
+                cells.append(_mark(lang))
                 continue
             d = details[(details["id"] == cid) & (details["variant"] == key)] if details is not None else None
             note = ""
@@ -83,18 +104,21 @@ def conclusions_table(conc: pd.DataFrame, lang: str = "en", check: bool | str = 
                 else:
                     p_text = fmt.format_p(p)
                     note = ("p " if p_text[0] in "<>" else "p = ") + p_text
+            verdict = _verdict(verdict, lang)
             cells.append(f"{verdict} ({note})" if note else verdict)
         out[labels[key]] = cells
     # A verdict over every variant would tell what a withheld variant says.
-    out[head[3]] = [outputcheck.MARK if any((m, k) in hidden for k in present) else v
+    out[head[3]] = [_mark(lang) if any((m, k) in hidden for k in present) else _verdict(v, lang)
                     for m, v in zip(conc["model"], conc["every_variant"])]
     if chk is not None:
         out.attrs["outputcheck"] = chk
     return out
 
 
-def failures_text(conc: pd.DataFrame) -> str:
+def failures_text(conc: pd.DataFrame, lang: str = "en") -> str:
     """One sentence naming the claims that do not hold under every variant, and where they fail."""
+    if lang == "nl":
+        return _failures_text_nl(conc)
     labels = {"ols": "in the article's model", "weighted": "with survey weights",
               "hc3": "with HC3 standard errors", "ologit": "in the ordered logit"}
     outcome = {"threat": "threat", "keep_up": "keep-up"}
@@ -117,13 +141,40 @@ def failures_text(conc: pd.DataFrame) -> str:
     return "The exceptions: " + "; ".join(items) + "."
 
 
+def _failures_text_nl(conc: pd.DataFrame) -> str:
+    labels = {"ols": "in het model van het artikel", "weighted": "met de weegfactoren",
+              "hc3": "met HC3-standaardfouten", "ologit": "in de geordende logit"}
+    outcome = {"threat": "bedreiging", "keep_up": "bijbenen"}
+    present = conc.attrs.get("variants", [k for k in VARIANTS if k in conc.columns])
+    items = []
+    for row in conc[conc["every_variant"] != HOLDS].itertuples(index=False):
+        row = row._asdict()
+        failing = [k for k in present if row[k] == FAILS]
+        missing = [k for k in present if row[k] == NOT_AVAILABLE]
+        if failing and len(failing) == len(present):
+            where = "houdt onder geen enkele variant stand, ook niet in het eigen model van het artikel"
+        elif failing:
+            where = "houdt geen stand " + _join([labels[k] for k in failing], "nl")
+        else:
+            where = "is niet te beoordelen " + _join([labels[k] for k in missing], "nl")
+        model = outcome.get(row["model"], row["model"])
+        items.append(f"{_term_text(row['term'], 'nl')} in het model voor {model} "
+                     f"({_claimed(row['claimed'], 'nl')}) {where}")
+    if not items:
+        return "Ze houden allemaal stand, onder elke variant."
+    return "De uitzonderingen: " + "; ".join(items) + "."
+
+
 def highlights(
     df: pd.DataFrame,
     fits: Mapping[str, Mapping[str, pd.DataFrame]],
     vifs: Mapping[str, pd.DataFrame],
     conc: pd.DataFrame,
+    lang: str = "en",
 ) -> dict:
     """The numbers the robustness appendix states, raw (floats, ints and texts), for gluing.
+
+    ``lang`` words the texts among them (the verdict on the VIFs, the note on the ordered logit, a term).
 
     Parameters
     ----------
@@ -159,26 +210,40 @@ def highlights(
                         for f in fits.values() if "weighted" in f])
     if len(shifts):
         out["weighted_max_shift"] = float(shifts.max())
-        out["weighted_max_shift_term"] = models.term_label(shifts.idxmax())
+        out["weighted_max_shift_term"] = models.term_label(shifts.idxmax(), lang)
     out["hc3_max_se_ratio"] = max(float((predictors(f["hc3"])["se"] / predictors(f["ols"])["se"]).max())
                                   for f in fits.values())
     out["ologit_max_gap"] = max(
         float((predictors(f["ologit"])["estimate"] - predictors(f["ols"])["estimate"]).abs().max())
         for f in fits.values())
     failed = [name.replace("_", "-") for name, f in fits.items() if not f["ologit"].attrs["converged"]]
-    out["ologit_note"] = (
-        "The ordered logit converged for both models." if not failed else
-        f"The ordered logit did not converge for the {_join(failed)} model on these data; "
-        "its column reads n/a."
-    )
+    if lang == "nl":
+        names = {"threat": "bedreiging", "keep-up": "bijbenen"}
+        out["ologit_note"] = (
+            "De geordende logit convergeerde voor beide modellen." if not failed else
+            f"De geordende logit convergeerde op deze data niet voor het model voor "
+            f"{_join([names.get(f, f) for f in failed], 'nl')}; in zijn kolom staat n.v.t."
+        )
+    else:
+        out["ologit_note"] = (
+            "The ordered logit converged for both models." if not failed else
+            f"The ordered logit did not converge for the {_join(failed)} model on these data; "
+            "its column reads n/a."
+        )
 
     vt = vifs["threat"].set_index("term")
     for term in ("age", "years_in_government", "years_in_function"):
         out[f"vif_{term}"] = float(vt.loc[term, "vif"])
         out[f"vif_se_{term}"] = float(np.sqrt(vt.loc[term, "vif"]))
     top = max((float(v["vif"].max()), str(v.loc[v["vif"].idxmax(), "term"])) for v in vifs.values())
-    out["vif_max"], out["vif_max_term"] = top[0], models.term_label(top[1])
+    out["vif_max"], out["vif_max_term"] = top[0], models.term_label(top[1], lang)
     out["vif_verdict"] = (
+        f"onder de gebruikelijke alarmgrens van {VIF_CONCERN:g}: de voorspellers overlappen, maar niet zo "
+        "sterk dat hun afzonderlijke bèta's onbetrouwbaar worden"
+        if top[0] < VIF_CONCERN else
+        f"boven de gebruikelijke alarmgrens van {VIF_CONCERN:g}: de afzonderlijke bèta's van de voorspellers "
+        "met de grootste VIF's zijn onbetrouwbaar, wat hun p-waarden ook zijn"
+    ) if lang == "nl" else (
         f"below the usual alarm level of {VIF_CONCERN:g}: the predictors overlap, but not so much that their "
         "separate betas become unreliable"
         if top[0] < VIF_CONCERN else
@@ -193,7 +258,7 @@ def highlights(
     out["n_ns"] = int((conc["kind"] == "ns").sum())
     out["n_hold"] = int((conc["every_variant"] == HOLDS).sum())
     out["n_hold_ols"] = int((conc["ols"] == HOLDS).sum())
-    out["failures"] = failures_text(conc)
+    out["failures"] = failures_text(conc, lang)
     return out
 
 
@@ -202,7 +267,7 @@ def highlights(
 RARE_PER_PREDICTOR = 10
 
 
-def proportional_odds(tests: Mapping[str, dict], alpha: float = 0.05) -> dict[str, str]:
+def proportional_odds(tests: Mapping[str, dict], alpha: float = 0.05, lang: str = "en") -> dict[str, str]:
     """The Brant tests of the two ordered logits (:func:`werk.stats.robust.brant`) as the page states them.
 
     Returns ``brant_<model>``: "χ²(69) = 90.10, p = .045" per model, and ``brant_text``: one sentence
@@ -210,6 +275,8 @@ def proportional_odds(tests: Mapping[str, dict], alpha: float = 0.05) -> dict[st
     differ across the thresholds at ``alpha`` (each tested alone, so among many predictors one may do so
     by chance).
     """
+    if lang == "nl":
+        return _proportional_odds_nl(tests, alpha)
     names = {"threat": "threat", "keep_up": "keeping up"}
     out, sentences = {}, []
     for name, t in tests.items():
@@ -239,9 +306,38 @@ def proportional_odds(tests: Mapping[str, dict], alpha: float = 0.05) -> dict[st
     return out
 
 
-def _join(words: Sequence[str]) -> str:
+def _proportional_odds_nl(tests: Mapping[str, dict], alpha: float) -> dict[str, str]:
+    names = {"threat": "bedreiging", "keep_up": "bijbenen"}
+    out, sentences = {}, []
+    for name, t in tests.items():
+        if not np.isfinite(t["p"]):
+            out[f"brant_{name}"] = "geen uitkomst"
+            sentences.append(f"Voor {names.get(name, name)} is de toets op deze data niet te berekenen "
+                             f"({t.get('error', 'geen uitkomst')}).")
+            continue
+        out[f"brant_{name}"] = (f"χ²({t['df']}) = {fmt.format_number(t['chi2'], 2)}, "
+                                f"{fmt.format_p_text(t['p'])}")
+        odd = t["terms"][t["terms"]["p"] < alpha].sort_values("p")
+        terms = _join([f"{models.term_label(r.term, 'nl')} ({fmt.format_p_text(r.p)})"
+                       for r in odd.itertuples()], "nl") if len(odd) else ""
+        verdict = "" if t["p"] < alpha else " niet"
+        tail = (f"; elk afzonderlijk getoetst verschillen de hellingen van {terms} tussen de drempels"
+                if len(odd) else "; bij geen enkele voorspeller verschillen de hellingen tussen de drempels")
+        rare = t.get("rarest")
+        if rare and rare["per_predictor"] < RARE_PER_PREDICTOR:
+            tail += (f"; maar aan de zeldzamere kant van de drempel boven antwoord {rare['threshold']:g} "
+                     f"staan minder dan {RARE_PER_PREDICTOR:g} respondenten per voorspeller, zodat de "
+                     "hellingen bij die drempel, en de toets, onnauwkeurig zijn")
+        sentences.append(f"Voor {names.get(name, name)} verwerpt de toets proportionele odds{verdict} op het "
+                         f"niveau van {fmt.format_alpha(alpha)}{tail}.")
+    out["brant_text"] = " ".join(sentences)
+    return out
+
+
+def _join(words: Sequence[str], lang: str = "en") -> str:
     words = list(words)
-    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
+    word = " en " if lang == "nl" else " and "
+    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + word + words[-1]
 
 
 def vif_table(vifs: Mapping[str, pd.DataFrame], lang: str = "en", decimals: int = 2,

@@ -265,23 +265,25 @@ def sector_test(df: pd.DataFrame, name: str, weighted: bool = False) -> dict | N
             "r2_full": float(r2f)}
 
 
-def null_effects(results: pd.DataFrame, terms: list[str], sector_test: dict | None = None) -> dict:
+def null_effects(results: pd.DataFrame, terms: list[str], sector_test: dict | None = None,
+                 lang: str = "en") -> dict:
     """Summarize claimed null effects: largest |beta|, smallest p, which are significant, which negligible.
 
     Each term also gets the equivalence test of the ledger (:func:`tost`, |β| < :data:`EQUIVALENCE_BOUND`;
     the sector block :func:`block_equivalence`): ``negligible`` names the terms shown negligible,
     ``not_shown`` the others that are not significant either, and ``equivalence_text`` says so in a sentence.
+    ``lang`` words the texts and the terms (the numbers stay in English style; the book localizes them).
     """
     rows = results[results["term"].isin(terms)]
     ps = list(rows["p"])
-    names = [term_label(t) for t in rows.loc[rows["p"] < 0.05, "term"]]
+    names = [term_label(t, lang) for t in rows.loc[rows["p"] < 0.05, "term"]]
     negligible, not_shown = [], []
     df_resid = results.attrs.get("df_resid")
     for r in rows.itertuples():
         if r.p < 0.05:
             continue
         shown = df_resid is not None and tost(float(r.beta), float(r.se), df_resid)["equivalent"]
-        (negligible if shown else not_shown).append(term_label(r.term))
+        (negligible if shown else not_shown).append(term_label(r.term, lang))
     if sector_test is not None:
         ps.append(sector_test["p"])
         if sector_test["p"] < 0.05:
@@ -290,6 +292,22 @@ def null_effects(results: pd.DataFrame, terms: list[str], sector_test: dict | No
             e = block_equivalence(sector_test["F"], sector_test["df_num"], sector_test["df_den"],
                                   sector_test["r2_full"])
             (negligible if e["equivalent"] else not_shown).append("sector")
+    if lang == "nl":
+        significant, equivalence = _null_texts_nl(names, negligible, not_shown, sector_test)
+    else:
+        significant, equivalence = _null_texts(names, negligible, not_shown, sector_test)
+    return {
+        "max_abs_beta": float(rows["beta"].abs().max()) if len(rows) else float("nan"),
+        "min_p": float(min(ps)) if ps else float("nan"),
+        "significant": names,
+        "significant_text": significant,
+        "negligible": negligible,
+        "not_shown": not_shown,
+        "equivalence_text": equivalence,
+    }
+
+
+def _null_texts(names, negligible, not_shown, sector_test) -> tuple[str, str]:
     text = (
         "none of them is significant at the 5% level, as the article says."
         if not names
@@ -309,19 +327,37 @@ def null_effects(results: pd.DataFrame, terms: list[str], sector_test: dict | No
                        f"significant: |β| within {bound}.")
     else:
         equivalence = ""
-    return {
-        "max_abs_beta": float(rows["beta"].abs().max()) if len(rows) else float("nan"),
-        "min_p": float(min(ps)) if ps else float("nan"),
-        "significant": names,
-        "significant_text": text,
-        "negligible": negligible,
-        "not_shown": not_shown,
-        "equivalence_text": equivalence,
-    }
+    return text, equivalence
 
 
-def _and(words: list[str]) -> str:
-    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
+def _null_texts_nl(names, negligible, not_shown, sector_test) -> tuple[str, str]:
+    text = (
+        "geen van hen is significant op het niveau van 5%, zoals het artikel zegt."
+        if not names
+        else "hier significant op het niveau van 5%, anders dan in het artikel: " + ", ".join(names) + "."
+    )
+    bound = f"±{EQUIVALENCE_BOUND:g}".replace("0.", ".")
+    if sector_test is not None and sector_test["p"] >= 0.05:
+        bound += f"; voor de sector voegen de dummy's samen minder dan {EQUIVALENCE_BOUND ** 2:g} toe aan R²"
+    if not_shown and negligible:
+        equivalence = (f"De equivalentietoets wijst {_and(negligible, 'nl')} aan als verwaarloosbaar (|β| "
+                       f"binnen {bound}); bij {_and(not_shown, 'nl')} kunnen de data het ontbreken van een "
+                       "effect niet onderscheiden van een klein effect.")
+    elif not_shown:
+        equivalence = (f"De equivalentietoets wijst geen van hen aan als verwaarloosbaar (|β| binnen "
+                       f"{bound}): de data kunnen het ontbreken van een effect niet onderscheiden van een "
+                       "klein effect.")
+    elif negligible:
+        equivalence = (f"De equivalentietoets wijst elk van hen aan als verwaarloosbaar, niet alleen als "
+                       f"niet significant: |β| binnen {bound}.")
+    else:
+        equivalence = ""
+    return text, equivalence
+
+
+def _and(words: list[str], lang: str = "en") -> str:
+    word = " en " if lang == "nl" else " and "
+    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + word + words[-1]
 
 
 def group_difference(df: pd.DataFrame, variable: str, by: str, codes=None) -> dict:

@@ -1179,16 +1179,55 @@ def null_pvalues(df: pd.DataFrame) -> list[tuple[str, float]]:
     return out
 
 
-def plausibility(df: pd.DataFrame) -> list[tuple[str, str, str, bool]]:
+#: The words of :func:`plausibility` in Dutch (the Dutch book's methods appendix): English -> Dutch.
+_PLAUSIBILITY_NL = {
+    "contract hours: the most common weeks": "contracturen: de meest voorkomende weken",
+    "36 h first; 40, 32 and 24 among the usual":
+        "36\u00a0u voorop; 40\u00a0u, 32\u00a0u en 24\u00a0u gebruikelijk",
+    "contract hours: weeks over 40 h": "contracturen: weken van meer dan 40\u00a0u",
+    "none": "geen",
+    "contract hours: SD": "contracturen: standaardafwijking",
+    "at most 13\u00a0h on 0–40\u00a0h (Bhatia–Davis)": "hooguit 13\u00a0u bij 0–40\u00a0u (Bhatia–Davis)",
+    "age range": "leeftijdsbereik",
+    "working ages of 2019 (to 67)": "werkende leeftijden van 2019 (tot 67)",
+    "started in government before 16": "vóór 16 jaar bij de overheid begonnen",
+    "nobody": "niemand",
+    "started in government before 18": "vóór 18 jaar bij de overheid begonnen",
+    "under 3%": "minder dan 3%",
+    "years in function above years in government": "meer jaren in de functie dan bij de overheid",
+    "aged 25–29 with 10+ years in government": "25–29 jaar met 10 of meer jaren bij de overheid",
+    "under 5%": "minder dan 5%",
+    "r(age, years in government)": "r(leeftijd, jaren bij de overheid)",
+    ".50–.75 (personnel files)": "0,50–0,75 (personeelsbestanden)",
+    "r(years in government, years in function)": "r(jaren bij de overheid, jaren in de functie)",
+    ".40–.75": "0,40–0,75",
+    "weakest correlation of related variables": "zwakste correlatie van samenhangende variabelen",
+    "none at 0 (|r| ≥ .03)": "geen op 0 (|r| ≥ 0,03)",
+    "weights: mean by sector": "gewichten: gemiddelde per sector",
+    "differ (calibrated to the population)": "verschillen (gekalibreerd op de populatie)",
+    "weights: r(weight, age)": "gewichten: r(gewicht, leeftijd)",
+    "not 0 (the young respond less)": "niet 0 (jongeren reageren minder vaak)",
+    "claimed null effects: p-values": "beweerde nuleffecten: p-waarden",
+    "spread as one sample's: not all above .5, none above .999":
+        "gespreid als in één steekproef: niet alle boven 0,5, geen boven 0,999",
+}
+
+
+def plausibility(df: pd.DataFrame, lang: str = "en") -> list[tuple[str, str, str, bool]]:
     """Is the twin a believable staff file? (check, value, what a real file shows, holds)
 
     The expectations are ours (codebook.ASSUMPTIONS "twin_plausibility"): a Dutch government workforce of
     2019, contract weeks of at most 40 hours with 36 as the usual full-time week, careers in government that
     start at 16 at the earliest, tenure that follows age, and weights that correct the sample's composition.
+    ``lang="nl"`` words the checks in Dutch (the numbers stay in English style; the book localizes them).
     """
     rows = []
+    nl = lang == "nl"
 
     def add(check, value, expect, ok):
+        if nl:
+            check, expect = _PLAUSIBILITY_NL[check], _PLAUSIBILITY_NL.get(expect, expect)
+            value = value.replace("\u00a0h", "\u00a0u").replace(" (median ", " (mediaan ")
         rows.append((check, value, expect, bool(ok)))
 
     hours = df["contract_hours"].dropna()
@@ -1221,7 +1260,8 @@ def plausibility(df: pd.DataFrame) -> list[tuple[str, str, str, bool]]:
     corr = df[sorted({v for pair in RELATED for v in pair})].corr()
     flat = [(a, b, float(corr.loc[a, b])) for a, b in RELATED]
     a, b, weakest = min(flat, key=lambda t: abs(t[2]))
-    add("weakest correlation of related variables", f"r({a}, {b}) = {weakest:.2f}", "none at 0 (|r| ≥ .03)",
+    pair = f"{codebook.term_label(a, lang)}, {codebook.term_label(b, lang)}" if nl else f"{a}, {b}"
+    add("weakest correlation of related variables", f"r({pair}) = {weakest:.2f}", "none at 0 (|r| ≥ .03)",
         abs(weakest) >= 0.03)
     if "weight" in df and df["weight"].notna().any():
         w = df["weight"]
