@@ -290,7 +290,7 @@ def glue_release_audit(records: dict, edition: str = "all") -> dict:
     words = {"en": ("{lo} to {hi} respondents ({cell} of {output}, edition {edition})", "no bound",
                     "holds for every withheld cell", "fails"),
              "nl": ("{lo} tot {hi} respondenten ({cell} van {output}, editie {edition})", "geen grens",
-                    "geldt voor elke achtergehouden cel", "faalt")}[lang]
+                    "geldt de regel voor elke achtergehouden cel", "faalt de regel")}[lang]
     if low is None:
         glue("oc_audit_narrowest", "–")
     else:
