@@ -171,3 +171,23 @@ def test_only_binding_numbers_can_widen_the_relaxed_interval():
         trial[i] = False
         widened = prog.interval(0, trial, False, sides) != (3, 3)
         assert widened == (i in bind), n.label
+
+
+def test_a_cell_that_no_single_withholding_protects_gets_a_pair():
+    """a×1 (3) is derivable by its row (a − a2) and by its column (col1 − b1): withholding any one number
+    leaves the other path, so protect withholds two that close both, and nothing that would not help."""
+    both = {V: [1, 2]}
+    numbers = [count("a2", cell("a", 2), 12, "a2"), count("b1", cell("b", 1), 20, "b1"),
+               count("b2", cell("b", 2), 30, "b2"), count("a", {"row": ["a"], **both}, 15, "a"),
+               count("b", {"row": ["b"], **both}, 50, "b"),
+               count("col1", {"row": ["a", "b"], V: [1]}, 23, "col1"),
+               count("col2", {"row": ["a", "b"], V: [2]}, 42, "col2")]
+    targets = [target("a1", cell("a", 1))]
+    assert audit.intervals(numbers, targets, integer=False) == [(3, 3)]
+    for n in numbers:  # no one number alone
+        rest = [m for m in numbers if m is not n]
+        assert audit.intervals(rest, targets, integer=False) == [(3, 3)], n.label
+    res = audit.protect(numbers, targets)
+    assert res.passes and len(res.withheld) == 2
+    assert audit.holds(audit.intervals([n for n in numbers if n not in res.withheld], targets,
+                                       integer=False)[0])

@@ -37,8 +37,10 @@ those and are not held to the rule themselves (they hold 10 or more; the rule wo
 more of their neighbours).
 
 Where the rule fails, :func:`protect` withholds further, the smallest loss first: of the printed cells
-that share an unknown with a failing target, the one that rests on the fewest respondents and widens the
-failing intervals, until every target holds; then it audits again.
+that share an unknown with a failing target, the one (or else the pair) that rests on the fewest
+respondents and widens the failing intervals, until every target holds or nothing in the new output can
+help; then it audits again. A target that stays derivable is reported, not hidden: it is derivable from
+numbers printed before the new output, which are not taken back.
 
 Where it runs
 -------------
@@ -482,7 +484,7 @@ def _withhold_until_held(prog: _Program, numbers, targets, ivs, shown, allowed, 
         # the same cell in other editions), then anything else printed that binds, then its group at all.
         bind = prog.binding(j, shown, sides)
         tight = {u: ix for u, ix in every.items() if bind.intersection(ix)}
-        choice, units = None, tight
+        choice = None
         for pool in ({u: ix for u, ix in tight.items() if u in near}, tight):
             for u in sorted(pool, key=lambda u: (min(numbers[i].loss for i in pool[u]), u)):
                 trial = shown.copy()
@@ -492,15 +494,41 @@ def _withhold_until_held(prog: _Program, numbers, targets, ivs, shown, allowed, 
                     break
             if choice is not None:
                 break
-        if choice is None:
-            units = every
-            choice = min(units, key=lambda u: (min(numbers[i].loss for i in units[u]), u))
-        shown[units[choice]] = False
-        withheld.extend(numbers[i] for i in units[choice])
+        chosen = [choice] if choice is not None else _pair(prog, numbers, j, shown, sides, near, every,
+                                                            before)
+        if not chosen:  # no cell or pair widens it: withholding more would lose numbers and protect nothing
+            given_up.add(j)
+            continue
+        for u in chosen:
+            shown[every[u]] = False
+            withheld.extend(numbers[i] for i in every[u])
         # Withholding only widens intervals: a target that held still holds; a failing one is solved
         # again when it comes next.
         stale |= set(failing)
     return withheld
+
+
+#: How many cells :func:`_pair` tries as the first and as the second of a pair.
+_PAIR_TRIES = 8
+
+
+def _pair(prog: _Program, numbers, j: int, shown, sides, near: dict, every: dict, before: float) -> list:
+    """Two printed cells that together widen target ``j`` where no one cell does (a cell withheld in
+    another edition is derivable from its own row unless a second cell of that row goes too): the first
+    from the target's group, the second among the cells binding once the first is gone; [] if none."""
+    def by_loss(units):
+        return sorted(units, key=lambda u: (min(numbers[i].loss for i in every[u]), u))[:_PAIR_TRIES]
+
+    for a in by_loss(near or every):
+        trial = shown.copy()
+        trial[every[a]] = False
+        bind = prog.binding(j, trial, sides)
+        for b in by_loss([u for u, ix in every.items() if u != a and bind.intersection(ix)]):
+            both = trial.copy()
+            both[every[b]] = False
+            if _deficit(prog.interval(j, both, False, sides)) < before:
+                return [a, b]
+    return []
 
 
 def protect(numbers: Iterable[Number], targets: Iterable[Target], may_withhold=None, integer: bool = False
@@ -512,8 +540,10 @@ def protect(numbers: Iterable[Number], targets: Iterable[Target], may_withhold=N
     For the first failing target, of the printed cells of its group (in any answer, in any edition) the
     one of least ``loss`` that lowers its shortfall is withheld (screened on the linear relaxation, and
     only among the cells whose rows bind its relaxed optimum: removing a row of zero dual value leaves the
-    optimum where it is); when none lowers it, the least of all is withheld anyway. A failing target is
-    solved again when it comes next (withholding only widens), every target once more at the end.
+    optimum where it is); when none lowers it, a pair that does (:func:`_pair`); when no pair does
+    either, the target is left failing (``passes`` false, reported), since withholding more would lose
+    numbers and protect nothing. A failing target is solved again when it comes next (withholding only
+    widens), every target once more at the end.
 
     ``integer=False`` (the build's): the intervals of the linear relaxation, rounded inward to whole
     counts, as τ-ARGUS audits linked tables; ``True``: of whole-count tables (exact, and on the twin's
