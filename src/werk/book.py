@@ -275,11 +275,11 @@ def glue_share(name: str, df: pd.DataFrame, variable: str, codes, by: str | None
 def glue_release_audit(records: dict, edition: str = "all") -> dict:
     """Glue what the disclosure audit over the release found, for the output-check appendix (keys
     ``oc_audit_*``), from the pages' ``records``; returns :func:`werk.disclosure.audit.release_report`."""
-    rep = audit.release_report(records, edition)
+    here = record.current().release
+    rep = audit.release_report(records, edition, len(here.frame(here.sector)) if here is not None else None)
     lang = run_lang()
     rel = rep["release"] or {"cells_audited": 0, "protected_cells": 0, "passes": True, "narrowest": None,
                              "withheld_further": []}
-    here = record.current().release
     glue("oc_audit_editions", len(here.editions) if here is not None else 1)
     glue("oc_audit_cells", rel["cells_audited"])
     glue("oc_audit_protected", rel["protected_cells"])

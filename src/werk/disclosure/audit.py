@@ -239,10 +239,14 @@ class _Program:
     start each relaxation from the last basis: the trials of :func:`protect` differ by a row or two.
     """
 
-    def __init__(self, numbers: list[Number], targets: list[Target]):
+    def __init__(self, numbers: list[Number], targets: list[Target], cap: float | None = None):
         sigs, _ = _unknowns(numbers, targets)
         m = len(numbers)
         self.nvar = len(sigs)
+        # No cell holds more than everyone (``cap``: the respondents behind the release). A small cap keeps
+        # HiGHS's tolerances small, so a target nothing bounds reads the same (no bound) whatever the
+        # solves before it.
+        self.cap = float(cap or _CAP)
         rows, lower, upper, row_of = [], [], [], []
         for i, n in enumerate(numbers):
             num = np.array([s[i] for s in sigs], dtype=float)
@@ -278,7 +282,7 @@ class _Program:
         lp = highspy.HighsLp()
         lp.num_col_, lp.num_row_ = self.nvar, len(self.lower)
         lp.col_cost_ = np.zeros(self.nvar)
-        lp.col_lower_, lp.col_upper_ = np.zeros(self.nvar), np.full(self.nvar, float(_CAP))
+        lp.col_lower_, lp.col_upper_ = np.zeros(self.nvar), np.full(self.nvar, self.cap)
         lp.row_lower_, lp.row_upper_ = self.lower, self.upper
         lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
         lp.a_matrix_.start_, lp.a_matrix_.index_ = matrix.indptr, matrix.indices
@@ -315,7 +319,7 @@ class _Program:
             if not np.allclose(x, np.round(x), rtol=0.0, atol=1e-7):
                 h = self._run(c, shown, True)
         value = h.getInfo().objective_function_value
-        if -value >= _CAP:
+        if -value >= self.cap - 0.5:
             return -math.inf
         return float(value)
 
@@ -342,13 +346,14 @@ class _Program:
         return (round(lo, 6), round(hi, 6) if math.isfinite(hi) else math.inf)
 
 
-#: A cap on every unknown, far above any survey's size: a target that reaches it has no upper bound
-#: (HiGHS tells an unbounded integer program from an infeasible one only by this).
+#: A cap on every unknown where nothing smaller is known, far above any survey's size: a target that
+#: reaches its program's cap has no upper bound (HiGHS tells an unbounded integer program from an
+#: infeasible one only by a cap).
 _CAP = 10**7
 
 
-def intervals(numbers: Iterable[Number], targets: Iterable[Target], integer: bool = True
-              ) -> list[tuple[float, float]]:
+def intervals(numbers: Iterable[Number], targets: Iterable[Target], integer: bool = True,
+              cap: float | None = None) -> list[tuple[float, float]]:
     """The least and the most respondents each target can hold, given the numbers (whole counts).
 
     Returns (low, high) per target, in order; high is ``inf`` where nothing bounds the target.
@@ -358,7 +363,7 @@ def intervals(numbers: Iterable[Number], targets: Iterable[Target], integer: boo
     numbers, targets = list(numbers), list(targets)
     if not targets:
         return []
-    prog = _Program(numbers, targets)
+    prog = _Program(numbers, targets, cap)
     shown = np.ones(len(numbers), bool)
     return [prog.interval(j, shown, integer) for j in range(len(targets))]
 
@@ -531,8 +536,8 @@ def _pair(prog: _Program, numbers, j: int, shown, sides, near: dict, every: dict
     return []
 
 
-def protect(numbers: Iterable[Number], targets: Iterable[Target], may_withhold=None, integer: bool = False
-            ) -> AuditResult:
+def protect(numbers: Iterable[Number], targets: Iterable[Target], may_withhold=None, integer: bool = False,
+            cap: float | None = None) -> AuditResult:
     """Audit a component and withhold further until every protected target holds the rule.
 
     ``may_withhold(number)`` says which numbers may still be withheld (default: every one with a key);
@@ -553,7 +558,7 @@ def protect(numbers: Iterable[Number], targets: Iterable[Target], may_withhold=N
     allowed = may_withhold or (lambda n: True)
     if not targets:
         return AuditResult(targets, [], [], len(numbers))
-    prog = _Program(numbers, targets)
+    prog = _Program(numbers, targets, cap)
     shown = np.ones(len(numbers), bool)
     ivs = [prog.interval(j, shown, integer) for j in range(len(targets))]
     withheld = _withhold_until_held(prog, numbers, targets, ivs, shown, allowed, integer)
@@ -594,12 +599,12 @@ def components(numbers: Iterable[Number], targets: Iterable[Target]) -> dict[tup
     return out
 
 
-def _solve_components(numbers, targets) -> tuple[dict, dict]:
+def _solve_components(numbers, targets, cap=None) -> tuple[dict, dict]:
     """Every target's interval, intersected over the components it is in; per component, its summary."""
     best: dict[tuple, tuple[Target, list]] = {}
     per_component = {}
     for (variable, group), (nums, tgts) in sorted(components(numbers, targets).items()):
-        ivs = intervals(nums, tgts, integer=False)
+        ivs = intervals(nums, tgts, integer=False, cap=cap)
         res = AuditResult(tgts, ivs, [], len(nums))
         per_component[" by ".join([variable, *group])] = {
             "numbers_audited": len(nums), "cells_audited": len(tgts), "passes": res.passes,
@@ -613,7 +618,7 @@ def _solve_components(numbers, targets) -> tuple[dict, dict]:
     return best, per_component
 
 
-def audit_records(records_by_edition: Mapping[str, Mapping[str, dict]]) -> dict:
+def audit_records(records_by_edition: Mapping[str, Mapping[str, dict]], cap: int | None = None) -> dict:
     """Audit a release from its records: edition -> (page -> record, as the records files hold them).
 
     The numbers and withheld cells each page recorded (its checks' ``published`` and ``withheld_cells``)
@@ -627,7 +632,7 @@ def audit_records(records_by_edition: Mapping[str, Mapping[str, dict]]) -> dict:
             for d in rec["checks"]:
                 numbers += [Number.from_dict(x) for x in d.get("published", [])]
                 targets += [Target.from_dict(x) for x in d.get("withheld_cells", [])]
-    best, per_component = _solve_components(numbers, targets)
+    best, per_component = _solve_components(numbers, targets, cap)
     merged = AuditResult([t for t, _ in best.values()], [iv for _, iv in best.values()], [], len(numbers))
     out = merged.summary()
     out["withheld_further"] = [
@@ -640,18 +645,18 @@ def audit_records(records_by_edition: Mapping[str, Mapping[str, dict]]) -> dict:
     return out
 
 
-def release_report(records: Mapping[str, dict], edition: str = "all") -> dict:
+def release_report(records: Mapping[str, dict], edition: str = "all", respondents: int | None = None) -> dict:
     """The audit's part of an edition's output-check report, from its pages' records.
 
     ``release``: what the pages' own audits found over the release of every edition built together (each
     output's audit with what every edition printed before it on its page, merged): cells audited, the
     narrowest interval, what was withheld further. ``edition``: this edition's records audited again on
-    their own (:func:`audit_records`), across its pages.
+    their own (:func:`audit_records`), across its pages; no cell holds more than ``respondents``.
     """
     found = [d["release"] for rec in records.values() for d in rec["checks"] if d.get("release")]
     return {"rule": RULE_TEXT, "below": RULE_BELOW, "up_to": RULE_UP_TO,
             "release": _over_outputs(found) if found else None,
-            "edition": audit_records({edition: records})}
+            "edition": audit_records({edition: records}, respondents)}
 
 
 def _width(row: dict) -> float:
@@ -905,7 +910,8 @@ class Release:
             found = self._cached(all_n, pt + new_t, [i for i, _ in new_n])
             if found is None:
                 ids = {id(x): i for i, x in new_n}
-                res = protect(all_n, pt + new_t, may_withhold=lambda x, ids=ids: id(x) in ids)
+                res = protect(all_n, pt + new_t, may_withhold=lambda x, ids=ids: id(x) in ids,
+                              cap=len(self.df))
                 found = {"withheld": sorted(ids[id(x)] for x in res.withheld), "summary": res.summary()}
                 self._store(all_n, pt + new_t, found, [i for i, _ in new_n])
             gone |= set(found["withheld"])

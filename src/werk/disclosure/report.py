@@ -55,7 +55,7 @@ def report(records: dict[str, dict], edition: str | None = "all", respondents: i
         "rules": dict(RULES),
         "sources": list(SOURCES),
         "summary": summary(checks_of(records)),
-        "disclosure_audit": release_report(records, edition or "all"),
+        "disclosure_audit": release_report(records, edition or "all", respondents),
         "pages": {page: [dict(c) for c in rec["checks"]] for page, rec in records.items()},
     }
 
