@@ -913,6 +913,8 @@ class Release:
                 res = protect(all_n, pt + new_t, may_withhold=lambda x, ids=ids: id(x) in ids,
                               cap=len(self.df))
                 found = {"withheld": sorted(ids[id(x)] for x in res.withheld), "summary": res.summary()}
+                # As the cache gives it back (keys sorted), so a page's record has the same bytes either way.
+                found = json.loads(json.dumps(found, sort_keys=True))
                 self._store(all_n, pt + new_t, found, [i for i, _ in new_n])
             gone |= set(found["withheld"])
             summaries.append(found["summary"])
