@@ -197,17 +197,6 @@ def test_a_cell_that_no_single_withholding_protects_gets_a_pair():
 # ------------------------------------------------------------------------------------------ on the twin
 
 
-def _release_outputs(rel, table):
-    nums, tgts = [], []
-    for name, sector in rel.editions:
-        d = rel.frame(sector)
-        t = table.in_frame(d)
-        n, g = t.numbers(d, t.check(d), name, sector)
-        nums += n
-        tgts += g
-    return nums, tgts
-
-
 def test_the_full_book_less_six_sectors_no_longer_gives_a_withheld_cell_back():
     """On the twin, each edition's threat distribution passes its own check, yet the full book's counts
     less the six other sectors' give rechterlijke macht's withheld "to a large extent" back exactly (the LP
@@ -218,7 +207,7 @@ def test_the_full_book_less_six_sectors_no_longer_gives_a_withheld_cell_back():
     df, info = book.load()
     rel = book._release(df, info, None)
     table = audit.Table("fig-threat", "threat", [1, 2, 3, 4, 5])
-    nums, tgts = _release_outputs(rel, table)
+    nums, tgts = rel.outputs(table)
     before = audit.intervals(nums, tgts, integer=False)
     leaks = [(t.edition, t.label, iv) for t, iv in zip(tgts, before) if t.protected and not audit.holds(iv)]
     assert leaks and leaks[0][2][0] == leaks[0][2][1]  # derivable exactly, on the checks alone
@@ -235,7 +224,7 @@ def test_the_full_book_less_six_sectors_no_longer_gives_a_withheld_cell_back():
     answer = int(leaks[0][1])
     other = (moved["sector"] == sector) & moved["threat"].notna() & (moved["threat"] != answer)
     moved.loc[moved.index[other][0], "threat"] = answer
-    nums2, tgts2 = _release_outputs(book._release(moved, info, None), table)
+    nums2, tgts2 = book._release(moved, info, None).outputs(table)
     got = dict(zip([(t.edition, t.label) for t in tgts2], audit.intervals(nums2, tgts2, integer=False)))
     assert got[leaks[0][:2]] == (true + 1, true + 1)
 
@@ -259,7 +248,7 @@ def test_the_shares_of_the_55_and_over_beside_the_age_figure_are_audited_with_it
                       groups_of=lambda d: [k for k, _ in age_groups_55(d, "en")])
     rel.protect(fig)
     res = rel.results["fig-keep-up-age"]
-    comp = audit.components(*_release_outputs(rel, fig))
+    comp = audit.components(*rel.outputs(fig))
     assert ("keep_up", ("age_group",)) in comp
     # the shares are in the figure's component: what the page printed before of the question by age
     assert any(n.output == "s123" for n in rel._shown["keep_up"])

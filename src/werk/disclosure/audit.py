@@ -874,6 +874,17 @@ class Release:
             self._frames[sector] = d
         return self._frames[sector]
 
+    def outputs(self, table: Table) -> tuple[list[Number], list[Target]]:
+        """What ``table`` prints and withholds in every edition, each from its own frame and output check."""
+        nums, tgts = [], []
+        for name, sector in self.editions:
+            d = self.frame(sector)
+            t = table.in_frame(d)
+            n, g = t.numbers(d, t.check(d), name, sector)
+            nums += n
+            tgts += g
+        return nums, tgts
+
     def protect(self, table: Table) -> list[Number]:
         """The cells of ``table`` this edition withholds further, so that no edition's withheld cell can be
         narrowed below the rule by what every edition prints of the same question on this page.
@@ -882,13 +893,7 @@ class Release:
         audited with what the page printed before of its question in the same grouping and in none (see
         :func:`components`), and only the new output can give way (what was printed before is printed).
         """
-        nums, tgts = [], []
-        for name, sector in self.editions:
-            d = self.frame(sector)
-            t = table.in_frame(d)
-            n, g = t.numbers(d, t.check(d), name, sector)
-            nums += n
-            tgts += g
+        nums, tgts = self.outputs(table)
         prior_n = self._shown.setdefault(table.variable, [])
         prior_t = self._held.setdefault(table.variable, [])
         mine = {grouping(x) for x in nums + tgts} or {()}
