@@ -9,7 +9,9 @@ the full book less six sectors, and the shares of the 55 and over beside the age
 from __future__ import annotations
 
 import itertools
+import json
 import math
+from pathlib import Path
 
 import matplotlib
 import numpy as np
@@ -194,6 +196,27 @@ def test_a_cell_that_no_single_withholding_protects_gets_a_pair():
                                        integer=False)[0])
 
 
+def test_a_cell_derivable_three_ways_is_protected_on_each_path_and_no_more():
+    """a×1 (3) is derivable by its row (a − a2), by its column (col1 − b1) and by a total with another row
+    (ax − x1): no one number and no pair closes all three paths, so protect withholds the printed cells of
+    its group, then prints again, most respondents first, every one whose return keeps it protected."""
+    numbers = [count("a2", cell("a", 2), 12, "a2"), count("a", {"row": ["a"], V: [1, 2]}, 15, "a"),
+               count("b1", cell("b", 1), 20, "b1"), count("col1", {"row": ["a", "b"], V: [1]}, 23, "col1"),
+               count("x1", cell("x", 1), 30, "x1"), count("ax", {"row": ["a", "x"], V: [1]}, 33, "ax")]
+    targets = [target("a1", cell("a", 1))]
+    assert audit.intervals(numbers, targets, integer=False) == [(3, 3)]
+    for pair in itertools.combinations(numbers, 2):  # no pair alone
+        rest = [m for m in numbers if m not in pair]
+        assert audit.intervals(rest, targets, integer=False) == [(3, 3)], [n.label for n in pair]
+    res = audit.protect(numbers, targets)
+    assert res.passes
+    # One cell of each path, and of the row the most informative (a, 15) is printed again.
+    assert sorted(n.label for n in res.withheld) == ["a2", "ax", "col1"]
+    assert res.intervals == [(0, 15)]
+    kept = [n for n in numbers if n not in res.withheld]
+    assert audit.intervals(kept, targets, integer=True) == [(0, 15)]  # whole counts: the same
+
+
 # ------------------------------------------------------------------------------------------ on the twin
 
 
@@ -253,6 +276,45 @@ def test_the_shares_of_the_55_and_over_beside_the_age_figure_are_audited_with_it
     # the shares are in the figure's component: what the page printed before of the question by age
     assert any(n.output == "s123" for n in rel._shown["keep_up"])
     assert res["cells_audited"] > 0
+    # every edition's withheld counts hold the rule, the sectors' too (some only after withholding further)
+    assert res["passes"]
     for r in res["intervals"]:
-        if r["why"] == "threshold" and r["edition"] == "all":
+        if r["why"] == "threshold":
             assert audit.holds((r["low"], r["high"] if r["high"] is not None else math.inf)), r
+
+
+def _page(path, published, withheld):
+    """A page record, as the build keeps it, of one edition's threat figure."""
+    path.mkdir(parents=True, exist_ok=True)
+    rec = {"page": "02_threat", "label": "sec-threat", "title": "Threat", "summarizes": False,
+           "checks": [{"output": "fig-threat", "published": [n.to_dict() for n in published],
+                       "withheld_cells": [t.to_dict() for t in withheld], "suppressed": []}]}
+    (path / "02_threat.json").write_text(json.dumps(rec), encoding="utf-8")
+
+
+def test_all_editions_are_audited_together_across_their_records(tmp_path, monkeypatch, capsys):
+    """`werk build --all-editions` audits every edition's records as one release: the full book's count
+    less gemeente's gives waterschap's withheld count back to within 4, and the file and the log say so;
+    without the full book's number the same records pass."""
+    from werk.build import pipeline
+
+    monkeypatch.setattr(pipeline, "records_root", lambda root=None: tmp_path / "records")
+    monkeypatch.setattr(pipeline, "notebooks_in_toc", lambda root=None: [Path("notebooks/02_threat.ipynb")])
+
+    def num(edition, sector, value):
+        where = {"threat": [5], **({"sector": [sector]} if sector else {})}
+        return audit.Number("fig-threat", "5 (n)", "threat", where, float(value), None, 0, edition, "5",
+                            value)
+
+    held = audit.Target("fig-threat", "5", "threat", {"threat": [5], "sector": [2]}, "threshold",
+                        "waterschap")
+    _page(tmp_path / "records" / "gemeente", [num("gemeente", 1, 26)], [])
+    _page(tmp_path / "records" / "waterschap", [], [held])
+    _page(tmp_path / "records" / "all", [num("all", None, 30)], [])
+    out = pipeline.release_audit(["all", "gemeente", "waterschap"], tmp_path, 5391)
+    assert not out["passes"] and out["narrowest"]["high"] == 4
+    assert json.loads(pipeline.release_path(tmp_path).read_text())["passes"] is False
+    assert "THE RULE FAILS for 1 cells: 5 of fig-threat (waterschap)" in capsys.readouterr().err
+    _page(tmp_path / "records" / "all", [], [])
+    out = pipeline.release_audit(["all", "gemeente", "waterschap"], tmp_path, 5391)
+    assert out["passes"] and "the rule holds" in capsys.readouterr().err

@@ -29,6 +29,7 @@ import datetime
 import errno
 import hashlib
 import json
+import math
 import os
 import re
 import shutil
@@ -47,6 +48,7 @@ from werk.core import codebook, fmt, paths
 from werk.core.codebook import edition_name, edition_slug
 from werk.core.digest import file_digest
 from werk.core.errors import WerkError
+from werk.core.files import write_atomic
 from werk.disclosure import record, report
 from werk.inputs import frame as analysis_frame
 from werk.inputs.data import check_file
@@ -910,6 +912,45 @@ def _publish_copy(built: Path, new: Path, published: Path) -> dict[str, str]:
     return manifest
 
 
+def release_path(root: Path | None = None) -> Path:
+    """Where ``--all-editions`` writes the disclosure audit of the release of all editions."""
+    return (root or paths.ROOT) / "_build" / "output-check-release.json"
+
+
+def release_audit(edition_names: list[str], root: Path, respondents: int) -> dict:
+    """Audit every edition's records as one release, across pages, and write :func:`release_path`.
+
+    Each page's own audit already covered its outputs in every edition (what it printed before, in
+    every edition, on that page); this one adds what two pages print of one question (the conclusion's
+    share beside the threat page's figure) in different editions. It withholds nothing: a failing
+    interval is reported, on the log and in the file (``passes``).
+    """
+    from werk.disclosure import audit  # lazy: highspy, only for a release of several editions
+
+    t0 = time.perf_counter()
+    records = {}
+    for e in edition_names:
+        folder = records_root(root) / edition_slug(e)
+        pages = [nb.stem for nb in notebooks_in_toc(root) if (folder / f"{nb.stem}.json").is_file()]
+        records[edition_name(e)] = record.read_records(folder, pages, summaries=False)
+    out = audit.audit_records(records, respondents)
+    text = json.dumps(out, ensure_ascii=False, indent=1, sort_keys=True) + "\n"
+    path = release_path(root)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    write_atomic(path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
+    low = out["narrowest"]
+    found = (f"the narrowest {low['low']} to {low['high'] if low['high'] is not None else 'no bound'} "
+             f"({low['cell']} of {low['output']}, {low['edition']})" if low else "nothing withheld")
+    failing = [r for r in out["intervals"] if r["why"] == "threshold"
+               and not audit.holds((r["low"], math.inf if r["high"] is None else r["high"]))]
+    verdict = "the rule holds" if out["passes"] else (
+        f"THE RULE FAILS for {len(failing)} cells: "
+        + "; ".join(f"{r['cell']} of {r['output']} ({r['edition']})" for r in failing))
+    log(f"release audit of {len(records)} editions across their pages: {out['cells_audited']} withheld "
+        f"cells, {found}; {verdict} ({time.perf_counter() - t0:.1f} s): {path}")
+    return out
+
+
 #: The staged files (path -> sha256) that ``_build/sphinx/<slug>`` was last compiled from.
 MANIFEST = "werk-stage.json"
 
@@ -1212,6 +1253,8 @@ def _build_all(data, mapping, force, pdf, root: Path, workers, weighted, lang) -
             except Exception as exc:  # noqa: BLE001 - every edition is reported, none hides another
                 errors[e] = str(exc) if isinstance(exc, WerkError) else f"{type(exc).__name__}: {exc}"
                 log(f"[{e}] FAILED: {errors[e]}")
+    if not errors:
+        release_audit([e for e in names if "@" not in e], root, max(i["n"] for i in infos.values()))
     log(f"all editions done in {time.perf_counter() - t0:.1f} s")
     if errors:
         built = "\n  ".join(str(results[e]) for e in names if e in results) or "(none)"

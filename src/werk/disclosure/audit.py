@@ -38,9 +38,11 @@ more of their neighbours).
 
 Where the rule fails, :func:`protect` withholds further, the smallest loss first: of the printed cells
 that share an unknown with a failing target, the one (or else the pair) that rests on the fewest
-respondents and widens the failing intervals, until every target holds or nothing in the new output can
-help; then it audits again. A target that stays derivable is reported, not hidden: it is derivable from
-numbers printed before the new output, which are not taken back.
+respondents and widens the failing intervals; where no one cell and no pair does (a cell derivable along
+three paths), every printed cell of its group, after which those resting on the most respondents are
+printed again one by one as long as every protected target still holds; until every target holds or
+nothing in the new output can help; then it audits again. A target that stays derivable is reported,
+not hidden: it is derivable from numbers printed before the new output, which are not taken back.
 
 Where it runs
 -------------
@@ -501,6 +503,8 @@ def _withhold_until_held(prog: _Program, numbers, targets, ivs, shown, allowed, 
                 break
         chosen = [choice] if choice is not None else _pair(prog, numbers, j, shown, sides, near, every,
                                                             before)
+        if not chosen:
+            chosen = _coarsen(prog, numbers, targets, ivs, j, shown, near, every, integer)
         if not chosen:  # no cell or pair widens it: withholding more would lose numbers and protect nothing
             given_up.add(j)
             continue
@@ -533,6 +537,36 @@ def _pair(prog: _Program, numbers, j: int, shown, sides, near: dict, every: dict
             both[every[b]] = False
             if _deficit(prog.interval(j, both, False, sides)) < before:
                 return [a, b]
+    return []
+
+
+def _coarsen(prog: _Program, numbers, targets, ivs, j: int, shown, near: dict, every: dict,
+             integer: bool) -> list:
+    """Where no cell or pair widens target ``j`` (it rests on several rows at once): withhold every printed
+    cell of its group (``near``), or else every one the new output prints (``every``), and if that makes
+    it hold, print again one by one those of most ``loss`` first while every protected target that holds
+    still holds; returns the cells left withheld, [] if even withholding all of them does not help."""
+    held = [k for k, (t, iv) in enumerate(zip(targets, ivs)) if t.protected and holds(iv) and k != j]
+
+    def safe(trial) -> bool:
+        return all(holds(prog.interval(k, trial, integer)) for k in [j, *held])
+
+    for pool in (near, every):
+        if not pool:
+            continue
+        trial = shown.copy()
+        for ix in pool.values():
+            trial[ix] = False
+        if not holds(prog.interval(j, trial, integer)):
+            continue
+        gone = sorted(pool, key=lambda u: (-min(numbers[i].loss for i in pool[u]), u))
+        for u in list(gone):
+            back = trial.copy()
+            back[pool[u]] = True
+            if safe(back):
+                trial = back
+                gone.remove(u)
+        return gone
     return []
 
 
