@@ -318,3 +318,38 @@ def test_all_editions_are_audited_together_across_their_records(tmp_path, monkey
     _page(tmp_path / "records" / "all", [], [])
     out = pipeline.release_audit(["all", "gemeente", "waterschap"], tmp_path, 5391)
     assert out["passes"] and "the rule holds" in capsys.readouterr().err
+
+
+def test_a_distribution_shown_on_two_pages_withholds_the_same_cells_on_both():
+    """The threat figure (page 2) and the weighting table's threat rows (page 6) print the same numbers:
+    each is the first output of its question on its page, so each page's audit withholds the same cells
+    further, in every edition, and the two together tell a reader nothing either does not."""
+    from werk import book
+
+    df, info = book.load()
+    codes = [1, 2, 3, 4, 5]
+    seen = []
+    for output in ("fig-threat", "weighting:threat"):
+        rel = book._release(df, info, None)
+        rel.protect(audit.Table(output, "threat", codes))
+        seen.append(sorted((w["edition"], w["cell"]) for w in rel.results[output]["withheld_further"]))
+    assert seen[0] and seen[0] == seen[1]
+
+
+def test_the_conclusion_audits_its_shares_with_the_figure_they_restate():
+    """The conclusion restates the share answering well or very well (keep-up codes 4, 5), which the
+    keep-up figure of another page shows as two bars. Audited with that figure, the share is withheld in
+    the sector editions where the two together narrow a withheld count; audited alone, it is not."""
+    from werk import book
+
+    df, info = book.load()
+    share_ = audit.Table("keep_up_well", "keep_up", [(4, 5)], kind="share")
+    alone = book._release(df, info, None)
+    alone.protect(share_)
+    assert not alone.results.get("keep_up_well", {}).get("withheld_further")
+    rel = book._release(df, info, None)
+    rel.protect(audit.Table("fig-keep-up", "keep_up", [1, 2, 3, 4, 5]))
+    rel.protect(share_)
+    res = rel.results["keep_up_well"]
+    assert {w["edition"] for w in res["withheld_further"]} and res["passes"]
+    assert "all" not in {w["edition"] for w in res["withheld_further"]}

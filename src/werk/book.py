@@ -261,6 +261,16 @@ def _claim_table(claim: dict) -> audit.Table | None:
                        kind="share")
 
 
+def audit_with_figure(df: pd.DataFrame, output: str, variable: str) -> None:
+    """Audit what this page prints next together with the distribution of ``variable`` that another page
+    shows as figure ``output`` (a reader has both): the conclusion restates shares of the threat and
+    keep-up figures. The figure is the first output of its question on its page, so the audit here decides
+    as it did there (the same cells withheld, in every edition); nothing is printed or recorded."""
+    here = record.current().release
+    if here is not None:
+        here.protect(audit.Table(output, variable, list(frame.category_shares(df, variable).index)))
+
+
 def glue_share(name: str, df: pd.DataFrame, variable: str, codes, by: str | None = None, group=None) -> None:
     """Glue the share of ``codes`` among the valid answers to ``variable`` ("36.7%"), of the respondents
     whose ``by`` is in ``group`` (all, by default); output-checked on its own and audited with the release

@@ -49,17 +49,23 @@ Where it runs
 In every notebook run (:func:`werk.book.load` gives the recorder a :class:`Release` of every edition):
 :class:`Release` audits one output per (question, grouping) component (:func:`components`) in every
 edition, :meth:`werk.disclosure.record.Recorder.audit` applies and records its decision; the
-distribution and stacked-bar figures, the share claims (:func:`werk.book.glue_claim`) and the shares the
-prose states (:func:`werk.book.glue_share`) call it. Not audited: the lowest and highest share over
-groups (an extremum, not a linear function of the cells), the tables of shares of the design and
-methods pages, the models. Measured on the twin (2026-12-03), the keep-up page's six audited outputs
-across the eight editions take about 6 s in all. The design:
+distribution and stacked-bar figures, the tables of shares (:func:`werk.display.tables.shares_table`, the
+weighting table), the share claims (:func:`werk.book.glue_claim`) and the shares the prose states
+(:func:`werk.book.glue_share`) call it. Not audited: the lowest and highest share over groups (an
+extremum, not a linear function of the cells), the claims tables of the ledger, the models. Measured
+on the twin (2026-12-03, ``benchmarks/audit_child.py``), the 29 audited outputs of five pages, each
+deciding for all eight editions, take about 10 s with nothing cached. The design:
 
 * **Within a page**, in the page's disclosure step: an output's check is recorded
   (:class:`werk.disclosure.record.Recorder`) before the output is drawn or glued; the recorder audits it
   with everything the page printed before, and withholds further *in the new output* (what was printed
   before is printed). So every output is safe together with all before it, and the page is safe as a
   whole.
+* **Across pages**: the first output of a question on its page is audited with nothing before it, so it
+  decides alike on every page that shows the same distribution (the threat figure, the methods page's
+  weighting table); a page that restates a figure of another page audits with it first
+  (:func:`werk.book.audit_with_figure`). ``--all-editions`` then audits every edition's records as one
+  release, across pages (:func:`werk.build.pipeline.release_audit`), and reports what it finds.
 * **Across editions**, by the same rule in every edition: a page of any edition has the whole data file
   (:func:`werk.book.load` keeps it in the recorder's :class:`Release`), so for each output it computes
   the output of every edition of ``--all-editions`` (each with its own output check), audits them as one

@@ -28,7 +28,7 @@ from werk.core.fmt import (
     star_note,
     stars,
 )
-from werk.disclosure import record
+from werk.disclosure import audit, record
 from werk.disclosure import rules as outputcheck
 from werk.inputs import claims as published_claims
 from werk.inputs import frame
@@ -185,7 +185,7 @@ def shares_table(
             row[t["published"]] = ""
         out = pd.concat([out, pd.DataFrame([row])], ignore_index=True)
     if check:
-        _check_shares(out, df, variable, shares.index, t, check, total)
+        _check_shares(out, df, variable, shares.index, t, check, total, weighted)
     n_valid = int(shares["n"].sum())
     n_missing = int(len(df) - frame.values(df, variable).notna().sum())
     out.attrs["note"] = (
@@ -214,6 +214,8 @@ def weighting_table(df: pd.DataFrame, variables=("sector", "age_group", "gender"
         head = plain.columns[0]
         for (_, a), (_, b) in zip(plain.iterrows(), weighted.iterrows()):
             pa, pb = a[t["percent"]], b[t["percent"]]
+            if pa == t["suppressed"]:  # withheld further by the audit of the unweighted shares
+                pb = t["suppressed"]
             try:
                 diff = float(pb.replace(dec, ".")) - float(pa.replace(dec, "."))
                 diff_text = f"{diff:+.1f}".replace("-", "−") if round(diff, 1) else "0.0"
@@ -229,12 +231,19 @@ def weighting_table(df: pd.DataFrame, variables=("sector", "age_group", "gender"
 
 
 def _check_shares(out: pd.DataFrame, df: pd.DataFrame, variable: str, codes, t: dict, check,
-                  total: bool) -> None:
+                  total: bool, weighted: bool = False) -> None:
     """Suppress and mark the cells of a shares table in place (see :func:`shares_table`)."""
     # In a one-sector edition the sector table is 100 % one sector by construction, not a disclosure.
     single = variable == "sector" and df["sector"].dropna().nunique() <= 1
     chk = outputcheck.check_distribution(df, variable, check if isinstance(check, str) else "", "table",
                                          group_rule=not single)
+    if isinstance(check, str):
+        # What the table prints with the rest of the release (each category's n and share), audited with it
+        # and withheld further where a withheld count could be narrowed. As a figure of the distribution
+        # prints it, with its total n (a table without one prints no more than that): the first output of
+        # a question on its page decides alike on every page, so a page's table withholds what the figure of
+        # another page does (the weighting table of the methods page, the threat and keep-up figures).
+        record.current().audit(audit.Table(check, variable, list(codes), weighted=weighted), chk)
     n_col, pct_col = out.columns.get_loc(t["n"]), out.columns.get_loc(t["percent"])
     for pos, code in enumerate(codes):
         if code in chk.hidden:
