@@ -353,3 +353,29 @@ def test_the_conclusion_audits_its_shares_with_the_figure_they_restate():
     res = rel.results["keep_up_well"]
     assert {w["edition"] for w in res["withheld_further"]} and res["passes"]
     assert "all" not in {w["edition"] for w in res["withheld_further"]}
+
+
+def test_the_lowest_share_over_groups_tells_the_audit_that_every_group_has_at_least_it():
+    """"Between 40.0% and ... in every age group": the lowest share is one group's share, and every other
+    group's is at least it. With the 65+'s n printed, their count answering 1 or 2 is then at least 40 %
+    of it, which the audit finds; the numbers follow the data (one answer more moves the lowest share)."""
+    import pandas as pd
+
+    df = pd.DataFrame({"threat": [1] * 12 + [3] * 18 + [1] * 20 + [3] * 10,
+                       "age_group": ["25-34"] * 30 + ["65+"] * 30})
+    table = audit.Table("low", "threat", [(1, 2)], by="age_group", groups=["25-34", "65+"],
+                        kind="extremum", extreme="min")
+    chk = table.check(df)
+    assert not chk.hidden  # every cell holds 10 or more: the number is printed
+    nums, tgts = table.numbers(df, chk)
+    assert tgts == [] and {n.value for n in nums} == {40.0}
+    older_n = count("65+ (n)", {"age_group": ["65+"], "threat": [1, 2, 3, 4, 5]}, 30)
+    older_n.variable = "threat"
+    older_in = audit.Target("t", "65+ × 1 or 2", "threat", {"age_group": ["65+"], "threat": [1, 2]})
+    assert audit.intervals([older_n], [older_in], integer=False) == [(0, 30)]
+    assert audit.intervals(nums + [older_n], [older_in], integer=False) == [(12, 30)]
+    moved = df.copy()
+    moved.loc[12, "threat"] = 1  # one more of the 25-34 answers 1: 13 of 30
+    nums2, _ = table.numbers(moved, table.check(moved))
+    assert {n.value for n in nums2} == {43.3}
+    assert audit.intervals(nums2 + [older_n], [older_in], integer=False) == [(13, 30)]

@@ -282,6 +282,22 @@ def glue_share(name: str, df: pd.DataFrame, variable: str, codes, by: str | None
     glue(name, text, check=outputcheck.check_share(part[variable], list(codes)), table=table)
 
 
+def glue_extremum(name: str, df: pd.DataFrame, variable: str, codes, by: str, extreme: str = "min") -> None:
+    """Glue the lowest (``extreme="min"``) or highest share of ``codes`` among the valid answers to
+    ``variable`` over the groups of ``by`` ("55.2%"), output-checked on every group and audited with the
+    release as what it tells a reader: every group's share is at least the lowest (at most the highest)."""
+    def present(d):
+        return list(d.dropna(subset=[variable]).groupby(by, observed=True).size().index)
+
+    part = df.dropna(subset=[variable])
+    shares = part.groupby(by, observed=True)[variable].apply(lambda s: 100 * s.isin(list(codes)).mean())
+    value = shares.min() if extreme == "min" else shares.max()
+    table = audit.Table(glue_key(name), variable, [tuple(codes)], by=by, groups=present(df), kind="extremum",
+                        extreme=extreme, groups_of=present)
+    glue(name, fmt.format_number(value, 1) + "%",
+         check=outputcheck.check_by_group(df, variable, list(codes), by), table=table)
+
+
 def glue_release_audit(records: dict, edition: str = "all") -> dict:
     """Glue what the disclosure audit over the release found, for the output-check appendix (keys
     ``oc_audit_*``), from the pages' ``records``; returns :func:`werk.disclosure.audit.release_report`."""
@@ -637,8 +653,13 @@ def checked_ledger(df: pd.DataFrame, edition: str = "all", section: str | None =
     led = ledger.ledger(df, edition=None if edition in (None, "", "all") else edition, lang=lang)
     if section:
         led = led[led["section"] == section]
-    withheld = record.withheld_outputs(records) if records else None
-    return claim_checks.suppress_ledger(led, df, output, withheld=withheld)
+    withheld = record.withheld_outputs(records) if records else {}
+    # What this page withheld so far is withheld in its own claims table too (a claim the audit of the
+    # release withheld further, rule "linked", passes its own check).
+    here = record.current()
+    withheld.update({c.output: here.page or "this page" for c in here.checks
+                     if c.withheld and c.output not in withheld})
+    return claim_checks.suppress_ledger(led, df, output, withheld=withheld or None)
 
 
 def ledger_table(df: pd.DataFrame, edition: str = "all", section: str | None = None, links: bool = True,

@@ -51,8 +51,10 @@ In every notebook run (:func:`werk.book.load` gives the recorder a :class:`Relea
 edition, :meth:`werk.disclosure.record.Recorder.audit` applies and records its decision; the
 distribution and stacked-bar figures, the tables of shares (:func:`werk.display.tables.shares_table`, the
 weighting table), the share claims (:func:`werk.book.glue_claim`) and the shares the prose states
-(:func:`werk.book.glue_share`) call it. Not audited: the lowest and highest share over groups (an
-extremum, not a linear function of the cells), the claims tables of the ledger, the models. Measured
+(:func:`werk.book.glue_share`) and the lowest and highest share over groups (:func:`werk.book.glue_extremum`:
+every group's share at least the lowest, at most the highest, and the audit takes a reader to know which
+group's it is) call it. Not audited: the claims tables of the ledger, which show the claims' numbers as
+the pages do and withhold what they withheld, and the models. Measured
 on the twin (2026-12-03, ``benchmarks/audit_child.py``), the 29 audited outputs of five pages, each
 deciding for all eight editions, take about 10 s with nothing cached. The design:
 
@@ -164,17 +166,24 @@ class Number:
     edition: str = "all"
     key: object = None
     loss: float = 0.0
+    #: What a reader knows of it where that is not the printed value's rounding: a share at least
+    #: ``low`` and at most ``high`` (every group's share lies between a printed lowest and highest).
+    low: float | None = None
+    high: float | None = None
 
     def to_dict(self) -> dict:
-        return {"output": self.output, "label": self.label, "variable": self.variable, "where": self.where,
-                "base": self.base, "value": self.value, "decimals": self.decimals, "edition": self.edition,
-                "withholdable": self.key is not None, "loss": self.loss}
+        d = {"output": self.output, "label": self.label, "variable": self.variable, "where": self.where,
+             "base": self.base, "value": self.value, "decimals": self.decimals, "edition": self.edition,
+             "withholdable": self.key is not None, "loss": self.loss}
+        if self.low is not None or self.high is not None:
+            d.update(low=self.low, high=self.high)
+        return d
 
     @classmethod
     def from_dict(cls, d: Mapping) -> Number:
         return cls(d["output"], d["label"], d["variable"], _where(d["where"]), d["value"], _where(d["base"]),
                    d["decimals"], d.get("edition", "all"), d["label"] if d.get("withholdable") else None,
-                   d.get("loss", 0.0))
+                   d.get("loss", 0.0), d.get("low"), d.get("high"))
 
 
 @dataclass
@@ -235,7 +244,9 @@ def _unknowns(numbers: list[Number], targets: list[Target]) -> tuple[list[tuple]
 
 def _bounds(n: Number) -> tuple[float, float]:
     half = 0.5 * 10.0 ** (-n.decimals) + 1e-9
-    return n.value - half, n.value + half
+    lo = n.value - half if n.low is None else n.low
+    hi = n.value + half if n.high is None else n.high
+    return lo, hi
 
 
 class _Program:
@@ -752,6 +763,8 @@ class Table:
     margins: bool = True
     weighted: bool = False
     kind: str = "table"
+    #: ``kind="extremum"``: "min" or "max", the lowest or highest share of ``answers[0]`` over ``groups``.
+    extreme: str = "min"
     group_labels: list | None = None
     answer_labels: list | None = None
     df: object = field(default=None, repr=False)
@@ -770,13 +783,14 @@ class Table:
         out = []
         for a in self.answers:
             out += list(a) if isinstance(a, tuple) else [a]
-        if self.kind == "share":
+        if self.kind in ("share", "extremum"):
             out = list(category_labels(self.variable, "en"))
         return [_plain(c) for c in out]
 
     def _rows(self, df) -> np.ndarray:
         answers = frame.values(df, self.variable)
-        if self.kind == "share":
+        one = self.kind in ("share", "extremum")  # a share of answers[0]: its count and the rest's
+        if one:
             answers = answers.where(answers.isin(self.codes))
         counts = []
         for g in self.groups:
@@ -786,7 +800,7 @@ class Table:
                 byv = frame.values(df, self.by)
                 part = answers[(byv.isin(list(g)) if isinstance(g, tuple) else byv == g).to_numpy()]
             part = part.dropna()
-            if self.kind == "share":
+            if one:
                 k = int(part.isin(list(self.answers[0])).sum())
                 counts.append([k, len(part) - k])
             else:
@@ -797,6 +811,8 @@ class Table:
     def check(self, df):
         """The output check of this table on ``df``, as the page makes it (cell keys alike)."""
         counts = self._rows(df)
+        if self.kind == "extremum":
+            return rules.check_by_group(df, self.variable, list(self.answers[0]), self.by, self.output)
         if self.kind == "share":
             return rules._as_number(rules.check_counts(counts[0], self.output, "prose",
                                                        col_keys=["in", "out"], group_rule=False))
@@ -808,7 +824,7 @@ class Table:
         g = self.groups[i]
         if self.by is not None and g is not None:
             w[self.by] = list(g) if isinstance(g, tuple) else [g]
-        if self.kind == "share":
+        if self.kind in ("share", "extremum"):
             w[self.variable] = list(self.answers[0]) if j == 0 else [c for c in self.codes
                                                                       if c not in self.answers[0]]
         else:
@@ -817,13 +833,13 @@ class Table:
         return _where(w)
 
     def _key(self, i, j):
-        if self.kind == "share":
+        if self.kind in ("share", "extremum"):
             return "value"
         return self.answers[j] if len(self.groups) == 1 else (self.groups[i], self.answers[j])
 
     def _label(self, i, j) -> str:
         g = (self.group_labels or [str(x) for x in self.groups])[i]
-        a = (self.answer_labels or [str(x) for x in self.answers])[j] if self.kind != "share" else "share"
+        a = (self.answer_labels or [str(x) for x in self.answers])[j] if self.kind == "table" else "share"
         return a if len(self.groups) == 1 and self.by is None else f"{g} × {a}"
 
     def numbers(self, df, chk, edition: str = "all", sector=None) -> tuple[list[Number], list[Target]]:
@@ -832,6 +848,8 @@ class Table:
         ew = {"sector": [sector]} if sector is not None else {}
         nums, tgts = [], []
         hidden = chk.hidden
+        if self.kind == "extremum":
+            return self._extremum(counts, ew, edition, "value" in hidden), []
         for i in range(counts.shape[0]):
             total = counts[i].sum()
             base = self._where(i, 0, ew)
@@ -876,6 +894,33 @@ class Table:
             nums.append(Number(self.output, "total (n)", self.variable, _where(w), float(counts.sum()), None,
                                0, edition, None, float(counts.sum())))
         return nums, tgts
+
+
+    def _extremum(self, counts, ew, edition, withheld: bool) -> list[Number]:
+        """The lowest (highest) share over the groups, as a reader can use it: every group's share is at
+        least (at most) it, and one group's is it. Which group the prose does not say; the audit takes
+        the reader to know (more than they do, so its intervals are no wider than theirs). Withheld, it
+        prints nothing (its small cells stay with the check that withheld it)."""
+        tot = counts.sum(axis=1)
+        shares = {i: 100.0 * counts[i, 0] / tot[i] for i in range(counts.shape[0]) if tot[i] > 0}
+        if withheld or not shares:
+            return []
+        low = self.extreme == "min"
+        best = (min if low else max)(shares, key=lambda i: (shares[i], i))
+        v = round(shares[best], 1)
+        half = 0.05 + 1e-9
+        nums = []
+        for i in shares:
+            where, base = self._where(i, 0, ew), self._where(i, 0, ew)
+            base[self.variable] = self.codes
+            label = self._label(i, 0)
+            nums.append(Number(self.output, f"{label} ({'at least' if low else 'at most'})", self.variable,
+                               where, v, base, 1, edition, "value", float(counts[i, 0]),
+                               v - half if low else -1.0, 101.0 if low else v + half))
+            if i == best:
+                nums.append(Number(self.output, f"{label} ({self.extreme})", self.variable, where, v, base, 1,
+                                   edition, "value", float(counts[i, 0])))
+        return nums
 
 
 #: This module's own code, in every cached decision's key: a changed audit decides afresh.
