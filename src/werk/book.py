@@ -159,6 +159,10 @@ def run_lang() -> str:
     return "nl" if lang == "nl" else "en"
 
 
+#: How a withheld number reads in the Dutch book (``outputcheck.MARK`` in the English one).
+MARK_NL = "onderdrukt"
+
+
 def glue(name: str, value, check=None, table: audit.Table | None = None) -> None:
     """Glue a value without showing it; numpy scalars become Python numbers first.
 
@@ -177,6 +181,8 @@ def glue(name: str, value, check=None, table: audit.Table | None = None) -> None
         check = record.record(check)
         if check.withheld:
             value = outputcheck.MARK
+    if value == outputcheck.MARK and run_lang() == "nl":
+        value = MARK_NL  # a withheld number reads as the Dutch tables read it
     if hasattr(value, "item"):
         value = value.item()
     if run_lang() == "nl":
