@@ -37,6 +37,7 @@ from typing import TYPE_CHECKING
 from werk.core import codebook
 from werk.core.codebook import VARIABLES, Variable
 from werk.core.errors import DataError
+from werk.core.files import load_yaml
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
@@ -341,7 +342,7 @@ def read_mapping(mapping: str | Path | dict | None) -> dict:
         where = str(mapping)
         path = check_file(mapping, "mapping file")
         try:
-            mapping = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+            mapping = load_yaml(path.read_text(encoding="utf-8")) or {}
         except (yaml.YAMLError, UnicodeDecodeError) as exc:
             raise DataError(f"{where}: not valid YAML: {exc}") from None
     if not isinstance(mapping, dict):

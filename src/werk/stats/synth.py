@@ -47,6 +47,7 @@ from scipy import optimize, special, stats
 
 from werk.core import codebook, paths
 from werk.core.errors import WerkError
+from werk.core.files import load_yaml
 from werk.inputs import claims
 from werk.stats import models
 
@@ -169,7 +170,7 @@ def load_params(path: str | Path | None = None) -> dict:
     path = Path(path) if path is not None else params_path()
     try:
         with open(path, encoding="utf-8") as fh:
-            raw = yaml.safe_load(fh)
+            raw = load_yaml(fh)
     except OSError as exc:
         raise WerkError(f"cannot read parameter file {path}: {exc.strerror}") from None
     except yaml.YAMLError as exc:
