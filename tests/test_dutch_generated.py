@@ -373,3 +373,20 @@ def test_robustness_exceptions_in_dutch():
     assert not english(nl)
     table = robust_view.conclusions_table(conc, "nl")
     assert not {"holds", "fails"} & set(" ".join(table.astype(str).to_numpy().ravel()).split())
+
+
+def test_words_glued_in_place_of_a_number_read_dutch_in_the_dutch_book(monkeypatch):
+    """A withheld number ("suppressed") and a model term that could not be estimated read as the Dutch
+    tables read them; in the English book they stay English."""
+    from werk import book
+    from werk.disclosure import rules
+
+    glued = {}
+    monkeypatch.setattr(book, "_glue", lambda key, value, display=False: glued.__setitem__(key, value))
+    small = rules.check_share(pd.Series([1, 1, 2, 2, 2] * 3), [1])  # 6 answering 1: withheld
+    assert small.withheld
+    for lang, want in (("en", ("suppressed", "not estimable")), ("nl", ("onderdrukt", "niet te schatten"))):
+        monkeypatch.setattr(book, "run_lang", lambda lang=lang: lang)
+        book.glue("share_x", "40.0%", check=small)
+        book.glue("beta_x", "not estimable")
+        assert (glued["share_x"], glued["beta_x"]) == want

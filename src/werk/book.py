@@ -161,6 +161,8 @@ def run_lang() -> str:
 
 #: How a withheld number reads in the Dutch book (``outputcheck.MARK`` in the English one).
 MARK_NL = "onderdrukt"
+#: The words a page glues in place of a number, and how they read in the Dutch book.
+NOT_A_NUMBER_NL = {outputcheck.MARK: MARK_NL, "not estimable": "niet te schatten"}
 
 
 def glue(name: str, value, check=None, table: audit.Table | None = None) -> None:
@@ -181,8 +183,8 @@ def glue(name: str, value, check=None, table: audit.Table | None = None) -> None
         check = record.record(check)
         if check.withheld:
             value = outputcheck.MARK
-    if value == outputcheck.MARK and run_lang() == "nl":
-        value = MARK_NL  # a withheld number reads as the Dutch tables read it
+    if isinstance(value, str) and value in NOT_A_NUMBER_NL and run_lang() == "nl":
+        value = NOT_A_NUMBER_NL[value]  # a withheld number reads as the Dutch tables read it
     if hasattr(value, "item"):
         value = value.item()
     if run_lang() == "nl":
