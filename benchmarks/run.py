@@ -203,18 +203,22 @@ def shows_n(html: Path, n: int) -> bool:
 
 
 # ------------------------------------------------------------------------------------------ Jupyter Book
-def jb_project(snap: Path, base: Path, name: str, mode: str, downloads: Path) -> tuple[Path, Path]:
+def jb_project(snap: Path, base: Path, name: str, mode: str, staged: Path) -> tuple[Path, Path]:
     """The SOURCE notebooks staged for Jupyter Book's own execution (``force`` or ``cache``).
 
     The parameters cell keeps its defaults except ``data_path``, set to the project's own copy of the
     twin (the defaults would read the repository's data/twin.csv, which the #1633 demo must not touch).
-    The tables' and figures' CSV files, which werk writes beside the pages when it stages them (Jupyter
-    Book has no such step, and ``-W`` fails on a download link to a missing file), are copied in from
-    ``downloads``: those of the werk build that gave Jupyter Book its records (setup, not timed).
+    What werk adds when it stages a book, Jupyter Book has no step for, and ``-W`` fails without: the
+    tables' and figures' CSV files beside the pages (a download link to a missing file) and the citation
+    page's substitutions (version, data, date). Both are taken from ``staged``, the staged book of the
+    werk build that gave Jupyter Book its records (setup, not timed).
     """
     root, data = new_project(snap, base, name)
-    shutil.copytree(downloads, root / "notebooks" / "downloads")
+    shutil.copytree(staged / "notebooks" / "downloads", root / "notebooks" / "downloads")
     cfg = yaml.safe_load((root / "_config.yml").read_text())
+    subs = yaml.safe_load((staged / "_config.yml").read_text()).get("parse", {}).get("myst_substitutions")
+    if subs:
+        cfg.setdefault("parse", {})["myst_substitutions"] = subs
     # A cell may take longer than Jupyter Book's default 30 s on a loaded machine; papermill has no limit.
     cfg["execute"] = {"execute_notebooks": mode, "timeout": 1200, "allow_errors": False}
     (root / "_config.yml").write_text(yaml.safe_dump(cfg, sort_keys=False, allow_unicode=True))
@@ -352,11 +356,11 @@ def run(args) -> str:
     rroot, rdata = new_project(snap, base, "werk-records")
     werk_build(env, rroot, rdata)
     jb_env = dict(env, WERK_RECORDS=str(rroot / "_build" / "records"))
-    jb_downloads = rroot / "_build" / "stage" / "all" / "notebooks" / "downloads"
+    jb_staged = rroot / "_build" / "stage" / "all"
 
     def jb_force():
         say(f"repetition {i + 1}/{reps}: Jupyter Book force")
-        jroot, _ = jb_project(snap, base, "jb-force", "force", jb_downloads)
+        jroot, _ = jb_project(snap, base, "jb-force", "force", jb_staged)
         rows["jb_force"].append(jb_build(jb_env, jroot))
         shutil.rmtree(jroot)
         shutil.rmtree(jroot.with_name(jroot.name + "-out"))
@@ -392,7 +396,7 @@ def run(args) -> str:
                 jb_force()
 
         say("Jupyter Book cache: first run, then no-change reruns")
-        croot, cdata = jb_project(snap, base, "jb-cache", "cache", jb_downloads)
+        croot, cdata = jb_project(snap, base, "jb-cache", "cache", jb_staged)
         rows["jb_cache_cold"].append(jb_build(jb_env, croot))
         for _ in range(reps):
             rows["jb_cache_nochange"].append(jb_build(jb_env, croot))

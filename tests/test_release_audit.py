@@ -379,3 +379,20 @@ def test_the_lowest_share_over_groups_tells_the_audit_that_every_group_has_at_le
     nums2, _ = table.numbers(moved, table.check(moved))
     assert {n.value for n in nums2} == {43.3}
     assert audit.intervals(nums2 + [older_n], [older_in], integer=False) == [(13, 30)]
+
+
+def test_a_whole_bar_withheld_is_held_to_the_rule_only_when_it_is_a_small_group():
+    """A bar withheld as a whole is a target of the audit: held to the rule when the group has fewer
+    than 10 respondents, a complement (like a secondary cell) when it has more."""
+    import pandas as pd
+
+    def frame(small: int):
+        rows = [(1, 1)] * 3 + [(1, 2)] * small + [(0, 1)] * 30 + [(0, 2)] * 40
+        return pd.DataFrame(rows, columns=["manager", "threat"])
+
+    table = audit.Table("t", "threat", [1, 2], by="manager", groups=[0, 1])
+    for small, why in ((12, "secondary"), (4, "threshold")):
+        df = frame(small)
+        _, tgts = table.numbers(df, table.check(df))
+        bars = [t for t in tgts if t.label.endswith("(all)") and t.where["manager"] == [1]]
+        assert [t.why for t in bars] == [why], (small, [(t.label, t.why) for t in tgts])

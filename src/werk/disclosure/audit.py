@@ -883,8 +883,10 @@ class Table:
                     nums.append(Number(self.output, self._label(i, j) + " (n)", self.variable, where, c,
                                        None, 0, edition, key, c))
             if row_hidden and len(self.groups) > 1:
+                # A whole bar withheld: held to the rule when it is a group of fewer than 10, a complement
+                # (as a secondary cell is) when it holds more.
                 tgts.append(Target(self.output, self._label(i, 0).split(" × ")[0] + " (all)", self.variable,
-                                   base, "threshold", edition))
+                                   base, "threshold" if total < rules.THRESHOLD else "secondary", edition))
         if self.total and self.kind != "share":
             w = dict(ew)
             if self.by is not None and None not in self.groups:
