@@ -159,10 +159,8 @@ def run_lang() -> str:
     return "nl" if lang == "nl" else "en"
 
 
-#: How a withheld number reads in the Dutch book (``outputcheck.MARK`` in the English one).
-MARK_NL = "onderdrukt"
 #: The words a page glues in place of a number, and how they read in the Dutch book.
-NOT_A_NUMBER_NL = {outputcheck.MARK: MARK_NL, "not estimable": "niet te schatten"}
+NOT_A_NUMBER_NL = {outputcheck.MARK: outputcheck.MARK_NL, "not estimable": "niet te schatten"}
 
 
 def glue(name: str, value, check=None, table: audit.Table | None = None) -> None:
@@ -294,14 +292,14 @@ def glue_extremum(name: str, df: pd.DataFrame, variable: str, codes, by: str, ex
     """Glue the lowest (``extreme="min"``) or highest share of ``codes`` among the valid answers to
     ``variable`` over the groups of ``by`` ("55.2%"), output-checked on every group and audited with the
     release as what it tells a reader: every group's share is at least the lowest (at most the highest)."""
-    def present(d):
-        return list(d.dropna(subset=[variable]).groupby(by, observed=True).size().index)
+    def shares(d):  # every group with an answer, and its share
+        return d.dropna(subset=[variable]).groupby(by, observed=True)[variable].apply(
+            lambda s: 100 * s.isin(list(codes)).mean())
 
-    part = df.dropna(subset=[variable])
-    shares = part.groupby(by, observed=True)[variable].apply(lambda s: 100 * s.isin(list(codes)).mean())
-    value = shares.min() if extreme == "min" else shares.max()
-    table = audit.Table(glue_key(name), variable, [tuple(codes)], by=by, groups=present(df), kind="extremum",
-                        extreme=extreme, groups_of=present)
+    here = shares(df)
+    value = here.min() if extreme == "min" else here.max()
+    table = audit.Table(glue_key(name), variable, [tuple(codes)], by=by, groups=list(here.index),
+                        kind="extremum", extreme=extreme, groups_of=lambda d: list(shares(d).index))
     glue(name, fmt.format_number(value, 1) + "%",
          check=outputcheck.check_by_group(df, variable, list(codes), by), table=table)
 
@@ -505,7 +503,7 @@ def table_csv(table: pd.DataFrame) -> str:
         out, withheld = {}, []
         for col, value in row.items():
             text = "" if value is None or (isinstance(value, float) and pd.isna(value)) else str(value)
-            if text in (outputcheck.MARK, "onderdrukt"):
+            if text in (outputcheck.MARK, outputcheck.MARK_NL):
                 withheld.append(str(col))
                 text = ""
             out[str(col)] = re.sub(r"\[([^\]]*)\]\{[^}]*\}|`", lambda m: m.group(1) or "", text)
@@ -699,7 +697,7 @@ def ledger_table(df: pd.DataFrame, edition: str = "all", section: str | None = N
         if lang != "nl":
             return text
         if isinstance(value, str):  # a text of the ledger, Dutch already ("3,292" must stay a decimal)
-            return "onderdrukt" if value == outputcheck.MARK else value
+            return outputcheck.MARK_NL if value == outputcheck.MARK else value
         return fmt.localize(str(text), lang)
 
     rows = []

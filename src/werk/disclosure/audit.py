@@ -242,8 +242,13 @@ def _unknowns(numbers: list[Number], targets: list[Target]) -> tuple[list[tuple]
     return sigs, [groups[s] for s in sigs]
 
 
+def _half(decimals: int) -> float:
+    """Half the last printed digit (and a hair): a number printed to ``decimals`` is within it."""
+    return 0.5 * 10.0 ** (-decimals) + 1e-9
+
+
 def _bounds(n: Number) -> tuple[float, float]:
-    half = 0.5 * 10.0 ** (-n.decimals) + 1e-9
+    half = _half(n.decimals)
     lo = n.value - half if n.low is None else n.low
     hi = n.value + half if n.high is None else n.high
     return lo, hi
@@ -897,7 +902,6 @@ class Table:
                                0, edition, None, float(counts.sum())))
         return nums, tgts
 
-
     def _extremum(self, counts, ew, edition, withheld: bool) -> list[Number]:
         """The lowest (highest) share over the groups, as a reader can use it: every group's share is at
         least (at most) it, and one group's is it. Which group the prose does not say; the audit takes
@@ -910,7 +914,7 @@ class Table:
         low = self.extreme == "min"
         best = (min if low else max)(shares, key=lambda i: (shares[i], i))
         v = round(shares[best], 1)
-        half = 0.05 + 1e-9
+        half = _half(1)
         nums = []
         for i in shares:
             where, base = self._where(i, 0, ew), self._where(i, 0, ew)

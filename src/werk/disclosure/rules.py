@@ -111,8 +111,16 @@ GROUP_SHARE = 90.0
 NK_N, NK_K = 2, 0.90
 #: The p-ratio rule: the total less the two largest is less than PRATIO_P of the largest.
 PRATIO_P = 0.10
-#: What a suppressed number reads in a table cell and in the prose.
+#: What a suppressed number reads in a table cell and in the prose ...
 MARK = "suppressed"
+#: ... and in the Dutch book.
+MARK_NL = "onderdrukt"
+
+
+def mark(lang: str = "en") -> str:
+    """What a suppressed number reads in ``lang``."""
+    return MARK_NL if lang == "nl" else MARK
+
 #: What marks a flagged (group-disclosure) cell.
 FLAG = "†"
 

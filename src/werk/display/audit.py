@@ -124,7 +124,7 @@ def collinearity_table(table: pd.DataFrame, vifs: Mapping[str, pd.DataFrame] | N
     rows, r2s = [], {}
     for r in table.itertuples(index=False):
         model, term = r.id.split(":", 1)[1].split("~", 1)
-        mark = outputcheck.MARK if lang == "en" else "onderdrukt"
+        mark = outputcheck.mark(lang)
         row = {
             T["predictor"]: f"{_name(term, lang)} ({T['models'].get(model, model)})",
             T["printed"]: fmt.localize(f"β = {fmt.format_coef(r.beta, r.precision)}, "
@@ -192,7 +192,7 @@ def mediation_table(m: pd.DataFrame, fit: pd.DataFrame | None = None,
                T["ab"]: product, T["rounding"]: bounds}
         if has_data:
             withheld = chk is not None and chk.withheld
-            row[T["data_ab"]] = (outputcheck.MARK if lang == "en" else "onderdrukt") if withheld \
+            row[T["data_ab"]] = outputcheck.mark(lang) if withheld \
                 else coef(r.data_ab, 3)
         rows.append(row)
     out = pd.DataFrame(rows)

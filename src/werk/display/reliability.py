@@ -15,7 +15,7 @@ from werk.core import codebook
 from werk.core.fmt import format_count, format_number
 from werk.disclosure import items as item_check
 from werk.disclosure import record
-from werk.disclosure.rules import MARK
+from werk.disclosure import rules as outputcheck
 from werk.stats import reliability
 
 __all__ = ["reliability_tables"]
@@ -62,7 +62,7 @@ def reliability_tables(items: Mapping[str, pd.DataFrame], lang: str = "en", chec
     hidden = chk.hidden if check else set()
 
     # Dutch APA keeps the leading zero of a coefficient ("0,82", as werk.core.fmt.localize writes it).
-    mark = "onderdrukt" if lang == "nl" else MARK
+    mark = outputcheck.mark(lang)
 
     def num(x, scale, decimals=2, lz=True):
         return mark if scale in hidden else format_number(x, decimals, leading_zero=lz or lang == "nl",

@@ -39,7 +39,7 @@ def _claimed(text: str, lang: str) -> str:
 
 
 def _mark(lang: str) -> str:
-    return "onderdrukt" if lang == "nl" else outputcheck.MARK
+    return outputcheck.mark(lang)
 
 
 def _term_text(terms: str, lang: str) -> str:
