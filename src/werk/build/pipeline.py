@@ -44,7 +44,7 @@ import yaml
 
 from werk import __version__ as werk_version
 from werk.build import cache, downloads, kernels, procs, translations
-from werk.core import codebook, fmt, paths
+from werk.core import codebook, fmt, memo, paths
 from werk.core.codebook import edition_name, edition_slug
 from werk.core.digest import file_digest
 from werk.core.errors import WerkError
@@ -319,8 +319,9 @@ def execute_editions(
 
 def kernel_env(root: Path) -> dict[str, str]:
     """What the kernels of a build of ``root`` need in their environment (see :func:`execute_editions`)."""
+    # The statistics are computed once per build (werk.core.memo): kept beside the frames they are fitted on.
     return {"WERK_FRAME_CACHE": str(frames_dir(root)), "WERK_RECORDS": str(records_root(root)),
-            paths.ENV: str(Path(root).resolve())}
+            memo.ENV: str(frames_dir(root) / "stats"), paths.ENV: str(Path(root).resolve())}
 
 
 def execute(
@@ -1118,6 +1119,7 @@ def _load(data, mapping, root: Path) -> tuple:
     if mapping:
         check_file(mapping, "mapping file")
     log(f"validating {data}")
+    memo.prune(frames_dir(root) / "stats")  # the statistics of earlier data and code, used least lately
     # Kept for the notebooks once the editions passed their checks (nothing is written before).
     return (cache.validated_frame(data, mapping, frames_dir(root), keep=False, on_corrupt=log),
             data, mapping)

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import os
+import pickle
 import threading
 from collections.abc import Callable
 from pathlib import Path
 
-__all__ = ["write_atomic", "load_yaml"]
+__all__ = ["write_atomic", "load_yaml", "read_yaml"]
 
 
 def write_atomic(path, write: Callable[[Path], object]) -> None:
@@ -32,3 +33,26 @@ def load_yaml(stream):
     import yaml
 
     return yaml.load(stream, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # noqa: S506 - safe
+
+
+#: Parsed YAML files by (path, modification time, size), pickled: see :func:`read_yaml`.
+_PARSED: dict[tuple, bytes] = {}
+
+
+def read_yaml(path) -> object:
+    """The YAML file ``path`` as :func:`load_yaml` reads it, parsed once while the file stays as it is.
+
+    Every page of every edition and language reads the published claims several times; a kernel kept warm
+    between notebooks parses them once, and again only when the file's modification time or size changes.
+    Each call gets its own copy. Raises ``OSError`` and ``yaml.YAMLError`` as reading and parsing do.
+    """
+    path = Path(path)
+    st = path.stat()
+    stamp = (str(path.resolve()), st.st_mtime_ns, st.st_size)
+    blob = _PARSED.get(stamp)
+    if blob is None:
+        blob = pickle.dumps(load_yaml(path.read_text(encoding="utf-8")), protocol=pickle.HIGHEST_PROTOCOL)
+        if len(_PARSED) > 32:
+            _PARSED.clear()
+        _PARSED[stamp] = blob
+    return pickle.loads(blob)

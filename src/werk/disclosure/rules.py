@@ -98,6 +98,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from werk.core import memo
 from werk.core.codebook import term_label
 from werk.inputs import frame
 from werk.inputs.frame import category_labels, category_shares
@@ -582,7 +583,8 @@ def check_groups(df: pd.DataFrame, variable: str, by: str, output: str = "", kin
 # ------------------------------------------------------------------------------------------------ models
 
 
-def _model_cases(results: pd.DataFrame, df: pd.DataFrame) -> pd.DataFrame | None:
+def _model_case_columns(results: pd.DataFrame, df: pd.DataFrame) -> list[str] | None:
+    """The columns of ``df`` that hold a fitted model's cases: outcome, terms, dropped terms, sector."""
     outcome = results.attrs.get("outcome")
     if outcome is None or outcome not in df:
         return None
@@ -591,8 +593,34 @@ def _model_cases(results: pd.DataFrame, df: pd.DataFrame) -> pd.DataFrame | None
     sector_terms = any(str(t).startswith("sector=") for t in results["term"])
     if sector_terms or "sector" in results.attrs.get("dropped", []):
         cols.append("sector")
-    cols = [c for c in dict.fromkeys(cols) if c in df.columns]
-    return df[cols].dropna()
+    return [c for c in dict.fromkeys(cols) if c in df.columns]
+
+
+def _model_cases(results: pd.DataFrame, df: pd.DataFrame) -> pd.DataFrame | None:
+    cols = _model_case_columns(results, df)
+    return None if cols is None else df[cols].dropna()
+
+
+# The ledger checks each of its models on every page and in both languages: counted once per build.
+@memo.kept(reads=lambda df, results: _model_case_columns(results, df) or [])
+def _small_dummies(df: pd.DataFrame, results: pd.DataFrame) -> list[str]:
+    """The binary terms of a fitted model whose smaller group has fewer than :data:`THRESHOLD` cases."""
+    cases = _model_cases(results, df)
+    if cases is None:
+        return []
+    small_terms = []
+    for term in results["term"]:
+        if str(term).startswith("sector="):
+            code = int(str(term).split("=")[1])
+            small = int((cases["sector"] == code).sum()) if "sector" in cases else 0
+            small = min(small, len(cases) - small)
+        elif term in cases and cases[term].nunique() == 2:
+            small = int(cases[term].value_counts().min())
+        else:
+            continue
+        if small < THRESHOLD:
+            small_terms.append(term)
+    return small_terms
 
 
 def check_model(results: pd.DataFrame, output: str = "", kind: str = "model", df: pd.DataFrame | None = None
@@ -611,19 +639,8 @@ def check_model(results: pd.DataFrame, output: str = "", kind: str = "model", df
         return chk
     if df is not None:
         chk.rules.append("dummy")
-        cases = _model_cases(results, df)
-        if cases is not None:
-            for term in results["term"]:
-                if str(term).startswith("sector="):
-                    code = int(str(term).split("=")[1])
-                    small = int((cases["sector"] == code).sum()) if "sector" in cases else 0
-                    small = min(small, len(cases) - small)
-                elif term in cases and cases[term].nunique() == 2:
-                    small = int(cases[term].value_counts().min())
-                else:
-                    continue
-                if small < THRESHOLD:
-                    chk.flag(term, term_label(term), "dummy")
+        for term in _small_dummies(df, results):
+            chk.flag(term, term_label(term), "dummy")
     return chk
 
 

@@ -19,7 +19,7 @@ import yaml
 
 from werk.core import codebook, paths
 from werk.core.errors import WerkError
-from werk.core.files import load_yaml
+from werk.core.files import read_yaml
 from werk.core.fmt import format_coef, localize
 
 __all__ = ["KINDS", "claims", "validate", "by_id", "glue_key", "round_printed", "matches", "format_value",
@@ -93,7 +93,7 @@ def claims(path: str | Path | None = None) -> list[dict]:
     """
     path = Path(path or paths.PUBLISHED)
     try:
-        doc = load_yaml(path.read_text(encoding="utf-8"))
+        doc = read_yaml(path)
     except OSError as exc:
         raise WerkError(f"cannot read the published claims {path}: {exc.strerror or exc}") from None
     except yaml.YAMLError as exc:

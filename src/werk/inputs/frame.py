@@ -21,7 +21,7 @@ import pandas as pd
 
 from werk.core import codebook, fmt, paths
 from werk.core.errors import WerkError
-from werk.core.files import load_yaml
+from werk.core.files import read_yaml
 
 __all__ = [
     "MIN_EDITION_N",
@@ -81,7 +81,7 @@ SOURCE_ATTR = "werk_source"
 def twin_seed() -> int | None:
     """The seed the default twin was drawn with (``data/twin_params.yml``), or None when not stated."""
     try:
-        return int(load_yaml((paths.DATA / "twin_params.yml").read_text(encoding="utf-8"))["seed"])
+        return int(read_yaml(paths.DATA / "twin_params.yml")["seed"])
     except (OSError, KeyError, TypeError, ValueError):
         return None
 

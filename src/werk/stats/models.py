@@ -13,6 +13,7 @@ import pandas as pd
 import statsmodels.api as sm
 from scipy import stats
 
+from werk.core import memo
 from werk.core.codebook import term_label  # noqa: F401 - models label their terms so
 from werk.inputs.frame import with_derived
 
@@ -124,6 +125,21 @@ def design(
     return data, X, dropped
 
 
+def _model_columns(df, outcome: str, predictors, sector_dummies: bool = False, weighted: bool = False,
+                   *_, **__) -> list[str]:
+    """The columns :func:`standardized_ols` reads (its cached results key on these only)."""
+    return [outcome, *predictors] + (["sector"] if sector_dummies else []) + (["weight"] if weighted else [])
+
+
+def _named_model_columns(df, name: str, weighted: bool = False, *_, **__) -> list[str]:
+    """The columns model ``name`` reads, its sectors always (:func:`sector_test` adds them to any model)."""
+    outcome, predictors, _ = MODELS[name]
+    return _model_columns(df, outcome, predictors, True, weighted)
+
+
+# Every model is fitted once per build for a given set of cases, whichever page or language asks
+# (werk.core.memo): the Dutch book shows the English book's fits, the ledger those of the figures.
+@memo.kept(reads=_model_columns)
 def standardized_ols(
     df: pd.DataFrame,
     outcome: str,
@@ -245,6 +261,7 @@ def correlation(df: pd.DataFrame, x: str, y: str, weighted: bool = False) -> dic
     }
 
 
+@memo.kept(reads=_named_model_columns)
 def sector_test(df: pd.DataFrame, name: str, weighted: bool = False) -> dict | None:
     """Joint F-test that all sector dummies of model ``name`` are zero.
 

@@ -63,6 +63,7 @@ from statsmodels.miscmodels.ordinal_model import OrderedModel
 from statsmodels.stats.outliers_influence import variance_inflation_factor
 from statsmodels.tools.numdiff import approx_fprime
 
+from werk.core import memo
 from werk.inputs.claims import claims
 from werk.stats import models
 
@@ -129,6 +130,11 @@ def _prepare(df: pd.DataFrame, outcome: str, predictors: Sequence[str], sector_d
     data, X, _ = models.design(df, outcome, list(predictors), use_sectors, weight=has_weight)
     w = data["weight"].to_numpy() if has_weight else None
     return data, X, w
+
+
+def _variant_columns(df, name: str, *_, **__) -> list[str]:
+    """The columns the variants of model ``name`` read (:func:`_prepare` uses a weight the frame has)."""
+    return models._named_model_columns(df, name, weighted=True)
 
 
 def _sector_terms(columns) -> list[str]:
@@ -336,6 +342,7 @@ def model_variants(
     return out
 
 
+@memo.kept(reads=_variant_columns)
 def variants(df: pd.DataFrame, name: str, alpha: float = 0.05) -> dict[str, pd.DataFrame]:
     """The four variants of one of the article's models (``"threat"`` or ``"keep_up"``).
 
@@ -484,6 +491,7 @@ def brant_test(y, X: pd.DataFrame) -> dict:
             "terms": pd.DataFrame(terms, columns=["term", "chi2", "df", "p"])}
 
 
+@memo.kept(reads=_variant_columns)
 def brant(df: pd.DataFrame, name: str) -> dict:
     """:func:`brant_test` of one of the article's models (``"threat"`` or ``"keep_up"``), on the cases and
     design of its ordered logit (:func:`variants`). When the test cannot be computed on these data, chi2

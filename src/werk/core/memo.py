@@ -1,0 +1,240 @@
+"""Statistics computed once per build: a result kept under a digest of everything it is computed from.
+
+The Dutch run of a page fits the same models on the same data as the English run; pages 01, 02 and 05 fit
+the same models for the ledger; the editions' and languages' runs read the claims again and again. Only
+the words differ. A function decorated with :func:`kept` is computed once for a given input and taken
+from the store afterwards, in every kernel of the build, so both languages' books show the statistics of
+one computation, formatted for each.
+
+The key of one call is a sha256 over
+
+* the function's module and name, and the ``werk`` source that module can run, closed over its imports
+  (:func:`werk.core.digest.werk_digest`, taken when the module is imported: a kernel drops its werk modules
+  when their source changes, see :mod:`werk.build.kernels`);
+* the published numbers (``data/published.yml``) as they are on disk at the call: a claim's model or
+  threshold may change between two runs of one kernel;
+* every argument: a frame by the exact bytes of its index, column names, dtypes, values (all columns,
+  or those ``reads`` names) and ``attrs``, numpy arrays and scalars by their bytes, plain values by
+  their JSON.
+
+An argument of any other type, or a result that cannot be pickled, makes the call run uncached: the store
+never guesses. Results are kept as pickles (the exact float bits, a frame's ``attrs`` included) in memory
+for the process's life and, when ``WERK_STATS_CACHE`` names a folder (a build sets it for its kernels:
+``_build/frames/stats``), on disk, each file beside the sha256 of its bytes, checked before it is used. Every
+call gets a fresh copy, so a caller that changes its result cannot change another's.
+``tests/test_memo.py`` checks that a kept call returns what the function returns, and that any change of
+an input (one value of one row, a column it reads, the published numbers) computes afresh.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import hashlib
+import json
+import os
+import pickle
+import threading
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from werk.core import paths
+from werk.core.digest import file_digest, werk_digest
+from werk.core.files import write_atomic
+
+__all__ = ["ENV", "kept", "digest_of", "prune", "Unkeyable"]
+
+#: The environment variable naming the folder of kept results (none: kept in memory only).
+ENV = "WERK_STATS_CACHE"
+
+#: Results kept in memory (pickled), by key: a build's kernels live for one build or one werk serve session.
+_MEMORY: dict[str, bytes] = {}
+_MEMORY_LIMIT = 2048
+_LOCK = threading.Lock()
+
+
+class Unkeyable(TypeError):
+    """An argument the key cannot describe exactly: the call runs uncached."""
+
+
+def _update(h, value) -> None:
+    """Feed ``value`` into the hash ``h``, exactly, or raise :class:`Unkeyable`."""
+    if isinstance(value, pd.DataFrame):
+        h.update(b"frame\0")
+        _update(h, dict(value.attrs))
+        _update(h, value.index)
+        for name in value.columns:
+            _update(h, name)
+            _update(h, value[name])
+    elif isinstance(value, pd.Series):
+        h.update(f"series\0{value.dtype}\0".encode())
+        _update(h, value.name)
+        _update(h, dict(value.attrs))
+        _update(h, value.index)
+        _array(h, value.to_numpy())
+    elif isinstance(value, pd.Index):
+        h.update(f"index\0{value.dtype}\0{value.names}\0".encode())
+        _array(h, value.to_numpy())
+    elif isinstance(value, np.ndarray):
+        _array(h, value)
+    elif isinstance(value, np.generic):
+        _array(h, np.asarray(value))
+    elif isinstance(value, (list, tuple)):
+        h.update(f"{type(value).__name__}\0{len(value)}\0".encode())
+        for v in value:
+            _update(h, v)
+    elif isinstance(value, dict):
+        h.update(f"dict\0{len(value)}\0".encode())
+        for k in sorted(value, key=repr):
+            _update(h, k)
+            _update(h, value[k])
+    elif value is None or isinstance(value, (bool, int, float, str)):
+        h.update(json.dumps([type(value).__name__, value]).encode() + b"\0")
+    else:
+        raise Unkeyable(f"{type(value).__name__} has no exact digest")
+
+
+def _array(h, a: np.ndarray) -> None:
+    h.update(f"array\0{a.dtype}\0{a.shape}\0".encode())
+    if a.dtype == object:
+        # Strings, None and NaN among the values (a model's terms, a text column): as JSON in one go when
+        # every value is a plain one (JSON keeps 1, 1.0, True and "1" apart), else each by its own digest.
+        values = a.ravel().tolist()
+        if all(v is None or type(v) in (str, int, float, bool) for v in values):
+            h.update(b"json\0" + json.dumps(values).encode())
+            return
+        for v in values:
+            _update(h, None if v is None or (isinstance(v, float) and np.isnan(v)) else v)
+    else:
+        h.update(np.ascontiguousarray(a).tobytes())
+
+
+def digest_of(*values) -> str:
+    """The sha256 of ``values`` as :func:`kept` keys them; raises :class:`Unkeyable` for other types."""
+    h = hashlib.sha256()
+    for v in values:
+        _update(h, v)
+    return h.hexdigest()
+
+
+_PUBLISHED: dict[tuple, str] = {}
+
+
+def _published() -> str:
+    """The digest of the published numbers as they are now (re-read only when the file's stat changes)."""
+    p = paths.PUBLISHED
+    try:
+        st = p.stat()
+    except OSError:
+        return "missing"
+    stamp = (str(p), st.st_mtime_ns, st.st_size)
+    if stamp not in _PUBLISHED:
+        _PUBLISHED.clear()
+        _PUBLISHED[stamp] = file_digest(p)
+    return _PUBLISHED[stamp]
+
+
+def _store() -> Path | None:
+    folder = os.environ.get(ENV)
+    return Path(folder) if folder else None
+
+
+def _read(key: str) -> bytes | None:
+    with _LOCK:
+        blob = _MEMORY.get(key)
+    if blob is not None:
+        return blob
+    folder = _store()
+    if folder is None:
+        return None
+    try:
+        blob = (folder / f"{key}.pkl").read_bytes()
+        want = (folder / f"{key}.sha256").read_text(encoding="ascii").strip()
+    except OSError:
+        return None
+    if hashlib.sha256(blob).hexdigest() != want:  # changed or cut short since it was stored: a miss
+        return None
+    with contextlib.suppress(OSError):
+        os.utime(folder / f"{key}.sha256")  # used now: what :func:`prune` keeps
+    _remember(key, blob)
+    return blob
+
+
+def _remember(key: str, blob: bytes) -> None:
+    with _LOCK:
+        if len(_MEMORY) >= _MEMORY_LIMIT:
+            _MEMORY.pop(next(iter(_MEMORY)))
+        _MEMORY[key] = blob
+
+
+def _write(key: str, blob: bytes) -> None:
+    _remember(key, blob)
+    folder = _store()
+    if folder is None:
+        return
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        write_atomic(folder / f"{key}.pkl", lambda p: p.write_bytes(blob))
+        digest = hashlib.sha256(blob).hexdigest()
+        write_atomic(folder / f"{key}.sha256", lambda p: p.write_text(digest + "\n", encoding="ascii"))
+    except OSError:
+        pass  # a full or read-only disk costs the next run a computation, never a result
+
+
+def kept(reads: Callable[..., list[str]] | None = None):
+    """Keep a pure function's results under a digest of its inputs (the module docstring says which).
+
+    ``reads(*args, **kwargs)``, when given, names the columns of the first argument (a frame) the function
+    reads; only those are digested, so that a frame with other columns added shares the result. The
+    function must depend on nothing else: not on a file other than the published numbers, not on a
+    setting, not on the time.
+    """
+
+    def wrap(fn):
+        code = werk_digest([], (fn.__module__,))
+        name = f"{fn.__module__}.{fn.__qualname__}"
+
+        @functools.wraps(fn)
+        def call(*args, **kwargs):
+            try:
+                h = hashlib.sha256(f"{name}\0{code}\0{_published()}\0".encode())
+                if reads is not None and args and isinstance(args[0], pd.DataFrame):
+                    cols = [c for c in dict.fromkeys(reads(*args, **kwargs)) if c in args[0].columns]
+                    _update(h, args[0][cols])
+                    _update(h, list(args[1:]))
+                else:
+                    _update(h, list(args))
+                _update(h, kwargs)
+            except Unkeyable:
+                return fn(*args, **kwargs)
+            key = h.hexdigest()
+            blob = _read(key)
+            if blob is not None:
+                return pickle.loads(blob)
+            result = fn(*args, **kwargs)
+            try:
+                blob = pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL)
+            except (pickle.PicklingError, TypeError, AttributeError):
+                return result
+            _write(key, blob)
+            return pickle.loads(blob)
+
+        call.uncached = fn
+        return call
+
+    return wrap
+
+
+def prune(folder: Path, keep: int = 10_000) -> int:
+    """Keep the ``keep`` results of ``folder`` used last (a build calls this once); return how many went."""
+    try:
+        stamps = sorted(((f.stat().st_mtime_ns, f) for f in Path(folder).glob("*.sha256")), reverse=True)
+    except OSError:
+        return 0
+    for _, stamp in stamps[keep:]:
+        stamp.with_suffix(".pkl").unlink(missing_ok=True)
+        stamp.unlink(missing_ok=True)
+    return max(0, len(stamps) - keep)
