@@ -184,3 +184,26 @@ def test_kept_sector_test_variants_and_dummy_check_equal_their_computation(twin_
     assert rules._small_dummies(few, few_fit) == ["sector=2"]
     assert rules.check_model(few_fit, "m", df=few).marked == {"sector=2"}
     assert rules.check_model(models.fit(small, "threat"), "m", df=small).marked == set()
+
+
+def test_the_twin_a_sector_edition_shows_is_drawn_once_and_again_when_its_parameters_change(monkeypatch,
+                                                                                             tmp_path):
+    from werk.stats import synth
+
+    draws = []
+    draw = synth._draw
+    monkeypatch.setattr(synth, "_draw", lambda *a: draws.append(a) or draw(*a))
+    params = tmp_path / "twin_params.yml"
+    shutil.copy(synth.params_path(), params)
+    first = synth.generate(params, n=400)
+    again = synth.generate(params, n=400)
+    assert len(draws) == 1
+    pd.testing.assert_frame_equal(first, again, check_exact=True)
+    pd.testing.assert_frame_equal(first, draw(str(params), synth.DEFAULT_SEED, 400, True), check_exact=True)
+    other_seed = synth.generate(params, seed=synth.DEFAULT_SEED + 1, n=400)
+    assert len(draws) == 2 and not other_seed.equals(first)
+    params.write_text(params.read_text(encoding="utf-8") + "\n# edited\n", encoding="utf-8")
+    synth.generate(params, n=400)
+    assert len(draws) == 3
+    synth.generate(params, n=400, quiet=False)  # the command line's progress lines: always drawn
+    assert len(draws) == 4

@@ -184,13 +184,13 @@ def _write(key: str, blob: bytes) -> None:
         pass  # a full or read-only disk costs the next run a computation, never a result
 
 
-def kept(reads: Callable[..., list[str]] | None = None):
+def kept(reads: Callable[..., list[str]] | None = None, files: Callable[..., list] | None = None):
     """Keep a pure function's results under a digest of its inputs (the module docstring says which).
 
     ``reads(*args, **kwargs)``, when given, names the columns of the first argument (a frame) the function
-    reads; only those are digested, so that a frame with other columns added shares the result. The
-    function must depend on nothing else: not on a file other than the published numbers, not on a
-    setting, not on the time.
+    reads; only those are digested, so that a frame with other columns added shares the result.
+    ``files(*args, **kwargs)`` names the files it reads besides the published numbers: their bytes enter
+    the key. The function must depend on nothing else: not on a setting, not on the time.
     """
 
     def wrap(fn):
@@ -208,7 +208,9 @@ def kept(reads: Callable[..., list[str]] | None = None):
                 else:
                     _update(h, list(args))
                 _update(h, kwargs)
-            except Unkeyable:
+                for f in files(*args, **kwargs) if files is not None else ():
+                    h.update(f"file\0{f}\0{file_digest(f)}\0".encode())
+            except (Unkeyable, OSError):
                 return fn(*args, **kwargs)
             key = h.hexdigest()
             blob = _read(key)

@@ -45,7 +45,7 @@ import pandas as pd
 import yaml
 from scipy import optimize, special, stats
 
-from werk.core import codebook, paths
+from werk.core import codebook, memo, paths
 from werk.core.errors import WerkError
 from werk.core.files import load_yaml
 from werk.inputs import claims
@@ -640,6 +640,19 @@ def generate(params: dict | str | Path | None = None, seed: int = DEFAULT_SEED, 
     quiet : bool
         Print a progress line per stage to stderr when False.
     """
+    if quiet and (params is None or isinstance(params, (str, Path))):
+        return _twin(str(Path(params) if params is not None else params_path()), seed, n)
+    return _draw(params, seed, n, quiet)
+
+
+# The sector editions show the full twin's plausibility and facts beside their own sector's numbers: drawn
+# once per build for every edition and language (werk.core.memo), from the bytes of the parameter file.
+@memo.kept(files=lambda path, *_: [path])
+def _twin(path: str, seed: int, n: int) -> pd.DataFrame:
+    return _draw(path, seed, n, True)
+
+
+def _draw(params, seed: int, n: int, quiet: bool) -> pd.DataFrame:
     if params is None or isinstance(params, (str, Path)):
         params = load_params(params)
     if n < 50:
