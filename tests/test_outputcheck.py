@@ -23,7 +23,7 @@ import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
 
 from werk import book
-from werk.core import paths
+from werk.core import fmt, paths
 from werk.disclosure import record, report
 from werk.disclosure import rules as outputcheck
 from werk.display import figures, tables
@@ -356,6 +356,32 @@ def test_judiciary_prose_glues_suppressed(judiciary, monkeypatch):
     recs = json.loads(record.current().to_json("01_design"))
     assert {r["page"] for r in recs} == {"01_design"} and [r["output"] for r in recs] == [
         "share_manager", "share_male", "high_managers"]
+
+
+@pytest.mark.parametrize("lang", ["en", "nl"])
+def test_a_sentence_of_two_withheld_shares_reads_as_a_sentence(judiciary, twin, monkeypatch, lang):
+    """The conclusion's range over the age groups: the judiciary's small age groups withhold both ends, so
+    the page glues the clause that says so instead of "between suppressed and suppressed"; the whole twin
+    shows the range, in the run's number style."""
+    glued = {}
+    monkeypatch.setattr(book, "_glue", lambda key, value, display=False: glued.__setitem__(key, value))
+    monkeypatch.setattr(book, "run_lang", lambda: lang)
+    shown, withheld = "between {0} and {1}", "withheld in this edition"
+    whole = frame.edition_frame(twin)
+    for name, df in (("judiciary", judiciary), ("twin", whole)):
+        book.glue_extremum("low", df, "threat", [1, 2], "age_group", "min")
+        book.glue_extremum("high", df, "threat", [1, 2], "age_group", "max")
+        book.glue_phrase(name, shown, withheld, "low", "high")
+    assert glued["judiciary"] == withheld
+    answered = whole.dropna(subset=["threat"])
+    by_age = answered.groupby("age_group")["threat"].apply(lambda s: 100 * s.isin([1, 2]).mean())
+    ends = [fmt.format_number(v, 1) + "%" for v in (by_age.min(), by_age.max())]
+    assert glued["twin"] == fmt.localize(shown.format(*ends), lang)
+    if lang == "nl":
+        assert "," in glued["twin"] and "." not in glued["twin"]
+    record.start("another page")  # a value glued on another page is not this page's
+    with pytest.raises(KeyError, match="'low' is not glued on this page"):
+        book.glue_phrase("range", shown, withheld, "low", "high")
 
 
 # ------------------------------------------------------------------------------------------------ report

@@ -36,6 +36,8 @@ __all__ = [
     "glue_key",
     "glue_claim",
     "glue_share",
+    "glue_extremum",
+    "glue_phrase",
     "glue_published",
     "glue_outputcheck",
     "glue_release_audit",
@@ -181,13 +183,48 @@ def glue(name: str, value, check=None, table: audit.Table | None = None) -> None
         check = record.record(check)
         if check.withheld:
             value = outputcheck.MARK
-    if isinstance(value, str) and value in NOT_A_NUMBER_NL and run_lang() == "nl":
-        value = NOT_A_NUMBER_NL[value]  # a withheld number reads as the Dutch tables read it
     if hasattr(value, "item"):
         value = value.item()
+    shown = value
+    if isinstance(value, str) and value in NOT_A_NUMBER_NL and run_lang() == "nl":
+        value = NOT_A_NUMBER_NL[value]  # a withheld number reads as the Dutch tables read it
     if run_lang() == "nl":
         value = fmt.localize(value, "nl")
     _glue(glue_key(name), value, display=False)
+    _GLUED.keep(glue_key(name), shown)
+
+
+class _PageGlue:
+    """What this notebook run glued so far (before Dutch number style), for :func:`glue_phrase`. Tied to
+    the run's recorder, as :class:`_PageSource` is, so that a value glued in another run is never read."""
+
+    def __init__(self):
+        self.values, self.recorder = {}, None
+
+    def keep(self, key: str, value) -> None:
+        if self.recorder is not record.current():
+            self.values, self.recorder = {}, record.current()
+        self.values[key] = value
+
+    def get(self, key: str):
+        if self.recorder is not record.current() or key not in self.values:
+            raise KeyError(f"{key!r} is not glued on this page before the sentence that names it")
+        return self.values[key]
+
+
+_GLUED = _PageGlue()
+
+
+def glue_phrase(name: str, shown: str, withheld: str, *names: str) -> None:
+    """Glue the clause ``shown`` with the values glued as ``names`` in its ``{0}``, ``{1}``…, or
+    ``withheld`` when output checking withheld any of them.
+
+    A sentence that names two glued shares would otherwise read "between suppressed and suppressed" in
+    an edition whose small groups withhold them. Both clauses are the page's words in the run's language;
+    the values they fill in are glued (and output-checked) on their own, before.
+    """
+    values = [_GLUED.get(glue_key(n)) for n in names]
+    glue(name, withheld if outputcheck.MARK in values else shown.format(*values))
 
 
 class _PageFits:
