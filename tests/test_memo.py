@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import hashlib
+import os
 import shutil
+import time
+import warnings
 
 import numpy as np
 import pandas as pd
 import pytest
 from conftest import make_canonical_frame
 
-from werk.core import memo, paths
+from werk.core import files, memo, paths
 from werk.disclosure import rules
 from werk.stats import models, robust
 
@@ -41,6 +45,7 @@ def twin_frame() -> pd.DataFrame:
 def fresh(monkeypatch, tmp_path):
     """Every test starts with nothing kept in memory and a store of its own."""
     monkeypatch.setattr(memo, "_MEMORY", {})
+    monkeypatch.setattr(memo, "_PUBLISHED", {})
     monkeypatch.setenv(memo.ENV, str(tmp_path / "stats"))
     CALLS.clear()
 
@@ -147,9 +152,117 @@ def test_prune_keeps_the_results_used_last(tmp_path):
     df = make_canonical_frame(60)
     for column in ("age", "income", "education"):
         _mean(df, column)
-    assert len(list(store.glob("*.pkl"))) == 3
+    files = {f.name: f for f in store.glob("*.pkl")}
+    assert len(files) == 3
+    for age, f in enumerate(files.values()):  # all used an hour ago and before, in order
+        os.utime(f, (time.time() - 3600 - age, time.time() - 3600 - age))
+    memo._MEMORY.clear()
+    _mean(df, "income")  # taken from the store: used now
+    assert CALLS == ["age", "income", "education"]
+    (store / ".x.pkl.1-2.tmp").write_bytes(b"half")  # a killed writer's, two hours old
+    os.utime(store / ".x.pkl.1-2.tmp", (time.time() - 7200, time.time() - 7200))
     assert memo.prune(store, keep=2) == 1
-    assert len(list(store.glob("*.pkl"))) == len(list(store.glob("*.sha256"))) == 2
+    left = set(f.name for f in store.glob("*.pkl"))
+    newest_unused = max((f for f in files.values() if f.exists()), key=lambda f: f.stat().st_mtime)
+    assert len(left) == 2 and newest_unused.name in left
+    memo._MEMORY.clear()
+    _mean(df, "income")
+    assert CALLS == ["age", "income", "education"]  # the one used last was kept
+    assert not (store / ".x.pkl.1-2.tmp").exists()
+
+
+def test_a_second_call_is_taken_from_the_store_for_every_kept_statistic(monkeypatch, twin_frame):
+    """Each kept function stores once and then reads: were the store skipped (an unkeyable attribute, say),
+    the second call would store again."""
+    writes = []
+    write = memo._write
+    monkeypatch.setattr(memo, "_write", lambda key, blob: writes.append(key) or write(key, blob))
+    small = twin_frame[twin_frame["sector"].isin([1, 2])]
+    calls = [
+        lambda: models.standardized_ols(small, "threat", ["age", "employability"]),
+        lambda: models.sector_test(small, "keep_up"),
+        lambda: robust.variants(small, "threat"),
+        lambda: robust.brant(small, "keep_up"),
+        lambda: rules._small_dummies(small, models.fit(small, "threat")),
+    ]
+    for call in calls:
+        before = len(writes)
+        first = call()
+        stored = len(writes) - before
+        assert stored >= 1
+        second = call()
+        assert len(writes) - before == stored, "the second call stored again: it was not taken from the store"
+        if isinstance(first, pd.DataFrame):
+            pd.testing.assert_frame_equal(first, second, check_exact=True)
+        elif isinstance(first, dict) and all(isinstance(v, pd.DataFrame) for v in first.values()):
+            for k in first:
+                pd.testing.assert_frame_equal(first[k], second[k], check_exact=True)
+        else:
+            assert repr(first) == repr(second)
+
+
+def test_categories_order_and_unused_categories_are_in_the_key():
+    a = pd.DataFrame({"g": pd.Categorical([1, 2])})
+    b = pd.DataFrame({"g": pd.Categorical([1, 2], categories=[1, 2, 3])})
+    c = pd.DataFrame({"g": pd.Categorical([1, 2], ordered=True)})
+    assert len({memo.digest_of(x) for x in (a, b, c)}) == 3
+    assert memo.digest_of(a) == memo.digest_of(a.copy())
+
+
+def test_a_generator_argument_runs_uncached_and_is_not_used_up():
+    df = make_canonical_frame(60)
+
+    @memo.kept(reads=lambda df, columns: list(columns))
+    def means(df, columns):
+        return [float(df[c].mean()) for c in columns]
+
+    got = means(df, (c for c in ["age", "income"]))
+    assert got == [float(df["age"].mean()), float(df["income"].mean())]
+
+
+def test_a_call_that_warns_warns_every_time_and_is_not_kept():
+    @memo.kept()
+    def noisy(x):
+        CALLS.append(x)
+        warnings.warn(f"careful with {x}", UserWarning, stacklevel=1)
+        return x
+
+    for _ in range(2):
+        with pytest.warns(UserWarning, match="careful with 3"):
+            assert noisy(3) == 3
+    assert CALLS == [3, 3]
+
+
+def test_a_stored_result_that_does_not_load_is_computed_again(tmp_path):
+    df = make_canonical_frame(60)
+    _mean(df, "age")
+    (f,) = (tmp_path / "stats").glob("*.pkl")
+    junk = b"not a pickle"
+    f.write_bytes(hashlib.sha256(junk).hexdigest().encode() + b"\n" + junk)  # digest right, pickle not
+    memo._MEMORY.clear()
+    assert _mean(df, "age")["mean"].iloc[0] == pytest.approx(df["age"].mean())
+    assert CALLS == ["age", "age"]
+
+
+def test_the_claims_are_parsed_again_when_the_file_changes_even_with_its_old_time_and_size(tmp_path):
+    f = tmp_path / "x.yml"
+    f.write_text("a: 1\n", encoding="utf-8")
+    first = files.read_yaml(f)
+    first["a"] = 99
+    assert files.read_yaml(f) == {"a": 1}  # a copy each call
+    st = f.stat()
+    f.write_text("a: 2\n", encoding="utf-8")  # same size
+    os.utime(f, ns=(st.st_atime_ns, st.st_mtime_ns))  # and the old modification time, as cp -p keeps it
+    assert files.read_yaml(f) == {"a": 2}
+
+
+def test_a_frame_without_the_sector_or_the_weight_is_fitted_again(twin_frame):
+    with_sectors = models.fit(twin_frame, "threat")
+    without = models.fit(twin_frame.drop(columns=["sector"]), "threat")
+    assert with_sectors["term"].str.startswith("sector=").any()
+    assert not without["term"].str.startswith("sector=").any()
+    weighted = models.fit(twin_frame, "threat", weighted=True)
+    assert not np.allclose(weighted["beta"], with_sectors["beta"])
 
 
 def test_a_kept_model_fit_is_the_fit_to_the_bit_and_follows_the_data(twin_frame):

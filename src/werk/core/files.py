@@ -8,7 +8,7 @@ import threading
 from collections.abc import Callable
 from pathlib import Path
 
-__all__ = ["write_atomic", "load_yaml", "read_yaml"]
+__all__ = ["write_atomic", "load_yaml", "read_yaml", "stamp"]
 
 
 def write_atomic(path, write: Callable[[Path], object]) -> None:
@@ -35,7 +35,14 @@ def load_yaml(stream):
     return yaml.load(stream, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # noqa: S506 - safe
 
 
-#: Parsed YAML files by (path, modification time, size), pickled: see :func:`read_yaml`.
+def stamp(path) -> tuple:
+    """What tells a file's versions apart without reading it: its inode, size and modification and change
+    times (a copy that keeps the modification time, ``cp -p``, still changes the change time)."""
+    st = Path(path).stat()
+    return (str(Path(path).resolve()), st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
+
+
+#: Parsed YAML files by :func:`stamp`, pickled: see :func:`read_yaml`.
 _PARSED: dict[tuple, bytes] = {}
 
 
@@ -43,16 +50,15 @@ def read_yaml(path) -> object:
     """The YAML file ``path`` as :func:`load_yaml` reads it, parsed once while the file stays as it is.
 
     Every page of every edition and language reads the published claims several times; a kernel kept warm
-    between notebooks parses them once, and again only when the file's modification time or size changes.
+    between notebooks parses them once, and again only when the file's :func:`stamp` changes.
     Each call gets its own copy. Raises ``OSError`` and ``yaml.YAMLError`` as reading and parsing do.
     """
     path = Path(path)
-    st = path.stat()
-    stamp = (str(path.resolve()), st.st_mtime_ns, st.st_size)
-    blob = _PARSED.get(stamp)
+    now = stamp(path)
+    blob = _PARSED.get(now)
     if blob is None:
         blob = pickle.dumps(load_yaml(path.read_text(encoding="utf-8")), protocol=pickle.HIGHEST_PROTOCOL)
         if len(_PARSED) > 32:
             _PARSED.clear()
-        _PARSED[stamp] = blob
+        _PARSED[now] = blob
     return pickle.loads(blob)

@@ -1,29 +1,32 @@
 """Statistics computed once per build: a result kept under a digest of everything it is computed from.
 
 The Dutch run of a page fits the same models on the same data as the English run; pages 01, 02 and 05 fit
-the same models for the ledger; the editions' and languages' runs read the claims again and again. Only
-the words differ. A function decorated with :func:`kept` is computed once for a given input and taken
-from the store afterwards, in every kernel of the build, so both languages' books show the statistics of
-one computation, formatted for each.
+the same models for the ledger; the sector editions show the whole twin's plausibility beside their own
+numbers. Only the words differ. A function decorated with :func:`kept` is computed once for a given input
+and taken from the store afterwards, in every kernel of the build, so both languages' books show the
+statistics of one computation, formatted for each.
 
 The key of one call is a sha256 over
 
 * the function's module and name, and the ``werk`` source that module can run, closed over its imports
   (:func:`werk.core.digest.werk_digest`, taken when the module is imported: a kernel drops its werk modules
   when their source changes, see :mod:`werk.build.kernels`);
-* the published numbers (``data/published.yml``) as they are on disk at the call: a claim's model or
-  threshold may change between two runs of one kernel;
-* every argument: a frame by the exact bytes of its index, column names, dtypes, values (all columns,
-  or those ``reads`` names) and ``attrs``, numpy arrays and scalars by their bytes, plain values by
-  their JSON.
+* the Python version and every installed package's version (:func:`werk.core.digest.installed`);
+* the published numbers (``data/published.yml``) as they are on disk at the call, and the files
+  ``files`` names (a twin's parameter file): a claim's model may change between two runs of one kernel;
+* every argument, positional or named as the call names it: a frame by the exact bytes of its index,
+  column names, dtypes, values (all columns, or those ``reads`` names) and ``attrs``; a categorical by its
+  categories, order and codes; numpy arrays and scalars by their bytes; plain values by their JSON.
 
-An argument of any other type, or a result that cannot be pickled, makes the call run uncached: the store
-never guesses. Results are kept as pickles (the exact float bits, a frame's ``attrs`` included) in memory
-for the process's life and, when ``WERK_STATS_CACHE`` names a folder (a build sets it for its kernels:
-``_build/frames/stats``), on disk, each file beside the sha256 of its bytes, checked before it is used. Every
-call gets a fresh copy, so a caller that changes its result cannot change another's.
-``tests/test_memo.py`` checks that a kept call returns what the function returns, and that any change of
-an input (one value of one row, a column it reads, the published numbers) computes afresh.
+An argument of any other type (a generator, an object), a call that warns, or a result that cannot be
+pickled runs uncached: the store never guesses, and a warning shows as it would without the store.
+Results are kept as pickles (the exact float bits, a frame's ``attrs`` included) in memory for the
+process's life and, when ``WERK_STATS_CACHE`` names a folder (a build sets it for its kernels:
+``_build/frames/stats``), on disk, one file per result that starts with the sha256 of the pickle, checked
+before it is used; a file that fails the check or does not load is a miss. Every call gets a fresh copy,
+so a caller that changes its result cannot change another's. ``tests/test_memo.py`` checks that a kept
+call returns what the function returns, that a second call is taken from the store, and that a change of
+any input (one value of one row, a column it reads, the published numbers) computes afresh.
 """
 
 from __future__ import annotations
@@ -35,6 +38,8 @@ import json
 import os
 import pickle
 import threading
+import time
+import warnings
 from collections.abc import Callable
 from pathlib import Path
 
@@ -42,8 +47,8 @@ import numpy as np
 import pandas as pd
 
 from werk.core import paths
-from werk.core.digest import file_digest, werk_digest
-from werk.core.files import write_atomic
+from werk.core.digest import file_digest, installed, werk_digest
+from werk.core.files import stamp, write_atomic
 
 __all__ = ["ENV", "kept", "digest_of", "prune", "Unkeyable"]
 
@@ -63,7 +68,7 @@ class Unkeyable(TypeError):
 def _update(h, value) -> None:
     """Feed ``value`` into the hash ``h``, exactly, or raise :class:`Unkeyable`."""
     if isinstance(value, pd.DataFrame):
-        h.update(b"frame\0")
+        h.update(f"frame\0{len(value.columns)}\0".encode())
         _update(h, dict(value.attrs))
         _update(h, value.index)
         for name in value.columns:
@@ -74,7 +79,12 @@ def _update(h, value) -> None:
         _update(h, value.name)
         _update(h, dict(value.attrs))
         _update(h, value.index)
-        _array(h, value.to_numpy())
+        if isinstance(value.dtype, pd.CategoricalDtype):
+            _update(h, value.cat.categories)
+            _update(h, bool(value.cat.ordered))
+            _array(h, value.cat.codes.to_numpy())
+        else:
+            _array(h, value.to_numpy())
     elif isinstance(value, pd.Index):
         h.update(f"index\0{value.dtype}\0{value.names}\0".encode())
         _array(h, value.to_numpy())
@@ -124,17 +134,19 @@ _PUBLISHED: dict[tuple, str] = {}
 
 
 def _published() -> str:
-    """The digest of the published numbers as they are now (re-read only when the file's stat changes)."""
-    p = paths.PUBLISHED
+    """The digest of the published numbers as they are now (read again only when the file's stamp changes)."""
     try:
-        st = p.stat()
+        now = stamp(paths.PUBLISHED)
     except OSError:
         return "missing"
-    stamp = (str(p), st.st_mtime_ns, st.st_size)
-    if stamp not in _PUBLISHED:
-        _PUBLISHED.clear()
-        _PUBLISHED[stamp] = file_digest(p)
-    return _PUBLISHED[stamp]
+    with _LOCK:
+        known = _PUBLISHED.get(now)
+    if known is None:
+        known = file_digest(paths.PUBLISHED)
+        with _LOCK:
+            _PUBLISHED.clear()
+            _PUBLISHED[now] = known
+    return known
 
 
 def _store() -> Path | None:
@@ -151,14 +163,14 @@ def _read(key: str) -> bytes | None:
     if folder is None:
         return None
     try:
-        blob = (folder / f"{key}.pkl").read_bytes()
-        want = (folder / f"{key}.sha256").read_text(encoding="ascii").strip()
+        stored = (folder / f"{key}.pkl").read_bytes()
     except OSError:
         return None
-    if hashlib.sha256(blob).hexdigest() != want:  # changed or cut short since it was stored: a miss
+    want, _, blob = stored.partition(b"\n")
+    if hashlib.sha256(blob).hexdigest().encode() != want:  # changed or cut short since it was stored: a miss
         return None
     with contextlib.suppress(OSError):
-        os.utime(folder / f"{key}.sha256")  # used now: what :func:`prune` keeps
+        os.utime(folder / f"{key}.pkl")  # used now: what :func:`prune` keeps
     _remember(key, blob)
     return blob
 
@@ -175,13 +187,26 @@ def _write(key: str, blob: bytes) -> None:
     folder = _store()
     if folder is None:
         return
+    stored = hashlib.sha256(blob).hexdigest().encode() + b"\n" + blob  # one file: never half of a pair
     try:
         folder.mkdir(parents=True, exist_ok=True)
-        write_atomic(folder / f"{key}.pkl", lambda p: p.write_bytes(blob))
-        digest = hashlib.sha256(blob).hexdigest()
-        write_atomic(folder / f"{key}.sha256", lambda p: p.write_text(digest + "\n", encoding="ascii"))
+        write_atomic(folder / f"{key}.pkl", lambda p: p.write_bytes(stored))
     except OSError:
         pass  # a full or read-only disk costs the next run a computation, never a result
+
+
+def _load(blob: bytes):
+    try:
+        return True, pickle.loads(blob)
+    except Exception:  # noqa: BLE001 - stored by other library versions, say: a miss, computed again
+        return False, None
+
+
+@functools.lru_cache(maxsize=1)
+def _environment() -> str:
+    import sys
+
+    return hashlib.sha256(f"{sys.version}\n{installed()}".encode()).hexdigest()
 
 
 def kept(reads: Callable[..., list[str]] | None = None, files: Callable[..., list] | None = None):
@@ -200,14 +225,15 @@ def kept(reads: Callable[..., list[str]] | None = None, files: Callable[..., lis
         @functools.wraps(fn)
         def call(*args, **kwargs):
             try:
-                h = hashlib.sha256(f"{name}\0{code}\0{_published()}\0".encode())
-                if reads is not None and args and isinstance(args[0], pd.DataFrame):
+                h = hashlib.sha256(f"{name}\0{code}\0{_environment()}\0{_published()}\0".encode())
+                # Every argument but a frame whose columns ``reads`` names is digested first: an argument
+                # that cannot be (a generator) leaves before ``reads`` could use it up.
+                framed = reads is not None and bool(args) and isinstance(args[0], pd.DataFrame)
+                _update(h, list(args[1:] if framed else args))
+                _update(h, kwargs)
+                if framed:
                     cols = [c for c in dict.fromkeys(reads(*args, **kwargs)) if c in args[0].columns]
                     _update(h, args[0][cols])
-                    _update(h, list(args[1:]))
-                else:
-                    _update(h, list(args))
-                _update(h, kwargs)
                 for f in files(*args, **kwargs) if files is not None else ():
                     h.update(f"file\0{f}\0{file_digest(f)}\0".encode())
             except (Unkeyable, OSError):
@@ -215,8 +241,15 @@ def kept(reads: Callable[..., list[str]] | None = None, files: Callable[..., lis
             key = h.hexdigest()
             blob = _read(key)
             if blob is not None:
-                return pickle.loads(blob)
-            result = fn(*args, **kwargs)
+                ok, result = _load(blob)
+                if ok:
+                    return result
+            with warnings.catch_warnings(record=True) as caught:
+                result = fn(*args, **kwargs)
+            for w in caught:  # shown as without the store, and the result is not kept: a later call warns too
+                warnings.warn_explicit(w.message, w.category, w.filename, w.lineno, source=w.source)
+            if caught:
+                return result
             try:
                 blob = pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL)
             except (pickle.PicklingError, TypeError, AttributeError):
@@ -231,12 +264,16 @@ def kept(reads: Callable[..., list[str]] | None = None, files: Callable[..., lis
 
 
 def prune(folder: Path, keep: int = 10_000) -> int:
-    """Keep the ``keep`` results of ``folder`` used last (a build calls this once); return how many went."""
+    """Keep the ``keep`` results of ``folder`` used last (a build calls this once), and no temporary file
+    of a writer that was killed; return how many results went."""
+    folder = Path(folder)
     try:
-        stamps = sorted(((f.stat().st_mtime_ns, f) for f in Path(folder).glob("*.sha256")), reverse=True)
+        kept_files = sorted(((f.stat().st_mtime_ns, f) for f in folder.glob("*.pkl")), reverse=True)
+        for tmp in folder.glob(".*.tmp"):
+            if tmp.stat().st_mtime < time.time() - 3600:  # an hour old: no writer of this build
+                tmp.unlink(missing_ok=True)
     except OSError:
         return 0
-    for _, stamp in stamps[keep:]:
-        stamp.with_suffix(".pkl").unlink(missing_ok=True)
-        stamp.unlink(missing_ok=True)
-    return max(0, len(stamps) - keep)
+    for _, f in kept_files[keep:]:
+        f.unlink(missing_ok=True)
+    return max(0, len(kept_files) - keep)
