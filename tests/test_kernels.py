@@ -10,6 +10,7 @@ retires its kernel.
 from __future__ import annotations
 
 import json
+import os
 import threading
 from pathlib import Path
 
@@ -228,8 +229,15 @@ def test_the_built_books_notebooks_equal_fresh_kernel_runs(built_book, tmp_path)
 
     # The fresh kernels get the book's root as the warm ones do (the build's kernel_env), so that what
     # another test left in the environment cannot make them read another project's twin.
-    with paths.rooted(built_book), ThreadPoolExecutor(max_workers=2) as pool:
-        runs = dict(zip(names, pool.map(fresh, names)))
+    # papermill's cwd= changes this process's working directory while a notebook runs (papermill.utils.chdir);
+    # two threads that do so at once can restore each other's, leaving the test session in the book copy,
+    # where every later test would find that copy as its project (werk.core.paths): the folder is put back.
+    here = os.getcwd()
+    try:
+        with paths.rooted(built_book), ThreadPoolExecutor(max_workers=2) as pool:
+            runs = dict(zip(names, pool.map(fresh, names)))
+    finally:
+        os.chdir(here)
     for nb, out in runs.items():
         warm, cold = _outputs(executed / nb), _outputs(out)
         assert len(warm) == len(cold)
