@@ -478,7 +478,9 @@ def serve_rows(env: dict, snap: Path, base: Path, reps: int) -> dict:
                 mark = len(log.read_text())
                 t0 = time.perf_counter()
                 edit()
-                page.wait_for_function(f"document.body.innerText.includes({shows!r})", timeout=300_000)
+                # While the reload navigates, document.body is briefly null.
+                page.wait_for_function(
+                    f"document.body !== null && document.body.innerText.includes({shows!r})", timeout=300_000)
                 seconds = time.perf_counter() - t0
                 while "rebuilt in" not in log.read_text()[mark:]:
                     time.sleep(0.05)

@@ -81,6 +81,12 @@ def edit_notebook(root: Path, change) -> None:
     nbformat.write(nb, path)
 
 
+def page_shows(page, text: str) -> None:
+    """Wait until the page shows text; while a reload navigates, document.body is briefly null."""
+    page.wait_for_function(f"document.body !== null && document.body.innerText.includes({text!r})",
+                           timeout=180_000)
+
+
 def after(served, mark: int) -> str:
     return served["log"].read_text()[mark:]
 
@@ -105,7 +111,7 @@ def test_a_prose_edit_shows_without_executing(served, page):
     mark = len(served["log"].read_text())
     text = "A sentence added while werk serve watched."
     edit_notebook(served["root"], lambda nb: nb.cells.insert(1, nbformat.v4.new_markdown_cell(text)))
-    page.wait_for_function(f"document.body.innerText.includes({text!r})", timeout=180_000)
+    page_shows(page, text)
     wait_for(lambda: rebuilt(served, mark), 60, "the rebuild's log line")
     log = after(served, mark)
     assert "executed in" not in log, log
@@ -117,7 +123,7 @@ def test_a_prose_edit_shows_without_executing(served, page):
 def test_a_code_edit_executes_that_notebook_and_shows_the_new_number(served, page):
     mark = len(served["log"].read_text())
     edit_notebook(served["root"], lambda nb: nb.cells.append(nbformat.v4.new_code_cell("print(12345 * 3)")))
-    page.wait_for_function("document.body.innerText.includes('37035')", timeout=180_000)
+    page_shows(page, "37035")
     wait_for(lambda: rebuilt(served, mark), 60, "the rebuild's log line")
     log = after(served, mark)
     assert "02_threat.ipynb: executed in" in log
