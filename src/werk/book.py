@@ -6,9 +6,9 @@ would otherwise repeat lives here. Nothing here prints at import time.
 
 from __future__ import annotations
 
-import math
 import os
 import re
+import statistics
 from pathlib import Path
 
 import matplotlib as mpl
@@ -929,15 +929,13 @@ def twin_facts(df: pd.DataFrame, lang: str | None = None) -> dict:
 
 
 def _pearson(x: pd.Series, y: pd.Series) -> float:
-    """Pearson's r of the rows where both are known, with exactly rounded sums (math.fsum).
+    """Pearson's r of the rows where both are known, by :func:`statistics.correlation` (exactly rounded sums).
 
     ``Series.corr`` goes through BLAS, whose last digit can depend on where the arrays lie in memory;
     this gives the same bits on the same data in every run (nbval compares the glued value exactly).
     """
     both = x.notna() & y.notna()
-    a, b = x[both].to_numpy(dtype=float), y[both].to_numpy(dtype=float)
-    da, db = a - math.fsum(a) / len(a), b - math.fsum(b) / len(b)
-    return math.fsum(da * db) / math.sqrt(math.fsum(da * da) * math.fsum(db * db))
+    return statistics.correlation(x[both].astype(float).tolist(), y[both].astype(float).tolist())
 
 
 def _and_list(items: list[str], lang: str = "en") -> str:
