@@ -396,3 +396,39 @@ def test_a_whole_bar_withheld_is_held_to_the_rule_only_when_it_is_a_small_group(
         _, tgts = table.numbers(df, table.check(df))
         bars = [t for t in tgts if t.label.endswith("(all)") and t.where["manager"] == [1]]
         assert [t.why for t in bars] == [why], (small, [(t.label, t.why) for t in tgts])
+
+
+def test_what_every_edition_prints_is_kept_once_and_follows_the_data(tmp_path, monkeypatch):
+    """``Release.outputs`` is the same for every edition's run, so it is kept (werk.core.memo): a kept
+    answer equals the computation edition by edition, a second run of another edition takes it from the
+    store, and one respondent's changed answer gives other numbers."""
+    from werk import book
+    from werk.core import memo
+
+    monkeypatch.setenv(memo.ENV, str(tmp_path / "stats"))
+    df, info = book.load()
+    fig = audit.Table("fig-threat-sector", "threat", [(1, 2), 3, (4, 5)], by="manager", groups=[0, 1])
+
+    def by_hand(rel):
+        nums, tgts = [], []
+        for name, sector in rel.editions:
+            d = rel.frame(sector)
+            n, g = fig.numbers(d, fig.check(d), name, sector)
+            nums, tgts = nums + n, tgts + g
+        return nums, tgts
+
+    rel = book._release(df, info, None)
+    first = rel.outputs(fig)
+    assert first == by_hand(rel) and {n.edition for n in first[0]} == {e for e, _ in rel.editions}
+    assert len(list((tmp_path / "stats").glob("*.pkl"))) == 1
+    other = audit.Release(rel.df, rel.editions, rel.editions[1][0], None)
+    calls = []
+    monkeypatch.setattr(audit.Table, "numbers", lambda *a, **k: calls.append(a) or ([], []))
+    assert other.outputs(fig) == first and not calls  # from the store: no table was counted again
+    monkeypatch.undo()
+    monkeypatch.setenv(memo.ENV, str(tmp_path / "stats"))
+    changed = rel.df.copy()
+    i = int(changed.index[changed["threat"].eq(1) & changed["manager"].eq(0)][0])
+    changed.loc[i, "threat"] = 5
+    moved = audit.Release(changed, rel.editions, "all", None)
+    assert moved.outputs(fig) == by_hand(moved) != first

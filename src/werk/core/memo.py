@@ -71,20 +71,20 @@ def _update(h, value) -> None:
         h.update(f"frame\0{len(value.columns)}\0".encode())
         _update(h, dict(value.attrs))
         _update(h, value.index)
-        for name in value.columns:
+        # The columns share the frame's index and attrs, digested once above: each column adds its name,
+        # dtype and values. Taken from a shallow copy without attrs, which pandas would copy into every
+        # column otherwise (a deep copy each).
+        bare = value.copy(deep=False)
+        bare.attrs = {}
+        for i, name in enumerate(value.columns):
             _update(h, name)
-            _update(h, value[name])
+            _values(h, bare.iloc[:, i])
     elif isinstance(value, pd.Series):
-        h.update(f"series\0{value.dtype}\0".encode())
+        h.update(b"series\0")
         _update(h, value.name)
         _update(h, dict(value.attrs))
         _update(h, value.index)
-        if isinstance(value.dtype, pd.CategoricalDtype):
-            _update(h, value.cat.categories)
-            _update(h, bool(value.cat.ordered))
-            _array(h, value.cat.codes.to_numpy())
-        else:
-            _array(h, value.to_numpy())
+        _values(h, value)
     elif isinstance(value, pd.Index):
         h.update(f"index\0{value.dtype}\0{value.names}\0".encode())
         _array(h, value.to_numpy())
@@ -105,6 +105,17 @@ def _update(h, value) -> None:
         h.update(json.dumps([type(value).__name__, value]).encode() + b"\0")
     else:
         raise Unkeyable(f"{type(value).__name__} has no exact digest")
+
+
+def _values(h, s: pd.Series) -> None:
+    """A series' dtype and values (a categorical's categories, order and codes), not its index or name."""
+    h.update(f"values\0{s.dtype}\0".encode())
+    if isinstance(s.dtype, pd.CategoricalDtype):
+        _update(h, s.cat.categories)
+        _update(h, bool(s.cat.ordered))
+        _array(h, s.cat.codes.to_numpy())
+    else:
+        _array(h, s.to_numpy())
 
 
 def _array(h, a: np.ndarray) -> None:

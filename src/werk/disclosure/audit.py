@@ -102,6 +102,7 @@ import highspy
 import numpy as np
 from scipy import sparse
 
+from werk.core import memo
 from werk.core.files import write_atomic
 from werk.disclosure import rules
 from werk.inputs import frame
@@ -933,6 +934,32 @@ class Table:
 _CODE = hashlib.sha256(Path(__file__).read_bytes()).hexdigest()
 
 
+def _table_fields(table: Table) -> dict:
+    """A table as one edition draws it (its groups resolved), without its frame and callable."""
+    return {f.name: getattr(table, f.name) for f in dataclasses.fields(table)
+            if f.name not in ("df", "groups_of")}
+
+
+def _output_columns(df, editions, tables) -> list[str]:
+    """The columns of ``df`` that :func:`_edition_outputs` reads (age groups come from ``age``)."""
+    cols = ["sector"] + [c for t in tables for c in (t["variable"], t["by"]) if c is not None]
+    return cols + ["age", "age_group"] if "age_group" in cols else cols
+
+
+@memo.kept(reads=_output_columns)
+def _edition_outputs(df, editions: list, tables: list[dict]) -> tuple[list[Number], list[Target]]:
+    """What the table ``tables[i]`` (:func:`_table_fields`) prints and withholds in edition ``editions[i]``
+    (name, sector code or None), from that edition's rows of ``df`` and their output check, for every i."""
+    nums, tgts = [], []
+    for (name, sector), fields in zip(editions, tables):
+        d = df if sector is None else df[df["sector"] == sector].reset_index(drop=True)
+        t = Table(**fields)
+        n, g = t.numbers(d, t.check(d), name, sector)
+        nums += n
+        tgts += g
+    return nums, tgts
+
+
 class Release:
     """The editions released together, for the audit across them: the whole data file and its sectors.
 
@@ -966,15 +993,13 @@ class Release:
         return self._frames[sector]
 
     def outputs(self, table: Table) -> tuple[list[Number], list[Target]]:
-        """What ``table`` prints and withholds in every edition, each from its own frame and output check."""
-        nums, tgts = [], []
-        for name, sector in self.editions:
-            d = self.frame(sector)
-            t = table.in_frame(d)
-            n, g = t.numbers(d, t.check(d), name, sector)
-            nums += n
-            tgts += g
-        return nums, tgts
+        """What ``table`` prints and withholds in every edition, each from its own frame and output check.
+
+        It does not depend on the edition this run builds: every edition's run of the page asks it of the
+        same frame, so it is kept (:func:`_edition_outputs`) and computed once per build.
+        """
+        fields = [_table_fields(table.in_frame(self.frame(sector))) for _, sector in self.editions]
+        return _edition_outputs(self.df, [list(e) for e in self.editions], fields)
 
     def protect(self, table: Table) -> list[Number]:
         """The cells of ``table`` this edition withholds further, so that no edition's withheld cell can be
