@@ -946,13 +946,18 @@ def _output_columns(df, editions, tables) -> list[str]:
     return cols + ["age", "age_group"] if "age_group" in cols else cols
 
 
+def _edition_frame(df, sector):
+    """The rows of ``df`` one edition is drawn from: all (``sector`` None) or one sector's, renumbered."""
+    return df if sector is None else df[df["sector"] == sector].reset_index(drop=True)
+
+
 @memo.kept(reads=_output_columns)
 def _edition_outputs(df, editions: list, tables: list[dict]) -> tuple[list[Number], list[Target]]:
     """What the table ``tables[i]`` (:func:`_table_fields`) prints and withholds in edition ``editions[i]``
     (name, sector code or None), from that edition's rows of ``df`` and their output check, for every i."""
     nums, tgts = [], []
     for (name, sector), fields in zip(editions, tables):
-        d = df if sector is None else df[df["sector"] == sector].reset_index(drop=True)
+        d = _edition_frame(df, sector)
         t = Table(**fields)
         n, g = t.numbers(d, t.check(d), name, sector)
         nums += n
@@ -988,8 +993,7 @@ class Release:
 
     def frame(self, sector):
         if sector not in self._frames:
-            d = self.df if sector is None else self.df[self.df["sector"] == sector].reset_index(drop=True)
-            self._frames[sector] = d
+            self._frames[sector] = _edition_frame(self.df, sector)
         return self._frames[sector]
 
     def outputs(self, table: Table) -> tuple[list[Number], list[Target]]:
