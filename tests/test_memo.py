@@ -320,3 +320,31 @@ def test_the_twin_a_sector_edition_shows_is_drawn_once_and_again_when_its_parame
     assert len(draws) == 3
     synth.generate(params, n=400, quiet=False)  # the command line's progress lines: always drawn
     assert len(draws) == 4
+
+
+def test_the_kept_ledger_and_claim_checks_equal_their_computation_and_follow_the_data(monkeypatch,
+                                                                                      twin_frame):
+    """A page shows the ledger up to four times an edition: kept, it must be the computation to the bit,
+    taken from the store the second time, and computed again when one answer moves."""
+    from werk.disclosure import claims as claim_checks
+    from werk.stats import ledger
+
+    small = twin_frame[twin_frame["sector"] == 2].reset_index(drop=True)
+    first = ledger.ledger(small, edition=2)
+    pd.testing.assert_frame_equal(first, ledger._ledger.uncached(small, None, 2, "en"), check_exact=True)
+    checks = claim_checks.claim_checks(small)
+    direct = claim_checks.claim_checks.uncached(small)
+    assert repr(checks) == repr(direct) and len(checks) > 40
+    writes = []
+    write = memo._write
+    monkeypatch.setattr(memo, "_write", lambda key, blob: writes.append(key) or write(key, blob))
+    pd.testing.assert_frame_equal(ledger.ledger(small, edition=2), first, check_exact=True)
+    assert repr(claim_checks.claim_checks(small)) == repr(checks)
+    assert writes == [], "a second call was computed and stored again: it was not taken from the store"
+    moved = small.copy()
+    rows = moved.index[:150]
+    moved.loc[rows, "threat"] = 6 - moved.loc[rows, "threat"]  # reverse 150 answers
+    again = ledger.ledger(moved, edition=2)
+    assert not np.allclose(again["value"].fillna(0), first["value"].fillna(0))
+    pd.testing.assert_frame_equal(again, ledger._ledger.uncached(moved, None, 2, "en"), check_exact=True)
+    assert repr(claim_checks.claim_checks(moved)) == repr(claim_checks.claim_checks.uncached(moved))

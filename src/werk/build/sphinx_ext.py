@@ -454,25 +454,14 @@ def _register_dutch_styles() -> None:
     register_plugin("pybtex.style.formatting", DUTCH_STYLES["bibliography"], PlainNl)
 
 
-#: env -> docname -> its doctree as read, for :func:`_numref_reads_once` (not in the pickled env).
+#: env -> docname -> its doctree as read, for :func:`_doctrees_read_once` (not in the pickled env).
 _NUMREF_DOCTREES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
-def _numref_reads_once() -> None:
-    """Let Sphinx's ``{numref}`` resolution unpickle each page's doctree once, not once per reference.
+def _reading_once(orig):
+    """``orig`` (a method taking the env second) with ``env.get_doctree`` answering from one copy per page."""
 
-    The standard domain (Sphinx 7.4) looks up a numbered target with ``env.get_doctree(docname).ids``,
-    which unpickles the whole page every time: the book's 57 references cost about 2 s of a 10 s compile,
-    for every edition and language. It only reads the target node, so one copy per page serves them
-    all; the pages Sphinx writes still get their own copy.
-    """
-    from sphinx.domains.std import StandardDomain
-
-    orig = StandardDomain._resolve_numref_xref
-    if getattr(orig, "_werk", False):
-        return
-
-    def resolve(self, env, *args, **kwargs):
+    def method(self, env, *args, **kwargs):
         read = env.get_doctree
         seen = _NUMREF_DOCTREES.setdefault(env, {})
 
@@ -487,8 +476,25 @@ def _numref_reads_once() -> None:
         finally:
             del env.get_doctree  # the class's method again
 
-    resolve._werk = True
-    StandardDomain._resolve_numref_xref = resolve
+    method._werk = True
+    return method
+
+
+def _doctrees_read_once() -> None:
+    """Let Sphinx unpickle each page's doctree once for numbering figures and resolving ``{numref}``.
+
+    The standard domain (Sphinx 7.4) looks up a numbered target with ``env.get_doctree(docname).ids``,
+    which unpickles the whole page every time: the book's 57 references cost about 2 s of a 10 s compile,
+    for every edition and language. Numbering the figures (the toctree collector's
+    ``assign_figure_numbers``) unpickles every page once more. Both only read the pages, so one copy per
+    page serves them all; the pages Sphinx writes still get their own copy.
+    """
+    from sphinx.domains.std import StandardDomain
+    from sphinx.environment.collectors.toctree import TocTreeCollector
+
+    for cls, name in ((StandardDomain, "_resolve_numref_xref"), (TocTreeCollector, "assign_figure_numbers")):
+        if not getattr(getattr(cls, name), "_werk", False):
+            setattr(cls, name, _reading_once(getattr(cls, name)))
 
 
 def _settings_once() -> None:
@@ -554,7 +560,7 @@ def _lazy_domxml() -> None:
 
 
 def setup(app):
-    _numref_reads_once()
+    _doctrees_read_once()
     _settings_once()
     _lazy_domxml()
     app.connect("builder-inited", _reuse_templates)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from werk.core import memo
 from werk.core.codebook import term_label
 from werk.disclosure.rules import (
     DOF_THRESHOLD,
@@ -31,7 +32,7 @@ from werk.inputs.claims import by_id, glue_key
 from werk.stats import models
 from werk.stats.ledger import NOT_REPRODUCIBLE
 
-__all__ = ["Fits", "check_claim", "suppress_ledger"]
+__all__ = ["Fits", "check_claim", "claim_checks", "suppress_ledger"]
 
 
 class Fits:
@@ -129,6 +130,17 @@ def _dof(output: str, n: int, k: int, what: str) -> Check:
     return chk
 
 
+@memo.kept()
+def claim_checks(df: pd.DataFrame) -> dict[str, Check]:
+    """:func:`check_claim` of every claim of ``data/published.yml`` on ``df``, by id.
+
+    Kept (werk.core.memo): every page that shows the ledger checks all its claims, up to four times an
+    edition, and the Dutch run the same again; once per build for each frame.
+    """
+    fits = Fits(df)
+    return {cid: check_claim(df, claim, fits=fits) for cid, claim in by_id().items()}
+
+
 def suppress_ledger(led: pd.DataFrame, df: pd.DataFrame, output: str = "", kind: str = "table",
                     withheld: dict[str, str] | None = None) -> tuple[pd.DataFrame, Check]:
     """The ledger with every reproduced number that fails a rule suppressed; and the check.
@@ -138,14 +150,13 @@ def suppress_ledger(led: pd.DataFrame, df: pd.DataFrame, output: str = "", kind:
     ``withheld`` (glue key -> page, :func:`werk.disclosure.record.withheld_outputs`) are the numbers
     the pages withheld when they showed them: the ledger withholds those claims too.
     """
-    claims = by_id()
-    fits = Fits(df)
+    checks = claim_checks(df)
     out = led.copy()
     chk = Check(output, kind, rules=["threshold", "secondary", "dof"], n=len(df))
     for i, row in out.iterrows():
-        if row["status"] == NOT_REPRODUCIBLE or row["id"] not in claims:
+        if row["status"] == NOT_REPRODUCIBLE or row["id"] not in checks:
             continue
-        c = check_claim(df, claims[row["id"]], fits=fits)
+        c = checks[row["id"]]
         for r in c.rules:
             if r not in chk.rules:
                 chk.rules.append(r)

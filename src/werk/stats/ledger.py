@@ -59,7 +59,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from werk.core import codebook
+from werk.core import codebook, memo
 from werk.core.errors import WerkError
 from werk.core.fmt import format_alpha, format_coef, format_p, format_p_text, format_spec, localize
 from werk.inputs import frame
@@ -708,10 +708,16 @@ def ledger(df: pd.DataFrame, claims: list[dict] | None = None, edition=None, lan
         in percent) or a short text; ``value`` the unrounded number or NaN. See the module
         docstring for the match rules.
     """
-    items = globals()["claims"]() if claims is None else validate(list(claims))
-    sector = sector_of(edition)
     if lang not in _TEXT:
         raise ValueError(f"lang must be 'en' or 'nl', not {lang!r}")
+    # Kept (werk.core.memo): a page shows the ledger, or its own claims of it, up to four times, and the
+    # Dutch run of the page computes the same; once per build for each frame, edition and language.
+    return _ledger(df, None if claims is None else list(claims), sector_of(edition), lang)
+
+
+@memo.kept()
+def _ledger(df: pd.DataFrame, claims: list[dict] | None, sector, lang: str) -> pd.DataFrame:
+    items = globals()["claims"]() if claims is None else validate(list(claims))
     ctx = _Context(_prepare(df), sector, lang)
     rows = []
     for c in items:
