@@ -136,7 +136,8 @@ def test_models_fitted_once_per_call(frame, monkeypatch):
         return real(df, name, *a, **k)
 
     monkeypatch.setattr(models, "fit", counting)
-    L.ledger(frame)
+    # The computation itself (L.ledger keeps its result: a second call would fit nothing).
+    L._ledger.uncached(frame, None, None, "en")
     assert sorted(calls) == ["employability", "keep_up", "threat"]
 
 
