@@ -721,3 +721,25 @@ def test_p_values_in_prose_read_p_equals(monkeypatch):
     assert glued["beta_threat_years_in_government_p"] == "p <\u00a0.001"
     book.glue_published("beta:threat~years_in_government")
     assert glued["pub_beta_threat_years_in_government_p"].startswith("p < .")
+
+
+def test_a_legend_too_wide_at_first_is_laid_out_again_without_a_warning_on_the_page():
+    """Five long legend entries do not fit in one row: the first layout warns and is replaced. The page
+    showed that warning (with the build's file path) under a figure that was laid out well in the end."""
+    import warnings
+
+    from matplotlib.patches import Patch
+
+    fig, ax = plt.subplots(figsize=(7.0, 3.4), dpi=110)
+    ax.barh(["25–34", "35–44", "45–54", "55 and over"], [20, 40, 60, 80])
+    ax.set_xlabel("percent of valid answers")
+    labels = ["reasonably or worse", "well", "very well", "withheld: fewer than 10 respondents",
+              "withheld so that another number cannot be derived"]
+    handles = [Patch(label=t) for t in labels]
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        leg = figures._legend_below(ax, handles, labels, title="keeping up with technological change")
+    assert not [w for w in caught if "Tight layout not applied" in str(w.message)]
+    box, page = leg.get_window_extent(fig.canvas.get_renderer()), fig.bbox
+    assert leg._ncols < len(labels) and page.x0 - 0.5 <= box.x0 and box.x1 <= page.x1 + 0.5
+    plt.close(fig)

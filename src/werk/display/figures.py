@@ -23,6 +23,7 @@ so that the same figure saved twice gives the same bytes.
 from __future__ import annotations
 
 import textwrap
+import warnings
 from collections.abc import Iterable, Mapping
 
 import matplotlib.pyplot as plt
@@ -208,14 +209,19 @@ def _legend_below(ax, handles, labels, title=None, created=True):
     """A legend centred under the x axis label (on the figure), as many columns as fit inside it.
 
     Lays the figure out (when ``created``) and checks the legend against the figure's
-    edges; with too many columns to fit it retries with fewer.
+    edges; with too many columns to fit it retries with fewer. Matplotlib's warning that a layout
+    could not be applied is shown only for the layout the figure keeps: an attempt with a legend too
+    wide for the figure warns, and is then replaced (the page showed those warnings, with the build's
+    file path in them, for a figure laid out well in the end).
     """
     fig = ax.figure
     renderer = _renderer(fig)
     ncol = len(handles)
     while True:
         if created:
-            fig.tight_layout()
+            with warnings.catch_warnings():  # laid out again below, with this attempt's legend
+                warnings.filterwarnings("ignore", message="Tight layout not applied", category=UserWarning)
+                fig.tight_layout()
         gap = 36.0
         if renderer is not None:
             # Points between the axes' bottom and the bottom of the tick labels and x label.
@@ -231,12 +237,14 @@ def _legend_below(ax, handles, labels, title=None, created=True):
             bbox_transform=anchor, ncol=ncol, frameon=False, handlelength=1.2, columnspacing=1.0,
             borderaxespad=0.0,
         )
-        if created:
-            fig.tight_layout()
-        if renderer is None or ncol == 1:
-            return leg
-        box, page = leg.get_window_extent(renderer), fig.bbox
-        if box.x0 >= page.x0 - 0.5 and box.x1 <= page.x1 + 0.5:
+        with warnings.catch_warnings(record=True) as laid_out:
+            warnings.simplefilter("always")
+            if created:
+                fig.tight_layout()
+        box, page = (leg.get_window_extent(renderer), fig.bbox) if renderer is not None else (None, None)
+        if renderer is None or ncol == 1 or (box.x0 >= page.x0 - 0.5 and box.x1 <= page.x1 + 0.5):
+            for w in laid_out:  # the layout the figure keeps: its warnings show as they were
+                warnings.warn_explicit(w.message, w.category, w.filename, w.lineno, source=w.source)
             return leg
         ncol = (ncol + 1) // 2 if ncol > 3 else ncol - 1
 
