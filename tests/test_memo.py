@@ -332,14 +332,15 @@ def test_the_kept_ledger_and_claim_checks_equal_their_computation_and_follow_the
     small = twin_frame[twin_frame["sector"] == 2].reset_index(drop=True)
     first = ledger.ledger(small, edition=2)
     pd.testing.assert_frame_equal(first, ledger._ledger.uncached(small, None, 2, "en"), check_exact=True)
-    checks = claim_checks.claim_checks(small)
-    direct = claim_checks.claim_checks.uncached(small)
+    ids = list(first["id"])
+    checks = claim_checks.claim_checks(small, ids)
+    direct = claim_checks.claim_checks.uncached(small, ids)
     assert repr(checks) == repr(direct) and len(checks) > 40
     writes = []
     write = memo._write
     monkeypatch.setattr(memo, "_write", lambda key, blob: writes.append(key) or write(key, blob))
     pd.testing.assert_frame_equal(ledger.ledger(small, edition=2), first, check_exact=True)
-    assert repr(claim_checks.claim_checks(small)) == repr(checks)
+    assert repr(claim_checks.claim_checks(small, ids)) == repr(checks)
     assert writes == [], "a second call was computed and stored again: it was not taken from the store"
     moved = small.copy()
     rows = moved.index[:150]
@@ -347,4 +348,4 @@ def test_the_kept_ledger_and_claim_checks_equal_their_computation_and_follow_the
     again = ledger.ledger(moved, edition=2)
     assert not np.allclose(again["value"].fillna(0), first["value"].fillna(0))
     pd.testing.assert_frame_equal(again, ledger._ledger.uncached(moved, None, 2, "en"), check_exact=True)
-    assert repr(claim_checks.claim_checks(moved)) == repr(claim_checks.claim_checks.uncached(moved))
+    assert repr(claim_checks.claim_checks(moved, ids)) == repr(claim_checks.claim_checks.uncached(moved, ids))

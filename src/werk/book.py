@@ -15,6 +15,7 @@ from pathlib import Path
 import matplotlib as mpl
 import matplotlib.pyplot as plt
 import pandas as pd
+from IPython import get_ipython
 from IPython.display import Markdown
 from myst_nb import glue as _glue
 
@@ -69,8 +70,10 @@ def setup() -> None:
         }
     )
     pd.set_option("display.precision", 3)
-    _figure_formatter()
-    _no_redraw_before_display()
+    shell = get_ipython()
+    if shell is not None:  # in a notebook
+        _figure_formatter(shell)
+        _no_redraw_before_display(shell)
 
 
 def _png(fig):
@@ -96,33 +99,21 @@ def _png(fig):
     return result
 
 
-def _no_redraw_before_display() -> None:
-    """In a notebook (the inline backend), draw a figure only for the image it shows.
+def _no_redraw_before_display(shell) -> None:
+    """Under the inline backend, draw a figure only for the image it shows.
 
-    After every cell pyplot redraws each open figure (an ``post_execute`` hook, for windows that show
+    After every cell pyplot redraws each open figure (a ``post_execute`` hook, for windows that show
     it), and then the inline backend draws it again for the image (``flush_figures``): the first
     drawing shows nowhere, a fifth of a figure's cost. Other backends keep the hook.
     """
-    try:
-        from IPython import get_ipython
-    except ImportError:  # pragma: no cover - IPython is a dependency of the book
-        return
-    shell = get_ipython()
     redraw = getattr(plt, "_draw_all_if_interactive", None)
-    if shell is None or redraw is None or "inline" not in mpl.get_backend():
+    if redraw is None or "inline" not in mpl.get_backend():
         return
     with contextlib.suppress(ValueError):  # not registered: nothing to take away
         shell.events.unregister("post_execute", redraw)
 
 
-def _figure_formatter() -> None:
-    try:
-        from IPython import get_ipython
-    except ImportError:  # pragma: no cover - IPython is a dependency of the book
-        return
-    shell = get_ipython()
-    if shell is None:
-        return
+def _figure_formatter(shell) -> None:
     from matplotlib.figure import Figure
 
     shell.display_formatter.formatters["image/png"].for_type(Figure, _png)

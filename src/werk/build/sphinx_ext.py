@@ -455,7 +455,7 @@ def _register_dutch_styles() -> None:
 
 
 #: env -> docname -> its doctree as read, for :func:`_doctrees_read_once` (not in the pickled env).
-_NUMREF_DOCTREES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+_READ_DOCTREES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
 def _reading_once(orig):
@@ -463,7 +463,7 @@ def _reading_once(orig):
 
     def method(self, env, *args, **kwargs):
         read = env.get_doctree
-        seen = _NUMREF_DOCTREES.setdefault(env, {})
+        seen = _READ_DOCTREES.setdefault(env, {})
 
         def once(docname):
             if docname not in seen:

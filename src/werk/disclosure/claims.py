@@ -131,14 +131,15 @@ def _dof(output: str, n: int, k: int, what: str) -> Check:
 
 
 @memo.kept()
-def claim_checks(df: pd.DataFrame) -> dict[str, Check]:
-    """:func:`check_claim` of every claim of ``data/published.yml`` on ``df``, by id.
+def claim_checks(df: pd.DataFrame, ids: list[str]) -> dict[str, Check]:
+    """:func:`check_claim` on ``df`` of the claims of ``data/published.yml`` named by ``ids``, by id.
 
-    Kept (werk.core.memo): every page that shows the ledger checks all its claims, up to four times an
+    Kept (werk.core.memo): every page that shows the ledger checks its claims, up to four times an
     edition, and the Dutch run the same again; once per build for each frame.
     """
+    claims = by_id()
     fits = Fits(df)
-    return {cid: check_claim(df, claim, fits=fits) for cid, claim in by_id().items()}
+    return {cid: check_claim(df, claims[cid], fits=fits) for cid in ids if cid in claims}
 
 
 def suppress_ledger(led: pd.DataFrame, df: pd.DataFrame, output: str = "", kind: str = "table",
@@ -150,7 +151,8 @@ def suppress_ledger(led: pd.DataFrame, df: pd.DataFrame, output: str = "", kind:
     ``withheld`` (glue key -> page, :func:`werk.disclosure.record.withheld_outputs`) are the numbers
     the pages withheld when they showed them: the ledger withholds those claims too.
     """
-    checks = claim_checks(df)
+    shown = [cid for cid, status in zip(led["id"], led["status"]) if status != NOT_REPRODUCIBLE]
+    checks = claim_checks(df, shown)
     out = led.copy()
     chk = Check(output, kind, rules=["threshold", "secondary", "dof"], n=len(df))
     for i, row in out.iterrows():

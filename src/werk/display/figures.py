@@ -241,8 +241,12 @@ def _legend_below(ax, handles, labels, title=None, created=True):
             warnings.simplefilter("always")
             if created:
                 fig.tight_layout()
-        box, page = (leg.get_window_extent(renderer), fig.bbox) if renderer is not None else (None, None)
-        if renderer is None or ncol == 1 or (box.x0 >= page.x0 - 0.5 and box.x1 <= page.x1 + 0.5):
+        if renderer is None or ncol == 1:
+            fits = True
+        else:
+            box, page = leg.get_window_extent(renderer), fig.bbox
+            fits = box.x0 >= page.x0 - 0.5 and box.x1 <= page.x1 + 0.5
+        if fits:
             for w in laid_out:  # the layout the figure keeps: its warnings show as they were
                 warnings.warn_explicit(w.message, w.category, w.filename, w.lineno, source=w.source)
             return leg
